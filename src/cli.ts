@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
+import { InputError } from './scenario/errors.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './cli/exit-codes.js';
+import { registerRun } from './cli/run.js';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+const program = new Command('migsweep')
+  .description('Policy benchmark and parameter sweeps for VM live migration (pre-copy, QEMU/KVM style)')
+  .version(pkg.version)
+  .showSuggestionAfterError(true)
+  .exitOverride();
+
+registerRun(program);
+
+function fail(err: unknown): never {
+  if (err instanceof InputError) {
+    process.stderr.write(`migsweep: ${err.message.split('\n').join('\nmigsweep: ')}\n`);
+    process.exit(EXIT_BAD_INPUT);
+  }
+  if (err instanceof CommanderError) {
+    // help and version end with code 0; a usage error is bad input
+    process.exit(err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT);
+  }
+  const e = err as Error;
+  process.stderr.write(`migsweep: internal error: ${e?.message ?? String(err)}\n`);
+  if (process.env.MIGSWEEP_DEBUG) process.stderr.write(`${e?.stack}\n`);
+  else process.stderr.write('migsweep: (set MIGSWEEP_DEBUG=1 for the stack trace; please report it)\n');
+  process.exit(EXIT_FAILED);
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,53 @@
+import type { Command } from 'commander';
+import { simulate } from '../engine/index.js';
+import type { RunResult, Scenario } from '../engine/types.js';
+import { flatRecord, policyLabel } from '../scenario/flatten.js';
+import { formatBytes, formatMs, formatRate } from '../scenario/quantity.js';
+import { loadScenario } from './scenario-input.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('simulate one migration scenario (YAML or JSON) and print its metrics')
+    .argument('<scenario-file>', 'scenario file, e.g. sweeps/examples/seed-thread.yaml')
+    .option('--set <path=value>', 'override a scenario value, e.g. --set workload.dirtyRate=200MiB/s (repeatable)', collect, [])
+    .option('--json', 'print one flat JSON object: the metrics and the scenario parameters')
+    .action((file: string, opts: { set: string[]; json?: boolean }) => {
+      const scenario = loadScenario(file, opts.set);
+      const result = simulate(scenario);
+      if (opts.json) process.stdout.write(`${JSON.stringify(flatRecord(result, scenario))}\n`);
+      else process.stdout.write(summary(file, scenario, result));
+    });
+}
+
+/** The human-readable summary of one run. */
+export function summary(file: string, s: Scenario, r: RunResult): string {
+  const lines: [string, string][] = [
+    ['scenario', file],
+    ['policy', policyLabel(s)],
+    [
+      'guest',
+      `${formatBytes(s.vm.ram)} RAM, ${s.workload.kind} writes at ${formatRate(s.workload.dirtyRate)} over ${formatBytes(s.workload.workingSet ?? s.vm.ram * (1 - s.vm.zeroShare))}`,
+    ],
+    ['link', `${formatRate(s.link.bandwidth)}${s.link.latency > 0 ? `, ${formatMs(s.link.latency * 1000)} latency` : ''}`],
+  ];
+  if (r.outcome === 'completed') {
+    lines.push(['outcome', `completed (${r.stopReason}) after ${formatMs(r.totalTimeMs)}`]);
+    const ratio = r.downtimeMs / r.expectedDowntimeMs;
+    const off = Number.isFinite(ratio) && r.expectedDowntimeMs > 0 ? ` (${ratio >= 1 ? `${ratio.toPrecision(3)}x the promise` : `${(1 / ratio).toPrecision(3)}x below the promise`})` : '';
+    lines.push(['downtime', `${formatMs(r.downtimeMs)} real, ${formatMs(r.expectedDowntimeMs)} expected by the policy${off}`]);
+  } else if (r.outcome === 'unfinished') {
+    lines.push(['outcome', `unfinished: still running at the ${formatMs(r.totalTimeMs)} horizon (expected downtime then ${formatMs(r.expectedDowntimeMs)})`]);
+  } else {
+    lines.push(['outcome', `aborted (${r.stopReason}) after ${formatMs(r.totalTimeMs)}; the guest stays on the source`]);
+  }
+  lines.push(['sent', `${formatBytes(r.transferredBytes)} (${r.transferFactor.toPrecision(3)} x RAM) in ${r.passes} full passes, ${r.syncs} syncs`]);
+  if (r.maxThrottlePct > 0) lines.push(['throttle', `up to ${r.maxThrottlePct.toFixed(0)}%, ${r.throttleCpuSeconds.toPrecision(3)} vCPU-seconds taken`]);
+  if (r.postcopyMs > 0) lines.push(['post-copy', formatMs(r.postcopyMs)]);
+  const w = Math.max(...lines.map(([k]) => k.length));
+  return `${lines.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+}

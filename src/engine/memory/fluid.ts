@@ -1,0 +1,220 @@
+import { Dirtying, type MemoryModel, type PageClass, type PageCosts } from './model.js';
+
+/**
+ * Fluid (expected-value) dirty state. Per class c of size S_c spread evenly
+ * over the address space, it keeps the marked bytes ahead of the send cursor
+ * (A_c) and behind it (B_c), and the write exposure E_c (bytes written) since
+ * the last sync. Marks ahead of the cursor stay evenly spread over the part
+ * of RAM ahead of it (a sync adds marks uniformly, the cursor removes them
+ * from the front), so the cursor moves through the address space at a
+ * constant speed between events and sending is closed form.
+ *
+ * Sync, uniform writes: the log holds L = S (1 - exp(-E/S)) and is
+ * independent of the marks (random writes do not know which pages are still
+ * pending), so the union adds (S - M) (1 - exp(-E/S)): the occupancy model of
+ * models.md §"How pages get dirty". Linear writes land on pages not yet
+ * pending (every dirtied byte is new): the union adds min(E, S - M).
+ */
+export class FluidMemory implements MemoryModel {
+  readonly ramBytes: number;
+  readonly pageBytes: number;
+  wraps = 0;
+  sentWire = 0;
+  sentAccounted = 0;
+
+  private readonly k: number;
+  private readonly size: Float64Array;
+  private readonly rate: Float64Array;
+  private readonly dirtying: Uint8Array;
+  private readonly zero: Uint8Array;
+  private readonly wirePerByte: Float64Array;
+  private readonly acctPerByte: Float64Array;
+  private readonly ahead: Float64Array;
+  private readonly behind: Float64Array;
+  private readonly exposure: Float64Array;
+  /** address-space bytes ahead of the cursor */
+  private aheadSpan: number;
+
+  constructor(ramBytes: number, pageBytes: number, classes: readonly PageClass[]) {
+    this.ramBytes = ramBytes;
+    this.pageBytes = pageBytes;
+    const k = classes.length;
+    this.k = k;
+    this.size = new Float64Array(k);
+    this.rate = new Float64Array(k);
+    this.dirtying = new Uint8Array(k);
+    this.zero = new Uint8Array(k);
+    this.wirePerByte = new Float64Array(k).fill(1);
+    this.acctPerByte = new Float64Array(k).fill(1);
+    this.ahead = new Float64Array(k);
+    this.behind = new Float64Array(k);
+    this.exposure = new Float64Array(k);
+    for (let c = 0; c < k; c++) {
+      const cl = classes[c];
+      this.size[c] = cl.sizeBytes;
+      this.rate[c] = cl.writeBytesPerSec;
+      this.dirtying[c] = cl.dirtying;
+      this.zero[c] = cl.zero ? 1 : 0;
+    }
+    this.aheadSpan = ramBytes;
+  }
+
+  setCosts(costs: PageCosts): void {
+    for (let c = 0; c < this.k; c++) {
+      const z = this.zero[c] === 1;
+      this.wirePerByte[c] = (z ? costs.zeroWire : costs.normalWire) / this.pageBytes;
+      this.acctPerByte[c] = (z ? costs.zeroAccounted : costs.normalAccounted) / this.pageBytes;
+    }
+  }
+
+  markAll(): void {
+    for (let c = 0; c < this.k; c++) {
+      this.ahead[c] = this.size[c];
+      this.behind[c] = 0;
+      this.exposure[c] = 0;
+    }
+    this.aheadSpan = this.ramBytes;
+  }
+
+  expose(dtS: number, factor: number): void {
+    if (dtS <= 0 || factor <= 0) return;
+    for (let c = 0; c < this.k; c++) this.exposure[c] += this.rate[c] * factor * dtS;
+  }
+
+  sync(): number {
+    let added = 0;
+    const n = this.ramBytes;
+    const a = this.aheadSpan;
+    for (let c = 0; c < this.k; c++) {
+      const e = this.exposure[c];
+      if (e <= 0) continue;
+      this.exposure[c] = 0;
+      const s = this.size[c];
+      // unmarked bytes of the class ahead of / behind the cursor (rounding can leave a hair below 0)
+      const capAhead = Math.max(0, (s * a) / n - this.ahead[c]);
+      const capBehind = Math.max(0, (s * (n - a)) / n - this.behind[c]);
+      const cap = capAhead + capBehind;
+      if (cap <= 0) continue;
+      let frac: number;
+      if (this.dirtying[c] === Dirtying.Uniform) frac = -Math.expm1(-e / s);
+      else if (this.dirtying[c] === Dirtying.Linear) frac = e >= cap ? 1 : e / cap;
+      else continue;
+      const add = cap * frac;
+      // keep the textbook case exact: right after a wrap every unmarked byte is ahead
+      if (capBehind === 0) this.ahead[c] += this.dirtying[c] === Dirtying.Linear ? Math.min(e, cap) : add;
+      else {
+        this.ahead[c] += capAhead * frac;
+        this.behind[c] += capBehind * frac;
+      }
+      added += add;
+    }
+    return added;
+  }
+
+  loggedBytes(): number {
+    let l = 0;
+    for (let c = 0; c < this.k; c++) {
+      const e = this.exposure[c];
+      if (e <= 0) continue;
+      const s = this.size[c];
+      if (this.dirtying[c] === Dirtying.Uniform) l -= s * Math.expm1(-e / s);
+      else if (this.dirtying[c] === Dirtying.Linear) l += e < s ? e : s;
+    }
+    return l;
+  }
+
+  pendingBytes(): number {
+    let p = 0;
+    for (let c = 0; c < this.k; c++) p += this.ahead[c] + this.behind[c];
+    return p;
+  }
+
+  aheadWireBytes(): number {
+    let w = 0;
+    for (let c = 0; c < this.k; c++) w += this.ahead[c] * this.wirePerByte[c];
+    return w;
+  }
+
+  pendingWireBytes(): number {
+    let w = 0;
+    for (let c = 0; c < this.k; c++) w += (this.ahead[c] + this.behind[c]) * this.wirePerByte[c];
+    return w;
+  }
+
+  private behindBytes(): number {
+    let b = 0;
+    for (let c = 0; c < this.k; c++) b += this.behind[c];
+    return b;
+  }
+
+  sendWire(budget: number): number {
+    let sent = 0;
+    // At most two wraps can happen in one call with a positive budget left:
+    // after a wrap everything marked is ahead, and the loop ends when it is all sent.
+    for (;;) {
+      const aw = this.aheadWireBytes();
+      const left = budget - sent;
+      if (aw <= left) {
+        if (aw === 0 && this.behindBytes() === 0) {
+          // Nothing marked anywhere: the cursor stays; a pass completes only by sending.
+          break;
+        }
+        let acct = 0;
+        for (let c = 0; c < this.k; c++) {
+          acct += this.ahead[c] * this.acctPerByte[c];
+          this.ahead[c] = 0;
+        }
+        sent += aw;
+        this.sentAccounted += acct;
+        this.aheadSpan = 0;
+        this.wrap();
+        if (aw === 0 && left <= 0) break;
+      } else {
+        const f = left / aw;
+        const keep = 1 - f;
+        let acct = 0;
+        for (let c = 0; c < this.k; c++) {
+          acct += this.ahead[c] * f * this.acctPerByte[c];
+          this.ahead[c] *= keep;
+        }
+        this.aheadSpan *= keep;
+        this.sentAccounted += acct;
+        sent = budget;
+        break;
+      }
+    }
+    this.sentWire += sent;
+    return sent;
+  }
+
+  /** The cursor passed the end of RAM: one full pass done, everything marked is now ahead. */
+  private wrap(): void {
+    this.wraps++;
+    for (let c = 0; c < this.k; c++) {
+      this.ahead[c] += this.behind[c];
+      this.behind[c] = 0;
+    }
+    this.aheadSpan = this.ramBytes;
+  }
+
+  sendAll(): number {
+    let w = 0;
+    let acct = 0;
+    for (let c = 0; c < this.k; c++) {
+      const m = this.ahead[c] + this.behind[c];
+      w += m * this.wirePerByte[c];
+      acct += m * this.acctPerByte[c];
+      this.ahead[c] = 0;
+      this.behind[c] = 0;
+    }
+    this.sentWire += w;
+    this.sentAccounted += acct;
+    return w;
+  }
+
+  writeRate(factor: number): number {
+    let r = 0;
+    for (let c = 0; c < this.k; c++) r += this.rate[c];
+    return r * factor;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The dirty-page state of a guest during pre-copy, behind one interface with
+ * two fidelities: `fluid` (expected values in closed form) and `page` (a
+ * bitmap with seeded random writes). Both keep the two bitmaps QEMU keeps:
+ * the migration bitmap ("marked": pages still to send) and the dirty log
+ * (pages written since the last sync), which a sync ORs into the migration
+ * bitmap (QEMU migration_bitmap_sync; policies.md §3.5).
+ */
+
+/** How a class of pages gets written. */
+export const enum Dirtying {
+  /** never written (zero pages, RAM outside the working set) */
+  None = 0,
+  /** page writes at random, uniform over the class: unique dirty = S (1 - exp(-w t / S)) */
+  Uniform = 1,
+  /** every written byte is a page not yet pending: dirty = min(w t, S) (the textbook model) */
+  Linear = 2,
+}
+
+/**
+ * A class of pages: same write process, same page content kind. Classes are
+ * spread evenly over the address space, so the send cursor meets each in
+ * proportion to its size.
+ */
+export interface PageClass {
+  sizeBytes: number;
+  writeBytesPerSec: number;
+  dirtying: Dirtying;
+  /** holds zero pages (sent at the base's zero-page cost) */
+  zero: boolean;
+  name: string;
+}
+
+/** What one page costs on the wire and in the base's own byte count. */
+export interface PageCosts {
+  normalWire: number;
+  zeroWire: number;
+  normalAccounted: number;
+  zeroAccounted: number;
+}
+
+export interface MemoryModel {
+  readonly ramBytes: number;
+  readonly pageBytes: number;
+  /** completed wraps of the send cursor past the end of RAM (full passes) */
+  wraps: number;
+  /** cumulative wire bytes and accounted bytes sent */
+  sentWire: number;
+  sentAccounted: number;
+
+  setCosts(costs: PageCosts): void;
+  /** Mark every page (the first pass), empty the log, cursor at the start. */
+  markAll(): void;
+  /** Let the guest write for dtS seconds at its base rates scaled by `factor` (0 paused, 1 - throttle...). */
+  expose(dtS: number, factor: number): void;
+  /** OR the log into the marked set and empty it; returns the bytes newly marked. */
+  sync(): number;
+  /** Bytes written since the last sync as the log holds them now (unique pages x page size). */
+  loggedBytes(): number;
+  /** Marked bytes (pages x page size), ahead of and behind the cursor. */
+  pendingBytes(): number;
+  /** Wire bytes needed to send every marked page ahead of the cursor (to the end of this pass). */
+  aheadWireBytes(): number;
+  /** Wire bytes needed to send every marked page. */
+  pendingWireBytes(): number;
+  /** Send marked pages from the cursor on, wrapping, until `budget` wire bytes are used or nothing is marked; returns wire bytes sent. */
+  sendWire(budget: number): number;
+  /** Send every marked page (the stop-and-copy); returns wire bytes sent. */
+  sendAll(): number;
+  /** Current write rate in bytes/s of page writes, for a given factor. */
+  writeRate(factor: number): number;
+}

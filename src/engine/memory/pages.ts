@@ -1,0 +1,262 @@
+import { Dirtying, type MemoryModel, type PageClass, type PageCosts } from './model.js';
+import type { Random } from '../random.js';
+
+/**
+ * Page-level dirty state: a migration bitmap, a dirty log and a send cursor
+ * over individual pages, with seeded random writes. It exists to check the
+ * fluid model (means over replicates must agree) and is slower by design.
+ *
+ * Uniform writes are a Poisson process over the class's pages, so each page
+ * is written during an exposure E with probability 1 - exp(-E/S),
+ * independently of the others; the log is drawn page by page with geometric
+ * skips, at a cost proportional to the pages written. Pages of each class are
+ * scattered over the address space by a seeded shuffle.
+ */
+export class PageMemory implements MemoryModel {
+  readonly ramBytes: number;
+  readonly pageBytes: number;
+  wraps = 0;
+  sentWire = 0;
+  sentAccounted = 0;
+
+  private readonly nPages: number;
+  private readonly rng: Random;
+  private readonly marked: Uint8Array;
+  private readonly logged: Uint8Array;
+  private readonly isZero: Uint8Array;
+  /** page indices of each class */
+  private readonly members: Int32Array[];
+  private readonly classSize: Float64Array;
+  private readonly rate: Float64Array;
+  private readonly dirtying: Uint8Array;
+  private readonly exposure: Float64Array;
+  /** linear writes: fraction of a page carried to the next realisation */
+  private readonly carry: Float64Array;
+  /** pages in the log, in the order they were first written */
+  private readonly logList: Int32Array;
+  private loggedCount = 0;
+  private cursor = 0;
+  private aheadNormal = 0;
+  private aheadZero = 0;
+  private behindNormal = 0;
+  private behindZero = 0;
+  private credit = 0;
+  private costs: PageCosts;
+
+  constructor(ramBytes: number, pageBytes: number, classes: readonly PageClass[], rng: Random) {
+    this.ramBytes = ramBytes;
+    this.pageBytes = pageBytes;
+    this.rng = rng;
+    const n = Math.floor(ramBytes / pageBytes);
+    this.nPages = n;
+    this.marked = new Uint8Array(n);
+    this.logged = new Uint8Array(n);
+    this.isZero = new Uint8Array(n);
+    this.logList = new Int32Array(n);
+    const k = classes.length;
+    this.classSize = new Float64Array(k);
+    this.rate = new Float64Array(k);
+    this.dirtying = new Uint8Array(k);
+    this.exposure = new Float64Array(k);
+    this.carry = new Float64Array(k);
+    this.costs = { normalWire: pageBytes, zeroWire: pageBytes, normalAccounted: pageBytes, zeroAccounted: pageBytes };
+
+    // Scatter the classes over the address space: a seeded permutation of page indices.
+    const perm = new Int32Array(n);
+    for (let i = 0; i < n; i++) perm[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    this.members = [];
+    let at = 0;
+    for (let c = 0; c < k; c++) {
+      const cl = classes[c];
+      const count = c === k - 1 ? n - at : Math.min(n - at, Math.round(cl.sizeBytes / pageBytes));
+      const list = perm.slice(at, at + count).sort();
+      at += count;
+      this.members.push(list);
+      this.classSize[c] = count;
+      this.rate[c] = cl.writeBytesPerSec / pageBytes;
+      this.dirtying[c] = cl.dirtying;
+      if (cl.zero) for (let i = 0; i < count; i++) this.isZero[list[i]] = 1;
+    }
+  }
+
+  setCosts(costs: PageCosts): void {
+    this.costs = costs;
+  }
+
+  markAll(): void {
+    this.marked.fill(1);
+    this.logged.fill(0);
+    this.loggedCount = 0;
+    this.exposure.fill(0);
+    this.cursor = 0;
+    let zeros = 0;
+    for (let i = 0; i < this.nPages; i++) zeros += this.isZero[i];
+    this.aheadZero = zeros;
+    this.aheadNormal = this.nPages - zeros;
+    this.behindNormal = 0;
+    this.behindZero = 0;
+  }
+
+  expose(dtS: number, factor: number): void {
+    if (dtS <= 0 || factor <= 0) return;
+    // exposure in page writes
+    for (let c = 0; c < this.exposure.length; c++) this.exposure[c] += this.rate[c] * factor * dtS;
+  }
+
+  /** Draw the writes of the exposure so far into the log. */
+  private realise(): void {
+    for (let c = 0; c < this.exposure.length; c++) {
+      const e = this.exposure[c];
+      if (e <= 0) continue;
+      this.exposure[c] = 0;
+      const list = this.members[c];
+      const size = list.length;
+      if (size === 0) continue;
+      if (this.dirtying[c] === Dirtying.Uniform) this.realiseUniform(list, -Math.expm1(-e / size));
+      else if (this.dirtying[c] === Dirtying.Linear) this.realiseLinear(c, list, e);
+    }
+  }
+
+  private realiseUniform(list: Int32Array, p: number): void {
+    if (p >= 1) {
+      for (let i = 0; i < list.length; i++) this.log(list[i]);
+      return;
+    }
+    // geometric skips: the gap to the next written page is Geometric(p)
+    const lq = Math.log1p(-p);
+    let i = -1;
+    for (;;) {
+      const u = this.rng.next();
+      i += 1 + Math.floor(Math.log1p(-u) / lq);
+      if (i >= list.length || !Number.isFinite(i)) break;
+      this.log(list[i]);
+    }
+  }
+
+  private realiseLinear(c: number, list: Int32Array, writes: number): void {
+    const total = writes + this.carry[c];
+    let want = Math.floor(total);
+    this.carry[c] = total - want;
+    // candidates: pages neither pending nor already logged
+    const free: number[] = [];
+    for (let i = 0; i < list.length; i++) if (this.marked[list[i]] === 0 && this.logged[list[i]] === 0) free.push(list[i]);
+    if (want >= free.length) {
+      for (const p of free) this.log(p);
+      this.carry[c] = 0;
+      return;
+    }
+    // partial Fisher-Yates: `want` distinct pages at random
+    for (let j = 0; j < want; j++) {
+      const r = j + this.rng.int(free.length - j);
+      const t = free[j];
+      free[j] = free[r];
+      free[r] = t;
+      this.log(free[j]);
+    }
+    want = 0;
+  }
+
+  private log(page: number): void {
+    if (this.logged[page] === 0) {
+      this.logged[page] = 1;
+      this.logList[this.loggedCount++] = page;
+    }
+  }
+
+  sync(): number {
+    this.realise();
+    let added = 0;
+    for (let j = 0; j < this.loggedCount; j++) {
+      const i = this.logList[j];
+      this.logged[i] = 0;
+      if (this.marked[i] === 1) continue;
+      this.marked[i] = 1;
+      added++;
+      if (i >= this.cursor) this.aheadNormal++;
+      else this.behindNormal++;
+    }
+    this.loggedCount = 0;
+    return added * this.pageBytes;
+  }
+
+  loggedBytes(): number {
+    this.realise();
+    return this.loggedCount * this.pageBytes;
+  }
+
+  pendingBytes(): number {
+    return (this.aheadNormal + this.aheadZero + this.behindNormal + this.behindZero) * this.pageBytes;
+  }
+
+  aheadWireBytes(): number {
+    return this.aheadNormal * this.costs.normalWire + this.aheadZero * this.costs.zeroWire;
+  }
+
+  pendingWireBytes(): number {
+    return (this.aheadNormal + this.behindNormal) * this.costs.normalWire + (this.aheadZero + this.behindZero) * this.costs.zeroWire;
+  }
+
+  sendWire(budget: number): number {
+    this.credit += budget;
+    let sent = 0;
+    for (;;) {
+      if (this.aheadNormal + this.aheadZero === 0) {
+        if (this.behindNormal + this.behindZero === 0) {
+          this.credit = 0; // nothing to send: an idle sender does not bank bandwidth
+          break;
+        }
+        this.wrap();
+      }
+      // next marked page at or after the cursor
+      let i = this.cursor;
+      while (this.marked[i] === 0) i++;
+      const zero = this.isZero[i] === 1;
+      const cost = zero ? this.costs.zeroWire : this.costs.normalWire;
+      if (cost > this.credit + 1e-9) break;
+      this.credit -= cost;
+      sent += cost;
+      this.marked[i] = 0;
+      this.sentAccounted += zero ? this.costs.zeroAccounted : this.costs.normalAccounted;
+      if (zero) this.aheadZero--;
+      else this.aheadNormal--;
+      this.cursor = i + 1;
+      if (this.aheadNormal + this.aheadZero === 0) this.wrap();
+    }
+    this.sentWire += sent;
+    return sent;
+  }
+
+  private wrap(): void {
+    this.wraps++;
+    this.cursor = 0;
+    this.aheadNormal += this.behindNormal;
+    this.aheadZero += this.behindZero;
+    this.behindNormal = 0;
+    this.behindZero = 0;
+  }
+
+  sendAll(): number {
+    const w = this.pendingWireBytes();
+    for (let i = 0; i < this.nPages; i++) {
+      if (this.marked[i] === 0) continue;
+      this.marked[i] = 0;
+      this.sentAccounted += this.isZero[i] === 1 ? this.costs.zeroAccounted : this.costs.normalAccounted;
+    }
+    this.aheadNormal = this.aheadZero = this.behindNormal = this.behindZero = 0;
+    this.credit = 0;
+    this.sentWire += w;
+    return w;
+  }
+
+  writeRate(factor: number): number {
+    let r = 0;
+    for (let c = 0; c < this.rate.length; c++) r += this.rate[c];
+    return r * factor * this.pageBytes;
+  }
+}

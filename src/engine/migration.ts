@@ -1,0 +1,306 @@
+import type { MemoryModel } from './memory/model.js';
+import type { Base, Rule } from './policy.js';
+import type { EstimatorKind, Outcome, RunResult, TimelinePoint } from './types.js';
+
+export interface EstimatorConfig {
+  kind: EstimatorKind;
+  /** `buffer`: the rate at which the migration code fills its send buffer (bytes/s) */
+  bufferRate: number;
+  /** `bias`: estimate = factor x the true wire rate */
+  factor: number;
+}
+
+export interface MigrationSetup {
+  mem: MemoryModel;
+  base: Base;
+  rules: Rule[];
+  linkBytesPerSec: number;
+  latencyS: number;
+  horizonS: number;
+  estimator: EstimatorConfig;
+  timeline: TimelinePoint[] | null;
+}
+
+/** 0.15 replaces a zero bandwidth by 0.000001 bytes/ns (arch_init.c ram_save_live). */
+const MIN_BANDWIDTH_BYTES_PER_SEC = 1e3;
+
+/**
+ * The state of one simulated migration: clock, counters, what a policy can
+ * observe, and the actions policies request. Bases drive it; rules read it
+ * and call its request methods.
+ */
+export class Migration {
+  readonly mem: MemoryModel;
+  readonly base: Base;
+  readonly rules: Rule[];
+  readonly ramBytes: number;
+  readonly linkBytesPerSec: number;
+  readonly latencyS: number;
+  readonly horizonS: number;
+  /** live sending rate: the link or the base's rate limit, whichever is lower */
+  readonly liveBytesPerSec: number;
+  readonly estimator: EstimatorConfig;
+  readonly timeline: TimelinePoint[] | null;
+
+  /** seconds since the migration started */
+  t = 0;
+  syncs = 0;
+  /** the downtime limit as the base started with it (s) */
+  readonly baseDowntimeLimitS: number;
+  /** the downtime limit now (s); controllers may change it */
+  downtimeLimitS: number;
+  /** who raised the limit last, if anyone (a completion under a raised limit is theirs) */
+  limitRaisedBy: string | null = null;
+  /** last observations at a decision point */
+  pendingBytes = 0;
+  bandwidthEstimate = 0;
+  dirtyRateEstimate = 0;
+  expectedDowntimeS = NaN;
+  lastSyncS = 0;
+
+  paused = false;
+  pauseStartS = NaN;
+  pauseReason = '';
+  /** CPU throttle in [0, 1): the share of time vCPUs are kept from running */
+  throttle = 0;
+  maxThrottle = 0;
+  throttleCpuSeconds = 0;
+
+  /** a rule asked for switch-over; the base performs it at its next chance */
+  forcedReason: string | null = null;
+  ended = false;
+  outcome: Outcome = 'unfinished';
+  stopReason = '';
+  endS = NaN;
+  downtimeS = NaN;
+  postcopyS = 0;
+
+  constructor(s: MigrationSetup) {
+    this.mem = s.mem;
+    this.base = s.base;
+    this.rules = s.rules;
+    this.ramBytes = s.mem.ramBytes;
+    this.linkBytesPerSec = s.linkBytesPerSec;
+    this.latencyS = s.latencyS;
+    this.horizonS = s.horizonS;
+    this.estimator = s.estimator;
+    this.timeline = s.timeline;
+    this.liveBytesPerSec = Math.min(s.linkBytesPerSec, s.base.maxBandwidthBytesPerSec);
+    this.baseDowntimeLimitS = s.base.downtimeLimitS;
+    this.downtimeLimitS = s.base.downtimeLimitS;
+    this.mem.setCosts(s.base.costs(s.mem.pageBytes));
+  }
+
+  get passes(): number {
+    return this.mem.wraps;
+  }
+
+  /** bytes as the base counts them (QEMU's `ram.transferred`) */
+  get transferredBytes(): number {
+    return this.mem.sentAccounted;
+  }
+
+  /** the share of time the guest's vCPUs run and dirty memory */
+  dirtyFactor(): number {
+    return this.paused ? 0 : 1 - this.throttle;
+  }
+
+  /** Let time pass to `toS` with no sending (the guest runs and dirties memory). */
+  elapseTo(toS: number): void {
+    const dt = toS - this.t;
+    if (dt > 0) {
+      this.mem.expose(dt, this.dirtyFactor());
+      if (this.throttle > 0 && !this.paused) this.throttleCpuSeconds += this.throttle * dt;
+    }
+    this.t = toS;
+  }
+
+  /** Earliest own timer of any rule. */
+  nextTimerS(): number {
+    let next = Infinity;
+    for (let i = 0; i < this.rules.length; i++) {
+      const r = this.rules[i].nextTimerS(this);
+      if (r < next) next = r;
+    }
+    return next;
+  }
+
+  fireTimers(): void {
+    for (let i = 0; i < this.rules.length; i++) {
+      if (this.rules[i].nextTimerS(this) <= this.t) this.rules[i].onTimer(this);
+      if (this.ended) return;
+    }
+  }
+
+  /**
+   * Move time to `toS`, sending `wire` bytes evenly over the interval, firing
+   * rule timers on the way. Returns true when `toS` was reached with the
+   * migration still running and no switch-over requested; false when it
+   * ended (horizon, abort) or a timer asked for a switch-over (then `t` is
+   * the timer's time and the unsent rest is still pending).
+   */
+  advance(toS: number, wire: number): boolean {
+    let left = wire;
+    for (;;) {
+      const tTimer = this.nextTimerS();
+      const stop = tTimer < this.horizonS ? tTimer : this.horizonS;
+      if (stop >= toS) {
+        if (left > 0) this.mem.sendWire(left);
+        this.elapseTo(toS);
+        return true;
+      }
+      const span = toS - this.t;
+      const part = span > 0 ? (left * (stop - this.t)) / span : 0;
+      if (part > 0) this.mem.sendWire(part);
+      left -= part;
+      this.elapseTo(stop);
+      if (stop === this.horizonS && tTimer >= this.horizonS) {
+        this.finishUnfinished();
+        return false;
+      }
+      this.fireTimers();
+      if (this.ended || this.forcedReason !== null) return false;
+    }
+  }
+
+  /** A dirty-bitmap sync: the log joins the pending set; controllers see the result. */
+  sync(): number {
+    const added = this.mem.sync();
+    this.syncs++;
+    const dt = this.t - this.lastSyncS;
+    if (dt > 0) this.dirtyRateEstimate = added / dt;
+    this.lastSyncS = this.t;
+    for (let i = 0; i < this.rules.length; i++) this.rules[i].onSync(this, added);
+    this.record('sync');
+    return added;
+  }
+
+  /** The bandwidth the policy believes in, from the true wire rate of a measuring period. */
+  estimateBandwidth(wireBytes: number, periodS: number): number {
+    const e = this.estimator;
+    let bw: number;
+    if (e.kind === 'buffer') bw = e.bufferRate;
+    else {
+      bw = periodS > 0 ? wireBytes / periodS : 0;
+      if (e.kind === 'bias') bw *= e.factor;
+    }
+    if (!(bw > 0)) bw = MIN_BANDWIDTH_BYTES_PER_SEC;
+    this.bandwidthEstimate = bw;
+    return bw;
+  }
+
+  /** Consult every rule at a decision point of the base. */
+  decide(): void {
+    for (let i = 0; i < this.rules.length; i++) {
+      this.rules[i].onDecision(this);
+      if (this.ended) return;
+    }
+    this.record('decision');
+  }
+
+  // ---- requests from rules --------------------------------------------------
+
+  requestSwitchover(reason: string): void {
+    if (this.forcedReason === null) this.forcedReason = reason;
+  }
+
+  pauseGuest(reason: string): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.pauseStartS = this.t;
+    this.pauseReason = reason;
+    this.record('pause');
+  }
+
+  setDowntimeLimit(limitS: number, by: string): void {
+    if (limitS === this.downtimeLimitS) return;
+    this.limitRaisedBy = limitS > this.baseDowntimeLimitS ? by : null;
+    this.downtimeLimitS = limitS;
+  }
+
+  setThrottle(share: number): void {
+    this.throttle = share;
+    if (share > this.maxThrottle) this.maxThrottle = share;
+  }
+
+  /** Cancel the migration: the guest stays (running) on the source. */
+  abort(reason: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.outcome = 'aborted';
+    this.stopReason = reason;
+    this.endS = this.t;
+    this.record('abort');
+  }
+
+  // ---- endings ----------------------------------------------------------------
+
+  /**
+   * Stop the guest (if a rule has not paused it already) and copy what is
+   * left at the link's full speed: the stop-and-copy is not rate-limited in
+   * any system modelled here. `backlogWire` is data the base queued before
+   * the stop that must cross the link first; `finalSync` when the base syncs
+   * the bitmap once more after stopping the guest.
+   */
+  switchOver(reason: string, expectedDowntimeS: number, backlogWire: number, finalSync: boolean): void {
+    const stopS = this.t;
+    this.expectedDowntimeS = expectedDowntimeS;
+    if (finalSync) this.sync();
+    const finalWire = this.mem.sendAll();
+    const endS = stopS + (backlogWire + finalWire) / this.linkBytesPerSec + this.latencyS;
+    const downtimeStart = this.paused ? this.pauseStartS : stopS;
+    this.ended = true;
+    this.outcome = 'completed';
+    this.stopReason = this.paused ? this.pauseReason : reason === 'downtime-met' && this.limitRaisedBy !== null ? this.limitRaisedBy : reason;
+    this.t = endS;
+    this.endS = endS;
+    this.downtimeS = endS - downtimeStart;
+    this.throttle = 0;
+    this.record('switchover');
+  }
+
+  finishUnfinished(): void {
+    this.ended = true;
+    this.outcome = 'unfinished';
+    this.stopReason = 'horizon';
+    this.endS = this.t;
+    if (this.paused) this.downtimeS = this.t - this.pauseStartS;
+    this.record('horizon');
+  }
+
+  record(event: string): void {
+    const tl = this.timeline;
+    if (tl === null) return;
+    tl.push({
+      tMs: this.t * 1000,
+      event,
+      pendingBytes: this.mem.pendingBytes(),
+      transferredBytes: this.mem.sentAccounted,
+      passes: this.mem.wraps,
+      syncs: this.syncs,
+      dirtyRateBytesPerSec: this.mem.writeRate(this.dirtyFactor()),
+      throttlePct: this.throttle * 100,
+      downtimeLimitMs: this.downtimeLimitS * 1000,
+    });
+  }
+
+  result(): RunResult {
+    const transferred = this.mem.sentAccounted;
+    return {
+      totalTimeMs: this.endS * 1000,
+      downtimeMs: this.downtimeS * 1000,
+      expectedDowntimeMs: this.expectedDowntimeS * 1000,
+      transferredBytes: transferred,
+      wireBytes: this.mem.sentWire,
+      ramBytes: this.ramBytes,
+      transferFactor: transferred / this.ramBytes,
+      syncs: this.syncs,
+      passes: this.mem.wraps,
+      outcome: this.outcome,
+      stopReason: this.stopReason,
+      maxThrottlePct: this.maxThrottle * 100,
+      throttleCpuSeconds: this.throttleCpuSeconds,
+      postcopyMs: this.postcopyS * 1000,
+    };
+  }
+}

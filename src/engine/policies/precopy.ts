@@ -1,0 +1,89 @@
+import type { Migration } from '../migration.js';
+import type { Base, BaseModule } from '../policy.js';
+import type { PageCosts } from '../memory/model.js';
+import type { ParamValues } from '../types.js';
+
+/**
+ * The textbook pre-copy rule (Clark et al., NSDI 2005; Liu et al., HPDC 2011;
+ * SimGrid's live-migration plugin): send all RAM, then round after round the
+ * pages dirtied during the previous round; after each full pass, switch over
+ * when the pending bytes fit in `downtimeLimit` at the bandwidth measured over
+ * that pass (bytes / time of the pass). One dirty-bitmap sync per pass. With
+ * a linear workload this is the closed form of models.md.
+ */
+class Precopy implements Base {
+  readonly kind = 'precopy';
+  readonly defaultEstimator = 'wire' as const;
+  readonly downtimeLimitS: number;
+  readonly maxBandwidthBytesPerSec: number;
+  private readonly zeroPageBytes: number | null;
+
+  constructor(p: ParamValues) {
+    this.downtimeLimitS = p.downtimeLimit as number;
+    this.maxBandwidthBytesPerSec = (p.maxBandwidth as number | null) ?? Infinity;
+    this.zeroPageBytes = p.zeroPageBytes as number | null;
+  }
+
+  costs(pageBytes: number): PageCosts {
+    // The textbook sends every page whole; zero pages only cost less when asked.
+    const zero = this.zeroPageBytes ?? pageBytes;
+    return { normalWire: pageBytes, zeroWire: zero, normalAccounted: pageBytes, zeroAccounted: zero };
+  }
+
+  run(m: Migration): void {
+    const mem = m.mem;
+    mem.markAll();
+    m.syncs = 1; // the first "sync" marks all of RAM
+    m.record('start');
+    const rate = m.liveBytesPerSec;
+    let passStartS = 0;
+    let passStartWire = 0;
+    for (;;) {
+      const wire = mem.aheadWireBytes();
+      const wraps = mem.wraps;
+      if (!m.advance(m.t + wire / rate, wire)) {
+        if (m.ended) return;
+        // a timer asked for switch-over in the middle of a pass
+        m.switchOver(m.forcedReason as string, mem.pendingBytes() / m.bandwidthEstimate, 0, true);
+        return;
+      }
+      if (mem.wraps === wraps) continue; // rounding left a sliver of the pass; finish it
+      m.sync();
+      const bw = m.estimateBandwidth(mem.sentWire - passStartWire, m.t - passStartS);
+      passStartS = m.t;
+      passStartWire = mem.sentWire;
+      const pending = mem.pendingBytes();
+      m.pendingBytes = pending;
+      m.expectedDowntimeS = pending / bw;
+      m.decide();
+      if (m.ended) return;
+      if (pending <= bw * m.downtimeLimitS) {
+        m.switchOver('downtime-met', pending / bw, 0, false);
+        return;
+      }
+      if (m.forcedReason !== null) {
+        m.switchOver(m.forcedReason, pending / bw, 0, false);
+        return;
+      }
+      m.fireTimers();
+      if (m.ended) return;
+      if (m.forcedReason !== null) {
+        m.switchOver(m.forcedReason, pending / bw, 0, false);
+        return;
+      }
+    }
+  }
+}
+
+export const precopy: BaseModule = {
+  kind: 'precopy',
+  role: 'base',
+  summary: 'textbook pre-copy: after each full pass, stop and copy when pending <= bandwidth of that pass x downtimeLimit',
+  source: 'Clark et al. NSDI 2005; Liu et al. HPDC 2011; SimGrid live-migration plugin (models.md)',
+  params: {
+    downtimeLimit: { kind: 'time', default: 0.03, positive: true, doc: 'downtime the rule aims for' },
+    maxBandwidth: { kind: 'rate', default: null, positive: true, doc: 'rate limit on the live passes (the stop-and-copy runs at link speed); none by default' },
+    zeroPageBytes: { kind: 'bytes', default: null, min: 0, doc: 'wire cost of a zero page; the textbook sends it whole (default: page size)' },
+  },
+  create: (p) => new Precopy(p),
+};

@@ -1,0 +1,70 @@
+import type { Migration } from './migration.js';
+import type { PageCosts } from './memory/model.js';
+import type { EstimatorKind, ParamSpecs, ParamValues } from './types.js';
+
+/**
+ * A base runs the migration loop of one system (when it syncs the dirty
+ * bitmap, how it measures bandwidth, when it decides, what a page costs).
+ * Exactly one base heads a scenario's policy list.
+ */
+export interface Base {
+  readonly kind: string;
+  /** what a page costs on the wire and in the base's own count */
+  costs(pageBytes: number): PageCosts;
+  /** the estimator this base uses unless the scenario overrides it */
+  readonly defaultEstimator: EstimatorKind;
+  /** the downtime limit (s) the base starts with */
+  readonly downtimeLimitS: number;
+  /** the live sending rate cap (bytes/s), Infinity = only the link */
+  readonly maxBandwidthBytesPerSec: number;
+  run(m: Migration): void;
+}
+
+/**
+ * An add-on rule or management-side controller. It is consulted at the
+ * base's decision points and at its own timers, and acts through the
+ * Migration's request methods (switch over, pause, abort, change the
+ * downtime limit, ...). Rules keep their own state; one instance per run.
+ */
+export interface Rule {
+  readonly kind: string;
+  /** absolute time (s) of this rule's next own timer; Infinity when none */
+  nextTimerS(m: Migration): number;
+  onTimer(m: Migration): void;
+  /** at each decision point of the base, before the base applies its own switch-over test */
+  onDecision(m: Migration): void;
+  /** after each dirty-bitmap sync, with the bytes newly marked by it */
+  onSync(m: Migration, newlyDirtyBytes: number): void;
+}
+
+/** Shared no-op parts, so a rule implements only what it reacts to. */
+export abstract class RuleBase implements Rule {
+  abstract readonly kind: string;
+  nextTimerS(_m: Migration): number {
+    return Infinity;
+  }
+  onTimer(_m: Migration): void {}
+  onDecision(_m: Migration): void {}
+  onSync(_m: Migration, _newlyDirtyBytes: number): void {}
+}
+
+interface ModuleCommon {
+  kind: string;
+  /** one line for `--help`, errors and the report */
+  summary: string;
+  /** where the behaviour comes from */
+  source: string;
+  params: ParamSpecs;
+}
+
+export interface BaseModule extends ModuleCommon {
+  role: 'base';
+  create(p: ParamValues): Base;
+}
+
+export interface RuleModule extends ModuleCommon {
+  role: 'rule';
+  create(p: ParamValues): Rule;
+}
+
+export type PolicyModule = BaseModule | RuleModule;

@@ -1,0 +1,53 @@
+import { FluidMemory } from './memory/fluid.js';
+import { PageMemory } from './memory/pages.js';
+import type { MemoryModel } from './memory/model.js';
+import { Migration } from './migration.js';
+import { POLICIES } from './policies/index.js';
+import type { Base, Rule } from './policy.js';
+import { Random } from './random.js';
+import { resolveEstimator } from './estimator.js';
+import type { RunResult, Scenario, TimelinePoint } from './types.js';
+import { WORKLOADS } from './workloads/index.js';
+
+export interface SimulateOptions {
+  /** collect one point per event (syncs, decisions, pauses, the end) */
+  timeline?: TimelinePoint[];
+}
+
+/**
+ * Simulate one migration. Pure: the result depends on the scenario alone
+ * (its seed drives the only randomness, in `page` fidelity). The scenario
+ * must have been validated (src/scenario); this throws on what validation
+ * rules out.
+ */
+export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
+  const entries = s.policy;
+  const head = POLICIES[entries[0]?.kind];
+  if (head === undefined || head.role !== 'base') throw new Error(`policy[0] must be a base policy, found '${entries[0]?.kind}'`);
+  const base: Base = head.create(entries[0]);
+  const rules: Rule[] = [];
+  for (let i = 1; i < entries.length; i++) {
+    const mod = POLICIES[entries[i].kind];
+    if (mod === undefined || mod.role !== 'rule') throw new Error(`policy[${i}] must be an add-on rule, found '${entries[i].kind}'`);
+    rules.push(mod.create(entries[i]));
+  }
+  const workload = WORKLOADS[s.workload.kind];
+  if (workload === undefined) throw new Error(`unknown workload '${s.workload.kind}'`);
+  const classes = workload.classes(s);
+  const mem: MemoryModel =
+    s.fidelity === 'page'
+      ? new PageMemory(s.vm.ram, s.vm.pageSize, classes, new Random(s.seed))
+      : new FluidMemory(s.vm.ram, s.vm.pageSize, classes);
+  const m = new Migration({
+    mem,
+    base,
+    rules,
+    linkBytesPerSec: s.link.bandwidth,
+    latencyS: s.link.latency,
+    horizonS: s.horizon,
+    estimator: resolveEstimator(s, base.defaultEstimator),
+    timeline: opts.timeline ?? null,
+  });
+  base.run(m);
+  return m.result();
+}

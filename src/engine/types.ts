@@ -1,0 +1,90 @@
+/**
+ * Types shared by the engine. Units: seconds and bytes inside the engine;
+ * results say their unit in the name (Ms, Bytes).
+ */
+
+/** How a policy constant is written in a scenario; the scenario layer converts it to base units. */
+export type ParamKind = 'bytes' | 'rate' | 'time' | 'count' | 'number' | 'share' | 'enum' | 'bool';
+
+export interface ParamSpec {
+  kind: ParamKind;
+  /** Default in base units; absent = required. `null` = optional with no value. */
+  default?: number | string | boolean | null;
+  min?: number;
+  max?: number;
+  /** Lower bound excluded (e.g. a bandwidth must be > 0). */
+  positive?: boolean;
+  choices?: readonly string[];
+  doc: string;
+}
+
+export type ParamSpecs = Record<string, ParamSpec>;
+export type ParamValues = Record<string, number | string | boolean | null>;
+
+/** One entry of a scenario's policy list, validated, constants in base units. */
+export interface PolicyEntry {
+  kind: string;
+  [param: string]: number | string | boolean | null;
+}
+
+export type WorkloadKind = 'linear' | 'uniform' | 'hotcold';
+export type Fidelity = 'fluid' | 'page';
+export type EstimatorKind = 'wire' | 'buffer' | 'bias';
+
+/** A validated scenario, every quantity in base units (bytes, bytes/s, seconds). */
+export interface Scenario {
+  vm: { ram: number; pageSize: number; zeroShare: number };
+  workload: {
+    kind: WorkloadKind;
+    /** bytes/s of page writes (linear: of newly dirtied bytes) */
+    dirtyRate: number;
+    /** bytes; null = all RAM that does not hold zero pages */
+    workingSet: number | null;
+    /** hotcold only: bytes of the hot set and its share of the writes */
+    hotSet?: number;
+    hotShare?: number;
+  };
+  link: { bandwidth: number; latency: number };
+  policy: PolicyEntry[];
+  /** null = the base's own estimator (precopy: wire; qemu-2011: buffer) */
+  estimator: { kind: EstimatorKind; bufferRate?: number; factor?: number } | null;
+  horizon: number;
+  seed: number;
+  fidelity: Fidelity;
+}
+
+export type Outcome = 'completed' | 'aborted' | 'unfinished';
+
+export interface RunResult {
+  totalTimeMs: number;
+  /** Guest-visible downtime; NaN when the migration did not complete. */
+  downtimeMs: number;
+  /** What the policy believed the downtime would be at switch-over (last estimate if it never switched). */
+  expectedDowntimeMs: number;
+  /** Bytes as the base accounts them (its own `transferred` figure; the one transfer-factor rules compare). */
+  transferredBytes: number;
+  /** Bytes that crossed the link, page headers included. */
+  wireBytes: number;
+  ramBytes: number;
+  transferFactor: number;
+  syncs: number;
+  passes: number;
+  outcome: Outcome;
+  stopReason: string;
+  maxThrottlePct: number;
+  throttleCpuSeconds: number;
+  postcopyMs: number;
+}
+
+/** One point of a single run's timeline (for `migsweep run --timeline`). */
+export interface TimelinePoint {
+  tMs: number;
+  event: string;
+  pendingBytes: number;
+  transferredBytes: number;
+  passes: number;
+  syncs: number;
+  dirtyRateBytesPerSec: number;
+  throttlePct: number;
+  downtimeLimitMs: number;
+}

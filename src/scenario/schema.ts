@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import { POLICIES } from '../engine/policies/index.js';
+import { WORKLOADS } from '../engine/workloads/index.js';
+import type { ParamSpec, ParamSpecs, Scenario } from '../engine/types.js';
+import { describeDimension, describeFound, parseQuantity, type Dimension } from './quantity.js';
+
+/**
+ * The scenario schema, built from the policy and workload registries so that
+ * a new policy file needs no edit here. Quantities are parsed to base units
+ * by the schema itself (once, at the edge).
+ */
+
+const DIMENSION_NAME: Record<Dimension, string> = { bytes: 'size', rate: 'rate', time: 'duration' };
+
+interface Bounds {
+  positive?: boolean;
+  min?: number;
+  max?: number;
+}
+
+function boundsProblem(value: number, b: Bounds, what: string): string | null {
+  if (b.positive && !(value > 0)) return `expected a positive ${what}`;
+  if (b.min !== undefined && value < b.min) return `expected a ${what} >= ${b.min}`;
+  if (b.max !== undefined && value > b.max) return `expected a ${what} <= ${b.max}`;
+  return null;
+}
+
+/** A quantity with a unit (`100MiB/s`), or a bare number in base units. */
+export function quantity(dim: Dimension, bounds: Bounds = {}, doc = '') {
+  return z
+    .union([z.number(), z.string()], { error: (iss) => `expected ${describeDimension(dim)}, found ${describeFound(iss.input)}` })
+    .transform((v, ctx) => {
+      const r = parseQuantity(v, dim);
+      if (!r.ok) {
+        ctx.addIssue({ code: 'custom', message: r.reason, input: v });
+        return z.NEVER;
+      }
+      const bad = boundsProblem(r.value, bounds, DIMENSION_NAME[dim]);
+      if (bad) {
+        ctx.addIssue({ code: 'custom', message: `${bad}, found ${describeFound(v)}`, input: v });
+        return z.NEVER;
+      }
+      return r.value;
+    })
+    .describe(doc || describeDimension(dim));
+}
+
+function numberParam(spec: ParamSpec, integer: boolean) {
+  const what = integer ? 'whole number' : spec.kind === 'share' ? 'share between 0 and 1' : 'number';
+  return z
+    .number({ error: (iss) => `expected a ${what}, found ${describeFound(iss.input)}` })
+    .superRefine((v, ctx) => {
+      if (!Number.isFinite(v)) ctx.addIssue({ code: 'custom', message: `expected a finite ${what}, found ${v}`, input: v });
+      else if (integer && !Number.isInteger(v)) ctx.addIssue({ code: 'custom', message: `expected a whole number, found ${v}`, input: v });
+      else {
+        const bad = boundsProblem(v, spec, what);
+        if (bad) ctx.addIssue({ code: 'custom', message: `${bad}, found ${v}`, input: v });
+      }
+    })
+    .describe(spec.doc);
+}
+
+/** The zod schema of one policy or workload parameter, from its spec. */
+export function paramSchema(spec: ParamSpec): z.ZodType {
+  let s: z.ZodType;
+  switch (spec.kind) {
+    case 'bytes':
+    case 'rate':
+    case 'time':
+      s = quantity(spec.kind, spec, spec.doc);
+      break;
+    case 'count':
+      s = numberParam(spec, true);
+      break;
+    case 'number':
+    case 'share':
+      s = numberParam(spec, false);
+      break;
+    case 'enum': {
+      const choices = spec.choices ?? [];
+      s = z
+        .string({ error: (iss) => `expected one of ${choices.join(' | ')}, found ${describeFound(iss.input)}` })
+        .refine((v) => choices.includes(v), { message: `expected one of ${choices.join(' | ')}` })
+        .describe(spec.doc);
+      break;
+    }
+    case 'bool':
+      s = z.boolean({ error: (iss) => `expected true or false, found ${describeFound(iss.input)}` }).describe(spec.doc);
+      break;
+  }
+  if (spec.default === null) return s.nullable().optional().transform((v) => v ?? null);
+  if (spec.default !== undefined) return s.optional().transform((v) => (v === undefined ? spec.default : v));
+  return s;
+}
+
+function paramsShape(specs: ParamSpecs): Record<string, z.ZodType> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, spec] of Object.entries(specs)) shape[name] = paramSchema(spec);
+  return shape;
+}
+
+function kindsUnion(entries: z.ZodObject[], what: string) {
+  return z.discriminatedUnion('kind', entries as [z.ZodObject, ...z.ZodObject[]], {
+    error: () => `unknown ${what} kind`,
+  });
+}
+
+export function policyEntrySchema() {
+  const entries = Object.values(POLICIES).map((m) =>
+    z.strictObject({ kind: z.literal(m.kind).describe(`${m.role}: ${m.summary}`), ...paramsShape(m.params) }),
+  );
+  return kindsUnion(entries, 'policy');
+}
+
+export function workloadSchema() {
+  const common = {
+    dirtyRate: quantity('rate', { min: 0 }, 'bytes/s of page writes (linear: of newly dirtied bytes), e.g. 100MiB/s'),
+    workingSet: quantity('bytes', { positive: true }, 'pages the guest writes; default: all RAM that does not hold zero pages')
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+  };
+  const entries = Object.values(WORKLOADS).map((w) =>
+    z.strictObject({ kind: z.literal(w.kind).describe(w.summary), ...common, ...paramsShape(w.params) }),
+  );
+  return kindsUnion(entries, 'workload');
+}
+
+export function estimatorSchema() {
+  return kindsUnion(
+    [
+      z.strictObject({ kind: z.literal('wire').describe('bytes on the wire in the last measuring period / its length') }),
+      z.strictObject({
+        kind: z.literal('buffer').describe("QEMU 0.15's per-call buffer bandwidth: a fixed buffer-fill rate"),
+        bufferRate: quantity('rate', { positive: true }, 'the buffer-fill rate (default 2.5GB/s)').optional(),
+      }),
+      z.strictObject({
+        kind: z.literal('bias').describe('factor x the wire rate'),
+        factor: numberParam({ kind: 'number', positive: true, doc: 'estimate / true wire rate' }, false),
+      }),
+    ],
+    'estimator',
+  );
+}
+
+const FIDELITIES = ['fluid', 'page'] as const;
+
+/** The base a scenario without `policy` runs. */
+export const DEFAULT_BASE = 'precopy';
+
+/** The shape of every scenario section, keyed as in the file (for unknown-key suggestions). */
+export const SECTION_KEYS = {
+  top: ['vm', 'workload', 'link', 'policy', 'estimator', 'horizon', 'seed', 'fidelity'],
+  vm: ['ram', 'pageSize', 'zeroShare'],
+  link: ['bandwidth', 'latency'],
+} as const;
+
+/**
+ * The scenario schema. `policyList` decides how a policy is accepted: the
+ * validator normalises a single entry to a one-entry list first; the JSON
+ * Schema for editors accepts both forms.
+ */
+export function scenarioSchema(forEditors = false) {
+  const entry = policyEntrySchema();
+  const policy = forEditors
+    ? z.union([entry, z.array(entry).min(1)])
+    : z.preprocess(
+        (v) => (v === undefined ? [{ kind: DEFAULT_BASE }] : Array.isArray(v) ? v : [v]),
+        z.array(entry).min(1, { message: 'expected at least one policy (a base first)' }),
+      );
+  return z.strictObject({
+    vm: z.strictObject({
+      ram: quantity('bytes', { positive: true }, 'guest RAM, e.g. 4GiB'),
+      pageSize: quantity('bytes', { positive: true }, 'page size, default 4KiB').optional().transform((v) => v ?? 4096),
+      zeroShare: numberParam({ kind: 'share', min: 0, max: 1, doc: 'share of RAM holding zero pages (never written)' }, false)
+        .optional()
+        .transform((v) => v ?? 0),
+    }),
+    workload: workloadSchema(),
+    link: z.strictObject({
+      bandwidth: quantity('rate', { positive: true }, 'wire bandwidth, e.g. 1Gbit/s'),
+      latency: quantity('time', { min: 0 }, 'one-way latency, default 0').optional().transform((v) => v ?? 0),
+    }),
+    policy: policy.optional(),
+    estimator: estimatorSchema().nullable().optional().transform((v) => v ?? null),
+    horizon: quantity('time', { positive: true }, 'a migration still running then is unfinished; default 1h').optional().transform((v) => v ?? 3600),
+    seed: numberParam({ kind: 'count', min: 0, doc: 'seed of the random generator (page fidelity)' }, true).optional().transform((v) => v ?? 1),
+    fidelity: z
+      .enum(FIDELITIES, { error: (iss) => `expected one of ${FIDELITIES.join(' | ')}, found ${describeFound(iss.input)}` })
+      .optional()
+      .transform((v) => v ?? 'fluid'),
+  });
+}
+
+export type ParsedScenario = Scenario;

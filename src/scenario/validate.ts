@@ -1,0 +1,137 @@
+import type { z } from 'zod';
+import { POLICIES, baseKinds, ruleKinds } from '../engine/policies/index.js';
+import { WORKLOADS } from '../engine/workloads/index.js';
+import type { Scenario } from '../engine/types.js';
+import { InputError, suggest, type InputProblem } from './errors.js';
+import { formatPathSegments, getPath, type PathSegment } from './path.js';
+import { SECTION_KEYS, scenarioSchema } from './schema.js';
+import { formatBytes } from './quantity.js';
+import type { SourceDocument } from './document.js';
+
+/** Pages a `page`-fidelity run may hold (a byte each, twice): 64 Mi pages = 256 GiB at 4 KiB. */
+const MAX_PAGE_FIDELITY_PAGES = 64 * 1024 * 1024;
+
+export interface ValidateContext {
+  file: string;
+  /** the document the data came from, to point at lines */
+  doc?: SourceDocument;
+  /** prefix of the scenario inside the document (a sweep's `base`) */
+  prefix?: PathSegment[];
+  /** paths set on the command line, by formatted path, with the argument given */
+  overrides?: Map<string, string>;
+}
+
+let cachedSchema: ReturnType<typeof scenarioSchema> | null = null;
+
+/** Validate raw data (from YAML/JSON) into a Scenario in base units, or throw an InputError with every problem found. */
+export function validateScenario(raw: unknown, ctx: ValidateContext): Scenario {
+  cachedSchema ??= scenarioSchema();
+  const res = cachedSchema.safeParse(raw, { reportInput: true });
+  const problems: RawProblem[] = [];
+  if (!res.success) {
+    for (const iss of res.error.issues) problems.push(...explain(iss, raw));
+  } else {
+    problems.push(...crossChecks(res.data as Scenario, raw));
+  }
+  if (problems.length > 0) throw new InputError(ctx.file, problems.slice(0, 12).map((p) => place(p, ctx, raw)));
+  return res.data as Scenario;
+}
+
+interface RawProblem {
+  path: PathSegment[];
+  message: string;
+}
+
+function explain(iss: z.core.$ZodIssue, raw: unknown): RawProblem[] {
+  const path = iss.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+  if (iss.code === 'unrecognized_keys') {
+    const allowed = allowedKeys(path, raw);
+    return iss.keys.map((k) => ({
+      path: [...path, k],
+      message: `unknown key '${k}'${suggest(k, allowed)}${allowed.length ? ` (allowed here: ${allowed.join(', ')})` : ''}`,
+    }));
+  }
+  if (iss.code === 'invalid_union' && (iss as { note?: string }).note === 'No matching discriminator') {
+    const section = sectionOf(path);
+    const known = kindsOf(section);
+    const kind = (iss.input as { kind?: unknown } | undefined)?.kind;
+    const entryPath = path[path.length - 1] === 'kind' ? path.slice(0, -1) : path;
+    if (kind === undefined) return [{ path: [...entryPath, 'kind'], message: `missing; expected one of ${known.join(' | ')}` }];
+    const name = String(kind);
+    return [{ path: [...entryPath, 'kind'], message: `unknown ${section} kind '${name}'${suggest(name, known)} (known: ${known.join(', ')})` }];
+  }
+  let message = iss.message;
+  if ((iss as { input?: unknown }).input === undefined && /found nothing$/.test(message)) {
+    message = `missing; ${message.replace(/, found nothing$/, '')}`;
+  }
+  return [{ path, message }];
+}
+
+function sectionOf(path: PathSegment[]): 'policy' | 'workload' | 'estimator' {
+  const s = path.find((p) => p === 'policy' || p === 'workload' || p === 'estimator');
+  return (s as 'policy' | 'workload' | 'estimator') ?? 'policy';
+}
+
+function kindsOf(section: 'policy' | 'workload' | 'estimator'): string[] {
+  if (section === 'workload') return Object.keys(WORKLOADS);
+  if (section === 'estimator') return ['wire', 'buffer', 'bias'];
+  return Object.keys(POLICIES);
+}
+
+/** The keys allowed in the mapping at `path` (for "did you mean"). */
+function allowedKeys(path: PathSegment[], raw: unknown): string[] {
+  const head = path[0];
+  if (path.length === 0) return [...SECTION_KEYS.top];
+  if (head === 'vm') return [...SECTION_KEYS.vm];
+  if (head === 'link') return [...SECTION_KEYS.link];
+  const kind = (getPath(raw, path) as { kind?: string } | undefined)?.kind;
+  if (head === 'workload') return ['kind', 'dirtyRate', 'workingSet', ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {})];
+  if (head === 'estimator') return ['kind', ...(kind === 'buffer' ? ['bufferRate'] : kind === 'bias' ? ['factor'] : [])];
+  if (head === 'policy') return ['kind', ...Object.keys(POLICIES[kind ?? '']?.params ?? {})];
+  return [];
+}
+
+function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
+  const out: RawProblem[] = [];
+  const single = !Array.isArray((raw as { policy?: unknown } | null)?.policy);
+  const at = (i: number): PathSegment[] => (single ? ['policy'] : ['policy', i]);
+  s.policy.forEach((p, i) => {
+    const role = POLICIES[p.kind].role;
+    if (i === 0 && role !== 'base')
+      out.push({ path: [...at(0), 'kind'], message: `'${p.kind}' is an add-on rule; a policy list starts with a base (one of ${baseKinds().join(' | ')})` });
+    if (i > 0 && role !== 'rule')
+      out.push({ path: [...at(i), 'kind'], message: `'${p.kind}' is a base and only one base may lead the list; after it come add-on rules (${ruleKinds().join(' | ')})` });
+  });
+  const ram = s.vm.ram;
+  if (s.vm.pageSize > ram) out.push({ path: ['vm', 'pageSize'], message: `the page size (${formatBytes(s.vm.pageSize)}) is larger than RAM (${formatBytes(ram)})` });
+  const ws = s.workload.workingSet;
+  if (ws !== null && ws > ram)
+    out.push({ path: ['workload', 'workingSet'], message: `the working set (${formatBytes(ws)}) is larger than RAM (${formatBytes(ram)}); it must fit in vm.ram` });
+  if (s.workload.kind === 'hotcold') {
+    const room = ws ?? ram * (1 - s.vm.zeroShare);
+    const hot = s.workload.hotSet as number;
+    if (hot > room) out.push({ path: ['workload', 'hotSet'], message: `the hot set (${formatBytes(hot)}) is larger than the working set (${formatBytes(room)})` });
+  }
+  if (s.fidelity === 'page' && ram / s.vm.pageSize > MAX_PAGE_FIDELITY_PAGES)
+    out.push({ path: ['fidelity'], message: `page fidelity keeps a bitmap per page; ${Math.round(ram / s.vm.pageSize)} pages is over the ${MAX_PAGE_FIDELITY_PAGES} limit: use fidelity: fluid or a larger pageSize` });
+  return out;
+}
+
+/** Attach the file position (or the command-line argument) to a problem. */
+function place(p: RawProblem, ctx: ValidateContext, raw: unknown): InputProblem {
+  const norm = normalise(p.path, raw);
+  const full = [...(ctx.prefix ?? []), ...norm];
+  const text = formatPathSegments(full);
+  const rel = formatPathSegments(norm);
+  for (const [setPath, arg] of ctx.overrides ?? []) {
+    if (rel === setPath || rel.startsWith(`${setPath}.`) || rel.startsWith(`${setPath}[`)) return { path: text, message: `${p.message} (from --set ${arg})` };
+  }
+  const pos = ctx.doc?.locate(full);
+  return { path: text, message: p.message, line: pos?.line, col: pos?.col };
+}
+
+/** A single policy entry written as a mapping is `policy`, not `policy[0]`, in messages. */
+function normalise(path: PathSegment[], raw: unknown): PathSegment[] {
+  if (path[0] === 'policy' && path[1] === 0 && !Array.isArray((raw as { policy?: unknown } | null)?.policy)) return ['policy', ...path.slice(2)];
+  return path;
+}
