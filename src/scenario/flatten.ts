@@ -63,6 +63,8 @@ export function scenarioColumns(s: Scenario): Record<string, Cell> {
     out[col] = cell;
   }
   out.bandwidthBytesPerSec = s.link.bandwidth;
+  // L of the closed-form model: > 1 means the guest dirties faster than the link sends
+  out.dirtyRateToBandwidth = s.workload.dirtyRate / s.link.bandwidth;
   out.latencyMs = s.link.latency * 1000;
   const limit = s.policy[0].downtimeLimit;
   out.downtimeLimitMs = typeof limit === 'number' ? limit * 1000 : null;
