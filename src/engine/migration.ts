@@ -1,4 +1,5 @@
 import type { MemoryModel } from './memory/model.js';
+import { Random } from './random.js';
 import type { Base, Rule } from './policy.js';
 import type { EstimatorKind, Outcome, RunResult, TimelinePoint } from './types.js';
 
@@ -16,6 +17,9 @@ export interface MigrationSetup {
   rules: Rule[];
   linkBytesPerSec: number;
   latencyS: number;
+  /** sigma of the per-period log-normal link-rate factor; 0 = constant */
+  linkJitter: number;
+  seed: number;
   horizonS: number;
   estimator: EstimatorConfig;
   timeline: TimelinePoint[] | null;
@@ -34,11 +38,17 @@ export class Migration {
   readonly base: Base;
   readonly rules: Rule[];
   readonly ramBytes: number;
+  /** the link's mean rate */
   readonly linkBytesPerSec: number;
   readonly latencyS: number;
   readonly horizonS: number;
-  /** live sending rate: the link or the base's rate limit, whichever is lower */
-  readonly liveBytesPerSec: number;
+  /** live sending rate of the current measuring period: the link or the base's rate limit, whichever is lower */
+  liveBytesPerSec: number;
+  /** the link's rate in the current period */
+  linkNowBytesPerSec: number;
+  private readonly maxBandwidthBytesPerSec: number;
+  private readonly jitter: number;
+  private readonly linkRandom: Random | null;
   readonly estimator: EstimatorConfig;
   readonly timeline: TimelinePoint[] | null;
 
@@ -85,10 +95,30 @@ export class Migration {
     this.horizonS = s.horizonS;
     this.estimator = s.estimator;
     this.timeline = s.timeline;
+    this.maxBandwidthBytesPerSec = s.base.maxBandwidthBytesPerSec;
+    this.jitter = s.linkJitter;
+    // a stream of its own, so that jitter draws do not shift page-fidelity writes
+    this.linkRandom = s.linkJitter > 0 ? new Random(s.seed ^ 0x5bd1e995) : null;
+    this.linkNowBytesPerSec = s.linkBytesPerSec;
     this.liveBytesPerSec = Math.min(s.linkBytesPerSec, s.base.maxBandwidthBytesPerSec);
     this.baseDowntimeLimitS = s.base.downtimeLimitS;
     this.downtimeLimitS = s.base.downtimeLimitS;
     this.mem.setCosts(s.base.costs(s.mem.pageBytes));
+  }
+
+  /**
+   * Start a new link period (a pass, a tick): with jitter, the link's rate is
+   * its mean times a log-normal factor exp(sigma z - sigma^2 / 2), whose mean
+   * is 1. Without jitter the rate is the mean and no random number is drawn.
+   */
+  newLinkPeriod(): void {
+    const rng = this.linkRandom;
+    if (rng === null) return;
+    // Box-Muller; 1 - u keeps the logarithm finite
+    const z = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+    const sigma = this.jitter;
+    this.linkNowBytesPerSec = this.linkBytesPerSec * Math.exp(sigma * z - (sigma * sigma) / 2);
+    this.liveBytesPerSec = Math.min(this.linkNowBytesPerSec, this.maxBandwidthBytesPerSec);
   }
 
   get passes(): number {
@@ -105,14 +135,13 @@ export class Migration {
     return this.paused ? 0 : 1 - this.throttle;
   }
 
-  /** Let time pass to `toS` with no sending (the guest runs and dirties memory). */
-  elapseTo(toS: number): void {
-    const dt = toS - this.t;
-    if (dt > 0) {
-      this.mem.expose(dt, this.dirtyFactor());
-      if (this.throttle > 0 && !this.paused) this.throttleCpuSeconds += this.throttle * dt;
+  /** Let `dtS` seconds pass with no sending (the guest runs and dirties memory). */
+  elapse(dtS: number): void {
+    if (dtS > 0) {
+      this.mem.expose(dtS, this.dirtyFactor());
+      if (this.throttle > 0 && !this.paused) this.throttleCpuSeconds += this.throttle * dtS;
+      this.t += dtS;
     }
-    this.t = toS;
   }
 
   /** Earliest own timer of any rule. */
@@ -133,27 +162,32 @@ export class Migration {
   }
 
   /**
-   * Move time to `toS`, sending `wire` bytes evenly over the interval, firing
-   * rule timers on the way. Returns true when `toS` was reached with the
-   * migration still running and no switch-over requested; false when it
-   * ended (horizon, abort) or a timer asked for a switch-over (then `t` is
-   * the timer's time and the unsent rest is still pending).
+   * Let `dtS` seconds pass while sending `wire` bytes evenly over them,
+   * firing rule timers on the way. Durations, not end times, are passed in,
+   * so a short interval late in a long migration keeps its precision.
+   * Returns true when the interval ran to its end with the migration still
+   * running and no switch-over requested; false when it ended (horizon,
+   * abort) or a timer asked for a switch-over (then `t` is the timer's time
+   * and the unsent rest is still pending).
    */
-  advance(toS: number, wire: number): boolean {
-    let left = wire;
+  advance(dtS: number, wire: number): boolean {
+    let leftS = dtS;
+    let leftWire = wire;
     for (;;) {
       const tTimer = this.nextTimerS();
       const stop = tTimer < this.horizonS ? tTimer : this.horizonS;
-      if (stop >= toS) {
-        if (left > 0) this.mem.sendWire(left);
-        this.elapseTo(toS);
+      if (stop - this.t >= leftS) {
+        if (leftWire > 0) this.mem.sendWire(leftWire);
+        this.elapse(leftS);
         return true;
       }
-      const span = toS - this.t;
-      const part = span > 0 ? (left * (stop - this.t)) / span : 0;
-      if (part > 0) this.mem.sendWire(part);
-      left -= part;
-      this.elapseTo(stop);
+      const partS = Math.max(0, stop - this.t);
+      const partWire = leftS > 0 ? (leftWire * partS) / leftS : 0;
+      if (partWire > 0) this.mem.sendWire(partWire);
+      leftWire -= partWire;
+      leftS -= partS;
+      this.elapse(partS);
+      this.t = stop;
       if (stop === this.horizonS && tTimer >= this.horizonS) {
         this.finishUnfinished();
         return false;
@@ -247,14 +281,16 @@ export class Migration {
     this.expectedDowntimeS = expectedDowntimeS;
     if (finalSync) this.sync();
     const finalWire = this.mem.sendAll();
-    const endS = stopS + (backlogWire + finalWire) / this.linkBytesPerSec + this.latencyS;
-    const downtimeStart = this.paused ? this.pauseStartS : stopS;
+    this.newLinkPeriod();
+    const copyS = (backlogWire + finalWire) / this.linkNowBytesPerSec + this.latencyS;
+    const endS = stopS + copyS;
     this.ended = true;
     this.outcome = 'completed';
     this.stopReason = this.paused ? this.pauseReason : reason === 'downtime-met' && this.limitRaisedBy !== null ? this.limitRaisedBy : reason;
     this.t = endS;
     this.endS = endS;
-    this.downtimeS = endS - downtimeStart;
+    // computed, not subtracted, so a short downtime after a long migration keeps its precision
+    this.downtimeS = this.paused ? stopS - this.pauseStartS + copyS : copyS;
     this.throttle = 0;
     this.record('switchover');
   }

@@ -44,6 +44,8 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
     rules,
     linkBytesPerSec: s.link.bandwidth,
     latencyS: s.link.latency,
+    linkJitter: s.link.jitter,
+    seed: s.seed,
     horizonS: s.horizon,
     estimator: resolveEstimator(s, base.defaultEstimator),
     timeline: opts.timeline ?? null,

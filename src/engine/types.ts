@@ -44,7 +44,8 @@ export interface Scenario {
     hotSet?: number;
     hotShare?: number;
   };
-  link: { bandwidth: number; latency: number };
+  /** jitter: sigma of the per-period log-normal variation of the link rate (0 = a constant rate) */
+  link: { bandwidth: number; latency: number; jitter: number };
   policy: PolicyEntry[];
   /** null = the base's own estimator (precopy: wire; qemu-2011: buffer) */
   estimator: { kind: EstimatorKind; bufferRate?: number; factor?: number } | null;

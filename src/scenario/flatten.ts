@@ -66,6 +66,7 @@ export function scenarioColumns(s: Scenario): Record<string, Cell> {
   // L of the closed-form model: > 1 means the guest dirties faster than the link sends
   out.dirtyRateToBandwidth = s.workload.dirtyRate / s.link.bandwidth;
   out.latencyMs = s.link.latency * 1000;
+  out.linkJitter = s.link.jitter;
   const limit = s.policy[0].downtimeLimit;
   out.downtimeLimitMs = typeof limit === 'number' ? limit * 1000 : null;
   const seen = new Map<string, number>();

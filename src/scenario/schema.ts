@@ -152,7 +152,7 @@ export const DEFAULT_BASE = 'precopy';
 export const SECTION_KEYS = {
   top: ['vm', 'workload', 'link', 'policy', 'estimator', 'horizon', 'seed', 'fidelity'],
   vm: ['ram', 'pageSize', 'zeroShare'],
-  link: ['bandwidth', 'latency'],
+  link: ['bandwidth', 'latency', 'jitter'],
 } as const;
 
 /**
@@ -180,6 +180,12 @@ export function scenarioSchema(forEditors = false) {
     link: z.strictObject({
       bandwidth: quantity('rate', { positive: true }, 'wire bandwidth, e.g. 1Gbit/s'),
       latency: quantity('time', { min: 0 }, 'one-way latency, default 0').optional().transform((v) => v ?? 0),
+      jitter: numberParam(
+        { kind: 'number', min: 0, max: 2, doc: 'per-period variation of the link rate: sigma of a mean-preserving log-normal factor (0.1 = about 10%); default 0' },
+        false,
+      )
+        .optional()
+        .transform((v) => v ?? 0),
     }),
     policy: policy.optional(),
     estimator: estimatorSchema().nullable().optional().transform((v) => v ?? null),

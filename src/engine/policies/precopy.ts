@@ -35,23 +35,28 @@ class Precopy implements Base {
     mem.markAll();
     m.syncs = 1; // the first "sync" marks all of RAM
     m.record('start');
-    const rate = m.liveBytesPerSec;
-    let passStartS = 0;
-    let passStartWire = 0;
+    // this pass's bytes and time, summed (not differences of running totals, which lose precision)
+    let passWire = 0;
+    let passS = 0;
+    m.newLinkPeriod();
     for (;;) {
       const wire = mem.aheadWireBytes();
       const wraps = mem.wraps;
-      if (!m.advance(m.t + wire / rate, wire)) {
+      const dtS = wire / m.liveBytesPerSec;
+      if (!m.advance(dtS, wire)) {
         if (m.ended) return;
         // a timer asked for switch-over in the middle of a pass
         m.switchOver(m.forcedReason as string, mem.pendingBytes() / m.bandwidthEstimate, 0, true);
         return;
       }
+      passWire += wire;
+      passS += dtS;
       if (mem.wraps === wraps) continue; // rounding left a sliver of the pass; finish it
+      m.newLinkPeriod();
       m.sync();
-      const bw = m.estimateBandwidth(mem.sentWire - passStartWire, m.t - passStartS);
-      passStartS = m.t;
-      passStartWire = mem.sentWire;
+      const bw = m.estimateBandwidth(passWire, passS);
+      passWire = 0;
+      passS = 0;
       const pending = mem.pendingBytes();
       m.pendingBytes = pending;
       m.expectedDowntimeS = pending / bw;

@@ -53,24 +53,25 @@ class Qemu2011 implements Base {
 
   run(m: Migration): void {
     const mem = m.mem;
-    // The link drains what the limiter lets through; one tick's budget at most.
-    const budget = m.liveBytesPerSec * TICK_S;
     // Stage 1 (t = 0): mark every page, start dirty logging, send the first burst.
     mem.markAll();
     m.sync();
     m.record('start');
-    let burst = mem.sendWire(budget);
+    // The link drains what the limiter lets through: one tick's budget at most.
+    m.newLinkPeriod();
+    let burst = mem.sendWire(m.liveBytesPerSec * TICK_S);
     for (let k = 1; ; k++) {
-      if (!m.advance(k * TICK_S, 0)) {
+      if (!m.advance(k * TICK_S - m.t, 0)) {
         if (m.ended) return;
         // A timer asked for switch-over between ticks: stop now, the last burst still drains.
-        const queued = Math.max(0, burst - (m.t - (k - 1) * TICK_S) * m.linkBytesPerSec);
+        const queued = Math.max(0, burst - (m.t - (k - 1) * TICK_S) * m.linkNowBytesPerSec);
         m.switchOver(m.forcedReason as string, mem.pendingBytes() / m.bandwidthEstimate, queued, true);
         return;
       }
       // Stage 2 call: sync, burst, measure, decide.
       m.sync();
-      burst = mem.sendWire(budget);
+      m.newLinkPeriod();
+      burst = mem.sendWire(m.liveBytesPerSec * TICK_S);
       const bw = m.estimateBandwidth(burst, TICK_S);
       const remaining = mem.pendingBytes();
       m.pendingBytes = remaining;
