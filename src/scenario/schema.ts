@@ -187,7 +187,7 @@ export function scenarioSchema(forEditors = false) {
         .optional()
         .transform((v) => v ?? 0),
     }),
-    policy: policy.optional(),
+    policy: forEditors ? policy.optional() : policy,
     estimator: estimatorSchema().nullable().optional().transform((v) => v ?? null),
     horizon: quantity('time', { positive: true }, 'a migration still running then is unfinished; default 1h').optional().transform((v) => v ?? 3600),
     seed: numberParam({ kind: 'count', min: 0, doc: 'seed of the random generator (page fidelity)' }, true).optional().transform((v) => v ?? 1),
