@@ -1,0 +1,122 @@
+// Types shared by the calibration modules: what a run is asked to do, what
+// QEMU reported while it ran, and the record a run returns.
+
+/** One real migration to perform. */
+export interface MigrationRunConfig {
+  /** Short id used in file names and CSV rows, e.g. "large-bw32". */
+  name?: string;
+  /** Guest RAM (QEMU -m), MiB. */
+  ramMiB: number;
+  /** Guest working set written cyclically, MiB; 0 = idle guest. */
+  wsMiB: number;
+  /** Guest page writes per second; 0 = idle guest. */
+  ratePagesPerSec: number;
+  /** Fill RAM above the guest kernel with non-zero bytes (default true). */
+  fill?: boolean;
+  /** QEMU max-bandwidth parameter, bytes/s. */
+  maxBandwidthBytesPerSec: number;
+  /** QEMU downtime-limit parameter, ms. */
+  downtimeLimitMs: number;
+  /** Turn on the auto-converge capability (defaults 20 % / +10, trigger 50 %). */
+  autoConverge?: boolean;
+  /** Cancel the migration (migrate_cancel) if it has not completed after this many seconds. */
+  timeBoundS: number;
+}
+
+/** One `query-migrate` answer from the source, flattened; null = field absent. */
+export interface MigrationSample {
+  /** Host time since the `migrate` command was sent, ms. */
+  tMs: number;
+  status: string;
+  totalTimeMs: number | null;
+  setupTimeMs: number | null;
+  downtimeMs: number | null;
+  expectedDowntimeMs: number | null;
+  transferredBytes: number | null;
+  remainingBytes: number | null;
+  totalBytes: number | null;
+  duplicatePages: number | null;
+  normalPages: number | null;
+  dirtyPagesRate: number | null;
+  /** QEMU's `mbps` (10^6 bit/s): last 100 ms window while active, whole-run average once completed. */
+  mbps: number | null;
+  dirtySyncCount: number | null;
+  precopyBytes: number | null;
+  downtimeBytes: number | null;
+  cpuThrottlePct: number | null;
+}
+
+/** One per-second report of the guest's achieved write rate. */
+export interface GuestTick {
+  /** Host time since the `migrate` command, ms (negative = before), when the line was read. */
+  tMs: number;
+  /** Which QEMU printed it. */
+  host: 'source' | 'destination';
+  ratePagesPerSec: number;
+  /** The guest's running count of page writes (kept in guest memory). */
+  writes: number;
+  /** Times the guest fell behind by more than one write interval in that second. */
+  rebases: number;
+}
+
+export type MigrationOutcome = 'completed' | 'not-converged' | 'failed';
+
+/** The result of one real migration. */
+export interface MigrationRecord {
+  name: string;
+  config: Required<MigrationRunConfig>;
+  qemuVersion: string;
+  accel: string;
+  outcome: MigrationOutcome;
+  /** QEMU's error-desc for a failed migration. */
+  errorDesc: string | null;
+  /** QEMU total-time: final when completed, last seen otherwise, ms. */
+  totalTimeMs: number;
+  setupTimeMs: number | null;
+  /** QEMU downtime (VM stop to completion, source side), ms; null unless completed. */
+  downtimeMs: number | null;
+  /** Last expected-downtime seen while active, ms. */
+  expectedDowntimeMs: number | null;
+  transferredBytes: number;
+  /** RAM that QEMU migrates (ram.total: guest RAM plus ROM/firmware blocks), bytes. */
+  ramTotalBytes: number;
+  /** Final dirty-sync-count. */
+  syncs: number;
+  /** Highest cpu-throttle-percentage seen (0 when never throttled). */
+  maxThrottlePct: number;
+  /** Mean of `mbps` over the samples taken while active (10^6 bit/s). */
+  meanMbps: number | null;
+  /** `mbps` at completion: QEMU's own average over the run (10^6 bit/s). */
+  finalMbps: number | null;
+  /** Zero pages (ram.duplicate) and full pages (ram.normal) sent. */
+  duplicatePages: number;
+  normalPages: number;
+  /** Bytes sent while the guest ran, and while it was stopped (ram.precopy-bytes, ram.downtime-bytes). */
+  precopyBytes: number | null;
+  downtimeBytes: number | null;
+  /** Guest's achieved write rate: mean of its reports in the last seconds before `migrate`. */
+  guestRateBeforePagesPerSec: number | null;
+  /** Mean of the source guest's reports while the migration ran. */
+  guestRateDuringPagesPerSec: number | null;
+  /** Lowest source report while the migration ran. */
+  guestRateMinDuringPagesPerSec: number | null;
+  /** First destination report covering a whole second after completion. */
+  guestRateAfterPagesPerSec: number | null;
+  /**
+   * Source's last write count minus the destination's first (0 = consistent).
+   * Positive: the destination resumed from older guest memory than the
+   * source had, i.e. dirty-page updates were lost in the migration.
+   */
+  guestWritesLost: number | null;
+  /** Bytes of RAM the guest filled with non-zero data; zero pages it counted below 640 KiB. */
+  guestFillBytes: number | null;
+  guestZeroLowPages: number | null;
+  /** Host time of each MIGRATION_PASS event (one per dirty-bitmap sync), ms since `migrate`. */
+  syncTimesMs: number[];
+  /** Host time of the STOP event on the source (switch-over), ms since `migrate`. */
+  stopTimeMs: number | null;
+  /** Whole run, boot to shutdown, ms. */
+  wallTimeMs: number;
+  samples: MigrationSample[];
+  guestTicks: GuestTick[];
+}
