@@ -37,7 +37,8 @@ export function validateScenario(raw: unknown, ctx: ValidateContext): Scenario {
   return res.data as Scenario;
 }
 
-interface RawProblem {
+/** A problem at a path inside a scenario (before it is placed in a file). */
+export interface RawProblem {
   path: PathSegment[];
   message: string;
 }
@@ -91,7 +92,12 @@ function allowedKeys(path: PathSegment[], raw: unknown): string[] {
   return [];
 }
 
-function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
+/**
+ * The checks that relate several fields (policy roles, sizes that must fit in
+ * RAM), on a scenario already in base units. Exported so that a sweep can run
+ * them on every expanded scenario without re-running the schema.
+ */
+export function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
   const out: RawProblem[] = [];
   const single = !Array.isArray((raw as { policy?: unknown } | null)?.policy);
   const at = (i: number): PathSegment[] => (single ? ['policy'] : ['policy', i]);
