@@ -117,8 +117,9 @@ const TICK_SPAN_MS = 1000;
  * During = mean (and min) of the source reports whose whole second lies
  * inside the migration (read between 1 s after `migrate` and its end); when
  * the migration was shorter than that, any source report read while it ran.
- * After = first destination report covering a whole second after endMs
- * (the first one after resume spans the switch-over).
+ * After = the second destination report: the first one closes the second
+ * that was open on the source when the guest stopped, so it spans the
+ * switch-over.
  * Writes lost = the source's last write count minus the destination's
  * first: the guest keeps that count in its memory, so a positive value means
  * the destination resumed from a stale copy of that page.
@@ -130,9 +131,10 @@ export function summarizeGuestTicks(ticks: readonly GuestTick[], endMs: number):
   const running = source.filter((t) => t.tMs >= 0 && t.tMs <= endMs);
   const inside = running.filter((t) => t.tMs >= TICK_SPAN_MS);
   const during = (inside.length > 0 ? inside : running).map((t) => t.ratePagesPerSec);
-  const after = ticks.find((t) => t.host === 'destination' && t.tMs >= endMs + TICK_SPAN_MS);
+  const destination = ticks.filter((t) => t.host === 'destination');
+  const after = destination.at(1);
   const lastSource = source.at(-1);
-  const firstDestination = ticks.find((t) => t.host === 'destination');
+  const firstDestination = destination.at(0);
   return {
     beforePagesPerSec: mean(before),
     duringPagesPerSec: mean(during),

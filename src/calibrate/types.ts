@@ -100,7 +100,7 @@ export interface MigrationRecord {
   guestRateDuringPagesPerSec: number | null;
   /** Lowest source report while the migration ran. */
   guestRateMinDuringPagesPerSec: number | null;
-  /** First destination report covering a whole second after completion. */
+  /** Second report of the guest on the destination (the first spans the switch-over). */
   guestRateAfterPagesPerSec: number | null;
   /**
    * Source's last write count minus the destination's first (0 = consistent).

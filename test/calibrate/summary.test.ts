@@ -68,7 +68,7 @@ test('a cancelled run is not-converged, keeps the last active figures and the hi
   assert.equal(sum.maxThrottlePct, 40);
 });
 
-test('guest rates: before = last 3 reports, during = reports covering whole seconds of the migration, after = destination', () => {
+test('guest rates: before = last 3 reports, during = reports covering whole seconds of the migration, after = second destination report', () => {
   const t = (tMs: number, ratePagesPerSec: number, host: GuestTick['host'] = 'source', writes = 0): GuestTick => ({ tMs, host, ratePagesPerSec, writes, rebases: 0 });
   const ticks = [t(-4000, 1), t(-3000, 100), t(-2000, 200), t(-1000, 300), t(400, 999), t(1400, 80), t(2400, 60), t(3500, 5, 'destination'), t(4500, 7, 'destination')];
   const r = summarizeGuestTicks(ticks, 3000);
