@@ -1,5 +1,6 @@
 import type { MemoryModel } from './memory/model.js';
 import { Random } from './random.js';
+import { postcopyPhase, type PostcopyClass } from './postcopy.js';
 import type { Base, Rule } from './policy.js';
 import type { EstimatorKind, Outcome, RunResult, TimelinePoint } from './types.js';
 
@@ -21,6 +22,10 @@ export interface MigrationSetup {
   linkJitter: number;
   seed: number;
   horizonS: number;
+  vcpus: number;
+  deviceStateBytes: number;
+  /** share of vCPU time the workload's writer needs (Scenario.workload.cpuShare) */
+  cpuShare: number;
   estimator: EstimatorConfig;
   timeline: TimelinePoint[] | null;
 }
@@ -51,6 +56,11 @@ export class Migration {
   private readonly linkRandom: Random | null;
   readonly estimator: EstimatorConfig;
   readonly timeline: TimelinePoint[] | null;
+  readonly vcpus: number;
+  readonly deviceStateBytes: number;
+  private readonly cpuShare: number;
+  /** the guest's page-write rate unthrottled (bytes/s) */
+  private readonly baseWriteRate: number;
 
   /** seconds since the migration started */
   t = 0;
@@ -75,6 +85,14 @@ export class Migration {
   throttle = 0;
   maxThrottle = 0;
   throttleCpuSeconds = 0;
+  /** a cap on the guest's page-write rate (dirty-limit), bytes/s */
+  dirtyRateCap = Infinity;
+
+  /** a rule asked for post-copy; the base switches at its next decision */
+  postcopyReason: string | null = null;
+  inPostcopy = false;
+  postcopyFaults = 0;
+  postcopyBlockedS = 0;
 
   /** a rule asked for switch-over; the base performs it at its next chance */
   forcedReason: string | null = null;
@@ -95,6 +113,10 @@ export class Migration {
     this.horizonS = s.horizonS;
     this.estimator = s.estimator;
     this.timeline = s.timeline;
+    this.vcpus = s.vcpus;
+    this.deviceStateBytes = s.deviceStateBytes;
+    this.cpuShare = s.cpuShare;
+    this.baseWriteRate = s.mem.writeRate(1);
     this.maxBandwidthBytesPerSec = s.base.maxBandwidthBytesPerSec;
     this.jitter = s.linkJitter;
     // a stream of its own, so that jitter draws do not shift page-fidelity writes
@@ -125,21 +147,34 @@ export class Migration {
     return this.mem.wraps;
   }
 
+  /** completed iterations as the base reports them (see Base.iterations) */
+  get iterations(): number {
+    return this.base.iterations(this);
+  }
+
   /** bytes as the base counts them (QEMU's `ram.transferred`) */
   get transferredBytes(): number {
     return this.mem.sentAccounted;
   }
 
-  /** the share of time the guest's vCPUs run and dirty memory */
+  /**
+   * How fast the guest writes, relative to its workload's rate: 0 paused;
+   * a CPU throttle leaves its vCPUs 1 - throttle of the time, which slows a
+   * writer needing `cpuShare` of it by min(1, (1 - throttle) / cpuShare)
+   * (cpu-throttle.c: run fraction = 1 - pct); a dirty-rate cap bounds the rest.
+   */
   dirtyFactor(): number {
-    return this.paused ? 0 : 1 - this.throttle;
+    if (this.paused) return 0;
+    const cpu = Math.min(1, (1 - this.throttle) / this.cpuShare);
+    const cap = this.baseWriteRate > 0 ? this.dirtyRateCap / this.baseWriteRate : Infinity;
+    return cpu < cap ? cpu : cap;
   }
 
   /** Let `dtS` seconds pass with no sending (the guest runs and dirties memory). */
   elapse(dtS: number): void {
     if (dtS > 0) {
       this.mem.expose(dtS, this.dirtyFactor());
-      if (this.throttle > 0 && !this.paused) this.throttleCpuSeconds += this.throttle * dtS;
+      if (this.throttle > 0 && !this.paused) this.throttleCpuSeconds += this.throttle * dtS * this.vcpus;
       this.t += dtS;
     }
   }
@@ -234,6 +269,11 @@ export class Migration {
 
   // ---- requests from rules --------------------------------------------------
 
+  /** The reason of a switch-over a timer requested during advance() (read after it returned false). */
+  forcedReasonNow(): string {
+    return this.forcedReason ?? 'forced';
+  }
+
   requestSwitchover(reason: string): void {
     if (this.forcedReason === null) this.forcedReason = reason;
   }
@@ -255,11 +295,20 @@ export class Migration {
   setThrottle(share: number): void {
     this.throttle = share;
     if (share > this.maxThrottle) this.maxThrottle = share;
+    this.record('throttle');
   }
 
-  /** Cancel the migration: the guest stays (running) on the source. */
+  setDirtyRateCap(bytesPerSec: number): void {
+    this.dirtyRateCap = bytesPerSec;
+  }
+
+  requestPostcopy(reason: string): void {
+    if (this.postcopyReason === null) this.postcopyReason = reason;
+  }
+
+  /** Cancel the migration: the guest stays (running) on the source. Post-copy cannot be cancelled. */
   abort(reason: string): void {
-    if (this.ended) return;
+    if (this.ended || this.inPostcopy) return;
     this.ended = true;
     this.outcome = 'aborted';
     this.stopReason = reason;
@@ -280,7 +329,7 @@ export class Migration {
     const stopS = this.t;
     this.expectedDowntimeS = expectedDowntimeS;
     if (finalSync) this.sync();
-    const finalWire = this.mem.sendAll();
+    const finalWire = this.mem.sendAll() + this.deviceStateBytes;
     this.newLinkPeriod();
     const copyS = (backlogWire + finalWire) / this.linkNowBytesPerSec + this.latencyS;
     const endS = stopS + copyS;
@@ -293,6 +342,43 @@ export class Migration {
     this.downtimeS = this.paused ? stopS - this.pauseStartS + copyS : copyS;
     this.throttle = 0;
     this.record('switchover');
+  }
+
+  /**
+   * Switch to post-copy (QEMU postcopy_start, policies.md §3.9): stop the
+   * guest, sync once more, send the device state; the guest resumes on the
+   * destination when that package has arrived (the downtime). The pages
+   * still pending then follow at `rateBytesPerSec` while the guest faults on
+   * the ones it touches first.
+   */
+  startPostcopy(reason: string, rateBytesPerSec: number, expectedDowntimeS: number): void {
+    const stopS = this.t;
+    this.inPostcopy = true;
+    this.expectedDowntimeS = expectedDowntimeS;
+    this.sync();
+    this.record('postcopy');
+    this.newLinkPeriod();
+    const link = this.linkNowBytesPerSec;
+    const switchS = this.deviceStateBytes / link + this.latencyS;
+    const mem = this.mem;
+    const classes: PostcopyClass[] = mem.classes.map((c, i) => ({ sizeBytes: c.sizeBytes, pendingBytes: mem.pendingBytesOf(i), writeBytesPerSec: c.writeBytesPerSec }));
+    const faultLatencyS = 2 * this.latencyS + mem.pageBytes / link;
+    const phase = postcopyPhase(classes, mem.pendingWireBytes(), Math.min(rateBytesPerSec, link), mem.pageBytes, faultLatencyS, !this.paused);
+    mem.sendAll();
+    this.mem.sentWire += this.deviceStateBytes;
+    this.postcopyS = phase.durationS;
+    this.postcopyFaults = phase.faults;
+    this.postcopyBlockedS = phase.blockedS;
+    const endS = stopS + switchS + phase.durationS;
+    this.ended = true;
+    this.outcome = 'completed';
+    this.stopReason = reason;
+    this.t = endS;
+    this.endS = endS;
+    // a guest paused before the switch stays paused until the end (libvirt resumes it then)
+    this.downtimeS = this.paused ? stopS - this.pauseStartS + switchS + phase.durationS : switchS;
+    this.throttle = 0;
+    this.record('end');
   }
 
   finishUnfinished(): void {
@@ -337,6 +423,8 @@ export class Migration {
       maxThrottlePct: this.maxThrottle * 100,
       throttleCpuSeconds: this.throttleCpuSeconds,
       postcopyMs: this.postcopyS * 1000,
+      postcopyFaults: this.postcopyFaults,
+      postcopyBlockedMs: this.postcopyBlockedS * 1000,
     };
   }
 }

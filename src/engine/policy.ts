@@ -17,6 +17,13 @@ export interface Base {
   readonly downtimeLimitS: number;
   /** the live sending rate cap (bytes/s), Infinity = only the link */
   readonly maxBandwidthBytesPerSec: number;
+  /**
+   * Completed iterations as the system reports them to management software
+   * (QEMU: dirty-sync-count - 1, which libvirt's iteration events and
+   * guestperf count; textbook and QEMU 0.15: full passes; Xen: live rounds).
+   * Rules that act "after N passes" compare against this.
+   */
+  iterations(m: Migration): number;
   run(m: Migration): void;
 }
 
@@ -64,6 +71,10 @@ export interface BaseModule extends ModuleCommon {
 
 export interface RuleModule extends ModuleCommon {
   role: 'rule';
+  /** bases this rule works with (post-copy needs QEMU's); absent = any */
+  requires?: readonly string[];
+  /** a check across the rule's constants and the base; returns what is wrong, or null */
+  check?(p: ParamValues, baseKind: string): string | null;
   create(p: ParamValues): Rule;
 }
 

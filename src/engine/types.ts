@@ -33,7 +33,8 @@ export type EstimatorKind = 'wire' | 'buffer' | 'bias';
 
 /** A validated scenario, every quantity in base units (bytes, bytes/s, seconds). */
 export interface Scenario {
-  vm: { ram: number; pageSize: number; zeroShare: number };
+  /** deviceState: bytes of device state sent while the guest is stopped; vcpus: for throttle accounting and per-vCPU limits */
+  vm: { ram: number; pageSize: number; zeroShare: number; vcpus: number; deviceState: number };
   workload: {
     kind: WorkloadKind;
     /** bytes/s of page writes (linear: of newly dirtied bytes) */
@@ -43,6 +44,13 @@ export interface Scenario {
     /** hotcold only: bytes of the hot set and its share of the writes */
     hotSet?: number;
     hotShare?: number;
+    /**
+     * Share of vCPU time the writer needs for its rate. A CPU throttle that
+     * leaves the vCPUs less than this slows the writes in proportion:
+     * factor = min(1, (1 - throttle) / cpuShare). 1 = the rate follows run
+     * time exactly (a writer that does not catch up after a stall).
+     */
+    cpuShare: number;
   };
   /** jitter: sigma of the per-period log-normal variation of the link rate (0 = a constant rate) */
   link: { bandwidth: number; latency: number; jitter: number };
@@ -75,6 +83,10 @@ export interface RunResult {
   maxThrottlePct: number;
   throttleCpuSeconds: number;
   postcopyMs: number;
+  /** remote page faults of the guest during post-copy (page writes to pages not yet received) */
+  postcopyFaults: number;
+  /** vCPU time spent waiting for those pages (each fault: a round trip plus the page's transfer) */
+  postcopyBlockedMs: number;
 }
 
 /** One point of a single run's timeline (for `migsweep run --timeline`). */

@@ -57,6 +57,9 @@ export function scenarioColumns(s: Scenario): Record<string, Cell> {
     zeroShare: s.vm.zeroShare,
     dirtyRateBytesPerSec: s.workload.dirtyRate,
     workingSetBytes: workingSetBytes(s),
+    cpuShare: s.workload.cpuShare,
+    vcpus: s.vm.vcpus,
+    deviceStateBytes: s.vm.deviceState,
   };
   for (const [name, spec] of Object.entries(WORKLOADS[s.workload.kind].params)) {
     const [col, cell] = unitColumn(name, spec.kind, (s.workload as unknown as Record<string, unknown>)[name]);
@@ -90,6 +93,7 @@ export function scenarioColumns(s: Scenario): Record<string, Cell> {
 export const METRIC_COLUMNS = [
   'totalTimeMs', 'downtimeMs', 'expectedDowntimeMs', 'transferredBytes', 'wireBytes', 'ramBytes', 'transferFactor',
   'syncs', 'passes', 'outcome', 'stopReason', 'maxThrottlePct', 'throttleCpuSeconds', 'postcopyMs',
+  'postcopyFaults', 'postcopyBlockedMs',
 ] as const satisfies readonly (keyof RunResult)[];
 
 /** One flat record: metrics first (NaN becomes null), then the scenario's parameters. */

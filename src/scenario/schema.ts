@@ -119,6 +119,12 @@ export function workloadSchema() {
       .nullable()
       .optional()
       .transform((v) => v ?? null),
+    cpuShare: numberParam(
+      { kind: 'number', positive: true, max: 1, doc: 'share of vCPU time the writer needs; a CPU throttle leaving less slows it in proportion; default 1 (the rate follows run time)' },
+      false,
+    )
+      .optional()
+      .transform((v) => v ?? 1),
   };
   const entries = Object.values(WORKLOADS).map((w) =>
     z.strictObject({ kind: z.literal(w.kind).describe(w.summary), ...common, ...paramsShape(w.params) }),
@@ -151,7 +157,7 @@ export const DEFAULT_BASE = 'precopy';
 /** The shape of every scenario section, keyed as in the file (for unknown-key suggestions). */
 export const SECTION_KEYS = {
   top: ['vm', 'workload', 'link', 'policy', 'estimator', 'horizon', 'seed', 'fidelity'],
-  vm: ['ram', 'pageSize', 'zeroShare'],
+  vm: ['ram', 'pageSize', 'zeroShare', 'vcpus', 'deviceState'],
   link: ['bandwidth', 'latency', 'jitter'],
 } as const;
 
@@ -173,6 +179,12 @@ export function scenarioSchema(forEditors = false) {
       ram: quantity('bytes', { positive: true }, 'guest RAM, e.g. 4GiB'),
       pageSize: quantity('bytes', { positive: true }, 'page size, default 4KiB').optional().transform((v) => v ?? 4096),
       zeroShare: numberParam({ kind: 'share', min: 0, max: 1, doc: 'share of RAM holding zero pages (never written)' }, false)
+        .optional()
+        .transform((v) => v ?? 0),
+      vcpus: numberParam({ kind: 'count', min: 1, doc: 'vCPUs (throttle accounting, per-vCPU dirty limits); default 1' }, true)
+        .optional()
+        .transform((v) => v ?? 1),
+      deviceState: quantity('bytes', { min: 0 }, 'device state sent while the guest is stopped; default 0')
         .optional()
         .transform((v) => v ?? 0),
     }),

@@ -86,7 +86,7 @@ function allowedKeys(path: PathSegment[], raw: unknown): string[] {
   if (head === 'vm') return [...SECTION_KEYS.vm];
   if (head === 'link') return [...SECTION_KEYS.link];
   const kind = (getPath(raw, path) as { kind?: string } | undefined)?.kind;
-  if (head === 'workload') return ['kind', 'dirtyRate', 'workingSet', ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {})];
+  if (head === 'workload') return ['kind', 'dirtyRate', 'workingSet', 'cpuShare', ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {})];
   if (head === 'estimator') return ['kind', ...(kind === 'buffer' ? ['bufferRate'] : kind === 'bias' ? ['factor'] : [])];
   if (head === 'policy') return ['kind', ...Object.keys(POLICIES[kind ?? '']?.params ?? {})];
   return [];
@@ -107,6 +107,11 @@ export function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
       out.push({ path: [...at(0), 'kind'], message: `'${p.kind}' is an add-on rule; a policy list starts with a base (one of ${baseKinds().join(' | ')})` });
     if (i > 0 && role !== 'rule')
       out.push({ path: [...at(i), 'kind'], message: `'${p.kind}' is a base and only one base may lead the list; after it come add-on rules (${ruleKinds().join(' | ')})` });
+    const mod = POLICIES[p.kind];
+    if (i > 0 && mod.role === 'rule' && mod.requires && !mod.requires.includes(s.policy[0].kind))
+      out.push({ path: [...at(i), 'kind'], message: `'${p.kind}' needs the base ${mod.requires.join(' or ')} (it relies on its mechanics), found '${s.policy[0].kind}'` });
+    const why = i > 0 && mod.role === 'rule' && mod.check ? mod.check(p, s.policy[0].kind) : null;
+    if (why !== null) out.push({ path: at(i), message: why });
   });
   const ram = s.vm.ram;
   if (s.vm.pageSize > ram) out.push({ path: ['vm', 'pageSize'], message: `the page size (${formatBytes(s.vm.pageSize)}) is larger than RAM (${formatBytes(ram)})` });

@@ -21,6 +21,8 @@ export class FluidMemory implements MemoryModel {
   wraps = 0;
   sentWire = 0;
   sentAccounted = 0;
+  skippedBytes = 0;
+  readonly classes: readonly PageClass[];
 
   private readonly k: number;
   private readonly size: Float64Array;
@@ -32,12 +34,15 @@ export class FluidMemory implements MemoryModel {
   private readonly ahead: Float64Array;
   private readonly behind: Float64Array;
   private readonly exposure: Float64Array;
+  /** marked bytes known to be in the log (pages Xen skipped because they were written since the sync) */
+  private readonly knownLogged: Float64Array;
   /** address-space bytes ahead of the cursor */
   private aheadSpan: number;
 
   constructor(ramBytes: number, pageBytes: number, classes: readonly PageClass[]) {
     this.ramBytes = ramBytes;
     this.pageBytes = pageBytes;
+    this.classes = classes;
     const k = classes.length;
     this.k = k;
     this.size = new Float64Array(k);
@@ -49,6 +54,7 @@ export class FluidMemory implements MemoryModel {
     this.ahead = new Float64Array(k);
     this.behind = new Float64Array(k);
     this.exposure = new Float64Array(k);
+    this.knownLogged = new Float64Array(k);
     for (let c = 0; c < k; c++) {
       const cl = classes[c];
       this.size[c] = cl.sizeBytes;
@@ -72,6 +78,7 @@ export class FluidMemory implements MemoryModel {
       this.ahead[c] = this.size[c];
       this.behind[c] = 0;
       this.exposure[c] = 0;
+      this.knownLogged[c] = 0;
     }
     this.aheadSpan = this.ramBytes;
   }
@@ -87,6 +94,8 @@ export class FluidMemory implements MemoryModel {
     const a = this.aheadSpan;
     for (let c = 0; c < this.k; c++) {
       const e = this.exposure[c];
+      const known = this.knownLogged[c];
+      this.knownLogged[c] = 0;
       if (e <= 0) continue;
       this.exposure[c] = 0;
       const s = this.size[c];
@@ -99,12 +108,14 @@ export class FluidMemory implements MemoryModel {
       if (this.dirtying[c] === Dirtying.Uniform) frac = -Math.expm1(-e / s);
       else if (this.dirtying[c] === Dirtying.Linear) frac = e >= cap ? 1 : e / cap;
       else continue;
-      const add = cap * frac;
+      // Marks known to be in the log (skipped pages) are not independent of it: of the log L = S q,
+      // the part outside the marks is L - K - U q, with U = M - K the marks independent of the log.
+      const add = known > 0 ? Math.max(0, Math.min(cap, s * frac - known - (s - cap - known) * frac)) : cap * frac;
       // keep the textbook case exact: right after a wrap every unmarked byte is ahead
       if (capBehind === 0) this.ahead[c] += this.dirtying[c] === Dirtying.Linear ? Math.min(e, cap) : add;
       else {
-        this.ahead[c] += capAhead * frac;
-        this.behind[c] += capBehind * frac;
+        this.ahead[c] += (capAhead / cap) * add;
+        this.behind[c] += (capBehind / cap) * add;
       }
       added += add;
     }
@@ -197,6 +208,37 @@ export class FluidMemory implements MemoryModel {
     this.aheadSpan = this.ramBytes;
   }
 
+  aheadSpanBytes(): number {
+    return this.aheadSpan;
+  }
+
+  sendAheadChunk(spanBytes: number, skipLogged: boolean): number {
+    const last = spanBytes >= this.aheadSpan;
+    const f = last ? 1 : spanBytes / this.aheadSpan;
+    let wire = 0;
+    let acct = 0;
+    for (let c = 0; c < this.k; c++) {
+      const m = this.ahead[c] * f;
+      // a marked page is in the log with the probability that a random write hit it since the sync
+      const q = skipLogged && this.dirtying[c] === Dirtying.Uniform && this.exposure[c] > 0 ? -Math.expm1(-this.exposure[c] / this.size[c]) : 0;
+      const sent = m * (1 - q);
+      const skipped = m - sent;
+      wire += sent * this.wirePerByte[c];
+      acct += sent * this.acctPerByte[c];
+      this.skippedBytes += skipped;
+      this.knownLogged[c] += skipped;
+      this.ahead[c] = last ? 0 : this.ahead[c] - m;
+      this.behind[c] += skipped;
+    }
+    this.sentWire += wire;
+    this.sentAccounted += acct;
+    if (last) {
+      this.aheadSpan = 0;
+      this.wrap();
+    } else this.aheadSpan -= spanBytes;
+    return wire;
+  }
+
   sendAll(): number {
     let w = 0;
     let acct = 0;
@@ -210,6 +252,10 @@ export class FluidMemory implements MemoryModel {
     this.sentWire += w;
     this.sentAccounted += acct;
     return w;
+  }
+
+  pendingBytesOf(c: number): number {
+    return this.ahead[c] + this.behind[c];
   }
 
   writeRate(factor: number): number {

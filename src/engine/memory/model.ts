@@ -65,8 +65,24 @@ export interface MemoryModel {
   pendingWireBytes(): number;
   /** Send marked pages from the cursor on, wrapping, until `budget` wire bytes are used or nothing is marked; returns wire bytes sent. */
   sendWire(budget: number): number;
+  /**
+   * Xen's pass (xc_domain_save, policies.md §7.1): walk the next `spanBytes`
+   * of address space ahead of the cursor, sending the marked pages except
+   * those written since the last sync when `skipLogged` (they would be sent
+   * again anyway; they stay marked for the next pass). Wraps at the end of
+   * RAM. Returns wire bytes sent; `skippedBytes` counts what was skipped.
+   */
+  sendAheadChunk(spanBytes: number, skipLogged: boolean): number;
+  /** address-space bytes ahead of the cursor */
+  aheadSpanBytes(): number;
+  /** cumulative bytes skipped by sendAheadChunk */
+  skippedBytes: number;
   /** Send every marked page (the stop-and-copy); returns wire bytes sent. */
   sendAll(): number;
   /** Current write rate in bytes/s of page writes, for a given factor. */
   writeRate(factor: number): number;
+  /** The page classes, as given. */
+  readonly classes: readonly PageClass[];
+  /** Marked bytes of one class. */
+  pendingBytesOf(c: number): number;
 }

@@ -18,6 +18,8 @@ export class PageMemory implements MemoryModel {
   wraps = 0;
   sentWire = 0;
   sentAccounted = 0;
+  skippedBytes = 0;
+  readonly classes: readonly PageClass[];
 
   private readonly nPages: number;
   private readonly rng: Random;
@@ -47,6 +49,7 @@ export class PageMemory implements MemoryModel {
     this.ramBytes = ramBytes;
     this.pageBytes = pageBytes;
     this.rng = rng;
+    this.classes = classes;
     const n = Math.floor(ramBytes / pageBytes);
     this.nPages = n;
     this.marked = new Uint8Array(n);
@@ -241,6 +244,41 @@ export class PageMemory implements MemoryModel {
     this.behindZero = 0;
   }
 
+  aheadSpanBytes(): number {
+    return (this.nPages - this.cursor) * this.pageBytes;
+  }
+
+  sendAheadChunk(spanBytes: number, skipLogged: boolean): number {
+    if (skipLogged) this.realise(); // the log as Xen's peek sees it now
+    const end = Math.min(this.nPages, this.cursor + Math.max(1, Math.round(spanBytes / this.pageBytes)));
+    let wire = 0;
+    for (let i = this.cursor; i < end; i++) {
+      if (this.marked[i] === 0) continue;
+      const zero = this.isZero[i] === 1;
+      if (skipLogged && this.logged[i] === 1) {
+        // skipped: stays marked, now behind the cursor
+        this.skippedBytes += this.pageBytes;
+        if (zero) {
+          this.aheadZero--;
+          this.behindZero++;
+        } else {
+          this.aheadNormal--;
+          this.behindNormal++;
+        }
+        continue;
+      }
+      this.marked[i] = 0;
+      wire += zero ? this.costs.zeroWire : this.costs.normalWire;
+      this.sentAccounted += zero ? this.costs.zeroAccounted : this.costs.normalAccounted;
+      if (zero) this.aheadZero--;
+      else this.aheadNormal--;
+    }
+    this.cursor = end;
+    this.sentWire += wire;
+    if (end >= this.nPages) this.wrap();
+    return wire;
+  }
+
   sendAll(): number {
     const w = this.pendingWireBytes();
     for (let i = 0; i < this.nPages; i++) {
@@ -252,6 +290,13 @@ export class PageMemory implements MemoryModel {
     this.credit = 0;
     this.sentWire += w;
     return w;
+  }
+
+  pendingBytesOf(c: number): number {
+    const list = this.members[c];
+    let n = 0;
+    for (let i = 0; i < list.length; i++) n += this.marked[list[i]];
+    return n * this.pageBytes;
   }
 
   writeRate(factor: number): number {

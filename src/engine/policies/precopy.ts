@@ -24,6 +24,10 @@ class Precopy implements Base {
     this.zeroPageBytes = p.zeroPageBytes as number | null;
   }
 
+  iterations(m: Migration): number {
+    return m.passes;
+  }
+
   costs(pageBytes: number): PageCosts {
     // The textbook sends every page whole; zero pages only cost less when asked.
     const zero = this.zeroPageBytes ?? pageBytes;
@@ -46,7 +50,7 @@ class Precopy implements Base {
       if (!m.advance(dtS, wire)) {
         if (m.ended) return;
         // a timer asked for switch-over in the middle of a pass
-        m.switchOver(m.forcedReason as string, mem.pendingBytes() / m.bandwidthEstimate, 0, true);
+        m.switchOver(m.forcedReasonNow(), mem.pendingBytes() / m.bandwidthEstimate, 0, true);
         return;
       }
       passWire += wire;

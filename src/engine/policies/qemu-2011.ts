@@ -42,6 +42,10 @@ class Qemu2011 implements Base {
     this.maxBandwidthBytesPerSec = p.maxBandwidth as number;
   }
 
+  iterations(m: Migration): number {
+    return m.passes;
+  }
+
   costs(pageBytes: number): PageCosts {
     return {
       normalWire: pageBytes + PAGE_HEADER_BYTES,
@@ -65,7 +69,7 @@ class Qemu2011 implements Base {
         if (m.ended) return;
         // A timer asked for switch-over between ticks: stop now, the last burst still drains.
         const queued = Math.max(0, burst - (m.t - (k - 1) * TICK_S) * m.linkNowBytesPerSec);
-        m.switchOver(m.forcedReason as string, mem.pendingBytes() / m.bandwidthEstimate, queued, true);
+        m.switchOver(m.forcedReasonNow(), mem.pendingBytes() / m.bandwidthEstimate, queued, true);
         return;
       }
       // Stage 2 call: sync, burst, measure, decide.

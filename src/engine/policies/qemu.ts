@@ -1,0 +1,138 @@
+import type { Migration } from '../migration.js';
+import type { Base, BaseModule } from '../policy.js';
+import type { PageCosts } from '../memory/model.js';
+import type { ParamValues } from '../types.js';
+
+/** migration-stats.h BUFFER_DELAY: the rate-limit and bandwidth window. */
+const WINDOW_S = 0.1;
+/** ram.c MAX_WAIT: ram_save_iterate returns after 50 ms even when the budget is not used. */
+const MAX_WAIT_S = 0.05;
+/** ram.c save_page_header: be64(offset | flags). */
+const PAGE_HEADER_BYTES = 8;
+
+/**
+ * Modern QEMU (10.x; policies.md §3, migration/migration.c
+ * migration_thread, migration_iteration_run, migration_update_counters;
+ * migration/ram.c; migration/migration-stats.c).
+ *
+ * Setup marks all RAM and syncs once (dirty-sync-count = 1). Then the
+ * migration thread loops: at each iteration it takes the pending estimate
+ * (pages still marked, no sync); only when that is below threshold_size does
+ * it sync the dirty bitmap and recount (pending_exact), and it completes when
+ * pending <= threshold_size. So the bitmap is re-synced rarely and a lightly
+ * dirtying guest switches over inside the first pass (qemu-observed.md 1).
+ * Otherwise it sends until the window's budget (max-bandwidth / 10 per 100
+ * ms) is used, then sleeps to the window's end; with a link slower than the
+ * limit it keeps sending and returns every 50 ms (MAX_WAIT).
+ *
+ * Every 100 ms window: bandwidth = bytes / window time (sleep included), and
+ * threshold_size = bandwidth x downtime-limit, or avail-switchover-bandwidth
+ * x limit when set. The stop-and-copy runs without a rate limit
+ * (migration_completion_precopy), at the link's speed, so the real downtime
+ * is usually far below the limit (qemu-observed.md 2). Pages cost header +
+ * 4096 bytes, a zero page header + 1 byte (save_zero_page, no multifd), and
+ * `transferred` counts those bytes (migration_transferred_bytes).
+ */
+class Qemu implements Base {
+  readonly kind = 'qemu';
+  readonly defaultEstimator = 'wire' as const;
+  readonly downtimeLimitS: number;
+  readonly maxBandwidthBytesPerSec: number;
+  private readonly availSwitchoverBytesPerSec: number | null;
+  private readonly maxPostcopyBytesPerSec: number;
+
+  constructor(p: ParamValues) {
+    this.downtimeLimitS = p.downtimeLimit as number;
+    // 0 = RATE_LIMIT_DISABLED in QEMU
+    const max = p.maxBandwidth as number;
+    this.maxBandwidthBytesPerSec = max > 0 ? max : Infinity;
+    this.availSwitchoverBytesPerSec = (p.availSwitchoverBandwidth as number | null) || null;
+    const pc = p.maxPostcopyBandwidth as number;
+    this.maxPostcopyBytesPerSec = pc > 0 ? pc : Infinity;
+  }
+
+  iterations(m: Migration): number {
+    // dirty-sync-count starts at 1 after setup; libvirt and guestperf count it
+    return m.syncs - 1;
+  }
+
+  costs(pageBytes: number): PageCosts {
+    return {
+      normalWire: pageBytes + PAGE_HEADER_BYTES,
+      zeroWire: 1 + PAGE_HEADER_BYTES,
+      normalAccounted: pageBytes + PAGE_HEADER_BYTES,
+      zeroAccounted: 1 + PAGE_HEADER_BYTES,
+    };
+  }
+
+  run(m: Migration): void {
+    const mem = m.mem;
+    mem.markAll();
+    m.sync(); // qemu_savevm_state_setup: the first sync, dirty-sync-count = 1
+    m.record('start');
+    let threshold = 0; // threshold_size is 0 until the first window closes
+    let windowS = 0;
+    let windowWire = 0;
+    for (;;) {
+      // ---- migration_iteration_run ----
+      let pending = mem.pendingBytes();
+      m.decide();
+      if (m.ended) return;
+      if (m.postcopyReason !== null) {
+        // RAM counts as can_postcopy, so must_precopy (0) <= threshold_size always holds
+        m.startPostcopy(m.postcopyReason, this.maxPostcopyBytesPerSec, m.bandwidthEstimate > 0 ? pending / m.bandwidthEstimate : NaN);
+        return;
+      }
+      if (pending < threshold) {
+        m.sync(); // qemu_savevm_state_pending_exact
+        pending = mem.pendingBytes();
+      }
+      m.pendingBytes = pending;
+      const expected = m.bandwidthEstimate > 0 ? pending / m.bandwidthEstimate : NaN;
+      m.expectedDowntimeS = expected;
+      if (pending <= threshold) {
+        m.switchOver('downtime-met', expected, 0, true);
+        return;
+      }
+      if (m.forcedReason !== null) {
+        m.switchOver(m.forcedReason, expected, 0, true);
+        return;
+      }
+      // ---- qemu_savevm_state_iterate, then migration_rate_limit ----
+      m.newLinkPeriod();
+      const limited = m.liveBytesPerSec < m.linkNowBytesPerSec;
+      // rate-limited: one burst per window, then sleep; link-limited: send and return every MAX_WAIT
+      const stepS = limited ? WINDOW_S : MAX_WAIT_S;
+      const sent = mem.sendWire(m.liveBytesPerSec * stepS);
+      if (!m.advance(stepS, 0)) {
+        if (m.ended) return;
+        m.switchOver(m.forcedReasonNow(), expected, 0, true);
+        return;
+      }
+      windowWire += sent;
+      windowS += stepS;
+      if (windowS >= WINDOW_S - 1e-12) {
+        // migration_update_counters
+        const bw = m.estimateBandwidth(windowWire, windowS);
+        const expectedBw = this.availSwitchoverBytesPerSec ?? bw;
+        threshold = expectedBw * m.downtimeLimitS;
+        windowS = 0;
+        windowWire = 0;
+      }
+    }
+  }
+}
+
+export const qemu: BaseModule = {
+  kind: 'qemu',
+  role: 'base',
+  summary: 'modern QEMU: 100 ms windows, sync only when pending < bandwidth x limit (300 ms), 128 MiB/s, final copy unthrottled',
+  source: 'QEMU 10.x migration/migration.c migration_iteration_run, migration_update_counters; ram.c; options.c (policies.md §3)',
+  params: {
+    downtimeLimit: { kind: 'time', default: 0.3, positive: true, max: 2000, doc: 'downtime-limit (DEFAULT_MIGRATE_SET_DOWNTIME 300 ms)' },
+    maxBandwidth: { kind: 'rate', default: 128 * 1024 * 1024, min: 0, doc: 'max-bandwidth (MAX_THROTTLE 128 MiB/s; 0 = unlimited)' },
+    availSwitchoverBandwidth: { kind: 'rate', default: null, min: 0, doc: 'avail-switchover-bandwidth: when set, threshold = this x limit instead of the measured bandwidth' },
+    maxPostcopyBandwidth: { kind: 'rate', default: 0, min: 0, doc: 'max-postcopy-bandwidth (0 = unlimited)' },
+  },
+  create: (p) => new Qemu(p),
+};
