@@ -8,7 +8,7 @@ import { buildGuest, guestCommandLine } from './guest.js';
 import { chooseAccelerator, makeWorkDir, qemuVersion, QemuProcess, type Accelerator } from './qemu.js';
 import type { QmpEvent } from './qmp.js';
 import type { TimedGuestLine } from './serial.js';
-import { flattenQueryMigrate, summarizeGuestTicks, summarizeSamples } from './summary.js';
+import { completionFiguresPending, flattenQueryMigrate, summarizeGuestTicks, summarizeSamples } from './summary.js';
 import type { GuestTick, MigrationRecord, MigrationRunConfig, MigrationSample } from './types.js';
 
 export interface MeasureOptions {
@@ -37,6 +37,8 @@ const AFTER_TICK_WAIT_MS = 3000;
 /** Time QEMU gets to go from migrate_cancel to status cancelled. */
 const CANCEL_GRACE_MS = 15_000;
 const TERMINAL_STATUSES = new Set(['completed', 'failed', 'cancelled']);
+/** How long to keep polling while QEMU says completed without its final figures (see completionFiguresPending). */
+const COMPLETION_FIGURES_WAIT_MS = 2000;
 
 /** Fill in the optional fields of a run config. */
 export function normalizeRunConfig(config: MigrationRunConfig): Required<MigrationRunConfig> {
@@ -127,11 +129,19 @@ async function migrateOnce(
 
     const samples: MigrationSample[] = [];
     let cancelAtMs: number | undefined;
+    let completedEarlyAtMs: number | undefined;
     for (let k = 1; ; k++) {
       const info = await source.qmp.execute<Record<string, unknown>>('query-migrate');
       const sample = flattenQueryMigrate(performance.now() - t0, info);
       samples.push(sample);
       pollSerials(source, destination);
+      if (completionFiguresPending(sample)) {
+        completedEarlyAtMs ??= sample.tMs;
+        if (sample.tMs - completedEarlyAtMs < COMPLETION_FIGURES_WAIT_MS) {
+          await sleep(20);
+          continue;
+        }
+      }
       if (TERMINAL_STATUSES.has(sample.status)) break;
       if (cancelAtMs === undefined && sample.tMs >= cfg.timeBoundS * 1000) {
         log(`${cfg.name}: not completed after ${cfg.timeBoundS} s, cancelling`);

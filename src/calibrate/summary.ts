@@ -39,6 +39,18 @@ export function flattenQueryMigrate(tMs: number, info: Json): MigrationSample {
   };
 }
 
+/**
+ * True for a "completed" answer that does not carry the final figures yet.
+ * QEMU 7.2 sets the status to completed in migration_completion() before
+ * migration_iteration_finish() -> migration_calculate_complete() fills in
+ * total_time, downtime and mbps (migration/migration.c), so a query in
+ * between answers completed with total-time 0 and downtime 0 (seen once in
+ * a quick grid on this project's machine): poll again.
+ */
+export function completionFiguresPending(sample: MigrationSample): boolean {
+  return sample.status === 'completed' && (sample.totalTimeMs ?? 0) === 0;
+}
+
 /** Final figures derived from the sample series of one run. */
 export interface SampleSummary {
   outcome: MigrationOutcome;

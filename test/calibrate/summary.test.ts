@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flattenQueryMigrate, summarizeGuestTicks, summarizeSamples } from '../../src/calibrate/summary.js';
+import { completionFiguresPending, flattenQueryMigrate, summarizeGuestTicks, summarizeSamples } from '../../src/calibrate/summary.js';
 import type { GuestTick } from '../../src/calibrate/types.js';
 
 // Shapes copied from QEMU 7.2 query-migrate answers seen on this project's machine.
@@ -88,4 +88,14 @@ test('writes lost: the destination guest resuming with a lower write count than 
   assert.equal(summarizeGuestTicks([t(29000, 'source', 395049), t(30100, 'destination', 161107)], 30000).writesLost, 233942);
   assert.equal(summarizeGuestTicks([t(1000, 'source', 5000), t(2100, 'destination', 7000)], 2000).writesLost, 0);
   assert.equal(summarizeGuestTicks([t(1000, 'source', 5000)], 2000).writesLost, null);
+});
+
+test('a completed answer with total-time 0 is QEMU 7.2 answering before it computed the final figures', () => {
+  // Seen: status completed, total-time 0, downtime 0, mbps of the last window; 100 ms later the real figures.
+  const early = flattenQueryMigrate(1916, { status: 'completed', 'total-time': 0, 'setup-time': 1, downtime: 0, ram: { transferred: 272324211, mbps: 1052.9 } });
+  const final = flattenQueryMigrate(1936, { status: 'completed', 'total-time': 1892, 'setup-time': 1, downtime: 78, ram: { transferred: 272324211, mbps: 1153.2 } });
+  assert.equal(completionFiguresPending(early), true);
+  assert.equal(completionFiguresPending(final), false);
+  assert.equal(completionFiguresPending(active(100, 10, 1)), false);
+  assert.equal(summarizeSamples([active(100, 10, 1), early, final]).totalTimeMs, 1892);
 });
