@@ -77,6 +77,8 @@ export class Migration {
   dirtyRateEstimate = 0;
   expectedDowntimeS = NaN;
   lastSyncS = 0;
+  /** pending bytes right after the last sync (QEMU dirty_bytes_last_sync) */
+  dirtyBytesLastSync = 0;
 
   paused = false;
   pauseStartS = NaN;
@@ -236,6 +238,7 @@ export class Migration {
   sync(): number {
     const added = this.mem.sync();
     this.syncs++;
+    this.dirtyBytesLastSync = this.mem.pendingBytes();
     const dt = this.t - this.lastSyncS;
     if (dt > 0) this.dirtyRateEstimate = added / dt;
     this.lastSyncS = this.t;
@@ -293,6 +296,7 @@ export class Migration {
   }
 
   setThrottle(share: number): void {
+    if (share === this.throttle) return;
     this.throttle = share;
     if (share > this.maxThrottle) this.maxThrottle = share;
     this.record('throttle');

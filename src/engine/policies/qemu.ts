@@ -88,8 +88,10 @@ class Qemu implements Base {
         pending = mem.pendingBytes();
       }
       m.pendingBytes = pending;
-      const expected = m.bandwidthEstimate > 0 ? pending / m.bandwidthEstimate : NaN;
-      m.expectedDowntimeS = expected;
+      const bw = m.bandwidthEstimate;
+      // what it would take now; QEMU itself reports dirty_bytes_last_sync / bandwidth as expected-downtime
+      const expected = bw > 0 ? pending / bw : NaN;
+      m.expectedDowntimeS = bw > 0 ? m.dirtyBytesLastSync / bw : NaN;
       if (pending <= threshold) {
         m.switchOver('downtime-met', expected, 0, true);
         return;
