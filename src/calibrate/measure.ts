@@ -32,7 +32,7 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000;
 const TARGET_RATE_SHARE = 0.95;
 /** Reports to collect before `migrate`, so the "before" rate has a few seconds behind it. */
 const MIN_TICKS_BEFORE = 2;
-/** After completion, wait this long for a destination report covering a whole second after resume. */
+/** After completion, wait at most this long for the guest's first two reports from the destination. */
 const AFTER_TICK_WAIT_MS = 3000;
 /** Time QEMU gets to go from migrate_cancel to status cancelled. */
 const CANCEL_GRACE_MS = 15_000;
