@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { InputError } from './scenario/errors.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './cli/exit-codes.js';
 import { registerRun } from './cli/run.js';
+import { registerSweep } from './cli/sweep.js';
+import { registerMerge } from './cli/merge.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -14,6 +16,8 @@ const program = new Command('migsweep')
   .exitOverride();
 
 registerRun(program);
+registerSweep(program);
+registerMerge(program);
 
 function fail(err: unknown): never {
   if (err instanceof InputError) {

@@ -1,0 +1,133 @@
+/**
+ * `migsweep merge`: join the folders of `--shard K/N` runs into one run
+ * folder whose runs.csv is byte for byte the one a single machine writes.
+ * The shards must come from the same sweep (fingerprint) and version, be
+ * complete, and cover 0..N-1 exactly once. Shard K holds scenarios
+ * K, K + N, ... with their replicates, so the rows are interleaved back
+ * scenario by scenario; each row's task id is checked on the way.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { InputError } from '../scenario/errors.js';
+import { EXIT_FAILED, EXIT_OK } from '../cli/exit-codes.js';
+import { aggregateRuns } from './aggregate.js';
+import { csvText, readLines } from './csv.js';
+import { shardTaskCount, taskInfo } from './grid.js';
+import { afterSweep, type AfterSweepHook } from './hooks.js';
+import { fingerprintOf, machine, prepareNewFolder, readManifest, RUNS_FILE, SUMMARY_FILE, writeManifest, type Manifest } from './output.js';
+import { resolveSweep } from './resolve.js';
+import { resultLine, runHooks } from './session.js';
+import { parseSweep } from './spec.js';
+import type { Grid } from './types.js';
+import { variantTable } from './variant-table.js';
+
+export interface MergeOptions {
+  dirs: string[];
+  out: string;
+  force?: boolean;
+  quiet?: boolean;
+  stdout: Writable;
+  stderr: Writable;
+  hooks?: AfterSweepHook[];
+}
+
+function bad(where: string, message: string): never {
+  throw new InputError(where, [{ path: '', message }]);
+}
+
+/** Check that the folders are the complete shards of one sweep; the shards in index order, and the sweep's grid. */
+export function checkShards(dirs: string[]): { shards: { dir: string; m: Manifest }[]; grid: Grid } {
+  if (dirs.length === 0) bad('merge', 'expected the shard folders to merge');
+  const all = dirs.map((dir) => ({ dir, m: readManifest(dir) }));
+  const first = all[0];
+  for (const s of all) {
+    if (s.m.shard === null) bad(s.dir, 'holds a whole sweep, not a shard (no --shard); there is nothing to merge it with');
+    if (s.m.fingerprint !== first.m.fingerprint)
+      bad(s.dir, `is a shard of another sweep than ${first.dir} (fingerprints ${s.m.fingerprint.slice(0, 12)} and ${first.m.fingerprint.slice(0, 12)}: a different sweep file, or the file changed between the shards)`);
+    if (s.m.version !== first.m.version) bad(s.dir, `was made by migsweep ${s.m.version}, ${first.dir} by ${first.m.version}; shards of two versions cannot be merged`);
+    if (s.m.shard.count !== first.m.shard!.count) bad(s.dir, `is shard ${s.m.shard.index}/${s.m.shard.count}, ${first.dir} is shard ${first.m.shard!.index}/${first.m.shard!.count}; all shards must split the sweep the same way`);
+    if (s.m.status !== 'complete')
+      bad(s.dir, `shard ${s.m.shard.index}/${s.m.shard.count} is not complete (${s.m.counts.done}/${s.m.counts.tasks} tasks, ${s.m.status}); finish it with migsweep sweep ${s.m.file} --out ${s.dir} --resume --shard ${s.m.shard.index}/${s.m.shard.count}`);
+  }
+  const count = first.m.shard!.count;
+  const byIndex = new Map<number, { dir: string; m: Manifest }>();
+  for (const s of all) {
+    const twin = byIndex.get(s.m.shard!.index);
+    if (twin) bad(s.dir, `is shard ${s.m.shard!.index}/${count}, and so is ${twin.dir}; give each shard once`);
+    byIndex.set(s.m.shard!.index, s);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length > 0)
+    bad('merge', `shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing: ${count} shards make this sweep, ${all.length} given`);
+  // rebuild the grid from the sweep file the shards recorded; the fingerprint says it is the same
+  const grid = resolveSweep(parseSweep(first.m.file, first.m.sweep.given)).grid;
+  if (fingerprintOf(grid) !== first.m.fingerprint)
+    bad(first.dir, `this migsweep expands the shards' sweep file differently (fingerprint ${fingerprintOf(grid).slice(0, 12)}, the shards have ${first.m.fingerprint.slice(0, 12)}); merge with the version that made them (${first.m.version})`);
+  return { shards: Array.from({ length: count }, (_, i) => byIndex.get(i)!), grid };
+}
+
+export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; runDir: string }> {
+  const say = (t: string) => o.stderr.write(`${t}\n`);
+  const started = performance.now();
+  const { shards, grid } = checkShards(o.dirs);
+  prepareNewFolder(o.out, o.force === true);
+  const n = shards.length;
+  const header = csvText([grid.header]).trimEnd();
+  const readers = shards.map((s) => readLines(join(s.dir, RUNS_FILE)));
+  for (const [i, r] of readers.entries()) {
+    const h = await r.next();
+    if (h.done || h.value !== header) bad(join(shards[i].dir, RUNS_FILE), "the header is not this sweep's runs.csv header; the shard is damaged");
+  }
+  const fd = openSync(join(o.out, RUNS_FILE), 'w');
+  let errors = 0;
+  try {
+    let buffer = `${header}\n`;
+    for (let g = 0; g < grid.scenarios; g++) {
+      const k = g % n;
+      for (let r = 0; r < grid.replicates; r++) {
+        const line = await readers[k].next();
+        const file = join(shards[k].dir, RUNS_FILE);
+        const expected = taskInfo(grid, null, g * grid.replicates + r).taskId;
+        if (line.done) bad(file, `ends before task ${expected}: the shard has fewer rows than its ${shardTaskCount(grid, shards[k].m.shard)} tasks`);
+        if (!line.value.startsWith(`${expected},`)) bad(file, `has '${line.value.slice(0, line.value.indexOf(','))}' where task ${expected} should be; the shard is damaged`);
+        if (!line.value.endsWith(',')) errors++;
+        buffer += `${line.value}\n`;
+        if (buffer.length > 1 << 20) {
+          writeSync(fd, buffer);
+          buffer = '';
+        }
+      }
+    }
+    writeSync(fd, buffer);
+    for (const [i, r] of readers.entries()) if (!(await r.next()).done) bad(join(shards[i].dir, RUNS_FILE), 'has more rows than its tasks; the shard is damaged');
+  } finally {
+    closeSync(fd);
+    await Promise.all(readers.map((r) => r.return(undefined)));
+  }
+
+  const summary = await aggregateRuns(grid, join(o.out, RUNS_FILE), join(o.out, SUMMARY_FILE));
+  const ms = shards.map((s) => s.m);
+  const first = ms[0];
+  const manifest: Manifest = {
+    ...first,
+    ...machine(),
+    status: 'complete',
+    workers: ms.reduce((a, m) => a + m.workers, 0),
+    shard: null,
+    start: ms.map((m) => m.start).sort()[0],
+    end: ms.map((m) => m.end ?? '').sort()[n - 1] || null,
+    durationMs: ms.reduce((a, m) => a + m.durationMs, 0),
+    sessions: ms.flatMap((m) => m.sessions),
+    counts: { tasks: grid.tasks, scenarios: grid.scenarios, done: summary.rows, errors: summary.errors, sweepTasks: grid.tasks, sweepScenarios: grid.scenarios },
+    merged: shards.map((s) => ({ dir: s.dir, index: s.m.shard!.index, count: s.m.shard!.count, fingerprint: s.m.fingerprint, host: s.m.host })),
+    mergedAt: new Date().toISOString(),
+    mergeMs: Math.round(performance.now() - started),
+  };
+  writeManifest(o.out, manifest);
+  if (summary.errors !== errors) bad(o.out, 'internal: the error count of the merged rows and of the summary differ');
+  const written = await runHooks(o.hooks ?? afterSweep, o.out, say);
+  if (!o.quiet) o.stdout.write(`merged ${n} shards: ${grid.tasks.toLocaleString('en-US')} tasks\n\n${variantTable(summary.variants)}\n`);
+  o.stdout.write(resultLine(o.out, written.paths));
+  return { exitCode: summary.errors > 0 || written.failed ? EXIT_FAILED : EXIT_OK, runDir: o.out };
+}

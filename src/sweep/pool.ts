@@ -1,0 +1,152 @@
+/**
+ * Runs a shard's tasks through a piscina pool in batches and hands the
+ * results over strictly in task order, whatever order the batches finish
+ * in: runs.csv is the same bytes for any worker count or batch size.
+ *
+ * - Batches are sized from the measured cost per task to take about
+ *   TARGET_BATCH_MS, so the per-message cost is negligible and an
+ *   interruption waits little; at the end they shrink so that the workers
+ *   finish together.
+ * - At most `workers x WINDOW_PER_WORKER` batches are dispatched but not yet
+ *   written: that bounds memory, and what a SIGKILL can lose.
+ * - A batch whose worker dies (piscina replaces the worker) is rerun task
+ *   by task; a task that kills its worker again becomes an error row.
+ */
+import { Piscina } from 'piscina';
+import { RowWriter } from './rows.js';
+import type { BatchRequest, BatchResult, Grid, Shard } from './types.js';
+import type { WorkerData } from './worker.js';
+
+/** Aim for batches of this many milliseconds of work. */
+export const TARGET_BATCH_MS = 50;
+/** The largest batch (tasks), whatever they cost: bounds one batch's text. */
+export const MAX_BATCH = 4096;
+/** Batches dispatched per worker before the oldest is written. */
+export const WINDOW_PER_WORKER = 3;
+const FIRST_BATCH = 8;
+
+export interface PoolOptions {
+  grid: Grid;
+  shard: Shard | null;
+  workers: number;
+  /** ordinals [from, to) of the shard's tasks to run */
+  from: number;
+  to: number;
+  /** a fixed batch size (default: adaptive) */
+  batchSize?: number;
+  /** the compiled worker module (tests pass one that wraps the engine) */
+  workerFile?: URL;
+  /** receives every batch, in task order */
+  write(result: BatchResult, start: number, end: number): void;
+  /** polled before each dispatch: true = dispatch no more, finish what is running */
+  stopping(): boolean;
+}
+
+export interface PoolOutcome {
+  /** the first ordinal not written */
+  reached: number;
+  /** worker deaths seen (each replaced by piscina) */
+  workerDeaths: number;
+}
+
+export const DEFAULT_WORKER = new URL('./worker.js', import.meta.url);
+
+/** Batch sizes from the cost per task measured so far. */
+export class BatchSizer {
+  private msPerTask = NaN;
+  constructor(
+    private readonly fixed: number | undefined,
+    private readonly workers: number,
+  ) {}
+  next(remaining: number): number {
+    if (this.fixed !== undefined) return Math.min(this.fixed, remaining);
+    const want = Number.isNaN(this.msPerTask) ? FIRST_BATCH : Math.round(TARGET_BATCH_MS / Math.max(this.msPerTask, 1e-6));
+    // near the end, split what is left so that every worker gets a share
+    const share = Math.ceil(remaining / (this.workers * 2));
+    return Math.max(1, Math.min(want, MAX_BATCH, share, remaining));
+  }
+  observe(tasks: number, ms: number): void {
+    if (tasks === 0) return;
+    const per = ms / tasks;
+    this.msPerTask = Number.isNaN(this.msPerTask) ? per : 0.7 * this.msPerTask + 0.3 * per;
+  }
+}
+
+export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
+  const workerData: WorkerData = { grid: o.grid, shard: o.shard };
+  const pool = new Piscina<BatchRequest, BatchResult>({
+    filename: (o.workerFile ?? DEFAULT_WORKER).href,
+    minThreads: o.workers,
+    maxThreads: o.workers,
+    idleTimeout: 60_000,
+    workerData,
+  });
+  const sizer = new BatchSizer(o.batchSize, o.workers);
+  let rows: RowWriter | null = null;
+  let workerDeaths = 0;
+
+  const run = async (start: number, end: number): Promise<BatchResult> => {
+    try {
+      const r = await pool.run({ start, end });
+      sizer.observe(end - start, r.ms);
+      return r;
+    } catch (e) {
+      workerDeaths++;
+      const why = e instanceof Error ? e.message : String(e);
+      if (end - start === 1) {
+        rows ??= new RowWriter(o.grid, o.shard);
+        return rows.failed(start, `worker failed on this task: ${why}`);
+      }
+      // find the task that kills its worker: rerun the batch one task at a time
+      const parts = await Promise.all(Array.from({ length: end - start }, (_, i) => run(start + i, start + i + 1)));
+      return concat(parts);
+    }
+  };
+
+  try {
+    return await new Promise<PoolOutcome>((resolve, reject) => {
+      let next = o.from;
+      let written = o.from;
+      let open = 0;
+      const ready = new Map<number, { end: number; result: BatchResult }>();
+      const window = o.workers * WINDOW_PER_WORKER;
+      const pump = () => {
+        while (open < window && next < o.to && !o.stopping()) {
+          const start = next;
+          const end = start + sizer.next(o.to - start);
+          next = end;
+          open++;
+          run(start, end).then((result) => {
+            ready.set(start, { end, result });
+            try {
+              for (let r = ready.get(written); r !== undefined; r = ready.get(written)) {
+                ready.delete(written);
+                o.write(r.result, written, r.end);
+                written = r.end;
+                open--;
+              }
+            } catch (e) {
+              reject(e);
+              return;
+            }
+            pump();
+          }, reject);
+        }
+        if (open === 0) resolve({ reached: written, workerDeaths });
+      };
+      pump();
+    });
+  } finally {
+    await pool.destroy();
+  }
+}
+
+function concat(parts: BatchResult[]): BatchResult {
+  const status = new Uint8Array(parts.reduce((n, p) => n + p.status.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    status.set(p.status, at);
+    at += p.status.length;
+  }
+  return { text: parts.map((p) => p.text).join(''), status, ms: parts.reduce((n, p) => n + p.ms, 0) };
+}

@@ -1,0 +1,27 @@
+/**
+ * The piscina worker: gets the grid once (workerData), then batches of task
+ * ordinals, and returns each batch as CSV text plus one status byte per task
+ * (one string and one typed array per message, never an object per row).
+ * An exception inside the engine becomes the task's error row.
+ */
+import { workerData } from 'piscina';
+import { simulate } from '../engine/index.js';
+import { RowWriter, type Simulate } from './rows.js';
+import type { BatchRequest, BatchResult, Grid, Shard } from './types.js';
+
+export interface WorkerData {
+  grid: Grid;
+  shard: Shard | null;
+}
+
+/** A batch handler around a simulate function (tests wrap the engine to make it throw or die). */
+export function batchHandler(run: Simulate): (req: BatchRequest) => BatchResult {
+  let writer: RowWriter | null = null;
+  return (req) => {
+    const data = workerData as WorkerData;
+    writer ??= new RowWriter(data.grid, data.shard);
+    return writer.batch(req.start, req.end, run);
+  };
+}
+
+export default batchHandler(simulate);
