@@ -55,6 +55,21 @@ export abstract class RuleBase implements Rule {
   onSync(_m: Migration, _newlyDirtyBytes: number): void {}
 }
 
+/**
+ * A rule that reacts to the iteration count (as the base reports it): it is
+ * checked at every decision and right after every sync, the way libvirt's
+ * iteration event and guestperf's 50 ms poll see a new dirty-sync-count.
+ */
+export abstract class IterationRule extends RuleBase {
+  protected abstract onIterations(m: Migration): void;
+  override onDecision(m: Migration): void {
+    this.onIterations(m);
+  }
+  override onSync(m: Migration, _newlyDirtyBytes: number): void {
+    this.onIterations(m);
+  }
+}
+
 interface ModuleCommon {
   kind: string;
   /** one line for `--help`, errors and the report */

@@ -1,5 +1,5 @@
 import type { Migration } from '../migration.js';
-import { RuleBase, type RuleModule } from '../policy.js';
+import { IterationRule, type RuleModule } from '../policy.js';
 
 /**
  * Cancel the migration after N iterations or at a time: guestperf cancels
@@ -8,7 +8,7 @@ import { RuleBase, type RuleModule } from '../policy.js';
  * migrate_cancel). The guest stays on the source; outcome `aborted`.
  * Post-copy cannot be cancelled.
  */
-class AbortAfter extends RuleBase {
+class AbortAfter extends IterationRule {
   readonly kind = 'abort-after';
   constructor(
     private readonly passes: number | null,
@@ -16,14 +16,8 @@ class AbortAfter extends RuleBase {
   ) {
     super();
   }
-  private check(m: Migration): void {
+  protected onIterations(m: Migration): void {
     if (this.passes !== null && m.iterations >= this.passes) m.abort('abort-passes');
-  }
-  override onDecision(m: Migration): void {
-    this.check(m);
-  }
-  override onSync(m: Migration): void {
-    this.check(m);
   }
   override nextTimerS(): number {
     return this.timeoutS ?? Infinity;

@@ -1,24 +1,18 @@
 import type { Migration } from '../migration.js';
-import { RuleBase, type RuleModule } from '../policy.js';
+import { IterationRule, type RuleModule } from '../policy.js';
 
 /**
  * Pause the guest after N iterations (QEMU guestperf's pause_iters: `stop`
  * once dirty-sync-count >= N, so pause_iters N is passes: N - 1 here;
  * tests/migration/guestperf/engine.py). The time-based twin is `pause-after`.
  */
-class PauseAfterPasses extends RuleBase {
+class PauseAfterPasses extends IterationRule {
   readonly kind = 'pause-after-passes';
   constructor(private readonly passes: number) {
     super();
   }
-  private check(m: Migration): void {
+  protected onIterations(m: Migration): void {
     if (!m.paused && m.iterations >= this.passes) m.pauseGuest('pause-after-passes');
-  }
-  override onDecision(m: Migration): void {
-    this.check(m);
-  }
-  override onSync(m: Migration): void {
-    this.check(m);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Migration } from '../migration.js';
-import { RuleBase, type RuleModule } from '../policy.js';
+import { IterationRule, type RuleModule } from '../policy.js';
 
 /**
  * Switch to post-copy after N iterations or at a time: libvirt
@@ -10,7 +10,7 @@ import { RuleBase, type RuleModule } from '../policy.js';
  * `--timeout-postcopy` on a timer. QEMU takes the request at its next
  * iteration (migrate-start-postcopy, policies.md §3.9).
  */
-class PostcopyAfter extends RuleBase {
+class PostcopyAfter extends IterationRule {
   readonly kind = 'postcopy-after';
   constructor(
     private readonly passes: number | null,
@@ -18,14 +18,8 @@ class PostcopyAfter extends RuleBase {
   ) {
     super();
   }
-  private check(m: Migration): void {
+  protected onIterations(m: Migration): void {
     if (this.passes !== null && m.iterations >= this.passes) m.requestPostcopy('postcopy-after');
-  }
-  override onDecision(m: Migration): void {
-    this.check(m);
-  }
-  override onSync(m: Migration): void {
-    this.check(m);
   }
   override nextTimerS(m: Migration): number {
     return this.timeoutS === null || m.postcopyReason !== null ? Infinity : this.timeoutS;
