@@ -36,7 +36,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
   const classes = workload.classes(s);
   const mem: MemoryModel =
     s.fidelity === 'page'
-      ? new PageMemory(s.vm.ram, s.vm.pageSize, classes, new Random(s.seed))
+      ? new PageMemory(s.vm.ram, s.vm.pageSize, classes, new Random(s.seed), s.workload.layout === 'contiguous')
       : new FluidMemory(s.vm.ram, s.vm.pageSize, classes);
   const m = new Migration({
     mem,

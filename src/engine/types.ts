@@ -27,7 +27,7 @@ export interface PolicyEntry {
   [param: string]: number | string | boolean | null;
 }
 
-export type WorkloadKind = 'linear' | 'uniform' | 'hotcold';
+export type WorkloadKind = 'linear' | 'uniform' | 'hotcold' | 'cyclic';
 export type Fidelity = 'fluid' | 'page';
 export type EstimatorKind = 'wire' | 'buffer' | 'bias';
 
@@ -51,6 +51,13 @@ export interface Scenario {
      * time exactly (a writer that does not catch up after a stall).
      */
     cpuShare: number;
+    /**
+     * Where the classes lie in the address space (page fidelity only; the
+     * fluid model assumes `scattered`): `contiguous` puts the working set in
+     * one block at the start of RAM, which matters for a cyclic writer racing
+     * the send cursor in address order.
+     */
+    layout: 'scattered' | 'contiguous';
   };
   /** jitter: sigma of the per-period log-normal variation of the link rate (0 = a constant rate) */
   link: { bandwidth: number; latency: number; jitter: number };

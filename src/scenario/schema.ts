@@ -119,6 +119,11 @@ export function workloadSchema() {
       .nullable()
       .optional()
       .transform((v) => v ?? null),
+    layout: z
+      .enum(['scattered', 'contiguous'], { error: (iss) => `expected scattered or contiguous, found ${describeFound(iss.input)}` })
+      .optional()
+      .transform((v) => v ?? 'scattered')
+      .describe('page fidelity: scattered pages (as the fluid model assumes) or the working set in one block'),
     cpuShare: numberParam(
       { kind: 'number', positive: true, max: 1, doc: 'share of vCPU time the writer needs; a CPU throttle leaving less slows it in proportion; default 1 (the rate follows run time)' },
       false,

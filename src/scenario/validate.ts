@@ -86,7 +86,7 @@ function allowedKeys(path: PathSegment[], raw: unknown): string[] {
   if (head === 'vm') return [...SECTION_KEYS.vm];
   if (head === 'link') return [...SECTION_KEYS.link];
   const kind = (getPath(raw, path) as { kind?: string } | undefined)?.kind;
-  if (head === 'workload') return ['kind', 'dirtyRate', 'workingSet', 'cpuShare', ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {})];
+  if (head === 'workload') return ['kind', 'dirtyRate', 'workingSet', 'cpuShare', 'layout', ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {})];
   if (head === 'estimator') return ['kind', ...(kind === 'buffer' ? ['bufferRate'] : kind === 'bias' ? ['factor'] : [])];
   if (head === 'policy') return ['kind', ...Object.keys(POLICIES[kind ?? '']?.params ?? {})];
   return [];

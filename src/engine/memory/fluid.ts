@@ -36,6 +36,9 @@ export class FluidMemory implements MemoryModel {
   private readonly exposure: Float64Array;
   /** marked bytes known to be in the log (pages Xen skipped because they were written since the sync) */
   private readonly knownLogged: Float64Array;
+  /** cyclic writers: the arc written before the last sync, and the share of the marks that lie in it */
+  private readonly prevArc: Float64Array;
+  private readonly arcShare: Float64Array;
   /** address-space bytes ahead of the cursor */
   private aheadSpan: number;
 
@@ -55,6 +58,8 @@ export class FluidMemory implements MemoryModel {
     this.behind = new Float64Array(k);
     this.exposure = new Float64Array(k);
     this.knownLogged = new Float64Array(k);
+    this.prevArc = new Float64Array(k);
+    this.arcShare = new Float64Array(k);
     for (let c = 0; c < k; c++) {
       const cl = classes[c];
       this.size[c] = cl.sizeBytes;
@@ -79,6 +84,8 @@ export class FluidMemory implements MemoryModel {
       this.behind[c] = 0;
       this.exposure[c] = 0;
       this.knownLogged[c] = 0;
+      this.prevArc[c] = 0;
+      this.arcShare[c] = 0;
     }
     this.aheadSpan = this.ramBytes;
   }
@@ -107,10 +114,14 @@ export class FluidMemory implements MemoryModel {
       let frac: number;
       if (this.dirtying[c] === Dirtying.Uniform) frac = -Math.expm1(-e / s);
       else if (this.dirtying[c] === Dirtying.Linear) frac = e >= cap ? 1 : e / cap;
+      else if (this.dirtying[c] === Dirtying.Cyclic) frac = e >= s ? 1 : e / s;
       else continue;
       // Marks known to be in the log (skipped pages) are not independent of it: of the log L = S q,
       // the part outside the marks is L - K - U q, with U = M - K the marks independent of the log.
-      const add = known > 0 ? Math.max(0, Math.min(cap, s * frac - known - (s - cap - known) * frac)) : cap * frac;
+      let add: number;
+      if (known > 0) add = Math.max(0, Math.min(cap, s * frac - known - (s - cap - known) * frac));
+      else if (this.dirtying[c] === Dirtying.Cyclic) add = this.cyclicAdd(c, s, cap, s * frac);
+      else add = cap * frac;
       // keep the textbook case exact: right after a wrap every unmarked byte is ahead
       if (capBehind === 0) this.ahead[c] += this.dirtying[c] === Dirtying.Linear ? Math.min(e, cap) : add;
       else {
@@ -122,6 +133,29 @@ export class FluidMemory implements MemoryModel {
     return added;
   }
 
+  /**
+   * A cyclic writer's new arc of L bytes continues where its previous arc
+   * (P bytes, written before the last sync) ended, so it misses the pages of
+   * that arc until it wraps round the working set: it meets marked pages at
+   * the rate of the marks outside the previous arc. The cursor sends marks
+   * evenly (the classes are scattered), so the previous arc keeps its share
+   * of the marks between syncs.
+   */
+  private cyclicAdd(c: number, s: number, cap: number, arc: number): number {
+    const marked = s - cap;
+    const p = this.prevArc[c];
+    const inArc = this.arcShare[c] * marked;
+    const outside = marked - inArc;
+    let add: number;
+    if (arc >= s) add = cap;
+    else if (arc + p <= s) add = arc * (1 - outside / (s - p));
+    else add = s - p - outside + (arc + p - s) * (1 - (p > 0 ? inArc / p : 0));
+    add = Math.max(0, Math.min(cap, add));
+    this.prevArc[c] = arc;
+    this.arcShare[c] = marked + add > 0 ? Math.min(1, arc / (marked + add)) : 0;
+    return add;
+  }
+
   loggedBytes(): number {
     let l = 0;
     for (let c = 0; c < this.k; c++) {
@@ -129,7 +163,7 @@ export class FluidMemory implements MemoryModel {
       if (e <= 0) continue;
       const s = this.size[c];
       if (this.dirtying[c] === Dirtying.Uniform) l -= s * Math.expm1(-e / s);
-      else if (this.dirtying[c] === Dirtying.Linear) l += e < s ? e : s;
+      else if (this.dirtying[c] !== Dirtying.None) l += e < s ? e : s;
     }
     return l;
   }
@@ -208,6 +242,16 @@ export class FluidMemory implements MemoryModel {
     this.aheadSpan = this.ramBytes;
   }
 
+  /** The share of a class's pages in the log (independent of which are marked, except for linear writes, which avoid marked pages). */
+  private loggedShare(c: number): number {
+    const e = this.exposure[c];
+    if (e <= 0) return 0;
+    const d = this.dirtying[c];
+    if (d === Dirtying.Uniform) return -Math.expm1(-e / this.size[c]);
+    if (d === Dirtying.Cyclic) return e >= this.size[c] ? 1 : e / this.size[c];
+    return 0;
+  }
+
   aheadSpanBytes(): number {
     return this.aheadSpan;
   }
@@ -220,7 +264,7 @@ export class FluidMemory implements MemoryModel {
     for (let c = 0; c < this.k; c++) {
       const m = this.ahead[c] * f;
       // a marked page is in the log with the probability that a random write hit it since the sync
-      const q = skipLogged && this.dirtying[c] === Dirtying.Uniform && this.exposure[c] > 0 ? -Math.expm1(-this.exposure[c] / this.size[c]) : 0;
+      const q = skipLogged ? this.loggedShare(c) : 0;
       const sent = m * (1 - q);
       const skipped = m - sent;
       wire += sent * this.wirePerByte[c];

@@ -15,6 +15,12 @@ export const enum Dirtying {
   Uniform = 1,
   /** every written byte is a page not yet pending: dirty = min(w t, S) (the textbook model) */
   Linear = 2,
+  /**
+   * page after page over the class, round and round (a sequential writer):
+   * dirty = min(w t, S) like linear, but the pages written are the next in
+   * the cycle, pending or not
+   */
+  Cyclic = 3,
 }
 
 /**

@@ -34,6 +34,8 @@ export class PageMemory implements MemoryModel {
   private readonly exposure: Float64Array;
   /** linear writes: fraction of a page carried to the next realisation */
   private readonly carry: Float64Array;
+  /** cyclic writes: where in the class's page list the writer is (-1: not started) */
+  private readonly cyclePos: Float64Array;
   /** pages in the log, in the order they were first written */
   private readonly logList: Int32Array;
   private loggedCount = 0;
@@ -45,7 +47,12 @@ export class PageMemory implements MemoryModel {
   private credit = 0;
   private costs: PageCosts;
 
-  constructor(ramBytes: number, pageBytes: number, classes: readonly PageClass[], rng: Random) {
+  /**
+   * `contiguous`: each class occupies one range of addresses, in the order
+   * given (a real guest's working set is usually one block); otherwise the
+   * classes are scattered page by page, as the fluid model assumes.
+   */
+  constructor(ramBytes: number, pageBytes: number, classes: readonly PageClass[], rng: Random, contiguous = false) {
     this.ramBytes = ramBytes;
     this.pageBytes = pageBytes;
     this.rng = rng;
@@ -62,12 +69,13 @@ export class PageMemory implements MemoryModel {
     this.dirtying = new Uint8Array(k);
     this.exposure = new Float64Array(k);
     this.carry = new Float64Array(k);
+    this.cyclePos = new Float64Array(k).fill(-1);
     this.costs = { normalWire: pageBytes, zeroWire: pageBytes, normalAccounted: pageBytes, zeroAccounted: pageBytes };
 
     // Scatter the classes over the address space: a seeded permutation of page indices.
     const perm = new Int32Array(n);
     for (let i = 0; i < n; i++) perm[i] = i;
-    for (let i = n - 1; i > 0; i--) {
+    for (let i = n - 1; i > 0 && !contiguous; i--) {
       const j = rng.int(i + 1);
       const t = perm[i];
       perm[i] = perm[j];
@@ -123,6 +131,7 @@ export class PageMemory implements MemoryModel {
       if (size === 0) continue;
       if (this.dirtying[c] === Dirtying.Uniform) this.realiseUniform(list, -Math.expm1(-e / size));
       else if (this.dirtying[c] === Dirtying.Linear) this.realiseLinear(c, list, e);
+      else if (this.dirtying[c] === Dirtying.Cyclic) this.realiseCyclic(c, list, e);
     }
   }
 
@@ -163,6 +172,18 @@ export class PageMemory implements MemoryModel {
       this.log(free[j]);
     }
     want = 0;
+  }
+
+  /** The next `writes` pages of the cycle, from where the writer is (a random phase at the start). */
+  private realiseCyclic(c: number, list: Int32Array, writes: number): void {
+    const total = writes + this.carry[c];
+    const n = Math.floor(total);
+    this.carry[c] = total - n;
+    let at = this.cyclePos[c];
+    if (at < 0) at = this.rng.int(list.length);
+    const count = Math.min(n, list.length);
+    for (let j = 0; j < count; j++) this.log(list[(at + j) % list.length]);
+    this.cyclePos[c] = (at + n) % list.length;
   }
 
   private log(page: number): void {

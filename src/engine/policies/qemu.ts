@@ -23,7 +23,8 @@ const PAGE_HEADER_BYTES = 8;
  * dirtying guest switches over inside the first pass (qemu-observed.md 1).
  * Otherwise it sends until the window's budget (max-bandwidth / 10 per 100
  * ms) is used, then sleeps to the window's end; with a link slower than the
- * limit it keeps sending and returns every 50 ms (MAX_WAIT).
+ * limit it keeps sending and returns every 50 ms (MAX_WAIT); with nothing
+ * left to send it comes back at once.
  *
  * Every 100 ms window: bandwidth = bytes / window time (sleep included), and
  * threshold_size = bandwidth x downtime-limit, or avail-switchover-bandwidth
@@ -71,7 +72,8 @@ class Qemu implements Base {
     m.sync(); // qemu_savevm_state_setup: the first sync, dirty-sync-count = 1
     m.record('start');
     let threshold = 0; // threshold_size is 0 until the first window closes
-    let windowS = 0;
+    const budget = this.maxBandwidthBytesPerSec * WINDOW_S; // rate_limit_max, per window
+    let windowStartS = 0;
     let windowWire = 0;
     for (;;) {
       // ---- migration_iteration_run ----
@@ -92,6 +94,7 @@ class Qemu implements Base {
       // what it would take now; QEMU itself reports dirty_bytes_last_sync / bandwidth as expected-downtime
       const expected = bw > 0 ? pending / bw : NaN;
       m.expectedDowntimeS = bw > 0 ? m.dirtyBytesLastSync / bw : NaN;
+      // pending 0 completes even before the first window closes (threshold 0)
       if (pending <= threshold) {
         m.switchOver('downtime-met', expected, 0, true);
         return;
@@ -100,25 +103,26 @@ class Qemu implements Base {
         m.switchOver(m.forcedReason, expected, 0, true);
         return;
       }
-      // ---- qemu_savevm_state_iterate, then migration_rate_limit ----
+      // ---- qemu_savevm_state_iterate: send until the window's budget is used, nothing is left, or MAX_WAIT ----
       m.newLinkPeriod();
-      const limited = m.liveBytesPerSec < m.linkNowBytesPerSec;
-      // rate-limited: one burst per window, then sleep; link-limited: send and return every MAX_WAIT
-      const stepS = limited ? WINDOW_S : MAX_WAIT_S;
-      const sent = mem.sendWire(m.liveBytesPerSec * stepS);
+      const link = m.linkNowBytesPerSec;
+      const room = budget - windowWire;
+      const sent = room > 0 ? mem.sendWire(Math.min(room, link * MAX_WAIT_S)) : 0;
+      windowWire += sent;
+      // the socket takes it at the link's speed; migration_rate_limit then sleeps to the window's end if the budget is used
+      let stepS = sent / link;
+      if (windowWire >= budget) stepS = Math.max(stepS, windowStartS + WINDOW_S - m.t);
       if (!m.advance(stepS, 0)) {
         if (m.ended) return;
         m.switchOver(m.forcedReasonNow(), expected, 0, true);
         return;
       }
-      windowWire += sent;
-      windowS += stepS;
-      if (windowS >= WINDOW_S - 1e-12) {
-        // migration_update_counters
-        const bw = m.estimateBandwidth(windowWire, windowS);
-        const expectedBw = this.availSwitchoverBytesPerSec ?? bw;
-        threshold = expectedBw * m.downtimeLimitS;
-        windowS = 0;
+      const windowS = m.t - windowStartS;
+      if (windowS >= WINDOW_S - 1e-9) {
+        // migration_update_counters: bandwidth over the window, sleep included
+        const est = m.estimateBandwidth(windowWire, windowS);
+        threshold = (this.availSwitchoverBytesPerSec ?? est) * m.downtimeLimitS;
+        windowStartS = m.t;
         windowWire = 0;
       }
     }
