@@ -1,0 +1,131 @@
+/**
+ * Chart 1, the convergence map: for each policy variant, a grid of dirty
+ * rate (x) by link bandwidth (y); a cell is coloured by the median downtime
+ * where the migration completed and grey where it never did. It answers
+ * "where does each policy finish at all, and at what price".
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { ChartEntry } from '../charts-schema.js';
+import { numbers, pick, requireColumns } from '../table.js';
+import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, niceMarks, showField } from '../units.js';
+import type { BuiltChart, ChartContext } from '../types.js';
+import { OUTCOME_EXPR, horizonText, tipShare, tipShown, tipText } from './encoding.js';
+import { CONFIG, SCHEMA_URL, wrapLines } from './style.js';
+
+const UNFINISHED_COLOR = '#d4d4d4';
+const ABORTED_COLOR = '#6f6f6f';
+
+/** `link bandwidth (Gbit/s)` on two lines: a vertical title longer than a short grid would run into the next panel's. */
+function splitTitle(t: string): string | string[] {
+  const m = /^(.*) (\(.*\))$/.exec(t);
+  return m ? [m[1], m[2]] : t;
+}
+
+export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, ctx: ChartContext, where: string): BuiltChart {
+  const x = entry.x ?? 'dirtyRateBytesPerSec';
+  const y = entry.y ?? 'bandwidthBytesPerSec';
+  const metric = entry.metric ?? 'downtimeMs';
+  const stat = entry.stat ?? 'median';
+  const value = `${metric}_${stat}`;
+  const { summary } = ctx.run;
+  requireColumns(summary, 'summary.csv', where, ['variant', x, y, value, 'completedShare', 'unfinishedShare', 'abortedShare']);
+  const rows = summary.rows;
+  const xs = showField(x, numbers(rows, x), { log: true });
+  const ys = showField(y, numbers(rows, y), { log: true });
+  const vs = showField(metric, numbers(rows, value), { source: value, title: `${stat} ${columnName(metric)}` });
+  const ts = summary.columns.includes('totalTimeMs_median') ? showField('totalTimeMs', numbers(rows, 'totalTimeMs_median'), { source: 'totalTimeMs_median', title: 'median total time' }) : null;
+  const shownValues = numbers(rows, value).map((v) => v / vs.unit.factor).filter((v) => v > 0);
+  // white text on the darker half of the colour ramp
+  const lo = Math.min(...shownValues);
+  const hi = Math.max(...shownValues);
+  const dark = vs.log ? Math.sqrt(lo * hi) * Math.pow(hi / lo, 0.15) : lo + 0.65 * (hi - lo);
+  const keep = ['variant', 'policy', x, y, value, 'completedShare', 'unfinishedShare', 'abortedShare', 'dirtyRateToBandwidth', 'totalTimeMs_median'].filter((c) =>
+    summary.columns.includes(c),
+  );
+  const rawValues = numbers(rows, value).filter((v) => v > 0);
+  const legendMarks = vs.log ? niceMarks(metric, Math.min(...rawValues), Math.max(...rawValues)).map((v) => v / vs.unit.factor) : [];
+  const panels = ctx.seriesField === 'variant' ? [...ctx.variants] : ctx.variants.flatMap((v) => ctx.policies.get(v) ?? []);
+  const aborted = numbers(rows, 'abortedShare').some((v) => v > 0);
+  const variantsLabel = ctx.variants.length > 1 ? 'per policy variant' : '';
+  const title = entry.title ?? `Where each policy converges, and the ${stat} ${columnName(metric)} it costs`;
+  const spec = {
+    $schema: SCHEMA_URL,
+    title: {
+      text: title,
+      subtitle: wrapLines([
+        `One cell per dirty rate and link bandwidth${variantsLabel ? `, one panel ${variantsLabel}` : ''}. Colour: ${stat} ${columnName(metric)} over the replicates${vs.log ? ' (log scale)' : ''}.`,
+        `Light grey: the migration never completed, it was still copying at ${horizonText(rows)}${aborted ? '; dark grey: aborted' : ''}.`,
+      ], 120),
+    },
+    data: { values: pick(rows, keep) },
+    transform: [xs.transform, ys.transform, vs.transform, ...(ts ? [ts.transform] : []), { calculate: OUTCOME_EXPR, as: 'outcome' }, { calculate: humanExpr(metric, datumRef(value)), as: 'cellLabel' }],
+    // one panel per variant, or per policy when a variant has several (axes of its own)
+    facet: { field: ctx.seriesField, type: 'nominal', title: null, sort: panels, header: { labelFontSize: 13 } },
+    columns: Math.min(2, Math.max(1, panels.length)),
+    spec: {
+      width: { step: 40 },
+      height: { step: 30 },
+      encoding: {
+        x: { field: fieldRef(xs.field), type: 'ordinal', title: xs.title, sort: 'ascending', axis: { labelAngle: 0, format: NUMBER_FORMAT, formatType: 'number' } },
+        y: { field: fieldRef(ys.field), type: 'ordinal', title: splitTitle(ys.title), sort: 'descending', axis: { format: NUMBER_FORMAT, formatType: 'number' } },
+        tooltip: [
+          tipText('variant', 'policy variant'),
+          tipText('policy', 'policy'),
+          tipShown(xs),
+          tipShown(ys),
+          { field: 'dirtyRateToBandwidth', type: 'quantitative', title: 'dirty rate / link bandwidth', format: NUMBER_FORMAT },
+          tipShare('completedShare', 'completed'),
+          tipShare('unfinishedShare', 'unfinished'),
+          tipShare('abortedShare', 'aborted'),
+          tipShown(vs),
+          ...(ts ? [tipShown(ts)] : []),
+        ].filter((t) => t.field !== 'dirtyRateToBandwidth' || keep.includes('dirtyRateToBandwidth')),
+      },
+      layer: [
+        {
+          transform: [{ filter: "datum.outcome === 'completed'" }],
+          mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
+          encoding: {
+            color: {
+              field: fieldRef(vs.field),
+              type: 'quantitative',
+              title: `${stat} ${columnName(metric)}`,
+              scale: { type: vs.log ? 'log' : 'linear', scheme: 'yelloworangered' },
+              legend: {
+                orient: 'right',
+                direction: 'vertical',
+                gradientLength: 160,
+                titleLimit: 300,
+                ...(legendMarks.length >= 2 ? { values: legendMarks } : {}),
+                labelExpr: humanExpr(metric, `(datum.value * ${vs.unit.factor})`),
+              },
+            },
+          },
+        },
+        {
+          // not a scale: a second colour scale would split the shared downtime legend per panel
+          transform: [{ filter: "datum.outcome !== 'completed'" }],
+          mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
+          encoding: { color: { condition: { test: "datum.outcome === 'aborted'", value: ABORTED_COLOR }, value: UNFINISHED_COLOR } },
+        },
+        {
+          transform: [{ filter: "datum.outcome === 'completed'" }],
+          mark: { type: 'text', fontSize: 9 },
+          encoding: {
+            text: { field: 'cellLabel', type: 'nominal' },
+            color: { condition: { test: `${JSON.stringify(vs.field)} in datum && datum[${JSON.stringify(vs.field)}] > ${dark}`, value: 'white' }, value: 'black' },
+          },
+        },
+      ],
+    },
+    config: CONFIG,
+  } as TopLevelSpec;
+  return {
+    name: 'convergence-map',
+    title,
+    spec,
+    caption:
+      'Read across a row: as the guest dirties memory faster, cells turn from pale (short downtime) to dark, and grey where the migration never ends. ' +
+      'A policy that forces the end has no grey cells; the price is the colour of the cells where the plain rule had none.',
+  };
+}

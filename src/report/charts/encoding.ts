@@ -1,0 +1,83 @@
+/** Pieces of encodings that several charts share: tooltips, the facet by a column, a cell's outcome. */
+import { formatMs } from '../../scenario/quantity.js';
+import { distinct, numbers } from '../table.js';
+import { NUMBER_FORMAT, fieldRef, showField, type ShownField } from '../units.js';
+import type { Row } from '../types.js';
+
+export interface TooltipField {
+  field: string;
+  type: 'quantitative' | 'nominal';
+  title: string;
+  format?: string;
+}
+
+/** A tooltip line for a shown (unit-converted) field. */
+export function tipShown(s: ShownField): TooltipField {
+  return { field: fieldRef(s.field), type: 'quantitative', title: s.title, format: NUMBER_FORMAT };
+}
+
+export function tipText(field: string, title: string): TooltipField {
+  return { field: fieldRef(field), type: 'nominal', title };
+}
+
+export function tipShare(field: string, title: string): TooltipField {
+  return { field: fieldRef(field), type: 'quantitative', title, format: '.0%' };
+}
+
+/**
+ * The majority outcome of a scenario's replicates, from summary.csv's shares:
+ * completed when at least half completed.
+ */
+export const OUTCOME_EXPR =
+  "datum.completedShare >= 0.5 ? 'completed' : datum.abortedShare > datum.unfinishedShare ? 'aborted' : 'unfinished'";
+
+/** A panel per value of `col`, headed in the column's display unit (`link bandwidth 1 Gbit/s`). */
+export interface Facet {
+  shown: ShownField;
+  header: { field: string; type: 'ordinal'; title: string | null; header: { labelExpr: string; labelFontSize: number } ; sort: 'ascending' };
+}
+
+/** The facet for a chart: the given column, or the link bandwidth when the sweep has several and nothing was asked. */
+export function facetFor(rows: readonly Row[], requested: string | undefined, columns: readonly string[]): Facet | null {
+  let col: string | null = null;
+  if (requested === 'none') col = null;
+  else if (requested !== undefined) col = requested;
+  else if (columns.includes('bandwidthBytesPerSec') && distinct(rows, 'bandwidthBytesPerSec').length > 1) col = 'bandwidthBytesPerSec';
+  if (col === null) return null;
+  const shown = showField(col, numbers(rows, col), { log: false, title: undefined });
+  const name = shown.title.replace(/ \(.*\)$/, '');
+  const unit = shown.unit.unit;
+  // a text column (a workload kind) is shown as it is
+  const isNumber = numbers(rows, col).length > 0;
+  return {
+    shown: isNumber ? shown : { ...shown, field: col, transform: { calculate: `datum[${JSON.stringify(col)}]`, as: col } },
+    header: {
+      field: fieldRef(isNumber ? shown.field : col),
+      type: 'ordinal',
+      title: null,
+      header: { labelExpr: `${JSON.stringify(`${name} `)} + format(datum.value, ',.4~r')${unit ? ` + ${JSON.stringify(` ${unit}`)}` : ''}`, labelFontSize: 12 },
+      sort: 'ascending',
+    },
+  };
+}
+
+/** `1 h` from the horizon column, for sentences about unfinished runs. */
+export function horizonText(rows: readonly Row[]): string {
+  const h = numbers(rows, 'horizonMs');
+  if (h.length === 0) return 'the horizon';
+  const lo = Math.min(...h);
+  const hi = Math.max(...h);
+  return lo === hi ? `the ${formatMs(lo)} horizon` : `the horizon (${formatMs(lo)} to ${formatMs(hi)})`;
+}
+
+/**
+ * Tooltip lines for the workload and link of a point (dirty rate, link
+ * bandwidth) in their display units, with the transforms that make the
+ * shown fields; the chart adds both.
+ */
+export function conditionTips(rows: readonly Row[], columns: readonly string[]): { tips: TooltipField[]; transforms: ShownField['transform'][] } {
+  const shown = ['dirtyRateBytesPerSec', 'bandwidthBytesPerSec']
+    .filter((c) => columns.includes(c))
+    .map((c) => showField(c, numbers(rows, c), { log: true }));
+  return { tips: shown.map(tipShown), transforms: shown.map((s) => s.transform) };
+}

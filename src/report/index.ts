@@ -1,0 +1,95 @@
+/**
+ * The report of a finished sweep: charts/*.vl.json (Vega-Lite specs),
+ * charts/*.svg (rendered here, headless), charts/*.png on request, lib/
+ * (the chart libraries) and index.html, all inside the run folder.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { InputError } from '../scenario/errors.js';
+import { copyLibraries, packageVersion } from './assets.js';
+import { chartContext } from './chart-context.js';
+import { chartNames, parseCharts, type ChartEntry } from './charts-schema.js';
+import { CHARTS, type ChartBuilder } from './charts/index.js';
+import { timelineExample } from './example-runs.js';
+import { renderHtml, type ReportChart } from './html.js';
+import { renderSvg, svgToPng } from './render.js';
+import { readRunFolder } from './run-folder.js';
+import type { BuiltChart, ChartContext, SkippedChart } from './types.js';
+import { variantLines } from './variant-table.js';
+
+export interface ReportOptions {
+  /** also write charts/<name>.png */
+  png?: boolean;
+}
+
+export interface ReportOutcome {
+  /** absolute path of index.html */
+  index: string;
+  charts: { name: string; files: string[] }[];
+  /** charts not drawn, and why */
+  skipped: { name: string; reason: string }[];
+  /** problems with the `charts` section (the other charts are drawn): an InputError to report after writing */
+  problems: InputError | null;
+}
+
+/** Build one entry's chart, turning a problem with the entry into a skipped chart and an input problem. */
+function build(entry: ChartEntry, ctx: ChartContext, where: string): BuiltChart | SkippedChart | InputError {
+  const builder = CHARTS[entry.kind] as ChartBuilder<typeof entry.kind>;
+  try {
+    return builder(entry as never, ctx, where);
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
+}
+
+/** Write the report of the run in `runDir`. Throws an InputError when the folder is not a sweep's. */
+export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutcome> {
+  const run = readRunFolder(runDir);
+  const manifestFile = join(runDir, 'manifest.json');
+  // the sweep writes [] when the sweep file has no `charts`: the defaults then
+  const given = Array.isArray(run.manifest.charts) && run.manifest.charts.length === 0 ? undefined : run.manifest.charts;
+  const entries = parseCharts(given, manifestFile);
+  const names = chartNames(entries);
+  let ctx: ChartContext = chartContext(run);
+  ctx = { ...ctx, timeline: (entry) => timelineExample(run, ctx.variants, ctx.conditionColumns, entry) };
+  const chartsDir = join(runDir, 'charts');
+  mkdirSync(chartsDir, { recursive: true });
+  const charts: ReportChart[] = [];
+  const skipped: ReportOutcome['skipped'] = [];
+  const problems: InputError[] = [];
+  const written: ReportOutcome['charts'] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const name = names[i];
+    const out = build(entries[i], ctx, `charts[${i}] (${entries[i].kind})`);
+    if (out instanceof InputError) {
+      problems.push(out);
+      skipped.push({ name, reason: out.message.split('\n').join('; ') });
+      continue;
+    }
+    if ('skipped' in out) {
+      skipped.push({ name, reason: out.skipped });
+      continue;
+    }
+    const files = { spec: `charts/${name}.vl.json`, svg: `charts/${name}.svg`, ...(opts.png ? { png: `charts/${name}.png` } : {}) };
+    writeFileSync(join(runDir, files.spec), `${JSON.stringify(out.spec, null, 2)}\n`);
+    const svg = await renderSvg(out.spec);
+    writeFileSync(join(runDir, files.svg), svg);
+    if (files.png) writeFileSync(join(runDir, files.png), svgToPng(svg));
+    charts.push({ name, title: out.title, caption: out.caption, spec: out.spec, files });
+    written.push({ name, files: Object.values(files) });
+  }
+  const scripts = copyLibraries(join(runDir, 'lib'));
+  const html = renderHtml({
+    manifest: run.manifest,
+    variants: variantLines(run.summary.rows, ctx.variants, run.summary.columns),
+    charts,
+    skipped,
+    scripts,
+    libraries: Object.fromEntries(['vega', 'vega-lite', 'vega-embed'].map((p) => [p, packageVersion(p)])),
+  });
+  const index = resolve(runDir, 'index.html');
+  writeFileSync(index, html);
+  const problem = problems.length ? new InputError(manifestFile, problems.flatMap((p) => p.problems)) : null;
+  return { index, charts: written, skipped, problems: problem };
+}

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { axisTitle, displayUnit, formatColumnValue, niceMarks, showField } from '../../src/report/units.js';
+
+const MiB = 1024 ** 2;
+
+test('axes show people\'s units: dirty rates in MiB/s, links in Gbit/s, RAM in GiB, times in s or min', () => {
+  const dirty = Array.from({ length: 12 }, (_, i) => 2 ** i * MiB);
+  assert.deepEqual(displayUnit('dirtyRateBytesPerSec', dirty, true), { unit: 'MiB/s', factor: MiB });
+  assert.deepEqual(displayUnit('bandwidthBytesPerSec', [12.5e6, 125e6, 1.25e9]), { unit: 'Gbit/s', factor: 1.25e8 });
+  assert.deepEqual(displayUnit('bandwidthBytesPerSec', [12.5e6]), { unit: 'Mbit/s', factor: 125_000 });
+  assert.deepEqual(displayUnit('pendingBytes', [4 * 1024 * MiB]), { unit: 'GiB', factor: 1024 * MiB });
+  assert.deepEqual(displayUnit('downtimeMs', [62, 6100, 342_000], true), { unit: 's', factor: 1000 });
+  // one hour reads better as 60 min than as 1 h
+  assert.deepEqual(displayUnit('totalTimeMs', [3_600_000]), { unit: 'min', factor: 60_000 });
+  assert.deepEqual(displayUnit('totalTimeMs', [7_200_000]), { unit: 'h', factor: 3_600_000 });
+});
+
+test('axis titles carry the unit unless the name already says it', () => {
+  assert.equal(axisTitle('dirtyRateBytesPerSec', { unit: 'MiB/s', factor: MiB }), 'dirty rate (MiB/s)');
+  assert.equal(axisTitle('transferFactor', { unit: '× RAM', factor: 1 }), 'bytes sent / RAM');
+  assert.equal(axisTitle('dirtyRateToBandwidth', { unit: '', factor: 1 }), 'dirty rate / link bandwidth');
+});
+
+test('a shown field converts with a transform the spec carries, and goes log when the values span a decade', () => {
+  const s = showField('downtimeMs', [62, 6100, 342_000], { source: 'downtimeMs_median' });
+  assert.equal(s.log, true);
+  assert.equal(s.transform.as, s.field);
+  assert.equal(s.transform.calculate, 'datum["downtimeMs_median"] / 1000');
+  assert.equal(showField('transferFactor', [1, 3]).log, false);
+});
+
+test('log ticks: round times for time axes, decades (with 2 and 5 on narrow ranges) otherwise', () => {
+  assert.deepEqual(niceMarks('downtimeMs', 50, 400_000), [100, 1000, 10_000, 60_000]);
+  assert.deepEqual(niceMarks('totalTimeMs', 120_000, 3_600_000), [120_000, 300_000, 600_000, 1_200_000, 1_800_000, 3_600_000]);
+  assert.deepEqual(niceMarks('transferFactor', 1, 28), [1, 2, 5, 10, 20]);
+});
+
+test('values in words for tables', () => {
+  assert.equal(formatColumnValue('bandwidthBytesPerSec', 125_000_000), '1 Gbit/s');
+  assert.equal(formatColumnValue('dirtyRateBytesPerSec', 64 * MiB), '64 MiB/s');
+  assert.equal(formatColumnValue('qemu-2011_maxBandwidthBytesPerSec', 32 * MiB), '32 MiB/s');
+  assert.equal(formatColumnValue('downtimeLimitMs', 30), '30 ms');
+  assert.equal(formatColumnValue('variant', '<b>'), '<b>');
+});
