@@ -4,6 +4,8 @@ import type { RunResult, Scenario } from '../engine/types.js';
 import { flatRecord, policyLabel } from '../scenario/flatten.js';
 import { formatBytes, formatMs, formatRate } from '../scenario/quantity.js';
 import { loadScenario } from './scenario-input.js';
+import { writeTimeline } from '../report/timeline-file.js';
+import { basename, extname, join, relative } from 'node:path';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -16,11 +18,21 @@ export function registerRun(program: Command): void {
     .argument('<scenario-file>', 'scenario file, e.g. sweeps/examples/seed-thread.yaml')
     .option('--set <path=value>', 'override a scenario value, e.g. --set workload.dirtyRate=200MiB/s (repeatable)', collect, [])
     .option('--json', 'print one flat JSON object: the metrics and the scenario parameters')
-    .action((file: string, opts: { set: string[]; json?: boolean }) => {
+    .option('--timeline', 'also write the run over time: timeline.csv, timeline.vl.json and timeline.svg')
+    .option('--out <dir>', 'where --timeline writes (default: results/timeline/<scenario file name>)')
+    .option('--png', 'with --timeline, also write timeline.png')
+    .action(async (file: string, opts: { set: string[]; json?: boolean; timeline?: boolean; out?: string; png?: boolean }) => {
       const scenario = loadScenario(file, opts.set);
-      const result = simulate(scenario);
+      const name = basename(file, extname(file));
+      const timeline = opts.timeline ? await writeTimeline(scenario, name, opts.out ?? join('results', 'timeline', name), { png: opts.png }) : null;
+      const result = timeline?.result ?? simulate(scenario);
       if (opts.json) process.stdout.write(`${JSON.stringify(flatRecord(result, scenario))}\n`);
       else process.stdout.write(summary(file, scenario, result));
+      // with --json, stdout stays one JSON object
+      if (timeline) {
+        const rel = relative(process.cwd(), timeline.svg);
+        (opts.json ? process.stderr : process.stdout).write(`timeline: ${rel.startsWith('..') ? timeline.svg : rel}\n`);
+      }
     });
 }
 

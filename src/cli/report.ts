@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { relative, isAbsolute } from 'node:path';
+import { writeReport } from '../report/index.js';
+import { afterSweep, type AfterSweepHook } from '../sweep/hooks.js';
+import { EXIT_BAD_INPUT } from './exit-codes.js';
+
+/** A path relative to the current folder when it lies below it (what people paste into a browser or a shell). */
+function shown(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return isAbsolute(p) && !rel.startsWith('..') ? rel : p;
+}
+
+/** What the report could not draw, on stderr, one line each. */
+function warn(out: Awaited<ReturnType<typeof writeReport>>): void {
+  for (const s of out.skipped) process.stderr.write(`migsweep: report: chart ${s.name} not drawn: ${s.reason}\n`);
+}
+
+/** After every sweep and merge: write the report; the sweep's last line names its index.html. */
+export const reportAfterSweep: AfterSweepHook = async (runDir) => {
+  const out = await writeReport(runDir);
+  warn(out);
+  return out.index;
+};
+
+/** `migsweep report <run-dir>`, and the report after every `migsweep sweep` / `merge`. */
+export function registerReport(program: Command): void {
+  if (!afterSweep.includes(reportAfterSweep)) afterSweep.push(reportAfterSweep);
+  program
+    .command('report')
+    .description('write the charts (Vega-Lite specs and SVG) and index.html of a finished sweep into its folder')
+    .argument('<run-dir>', 'the run folder, e.g. results/default/<run-id>')
+    .option('--png', 'also write each chart as PNG')
+    .action(async (dir: string, opts: { png?: boolean }) => {
+      const out = await writeReport(dir, { png: opts.png });
+      warn(out);
+      process.stdout.write(`report: ${shown(out.index)}\n`);
+      if (out.problems) {
+        process.stderr.write(`migsweep: ${out.problems.message.split('\n').join('\nmigsweep: ')}\n`);
+        process.exitCode = EXIT_BAD_INPUT;
+      }
+    });
+}
