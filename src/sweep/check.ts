@@ -9,7 +9,7 @@ import { InputError } from '../scenario/errors.js';
 import { formatPathSegments } from '../scenario/path.js';
 import { crossChecks } from '../scenario/validate.js';
 import { buildScenario, decodeScenario } from './grid.js';
-import { canonical, placeProblem, ProblemList, showValue, type Assignment } from './origins.js';
+import { canonical, placeProblem, ProblemList, responsible, showValue, type Assignment } from './origins.js';
 import type { ResolvedSweep, VariantContext } from './resolve.js';
 import type { Shard } from './types.js';
 
@@ -31,7 +31,8 @@ export function checkEveryScenario(r: ResolvedSweep, shard: Shard | null = null)
       const path = formatPathSegments(p.path);
       const assignments = assignmentsAt(ctx, digits);
       const core = placeProblem(source.doc, path, p.message, assignments);
-      problems.add(placeProblem(source.doc, path, p.message, assignments, describe(ctx, digits)), v.name, core.message);
+      const context = describe(ctx, digits, responsible(p.path, assignments)?.text);
+      problems.add(placeProblem(source.doc, path, p.message, assignments, context), v.name, core.message);
     }
   }
   if (problems.size > 0) throw new InputError(source.file, problems.list());
@@ -46,14 +47,15 @@ function assignmentsAt(ctx: VariantContext, digits: number[]): Assignment[] {
         text: p.text,
         where: p.generated ? p.where : [...p.where, digits[di]],
         note: p.generated ? `value ${digits[di] + 1} of ${d.raw.length} of the range (${showValue(d.raw[digits[di]][k])})` : undefined,
+        key: p.where,
       }),
     ),
   );
   return out;
 }
 
-/** The scenario's axis values: "with vm.ram = 1GiB, workload.workingSet = 2GiB". */
-function describe(ctx: VariantContext, digits: number[]): string {
-  const parts = ctx.dims.flatMap((d, di) => d.paths.map((p, k) => `${p.text} = ${showValue(d.raw[digits[di]][k])}`));
+/** The scenario's other axis values: "with vm.ram = 1GiB, link.bandwidth = 1Gbit/s". */
+function describe(ctx: VariantContext, digits: number[], blamed: string | undefined): string {
+  const parts = ctx.dims.flatMap((d, di) => d.paths.filter((p) => p.text !== blamed).map((p) => `${p.text} = ${showValue(d.raw[digits[di]][d.paths.indexOf(p)])}`));
   return parts.length > 0 ? `with ${parts.join(', ')}` : '';
 }

@@ -45,6 +45,8 @@ export interface Assignment {
   where: PathSegment[];
   /** for a generated (range) value: "value 3 of 12 of the range" */
   note?: string;
+  /** the place of the axis (or `set` key) itself, for a problem with the path rather than the value */
+  key?: PathSegment[];
 }
 
 /**
@@ -92,11 +94,12 @@ export function placeProblem(
   } else {
     const c = canonical(segs);
     const deeper = c.length > a.segs.length && isPrefix(a.segs, c);
-    shown = a.where;
+    // an unknown key in the path itself: point at the axis, not at its values
+    shown = a.key !== undefined && /^unknown key/.test(message) && !deeper ? a.key : a.where;
     // a value written as a mapping: point into it (locate stops at the nearest line that exists)
-    where = deeper && a.note === undefined ? [...a.where, ...c.slice(a.segs.length)] : a.where;
+    where = deeper && a.note === undefined ? [...a.where, ...c.slice(a.segs.length)] : shown;
     if (formatPathSegments(c) !== formatPathSegments(a.segs)) text = `${problemPath}: ${text}`;
-    if (a.note) text = `${a.note}: ${text}`;
+    if (a.note) text = `${a.note}: ${text}${/expected a whole number/.test(message) ? '; add round: true to the range' : ''}`;
   }
   const pos = doc.locate(where);
   return { path: formatPathSegments(shown), message: context ? `${text} (${context})` : text, line: pos?.line, col: pos?.col };

@@ -12,7 +12,7 @@ const LINE_INTERVAL_MS = 10_000;
 const BAR_WIDTH = 24;
 
 export class Progress {
-  private readonly t0 = performance.now();
+  private readonly t0: number;
   private last = -Infinity;
   private drawn = false;
 
@@ -26,7 +26,9 @@ export class Progress {
     private readonly total: number,
     private readonly startDone: number,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.t0 = now();
+  }
 
   update(done: number, errors: number, force = false): void {
     if (this.mode === 'quiet') return;

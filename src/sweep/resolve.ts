@@ -19,7 +19,7 @@ import { formatPathSegments, getPath, parsePath, setPath, type PathSegment } fro
 import { METRIC_COLUMNS, policyLabel, scenarioColumns } from '../scenario/flatten.js';
 import { validateScenario } from '../scenario/validate.js';
 import type { Scenario } from '../engine/types.js';
-import { canonical, isPrefix, placeProblem, ProblemList, scopeOf, showValue, type Assignment } from './origins.js';
+import { canonical, isPrefix, placeProblem, problemSegments, ProblemList, responsible, scopeOf, showValue, type Assignment } from './origins.js';
 import { expandAxis, RangeSpecError } from './range.js';
 import { placeAt, type SweepSource } from './spec.js';
 import type { AxisSpec, Grid, GridDim, GridVariant, SweepSpec } from './types.js';
@@ -101,7 +101,8 @@ export function resolveSweep(source: SweepSource): ResolvedSweep {
     }
     const own = spec.variants ? draftDims(vs, prefix, true, (w, m) => flag(w, m, vName)) : [];
     const dims = [...globalDims, ...own];
-    if (!checkPaths(dims, rawBase, vName, spec.variants !== undefined, (w, m) => flag(w, m, vName))) return;
+    // the message names the variant itself
+    if (!checkPaths(dims, rawBase, vName, spec.variants !== undefined, (w, m) => flag(w, m))) return;
     const before = problems.size;
     const result = validateVariant(source, vName, rawBase, dims, setAssignments, problems);
     if (result === null || problems.size > before) return;
@@ -311,10 +312,11 @@ function validateVariant(
       const value = isEnd ? rangeEnd.value : d.raw[i][k];
       const where = isEnd ? [...p.where, rangeEnd.key] : p.generated ? p.where : [...p.where, i];
       const note = p.generated && !isEnd ? `value ${i + 1} of ${d.raw.length} of the range (${showValue(value)})` : undefined;
-      assignments.push({ segs: canonical(p.segs), text: p.text, where, note });
+      assignments.push({ segs: canonical(p.segs), text: p.text, where, note, key: p.where });
       const why = setPath(raw, p.segs, structuredClone(value));
       if (why !== null) {
-        problems.add(placeAt(doc, where, `cannot set ${p.text}: ${why}`), variant);
+        const hint = p.segs[0] === 'policy' && typeof p.segs[1] === 'string' ? `; write policy[0].${formatPathSegments(p.segs.slice(1))}, which names the base both in a single entry and in a list` : '';
+        problems.add(placeAt(doc, where, `cannot set ${p.text}: ${why}${hint}`), variant);
         return null;
       }
     }
@@ -322,8 +324,10 @@ function validateVariant(
       return validateScenario(raw, { file });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      const context = otherValues(dims, at, rangeEnd?.di);
-      for (const p of e.problems) problems.add(placeProblem(doc, p.path, p.message, assignments, context), variant);
+      for (const p of e.problems) {
+        const blamed = responsible(problemSegments(p.path), assignments);
+        problems.add(placeProblem(doc, p.path, p.message, assignments, otherValues(dims, at, blamed?.text)), variant);
+      }
       return null;
     }
   };
@@ -372,12 +376,18 @@ function validateVariant(
   return { base, parsed, scenarios };
 }
 
-/** The other dimensions' values of a scenario, for a message: "with link.bandwidth = 1Gbit/s". */
-function otherValues(dims: DraftDim[], at: number[], skip?: number): string {
+/**
+ * The values of the other dimensions validated together with the one at
+ * fault (those not at their first value), for a message: "with
+ * workload.kind = hotcold".
+ */
+function otherValues(dims: DraftDim[], at: number[], blamed: string | undefined): string {
   const parts: string[] = [];
   dims.forEach((d, di) => {
-    if (di === skip || at[di] === 0) return;
-    d.paths.forEach((p, k) => parts.push(`${p.text} = ${showValue(d.raw[at[di]][k])}`));
+    if (at[di] === 0) return;
+    d.paths.forEach((p, k) => {
+      if (p.text !== blamed) parts.push(`${p.text} = ${showValue(d.raw[at[di]][k])}`);
+    });
   });
   return parts.length > 0 ? `with ${parts.join(', ')}` : '';
 }

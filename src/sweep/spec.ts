@@ -175,16 +175,17 @@ function explain(iss: z.core.$ZodIssue, prefix: PathSegment[]): Problem[] {
     case 'invalid_key':
       return [{ path, message: `not a scenario path; expected a path such as workload.dirtyRate or policy[1].passes` }];
     case 'invalid_type': {
-      const what = TYPE_WORDS[iss.expected] ?? iss.expected;
-      if (input === undefined) return [{ path, message: `missing; expected ${what}${hintFor(path)}` }];
-      return [{ path, message: `expected ${what}${hintFor(path)}, found ${describeFound(input)}` }];
+      const what = `${TYPE_WORDS[iss.expected] ?? iss.expected}${meaningOf(path) ? ` (${meaningOf(path)})` : ''}`;
+      if (input === undefined) return [{ path, message: `missing; expected ${what}` }];
+      return [{ path, message: `expected ${what}, found ${describeFound(input)}` }];
     }
     case 'too_small':
       if (iss.origin === 'array') return [{ path, message: `expected at least ${iss.minimum} ${Number(iss.minimum) === 1 ? 'entry' : 'entries'}, found an empty list` }];
       if (iss.origin === 'string') return [{ path, message: 'expected a non-empty text' }];
-      return [{ path, message: `expected ${hintFor(path) ? `${hintFor(path).slice(2)} ` : 'a number '}>= ${iss.minimum}, found ${describeFound(input)}` }];
+      if (path[path.length - 1] === 'seed') return [{ path, message: `expected ${meaningOf(path)}, found ${describeFound(input)}` }];
+      return [{ path, message: `expected ${meaningOf(path) ?? 'a number'} >= ${iss.minimum}, found ${describeFound(input)}` }];
     case 'too_big':
-      return [{ path, message: `expected a number <= ${iss.maximum}, found ${describeFound(input)}` }];
+      return [{ path, message: `expected ${meaningOf(path) ?? `a number <= ${iss.maximum}`}, found ${describeFound(input)}` }];
     case 'invalid_format':
       if (path[path.length - 1] === 'name')
         return [{ path, message: `expected a name of letters, digits, '.', '_' or '-' (it becomes a folder name), found ${describeFound(input)}` }];
@@ -197,12 +198,12 @@ function explain(iss: z.core.$ZodIssue, prefix: PathSegment[]): Problem[] {
 }
 
 /** What a number at this place means, for messages. */
-function hintFor(path: PathSegment[]): string {
+function meaningOf(path: PathSegment[]): string | undefined {
   const last = path[path.length - 1];
-  if (last === 'seed') return ' (a whole number from 0 to 4294967295)';
-  if (last === 'replicates') return ' (a whole number of runs per scenario, at least 1)';
-  if (last === 'steps') return ' (a whole number of values, at least 2)';
-  return '';
+  if (last === 'seed') return 'a whole number from 0 to 4294967295';
+  if (last === 'replicates') return 'a whole number of runs per scenario';
+  if (last === 'steps') return 'a whole number of values';
+  return undefined;
 }
 
 function allowedKeys(path: PathSegment[]): string[] {
