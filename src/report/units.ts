@@ -84,7 +84,12 @@ export function displayUnit(col: string, values: readonly number[], log = false)
   if (col === 'dirtyRateToBandwidth' || col.endsWith('Share')) return { unit: '', factor: 1 };
   switch (columnDimension(col)) {
     case 'rate':
-      if (isLinkRate(col)) return pick([['Tbit/s', 1e12 / 8], ['Gbit/s', 1e9 / 8], ['Mbit/s', 1e6 / 8], ['kbit/s', 1e3 / 8]]);
+      // links by the fastest: 0.1, 1, 10 Gbit/s read better than 100, 1000, 10000 Mbit/s
+      if (isLinkRate(col)) {
+        const fastest = finite.length ? finite[finite.length - 1] : 0;
+        for (const [unit, factor] of [['Tbit/s', 1e12 / 8], ['Gbit/s', 1e9 / 8], ['Mbit/s', 1e6 / 8]] as const) if (fastest >= factor) return { unit, factor };
+        return { unit: 'kbit/s', factor: 1e3 / 8 };
+      }
       return pick([['GiB/s', GiB], ['MiB/s', MiB], ['KiB/s', KiB], ['B/s', 1]]);
     case 'bytes':
       return pick([['TiB', 1024 * GiB], ['GiB', GiB], ['MiB', MiB], ['KiB', KiB], ['B', 1]]);

@@ -13,7 +13,9 @@ export interface TooltipField {
 
 /** A tooltip line for a shown (unit-converted) field. */
 export function tipShown(s: ShownField): TooltipField {
-  return { field: fieldRef(s.field), type: 'quantitative', title: s.title, format: NUMBER_FORMAT };
+  // a tooltip line always says its unit, even where an axis title leaves it to the tick labels
+  const title = s.unit.unit && s.unit.unit !== '× RAM' && !s.title.includes('(') ? `${s.title} (${s.unit.unit})` : s.title;
+  return { field: fieldRef(s.field), type: 'quantitative', title, format: NUMBER_FORMAT };
 }
 
 export function tipText(field: string, title: string): TooltipField {
