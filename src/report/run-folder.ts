@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
 import { parseCsvTable } from './csv.js';
-import type { Manifest, RunFolder } from './types.js';
+import type { Cell, Manifest, Row, RunFolder, Table } from './types.js';
 
 /** Columns that hold names, never numbers, whatever they look like (a variant may be called `10`). */
 export const TEXT_COLUMNS: ReadonlySet<string> = new Set([
@@ -35,5 +35,28 @@ export function readRunFolder(dir: string): RunFolder {
       throw new InputError(join(dir, f), [{ path: '', message: (e as Error).message }]);
     }
   };
-  return { dir, manifest, runs: table('runs.csv'), summary: table('summary.csv') };
+  const runs = table('runs.csv');
+  return { dir, manifest, runs, summary: withScenarioColumns(table('summary.csv'), runs, ['ramBytes']) };
+}
+
+/**
+ * Scenario parameters that runs.csv has and summary.csv lacks (RAM is a
+ * metric column of runs.csv, so the summary's parameter columns leave it
+ * out), joined in by scenarioId: a sweep over RAM sizes still has them per
+ * scenario.
+ */
+export function withScenarioColumns(summary: Table, runs: Table, columns: readonly string[]): Table {
+  const missing = columns.filter((c) => !summary.columns.includes(c) && runs.columns.includes(c));
+  if (missing.length === 0 || !runs.columns.includes('scenarioId')) return summary;
+  const first = new Map<Cell, Row>();
+  for (const r of runs.rows) if (!first.has(r.scenarioId)) first.set(r.scenarioId, r);
+  return {
+    columns: [...summary.columns, ...missing],
+    rows: summary.rows.map((r) => {
+      const run = first.get(r.scenarioId);
+      const out: Row = { ...r };
+      for (const c of missing) out[c] = run?.[c] ?? null;
+      return out;
+    }),
+  };
 }

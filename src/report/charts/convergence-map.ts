@@ -6,14 +6,25 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartEntry } from '../charts-schema.js';
-import { numbers, pick, requireColumns } from '../table.js';
+import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, niceMarks, showField } from '../units.js';
-import type { BuiltChart, ChartContext } from '../types.js';
+import type { BuiltChart, ChartContext, Row } from '../types.js';
 import { OUTCOME_EXPR, horizonText, tipShare, tipShown, tipText } from './encoding.js';
 import { CONFIG, SCHEMA_URL, wrapLines } from './style.js';
 
 const UNFINISHED_COLOR = '#d4d4d4';
 const ABORTED_COLOR = '#6f6f6f';
+
+/** Whether column `c` takes one value for each combination of `cols` (so it adds no scenarios to a cell). */
+function followsFrom(rows: readonly Row[], c: string, cols: readonly string[]): boolean {
+  const seen = new Map<string, unknown>();
+  for (const r of rows) {
+    const k = JSON.stringify(cols.map((col) => r[col]));
+    if (seen.has(k) && seen.get(k) !== r[c]) return false;
+    seen.set(k, r[c]);
+  }
+  return true;
+}
 
 /** `link bandwidth (Gbit/s)` on two lines: a vertical title longer than a short grid would run into the next panel's. */
 function splitTitle(t: string): string | string[] {
@@ -45,6 +56,9 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
   const rawValues = numbers(rows, value).filter((v) => v > 0);
   const legendMarks = vs.log ? niceMarks(metric, Math.min(...rawValues), Math.max(...rawValues)).map((v) => v / vs.unit.factor) : [];
   const panels = ctx.seriesField === 'variant' ? [...ctx.variants] : ctx.variants.flatMap((v) => ctx.policies.get(v) ?? []);
+  // condition columns other than the two axes (and what follows from them) that vary in the sweep
+  const derivedFromAxes = new Set([x, y, 'dirtyRateToBandwidth']);
+  const others = ctx.conditionColumns.filter((c) => !derivedFromAxes.has(c) && distinct(rows, c).length > 1 && !followsFrom(rows, c, [x, y]));
   const aborted = numbers(rows, 'abortedShare').some((v) => v > 0);
   const variantsLabel = ctx.variants.length > 1 ? 'per policy variant' : '';
   const title = entry.title ?? `Where each policy converges, and the ${stat} ${columnName(metric)} it costs`;
@@ -55,10 +69,29 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
       subtitle: wrapLines([
         `One cell per dirty rate and link bandwidth${variantsLabel ? `, one panel ${variantsLabel}` : ''}. Colour: ${stat} ${columnName(metric)} over the replicates${vs.log ? ' (log scale)' : ''}.`,
         `Light grey: the migration never completed, it was still copying at ${horizonText(rows)}${aborted ? '; dark grey: aborted' : ''}.`,
+        ...(others.length ? [`Also varying in this sweep: ${others.map(columnName).join(', ')}; each cell shows the medians over ${others.length === 1 ? 'its values' : 'them'}.`] : []),
       ], 120),
     },
     data: { values: pick(rows, keep) },
-    transform: [xs.transform, ys.transform, vs.transform, ...(ts ? [ts.transform] : []), { calculate: OUTCOME_EXPR, as: 'outcome' }, { calculate: humanExpr(metric, datumRef(value)), as: 'cellLabel' }],
+    transform: [
+      xs.transform,
+      ys.transform,
+      vs.transform,
+      ...(ts ? [ts.transform] : []),
+      // when other workload or link parameters vary too, several scenarios share a cell: it shows their medians
+      ...(others.length
+        ? [
+            {
+              aggregate: [value, vs.field, 'completedShare', 'unfinishedShare', 'abortedShare', 'dirtyRateToBandwidth', ...(ts ? [ts.field] : [])]
+                .filter((f) => f === vs.field || (ts && f === ts.field) || keep.includes(f))
+                .map((f) => ({ op: 'median', field: fieldRef(f), as: f })),
+              groupby: [...new Set(['variant', 'policy', ctx.seriesField, xs.field, ys.field])].filter((f) => f === xs.field || f === ys.field || keep.includes(f)).map(fieldRef),
+            },
+          ]
+        : []),
+      { calculate: OUTCOME_EXPR, as: 'outcome' },
+      { calculate: humanExpr(metric, datumRef(value)), as: 'cellLabel' },
+    ],
     // one panel per variant, or per policy when a variant has several (axes of its own)
     facet: { field: ctx.seriesField, type: 'nominal', title: null, sort: panels, header: { labelFontSize: 13 } },
     columns: Math.min(2, Math.max(1, panels.length)),
