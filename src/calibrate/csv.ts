@@ -1,9 +1,12 @@
-// CSV tables of calibration results (csv-stringify). Column names follow
+// CSV tables of calibration results (csv-stringify) and measured.csv read back. Column names follow
 // DESIGN.md's metric names where one exists (totalTimeMs, downtimeMs,
 // expectedDowntimeMs, transferredBytes, syncs, maxThrottlePct, outcome), so
 // measured and simulated tables can be joined.
 import { stringify } from 'csv-stringify/sync';
-import type { MigrationRecord } from './types.js';
+import { InputError, type InputProblem } from '../scenario/errors.js';
+import { parseCsvLine } from '../sweep/csv.js';
+import type { ModelRows } from './compare.js';
+import type { MeasuredRun, MigrationOutcome, MigrationRecord } from './types.js';
 
 const MIB = 2 ** 20;
 
@@ -71,8 +74,115 @@ export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
   });
 }
 
-function round(v: number | null, digits: number): number | null {
+/** comparison.csv: one row per run and model, DESIGN.md metric names with Measured / Predicted / RelError. */
+export function comparisonCsvRows(rows: ModelRows): Array<Record<string, string | number | boolean | null>> {
+  const out: Array<Record<string, string | number | boolean | null>> = [];
+  for (const model of ['fluid', 'page'] as const) {
+    for (const r of rows[model]) {
+      out.push({
+        name: r.name,
+        model,
+        outcomeMeasured: r.measuredOutcome,
+        outcomePredicted: r.predictedOutcome,
+        outcomeCorrect: r.outcomeCorrect,
+        totalTimeMsMeasured: r.totalTimeMs.measured,
+        totalTimeMsPredicted: round(r.totalTimeMs.predicted, 1),
+        totalTimeMsRelError: round(r.totalTimeMs.relError, 4),
+        transferredBytesMeasured: r.transferredBytes.measured,
+        transferredBytesPredicted: round(r.transferredBytes.predicted, 0),
+        transferredBytesRelError: round(r.transferredBytes.relError, 4),
+        syncsMeasured: r.syncs.measured,
+        syncsPredicted: round(r.syncs.predicted, 2),
+        syncsDiff: round(r.syncsDiff, 2),
+        downtimeMsMeasured: r.downtimeMs.measured,
+        downtimeMsPredicted: round(r.downtimeMs.predicted, 1),
+        maxThrottlePctMeasured: r.maxThrottlePct.measured,
+        maxThrottlePctPredicted: round(r.maxThrottlePct.predicted, 1),
+        timeExcluded: r.timeExcluded,
+        bytesExcluded: r.bytesExcluded,
+      });
+    }
+  }
+  return out;
+}
+
+/** v rounded to `digits` decimals; null for null, NaN and infinities. */
+export function round(v: number | null, digits: number): number | null {
   if (v === null || !Number.isFinite(v)) return null;
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+const OUTCOMES: readonly MigrationOutcome[] = ['completed', 'not-converged', 'failed'];
+const NUMBER_COLUMNS = [
+  'ramMiB', 'wsMiB', 'ratePagesPerSec', 'maxBandwidthBytesPerSec', 'downtimeLimitMs', 'timeBoundS',
+  'totalTimeMs', 'transferredBytes', 'ramTotalBytes', 'syncs', 'maxThrottlePct', 'duplicatePages',
+] as const;
+const OPTIONAL_NUMBER_COLUMNS = [
+  'downtimeMs', 'meanMbps', 'downtimeBytes', 'guestRateBeforePagesPerSec', 'guestRateDuringPagesPerSec',
+] as const;
+const BOOLEAN_COLUMNS = ['fill', 'autoConverge'] as const;
+const TEXT_COLUMNS = ['name', 'qemuVersion', 'accel'] as const;
+
+/**
+ * Read measured.csv (as measuredRows() and toCsv() write it) back into the
+ * fields the comparison needs. Every record is one line (csv-stringify quotes
+ * commas; QEMU's error-desc is one line). Throws an InputError naming the
+ * file, line and column of every problem.
+ */
+export function parseMeasuredCsv(text: string, file: string): MeasuredRun[] {
+  const lines = text.split(/\r?\n/);
+  const header = parseCsvLine(lines[0] ?? '');
+  const required = ['outcome', ...NUMBER_COLUMNS, ...OPTIONAL_NUMBER_COLUMNS, ...BOOLEAN_COLUMNS, ...TEXT_COLUMNS];
+  const missing = required.filter((c) => !header.includes(c));
+  if (missing.length > 0) {
+    throw new InputError(file, [{ path: '', line: 1, message: `not a calibration measured.csv: missing column(s) ${missing.join(', ')}` }]);
+  }
+  const problems: InputProblem[] = [];
+  const runs: MeasuredRun[] = [];
+  lines.slice(1).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const lineNo = i + 2;
+    const problem = (column: string, message: string): void => {
+      problems.push({ path: column, line: lineNo, message });
+    };
+    let cells: string[];
+    try {
+      cells = parseCsvLine(line);
+    } catch (e) {
+      problem('', (e as Error).message);
+      return;
+    }
+    if (cells.length !== header.length) {
+      problem('', `${cells.length} cells, the header has ${header.length}`);
+      return;
+    }
+    const cell = (column: string): string => cells[header.indexOf(column)];
+    const num = (column: string, optional: boolean): number | null => {
+      const t = cell(column).trim();
+      if (t === '' && optional) return null;
+      const v = Number(t);
+      if (t === '' || !Number.isFinite(v)) {
+        problem(column, `expected a number, found '${t}'`);
+        return NaN;
+      }
+      return v;
+    };
+    const run: Record<string, unknown> = {};
+    for (const c of NUMBER_COLUMNS) run[c] = num(c, false);
+    for (const c of OPTIONAL_NUMBER_COLUMNS) run[c] = num(c, true);
+    for (const c of BOOLEAN_COLUMNS) {
+      const t = cell(c).trim();
+      if (t !== 'true' && t !== 'false') problem(c, `expected true or false, found '${t}'`);
+      run[c] = t === 'true';
+    }
+    for (const c of TEXT_COLUMNS) run[c] = cell(c);
+    const outcome = cell('outcome').trim();
+    if (!(OUTCOMES as readonly string[]).includes(outcome)) problem('outcome', `expected one of ${OUTCOMES.join(' | ')}, found '${outcome}'`);
+    run.outcome = outcome;
+    runs.push(run as unknown as MeasuredRun);
+  });
+  if (problems.length > 0) throw new InputError(file, problems.slice(0, 12));
+  if (runs.length === 0) throw new InputError(file, [{ path: '', message: 'no runs: the file has a header and nothing else' }]);
+  return runs;
 }

@@ -120,3 +120,35 @@ export interface MigrationRecord {
   samples: MigrationSample[];
   guestTicks: GuestTick[];
 }
+
+/**
+ * One row of measured.csv, as the comparison with the engine reads it back
+ * (the fields it needs, named as the CSV columns). Reading the CSV rather
+ * than the in-memory record lets `migsweep calibrate --from DIR` compare a
+ * grid measured earlier or on another machine.
+ */
+export interface MeasuredRun {
+  name: string;
+  ramMiB: number;
+  wsMiB: number;
+  ratePagesPerSec: number;
+  fill: boolean;
+  maxBandwidthBytesPerSec: number;
+  downtimeLimitMs: number;
+  autoConverge: boolean;
+  timeBoundS: number;
+  outcome: MigrationOutcome;
+  totalTimeMs: number;
+  downtimeMs: number | null;
+  transferredBytes: number;
+  ramTotalBytes: number;
+  syncs: number;
+  maxThrottlePct: number;
+  meanMbps: number | null;
+  duplicatePages: number;
+  downtimeBytes: number | null;
+  guestRateBeforePagesPerSec: number | null;
+  guestRateDuringPagesPerSec: number | null;
+  qemuVersion: string;
+  accel: string;
+}

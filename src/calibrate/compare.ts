@@ -1,0 +1,187 @@
+// Predicted vs measured, per run and over the grid, and the accuracy targets
+// of issue 7. Pure: numbers in, numbers out.
+import { median, quantile } from 'simple-statistics';
+import type { Prediction, PredictedOutcome, RunPredictions } from './predict.js';
+import type { MeasuredRun, MigrationOutcome } from './types.js';
+
+/** Issue 7's targets: every outcome right, total time and bytes within 15 % at p90, syncs within 1. */
+export const TARGET_P90_REL_ERROR = 0.15;
+export const TARGET_SYNCS_MAX_DIFF = 1;
+/**
+ * The reference: Nathan, Bellur, Kulkarni, "Towards a comprehensive
+ * performance model of virtual machine live migration" (SoCC 2015): 12 %
+ * error at the 90th percentile on KVM, the best published model.
+ */
+export const NATHAN_P90_REL_ERROR = 0.12;
+
+/** One metric of one run. */
+export interface MetricPair {
+  measured: number | null;
+  predicted: number | null;
+  /** (predicted - measured) / measured; null when either is missing or measured is 0. */
+  relError: number | null;
+}
+
+export interface RunComparison {
+  name: string;
+  measuredOutcome: MigrationOutcome;
+  predictedOutcome: PredictedOutcome;
+  outcomeCorrect: boolean;
+  totalTimeMs: MetricPair;
+  transferredBytes: MetricPair;
+  syncs: MetricPair;
+  /** predicted - measured syncs; null for a run QEMU failed */
+  syncsDiff: number | null;
+  downtimeMs: MetricPair;
+  maxThrottlePct: MetricPair;
+  /** Why total time is left out of the relative-error statistics, or null. */
+  timeExcluded: string | null;
+  /** Why transferred bytes are left out of the relative-error statistics, or null. */
+  bytesExcluded: string | null;
+}
+
+/** |relative error| over the runs a statistic includes. */
+export interface ErrorStats {
+  n: number;
+  median: number | null;
+  p90: number | null;
+  /** the run with the largest |relative error| */
+  worst: { name: string; relError: number } | null;
+}
+
+export interface ComparisonSummary {
+  runs: number;
+  outcomesCorrect: number;
+  /** runs whose outcome the model got wrong */
+  outcomeMisses: string[];
+  totalTime: ErrorStats;
+  transferredBytes: ErrorStats;
+  /** max |predicted - measured| syncs over the runs QEMU did not fail */
+  syncsMaxAbsDiff: number | null;
+  /** runs whose syncs differ by more than TARGET_SYNCS_MAX_DIFF, with both counts */
+  syncsMisses: { name: string; measured: number; predicted: number }[];
+}
+
+export interface TargetCheck {
+  name: 'outcomes' | 'total time' | 'transferred bytes' | 'syncs';
+  pass: boolean;
+  /** one line: what was reached against what was asked */
+  text: string;
+}
+
+/** The comparisons of one grid by both models, run by run in the same order. */
+export interface ModelRows {
+  fluid: readonly RunComparison[];
+  page: readonly RunComparison[];
+}
+
+/** Relative error (predicted - measured) / measured, or null. */
+export function relativeError(predicted: number | null, measured: number | null): number | null {
+  if (predicted === null || measured === null || !Number.isFinite(predicted) || !Number.isFinite(measured) || measured === 0) return null;
+  return (predicted - measured) / measured;
+}
+
+function pair(measured: number | null, predicted: number | null): MetricPair {
+  return { measured, predicted, relError: relativeError(predicted, measured) };
+}
+
+/** A guest that never wrote its RAM (idle, not filled): everything it has is a zero page. */
+export function neverWritten(run: Pick<MeasuredRun, 'fill' | 'wsMiB' | 'ratePagesPerSec'>): boolean {
+  return !run.fill && (run.wsMiB === 0 || run.ratePagesPerSec === 0);
+}
+
+const NEVER_WRITTEN =
+  'the guest never wrote its RAM: QEMU sends ~1 MB of zero-page headers in a few ms, and its total time is mostly setup, which the model does not cost';
+const FAILED = 'QEMU failed this migration';
+const BOTH_AT_BOUND = 'not converged: both totals are the time bound';
+
+/** Compare one measured run with its prediction. */
+export function compareRun(m: MeasuredRun, p: Prediction): RunComparison {
+  const failed = m.outcome === 'failed';
+  const excluded = failed ? FAILED : neverWritten(m) ? NEVER_WRITTEN : null;
+  const atBound = m.outcome === 'not-converged' && p.outcome === 'not-converged';
+  return {
+    name: m.name,
+    measuredOutcome: m.outcome,
+    predictedOutcome: p.outcome,
+    outcomeCorrect: m.outcome === p.outcome,
+    totalTimeMs: pair(m.totalTimeMs, p.totalTimeMs),
+    transferredBytes: pair(m.transferredBytes, p.transferredBytes),
+    syncs: pair(m.syncs, p.syncs),
+    syncsDiff: failed ? null : p.syncs - m.syncs,
+    downtimeMs: pair(m.downtimeMs, p.downtimeMs),
+    maxThrottlePct: pair(m.maxThrottlePct, p.maxThrottlePct),
+    timeExcluded: excluded ?? (atBound ? BOTH_AT_BOUND : null),
+    bytesExcluded: excluded,
+  };
+}
+
+/** Compare every run of a grid with its predictions by both models. */
+export function compareGrid(runs: readonly MeasuredRun[], predictions: readonly RunPredictions[]): ModelRows {
+  return {
+    fluid: runs.map((r, i) => compareRun(r, predictions[i].fluid)),
+    page: runs.map((r, i) => compareRun(r, predictions[i].page)),
+  };
+}
+
+/** Median, p90 (linear interpolation, numpy's default) and the worst of |relative error| over the included runs. */
+export function errorStats(rows: ReadonlyArray<{ name: string; error: number | null }>): ErrorStats {
+  const kept = rows.filter((r): r is { name: string; error: number } => r.error !== null);
+  if (kept.length === 0) return { n: 0, median: null, p90: null, worst: null };
+  const abs = kept.map((r) => Math.abs(r.error));
+  const worst = kept.reduce((w, r) => (Math.abs(r.error) > Math.abs(w.error) ? r : w));
+  return { n: kept.length, median: median(abs), p90: quantile(abs, 0.9), worst: { name: worst.name, relError: worst.error } };
+}
+
+/** The grid's figures: outcomes right, error statistics of time and bytes, the worst sync difference. */
+export function summarizeComparison(rows: readonly RunComparison[]): ComparisonSummary {
+  const diffs = rows.filter((r) => r.syncsDiff !== null);
+  return {
+    runs: rows.length,
+    outcomesCorrect: rows.filter((r) => r.outcomeCorrect).length,
+    outcomeMisses: rows.filter((r) => !r.outcomeCorrect).map((r) => r.name),
+    totalTime: errorStats(rows.map((r) => ({ name: r.name, error: r.timeExcluded === null ? r.totalTimeMs.relError : null }))),
+    transferredBytes: errorStats(rows.map((r) => ({ name: r.name, error: r.bytesExcluded === null ? r.transferredBytes.relError : null }))),
+    syncsMaxAbsDiff: diffs.length > 0 ? Math.max(...diffs.map((r) => Math.abs(r.syncsDiff as number))) : null,
+    syncsMisses: diffs
+      .filter((r) => Math.abs(r.syncsDiff as number) > TARGET_SYNCS_MAX_DIFF)
+      .map((r) => ({ name: r.name, measured: r.syncs.measured as number, predicted: r.syncs.predicted as number })),
+  };
+}
+
+/** A share as a percentage with one decimal: 0.0634 -> "6.3%". */
+export function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}
+
+function errorTarget(name: 'total time' | 'transferred bytes', s: ErrorStats): TargetCheck {
+  if (s.p90 === null) return { name, pass: false, text: `${name}: no run to compare` };
+  const pass = s.p90 <= TARGET_P90_REL_ERROR;
+  const worst = s.worst === null ? '' : `, worst ${s.worst.name} ${s.worst.relError >= 0 ? '+' : ''}${percent(s.worst.relError)}`;
+  return {
+    name,
+    pass,
+    text: `${name}: p90 |error| ${percent(s.p90)} ${pass ? '<=' : '>'} ${percent(TARGET_P90_REL_ERROR)} (median ${percent(s.median as number)}, ${s.n} runs${worst}; Nathan et al. 2015: ${percent(NATHAN_P90_REL_ERROR)} at p90 on KVM)`,
+  };
+}
+
+/** Issue 7's accuracy targets, evaluated. */
+export function evaluateTargets(s: ComparisonSummary): TargetCheck[] {
+  const outcomesPass = s.runs > 0 && s.outcomesCorrect === s.runs;
+  const misses = s.outcomeMisses.length > 0 ? ` (wrong: ${s.outcomeMisses.join(', ')})` : '';
+  const syncsPass = s.syncsMaxAbsDiff !== null && s.syncsMaxAbsDiff <= TARGET_SYNCS_MAX_DIFF;
+  const syncWhere = s.syncsMisses.map((m) => `${m.name}: measured ${m.measured}, predicted ${+m.predicted.toFixed(1)}`).join('; ');
+  return [
+    { name: 'outcomes', pass: outcomesPass, text: `outcomes: ${s.outcomesCorrect} of ${s.runs} classified right (completed / not converged)${misses}` },
+    errorTarget('total time', s.totalTime),
+    errorTarget('transferred bytes', s.transferredBytes),
+    {
+      name: 'syncs',
+      pass: syncsPass,
+      text:
+        s.syncsMaxAbsDiff === null
+          ? 'syncs: no run to compare'
+          : `syncs: max |difference| ${+s.syncsMaxAbsDiff.toFixed(1)} ${syncsPass ? '<=' : '>'} ${TARGET_SYNCS_MAX_DIFF}${syncWhere ? ` (${syncWhere})` : ''}`,
+    },
+  ];
+}

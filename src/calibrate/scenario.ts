@@ -1,0 +1,114 @@
+// The scenario the engine runs for one real migration: what QEMU and the
+// guest reported, turned into a scenario in the file format of DESIGN.md
+// (base units), so that `migsweep run` can replay it. Pure.
+import { median } from 'simple-statistics';
+import type { Fidelity } from '../engine/types.js';
+import type { MeasuredRun } from './types.js';
+
+/** x86 page size; QEMU's ram.duplicate and ram.normal count 4 KiB target pages. */
+const PAGE_BYTES = 4096;
+
+/** The scenario shape of DESIGN.md (what a scenario file holds). */
+export interface RawScenario {
+  vm: { ram: number; pageSize: number; zeroShare: number };
+  workload: { kind: 'cyclic' | 'uniform'; dirtyRate: number; workingSet?: number; layout?: 'contiguous' };
+  link: { bandwidth: number };
+  policy: Array<Record<string, number | string | boolean>>;
+  horizon: number;
+  seed: number;
+  fidelity: Fidelity;
+}
+
+/** How the engine is asked to predict a run. */
+export interface PredictionModel {
+  /** The machine's stop-and-copy speed, bytes/s (see stopCopyBytesPerSec). */
+  linkBytesPerSec: number;
+  /** `fluid` (what users run) or `page` with the working set in one block. */
+  fidelity: Fidelity;
+  /** Seed of page fidelity's random start phase of the writer (ignored by fluid). */
+  seed: number;
+}
+
+/** A run whose guest never writes: the idle guests of the grid. */
+export function isIdle(run: Pick<MeasuredRun, 'wsMiB' | 'ratePagesPerSec'>): boolean {
+  return run.wsMiB === 0 || run.ratePagesPerSec === 0;
+}
+
+/**
+ * The guest's write rate to simulate, pages/s. Without auto-converge: the
+ * rate it achieved DURING the migration, because on a 2-core host QEMU's
+ * migration thread takes CPU from the TCG vCPU and the guest falls behind
+ * its target (e.g. 16384 -> 15900 pages/s); the model has no such coupling,
+ * so it is given the rate that happened. With auto-converge: the rate
+ * BEFORE the migration, because the model applies the throttle itself
+ * (cpuShare 1: the guest's TSC pacing does not catch up, so its rate follows
+ * its vCPU run time) and the rate during already holds the throttle. A
+ * missing figure (a migration shorter than one guest report) falls back to
+ * the other one, then to the configured target.
+ */
+export function guestRatePagesPerSec(run: MeasuredRun): number {
+  const first = run.autoConverge ? run.guestRateBeforePagesPerSec : run.guestRateDuringPagesPerSec;
+  const second = run.autoConverge ? run.guestRateDuringPagesPerSec : run.guestRateBeforePagesPerSec;
+  return first ?? second ?? run.ratePagesPerSec;
+}
+
+/**
+ * The machine's stop-and-copy speed, bytes/s: the median over the grid's
+ * completed runs of ram.downtime-bytes / downtime. QEMU sends the final
+ * copy without its rate limit (migration_completion_precopy), so it runs at
+ * whatever this host moves through loopback TCP (0.3 to 2 GB/s here, noisy:
+ * downtime is reported in whole ms and includes device state). It is a
+ * property of the machine, not of a run, so it is estimated once per grid
+ * and every run's scenario gets the same link. Runs that sent nothing while
+ * stopped (a never-written guest) say nothing about it and are left out.
+ * Undefined when no run qualifies.
+ */
+export function stopCopyBytesPerSec(runs: readonly MeasuredRun[]): number | undefined {
+  const speeds = runs
+    .filter((r) => r.outcome === 'completed' && (r.downtimeBytes ?? 0) > 0 && (r.downtimeMs ?? 0) > 0)
+    .map((r) => (r.downtimeBytes as number) / ((r.downtimeMs as number) / 1000));
+  return speeds.length > 0 ? median(speeds) : undefined;
+}
+
+/**
+ * The scenario that predicts measured run `run`:
+ * - vm.ram = QEMU's ram.total (guest RAM plus 640 KiB of ROM and firmware
+ *   blocks, which it migrates too); zeroShare = the zero pages QEMU found
+ *   (ram.duplicate) as a share of it.
+ * - workload: the guest's sequential writer, `cyclic` over its working set
+ *   at guestRatePagesPerSec() x 4 KiB; page fidelity puts that working set
+ *   in one block (`layout: contiguous`), as the guest has it. An idle guest
+ *   is `uniform` at rate 0.
+ * - link.bandwidth = the machine's stop-and-copy speed (model.linkBytesPerSec),
+ *   far above max-bandwidth, so the live phase runs at max-bandwidth.
+ * - policy: the `qemu` base with the run's max-bandwidth (QEMU's measured
+ *   `mbps` while active matches it within 0.1 %, so the parameter itself is
+ *   used) and downtime-limit; plus `auto-converge` with QEMU's defaults and
+ *   periodicSync false (QEMU 7.2 has no 5 s forced sync; that came in 9.2).
+ * - horizon = the run's time bound: the engine's `unfinished` is a real run
+ *   cancelled at that bound (`not-converged`).
+ */
+export function calibrationScenario(run: MeasuredRun, model: PredictionModel): RawScenario {
+  const ram = run.ramTotalBytes;
+  const workload: RawScenario['workload'] = isIdle(run)
+    ? { kind: 'uniform', dirtyRate: 0 }
+    : {
+        kind: 'cyclic',
+        workingSet: run.wsMiB * 2 ** 20,
+        dirtyRate: guestRatePagesPerSec(run) * PAGE_BYTES,
+        ...(model.fidelity === 'page' ? { layout: 'contiguous' as const } : {}),
+      };
+  const policy: RawScenario['policy'] = [
+    { kind: 'qemu', maxBandwidth: run.maxBandwidthBytesPerSec, downtimeLimit: run.downtimeLimitMs / 1000 },
+  ];
+  if (run.autoConverge) policy.push({ kind: 'auto-converge', periodicSync: false });
+  return {
+    vm: { ram, pageSize: PAGE_BYTES, zeroShare: Math.min(1, (run.duplicatePages * PAGE_BYTES) / ram) },
+    workload,
+    link: { bandwidth: model.linkBytesPerSec },
+    policy,
+    horizon: run.timeBoundS,
+    seed: model.seed,
+    fidelity: model.fidelity,
+  };
+}

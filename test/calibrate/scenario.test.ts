@@ -1,0 +1,95 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { calibrationScenario, guestRatePagesPerSec, stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
+import { validateScenario } from '../../src/scenario/validate.js';
+import { measuredRun, MIB, RAM_TOTAL_BYTES } from './measured-run.js';
+
+const FLUID = { linkBytesPerSec: 4e8, fidelity: 'fluid', seed: 1 } as const;
+
+describe('the scenario of a measured run', () => {
+  test('vm: RAM is QEMU ram.total, zero share is ram.duplicate pages x 4 KiB over it', () => {
+    const s = calibrationScenario(measuredRun({ duplicatePages: 336 }), FLUID);
+    assert.equal(s.vm.ram, RAM_TOTAL_BYTES);
+    assert.equal(s.vm.pageSize, 4096);
+    // 336 x 4096 = 1376256 B of 268967936 B
+    assert.equal(s.vm.zeroShare, 1376256 / 268967936);
+    // a guest that never wrote RAM: 65551 of its 65666 pages were zero
+    assert.equal(calibrationScenario(measuredRun({ duplicatePages: 65551 }), FLUID).vm.zeroShare, (65551 * 4096) / 268967936);
+  });
+
+  test('workload: the cyclic writer over the working set at the rate the guest achieved during the migration', () => {
+    const s = calibrationScenario(measuredRun({ wsMiB: 32, guestRateBeforePagesPerSec: 5942, guestRateDuringPagesPerSec: 6115 }), FLUID);
+    assert.deepEqual(s.workload, { kind: 'cyclic', workingSet: 32 * MIB, dirtyRate: 6115 * 4096 });
+  });
+
+  test('with auto-converge the rate is the one before the migration: the model applies the throttle itself', () => {
+    const run = measuredRun({ autoConverge: true, guestRateBeforePagesPerSec: 15516, guestRateDuringPagesPerSec: 12206 });
+    assert.equal(guestRatePagesPerSec(run), 15516);
+    assert.equal(calibrationScenario(run, FLUID).workload.dirtyRate, 15516 * 4096);
+  });
+
+  test('a missing rate falls back to the other one, then to the configured target', () => {
+    assert.equal(guestRatePagesPerSec(measuredRun({ guestRateDuringPagesPerSec: null, guestRateBeforePagesPerSec: 2000 })), 2000);
+    assert.equal(guestRatePagesPerSec(measuredRun({ guestRateDuringPagesPerSec: null, guestRateBeforePagesPerSec: null, ratePagesPerSec: 2048 })), 2048);
+  });
+
+  test('an idle guest (working set 0 or rate 0) is uniform at rate 0', () => {
+    for (const idle of [{ wsMiB: 0, ratePagesPerSec: 0 }, { wsMiB: 4, ratePagesPerSec: 0 }, { wsMiB: 0, ratePagesPerSec: 2048 }]) {
+      assert.deepEqual(calibrationScenario(measuredRun(idle), FLUID).workload, { kind: 'uniform', dirtyRate: 0 });
+    }
+  });
+
+  test('link: the machine constant given; policy: qemu with the run max-bandwidth and downtime-limit; horizon: the time bound', () => {
+    const s = calibrationScenario(measuredRun({ maxBandwidthBytesPerSec: 128 * MIB, downtimeLimitMs: 300, timeBoundS: 60 }), FLUID);
+    assert.deepEqual(s.link, { bandwidth: 4e8 });
+    assert.deepEqual(s.policy, [{ kind: 'qemu', maxBandwidth: 128 * MIB, downtimeLimit: 0.3 }]);
+    assert.equal(s.horizon, 60);
+    assert.equal(s.fidelity, 'fluid');
+  });
+
+  test('auto-converge adds the rule with QEMU 7.2 behaviour: no forced 5 s sync', () => {
+    const s = calibrationScenario(measuredRun({ autoConverge: true }), FLUID);
+    assert.deepEqual(s.policy[1], { kind: 'auto-converge', periodicSync: false });
+  });
+
+  test('page fidelity puts the working set in one block and takes the seed', () => {
+    const s = calibrationScenario(measuredRun(), { linkBytesPerSec: 4e8, fidelity: 'page', seed: 3 });
+    assert.equal(s.workload.layout, 'contiguous');
+    assert.equal(s.fidelity, 'page');
+    assert.equal(s.seed, 3);
+    assert.equal(calibrationScenario(measuredRun(), FLUID).workload.layout, undefined);
+  });
+
+  test('every scenario passes the validation a user scenario file gets', () => {
+    for (const over of [{}, { autoConverge: true }, { wsMiB: 0, ratePagesPerSec: 0 }]) {
+      for (const model of [FLUID, { linkBytesPerSec: 4e8, fidelity: 'page', seed: 2 } as const]) {
+        const v = validateScenario(calibrationScenario(measuredRun(over), model), { file: '<test>' });
+        assert.equal(v.vm.ram, RAM_TOTAL_BYTES);
+      }
+    }
+  });
+});
+
+describe('the stop-and-copy speed of the machine', () => {
+  test('is the median over completed runs of downtime-bytes / downtime', () => {
+    const runs = [
+      measuredRun({ downtimeBytes: 10e6, downtimeMs: 20 }), // 500 MB/s
+      measuredRun({ downtimeBytes: 30e6, downtimeMs: 100 }), // 300 MB/s
+      measuredRun({ downtimeBytes: 12e6, downtimeMs: 10 }), // 1.2 GB/s
+    ];
+    assert.equal(stopCopyBytesPerSec(runs), 5e8);
+    // an even count: the mean of the middle two, (300 + 500) / 2 MB/s
+    assert.equal(stopCopyBytesPerSec(runs.slice(0, 2)), 4e8);
+  });
+
+  test('leaves out runs that did not complete or sent nothing while stopped', () => {
+    const runs = [
+      measuredRun({ downtimeBytes: 10e6, downtimeMs: 20 }),
+      measuredRun({ outcome: 'not-converged', downtimeBytes: 0, downtimeMs: null }),
+      measuredRun({ downtimeBytes: 0, downtimeMs: 1 }), // a never-written guest
+      measuredRun({ outcome: 'failed', downtimeBytes: 5e6, downtimeMs: 1 }),
+    ];
+    assert.equal(stopCopyBytesPerSec(runs), 5e8);
+    assert.equal(stopCopyBytesPerSec(runs.slice(1, 3)), undefined);
+  });
+});
