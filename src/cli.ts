@@ -6,6 +6,7 @@ import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './cli/exit-codes.js';
 import { registerRun } from './cli/run.js';
 import { registerSweep } from './cli/sweep.js';
 import { registerMerge } from './cli/merge.js';
+import { registerCalibrate } from './cli/calibrate.js';
 import { registerReport } from './cli/report.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -19,6 +20,7 @@ const program = new Command('migsweep')
 registerRun(program);
 registerSweep(program);
 registerMerge(program);
+registerCalibrate(program);
 registerReport(program);
 
 function fail(err: unknown): never {

@@ -1,0 +1,103 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installCommand } from '../../src/calibrate/session.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
+const FIXTURE_DIR = fileURLToPath(new URL('../../../test/fixtures/calibration/', import.meta.url));
+
+function migsweep(args: string[], env?: NodeJS.ProcessEnv) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function tempDir(t: { after: (fn: () => void) => void }, prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe('migsweep calibrate --from', () => {
+  test('compares the reference grid, writes the report, and exits 1 because the syncs target fails (medium-bw32)', (t) => {
+    const out = join(tempDir(t, 'migsweep-calibrate-'), 'report');
+    const r = migsweep(['calibrate', '--from', FIXTURE_DIR, '--out', out]);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.out, /PASS {2}outcomes: 10 of 10/);
+    assert.match(r.out, /PASS {2}total time: p90/);
+    assert.match(r.out, /PASS {2}transferred bytes: p90/);
+    assert.match(r.out, /FAIL {2}syncs: .*medium-bw32: measured 13, predicted 9/);
+    assert.match(r.out, /known miss: /);
+    assert.match(r.out, /^medium-bw32 +completed +10\.73 s/m);
+
+    const csv = readFileSync(join(out, 'comparison.csv'), 'utf8').trim().split('\n');
+    assert.equal(csv.length, 1 + 2 * 10); // a row per run and model
+    assert.match(csv[0], /^name,model,outcomeMeasured,outcomePredicted,outcomeCorrect,totalTimeMsMeasured,totalTimeMsPredicted,totalTimeMsRelError,/);
+    assert.equal(readFileSync(join(out, 'measured.csv'), 'utf8'), readFileSync(join(FIXTURE_DIR, 'measured.csv'), 'utf8'));
+
+    const spec = JSON.parse(readFileSync(join(out, 'charts', 'comparison.vl.json'), 'utf8'));
+    assert.equal(spec.hconcat.length, 3);
+    const svg = readFileSync(join(out, 'charts', 'comparison.svg'), 'utf8');
+    assert.match(svg, /<svg[^>]*>/);
+    assert.match(svg, /total migration time/);
+
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    assert.doesNotMatch(html, /<script/i);
+    assert.doesNotMatch(html, /(src|href)="https?:/i);
+    assert.match(html, /QEMU emulator version 7\.2\.22/);
+    assert.match(html, /<td>tcg<\/td>/);
+    assert.match(html, /stop-and-copy speed/);
+    assert.match(html, /<svg/);
+    assert.match(html, /<td>medium-bw32<\/td>/);
+    assert.match(html, /class="fail">FAIL<\/span> syncs/);
+  });
+
+  test('each run is written as a scenario that migsweep run replays to the same prediction', (t) => {
+    const out = join(tempDir(t, 'migsweep-calibrate-'), 'report');
+    assert.equal(migsweep(['calibrate', '--from', FIXTURE_DIR, '--out', out]).code, 1);
+    const replay = migsweep(['run', join(out, 'scenarios', 'medium-bw32.json'), '--json']);
+    assert.equal(replay.code, 0, replay.err);
+    const fluidRow = readFileSync(join(out, 'comparison.csv'), 'utf8').split('\n').find((l) => l.startsWith('medium-bw32,fluid,'));
+    assert.ok(fluidRow);
+    const header = readFileSync(join(out, 'comparison.csv'), 'utf8').split('\n')[0].split(',');
+    const cells = fluidRow.split(',');
+    assert.equal(JSON.parse(replay.out).syncs, Number(cells[header.indexOf('syncsPredicted')]));
+  });
+
+  test('bad input exits 2: --from with --quick, a folder without measured.csv', (t) => {
+    const r = migsweep(['calibrate', '--from', FIXTURE_DIR, '--quick']);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--quick .* --from .* give one of them/);
+    const empty = tempDir(t, 'migsweep-calibrate-empty-');
+    const missing = migsweep(['calibrate', '--from', empty, '--out', join(empty, 'out')]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /measured\.csv: not found/);
+    writeFileSync(join(empty, 'measured.csv'), 'name,outcome\nx,completed\n');
+    const damaged = migsweep(['calibrate', '--from', empty, '--out', join(empty, 'out')]);
+    assert.equal(damaged.code, 2);
+    assert.match(damaged.err, /not a calibration measured\.csv/);
+  });
+});
+
+describe('migsweep calibrate without QEMU', () => {
+  test('says what to install, installs nothing, writes nothing, and exits 2', (t) => {
+    // a PATH holding only node: no qemu-system-x86_64, no gcc
+    const bin = tempDir(t, 'migsweep-path-');
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const out = join(bin, 'report');
+    const r = migsweep(['calibrate', '--out', out], { PATH: bin, HOME: bin });
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /qemu-system-x86_64 was not found on PATH/);
+    assert.match(r.err, /the C compiler `gcc` is not installed/);
+    assert.equal(r.err.trim().split('\n').at(-1), 'apt-get install -y qemu-system-x86 gcc-multilib');
+    assert.equal(existsSync(out), false);
+  });
+
+  test('the install line names only what is missing', () => {
+    assert.equal(installCommand(['qemu-system-x86']), 'apt-get install -y qemu-system-x86');
+    assert.equal(installCommand(['gcc-multilib']), 'apt-get install -y gcc-multilib');
+  });
+});
