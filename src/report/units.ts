@@ -194,9 +194,8 @@ export function humanExpr(col: string, ref: string, digits = 2): string {
  * units): decades, with 2 and 5 between them when the range is narrow; for
  * times, steps people say (10 s, 1 min, 5 min, 1 h) rather than 100 s.
  */
-export function niceMarks(col: string, lo: number, hi: number): number[] {
+export function niceMarks(col: string, lo: number, hi: number, narrow = Math.log10(hi / lo) < 2.5): number[] {
   if (!(lo > 0) || !(hi >= lo)) return [];
-  const narrow = Math.log10(hi / lo) < 2.5;
   let candidates: number[];
   if (columnDimension(col) === 'time') {
     const s = 1000;
@@ -238,7 +237,8 @@ export function logAxis(col: string, values: readonly number[], factor: number, 
   if (pos.length === 0) return { axis: {} };
   const lo = Math.min(...pos);
   const hi = Math.max(...pos) * headroom;
-  const marks = niceMarks(col, lo / 10, hi * 10);
+  // candidates a decade beyond each end, as fine as the data's own range asks
+  const marks = niceMarks(col, lo / 10, hi * 10, Math.log10(hi / lo) < 2.5);
   const below = marks.filter((v) => v <= lo).pop() ?? lo;
   const above = marks.find((v) => v >= hi) ?? hi;
   const inside = marks.filter((v) => v >= below && v <= above);

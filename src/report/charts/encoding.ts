@@ -1,7 +1,7 @@
 /** Pieces of encodings that several charts share: tooltips, the facet by a column, a cell's outcome. */
 import { formatMs } from '../../scenario/quantity.js';
 import { distinct, numbers } from '../table.js';
-import { NUMBER_FORMAT, fieldRef, showField, type ShownField } from '../units.js';
+import { NUMBER_FORMAT, columnName, fieldRef, showField, type ShownField } from '../units.js';
 import type { Row } from '../types.js';
 
 export interface TooltipField {
@@ -33,10 +33,13 @@ export function tipShare(field: string, title: string): TooltipField {
 export const OUTCOME_EXPR =
   "datum.completedShare >= 0.5 ? 'completed' : datum.abortedShare > datum.unfinishedShare ? 'aborted' : 'unfinished'";
 
-/** A panel per value of `col`, headed in the column's display unit (`link bandwidth 1 Gbit/s`). */
+/** A panel per value of a column, headed in the column's display unit (`link bandwidth 1 Gbit/s`). */
 export interface Facet {
-  shown: ShownField;
-  header: { field: string; type: 'ordinal'; title: string | null; header: { labelExpr: string; labelFontSize: number } ; sort: 'ascending' };
+  /** the CSV column */
+  column: string;
+  /** transforms that make the header's field (a unit conversion; none for a text column) */
+  transforms: ShownField['transform'][];
+  header: { field: string; type: 'ordinal'; title: null; header: { labelExpr: string; labelFontSize: number }; sort: 'ascending' };
 }
 
 /** The facet for a chart: the given column, or the link bandwidth when the sweep has several and nothing was asked. */
@@ -46,21 +49,13 @@ export function facetFor(rows: readonly Row[], requested: string | undefined, co
   else if (requested !== undefined) col = requested;
   else if (columns.includes('bandwidthBytesPerSec') && distinct(rows, 'bandwidthBytesPerSec').length > 1) col = 'bandwidthBytesPerSec';
   if (col === null) return null;
-  const shown = showField(col, numbers(rows, col), { log: false, title: undefined });
-  const name = shown.title.replace(/ \(.*\)$/, '');
-  const unit = shown.unit.unit;
+  const values = numbers(rows, col);
+  const header = (field: string, labelExpr: string) => ({ field: fieldRef(field), type: 'ordinal' as const, title: null, header: { labelExpr, labelFontSize: 12 }, sort: 'ascending' as const });
   // a text column (a workload kind) is shown as it is
-  const isNumber = numbers(rows, col).length > 0;
-  return {
-    shown: isNumber ? shown : { ...shown, field: col, transform: { calculate: `datum[${JSON.stringify(col)}]`, as: col } },
-    header: {
-      field: fieldRef(isNumber ? shown.field : col),
-      type: 'ordinal',
-      title: null,
-      header: { labelExpr: `${JSON.stringify(`${name} `)} + format(datum.value, ',.4~r')${unit ? ` + ${JSON.stringify(` ${unit}`)}` : ''}`, labelFontSize: 12 },
-      sort: 'ascending',
-    },
-  };
+  if (values.length === 0) return { column: col, transforms: [], header: header(col, `${JSON.stringify(`${columnName(col)} `)} + datum.value`) };
+  const shown = showField(col, values, { log: false });
+  const unit = shown.unit.unit ? ` + ${JSON.stringify(` ${shown.unit.unit}`)}` : '';
+  return { column: col, transforms: [shown.transform], header: header(shown.field, `${JSON.stringify(`${columnName(col)} `)} + format(datum.value, ',.4~r')${unit}`) };
 }
 
 /** `1 h` from the horizon column, for sentences about unfinished runs. */

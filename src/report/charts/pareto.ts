@@ -24,7 +24,7 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
   const xc = `${xm}_${stat}`;
   const yc = `${ym}_${stat}`;
   const { summary } = ctx.run;
-  requireColumns(summary, 'summary.csv', where, ['variant', xc, yc, 'completedShare']);
+  requireColumns(summary, 'summary.csv', where, ['variant', xc, yc, 'completedShare', ...(entry.facet && entry.facet !== 'none' ? [entry.facet] : [])]);
   const cond = ctx.conditionColumns;
   const key = (r: Row) => JSON.stringify(cond.map((c) => r[c]));
   const value = (v: unknown) => (typeof v === 'number' ? v : NaN);
@@ -32,7 +32,7 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
   const point = (r: Row) => ((r.completedShare as number) >= 0.5 ? { x: value(r[xc]), y: value(r[yc]) } : { x: NaN, y: NaN });
   const front = nonDominatedByGroup(summary.rows, key, point);
   const facet = facetFor(summary.rows, entry.facet, summary.columns);
-  const keep = ['variant', 'policy', xc, yc, 'completedShare', 'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', 'dirtyRateToBandwidth', ...cond].filter((c) =>
+  const keep = ['variant', 'policy', xc, yc, 'completedShare', 'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', 'dirtyRateToBandwidth', ...cond, ...(facet ? [facet.column] : [])].filter((c) =>
     summary.columns.includes(c),
   );
   const rows: Row[] = pick(summary.rows, keep).map((r, i) => ({ ...r, front: front[i] ? 'yes' : 'no', condition: key(summary.rows[i]) }));
@@ -95,7 +95,7 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
       ], facet ? 125 : 60),
     },
     data: { values: baselineOnTop(rows, ctx.variants) },
-    transform: [...placeTips.transforms, xs.transform, ys.transform, { calculate: OUTCOME_EXPR, as: 'outcome' }, { filter: "datum.outcome === 'completed'" }, ...(facet ? [facet.shown.transform] : [])],
+    transform: [...placeTips.transforms, xs.transform, ys.transform, { calculate: OUTCOME_EXPR, as: 'outcome' }, { filter: "datum.outcome === 'completed'" }, ...(facet?.transforms ?? [])],
     ...(facet ? { facet: { column: facet.header }, spec: unit } : unit),
     config: { ...CONFIG, legend: { ...CONFIG.legend, orient: 'bottom', direction: 'vertical', symbolOpacity: 1 } },
   } as TopLevelSpec;

@@ -27,10 +27,10 @@ export function promisedVsReal(entry: ChartEntry & { kind: 'promised-vs-real' },
   const done = summary.rows.filter((r) => (r.completedShare as number) >= 0.5 && (r[xc] as number) > 0 && (r[yc] as number) > 0);
   if (done.length === 0) return { skipped: 'no scenario completed, so there is no real downtime to compare' };
   const facet = facetFor(summary.rows, undefined, summary.columns);
-  const facetCol = facet ? 'bandwidthBytesPerSec' : null;
+  const facetCol = facet?.column ?? null;
   const all = [...numbers(done, xc), ...numbers(done, yc)];
   // both axes in one unit and one range, so that the diagonal runs at 45 degrees
-  const marks = niceMarks('downtimeMs', Math.min(...all) / 10, Math.max(...all) * 10);
+  const marks = niceMarks('downtimeMs', Math.min(...all) / 10, Math.max(...all) * 10, Math.log10(Math.max(...all) / Math.min(...all)) < 2.5);
   const lo = marks.filter((v) => v <= Math.min(...all)).pop() ?? Math.min(...all);
   const hi = marks.find((v) => v >= Math.max(...all)) ?? Math.max(...all);
   const ticks = marks.filter((v) => v >= lo && v <= hi);
@@ -113,7 +113,7 @@ export function promisedVsReal(entry: ChartEntry & { kind: 'promised-vs-real' },
       ys.transform,
       { calculate: OUTCOME_EXPR, as: 'outcome' },
       { calculate: `datum[${JSON.stringify(yc)}] / datum[${JSON.stringify(xc)}]`, as: 'realToPromised' },
-      ...(facet ? [facet.shown.transform] : []),
+      ...(facet?.transforms ?? []),
     ],
     ...(facet ? { facet: { column: facet.header }, spec: unit } : unit),
     config: { ...CONFIG, legend: { ...CONFIG.legend, orient: 'bottom', direction: 'vertical', symbolOpacity: 1 } },

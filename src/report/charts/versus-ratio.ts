@@ -10,7 +10,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { formatMs } from '../../scenario/quantity.js';
 import type { ChartEntry, SummaryMetric } from '../charts-schema.js';
-import { numbers, pick, requireColumns } from '../table.js';
+import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, logAxis, showField, type ShownField } from '../units.js';
 import type { BuiltChart, ChartContext, Row } from '../types.js';
 import { OUTCOME_EXPR, conditionTips, facetFor, horizonText, tipShare, tipShown, tipText, type Facet } from './encoding.js';
@@ -38,16 +38,19 @@ function versusRatio(entry: Entry, ctx: ChartContext, where: string, defaults: S
   const { summary } = ctx.run;
   const rows = summary.rows;
   const bandCols = band === 'none' ? [] : metrics.flatMap((m) => BAND_COLUMNS[band].map((s) => `${m}_${s}`));
-  const facet = facetFor(rows, entry.facet, summary.columns);
   requireColumns(summary, 'summary.csv', where, [
     'variant', x, 'completedShare', 'unfinishedShare', 'abortedShare',
-    ...metrics.map((m) => `${m}_${stat}`), ...bandCols, ...(facet ? [facet.shown.transform.as === facet.shown.field ? facet.header.field : ''] : []).filter((c) => c !== '' && !c.includes('__')),
+    ...metrics.map((m) => `${m}_${stat}`), ...bandCols, ...(entry.facet && entry.facet !== 'none' ? [entry.facet] : []),
   ]);
-  const facetCol = facet ? (entry.facet && entry.facet !== 'none' ? entry.facet : 'bandwidthBytesPerSec') : null;
+  const facet = facetFor(rows, entry.facet, summary.columns);
+  const facetCol = facet?.column ?? null;
   const xs = showField(x, numbers(rows, x));
+  // one line per series and per value of every other varying workload or link parameter (not x, not the panels')
+  const alongX = new Set([x, 'dirtyRateBytesPerSec', 'dirtyRateToBandwidth', ...(facetCol ? [facetCol] : [])]);
+  const lineBy = ctx.conditionColumns.filter((c) => !alongX.has(c) && distinct(rows, c).length > 1);
   const keep = [
     'variant', 'policy', x, 'completedShare', 'unfinishedShare', 'abortedShare', 'downtimeLimitMs', 'horizonMs', 'n',
-    'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', ...(facetCol ? [facetCol] : []),
+    'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', ...(facetCol ? [facetCol] : []), ...lineBy,
     ...metrics.map((m) => `${m}_${stat}`), ...bandCols,
   ].filter((c) => summary.columns.includes(c));
   const placeTips = conditionTips(rows, summary.columns);
@@ -69,13 +72,20 @@ function versusRatio(entry: Entry, ctx: ChartContext, where: string, defaults: S
     `Lines: the ${stat} over ${replicatesText(rows)}${band !== 'none' ? `; shaded: ${BAND_WORDS[band]}` : ''}.${facet ? ` One panel per ${columnName(facetCol!)}.` : ''}`,
   ];
   if (ctx.rateCapNote) subtitle.push(ctx.rateCapNote);
+  if (lineBy.length) subtitle.push(`One line per policy and ${lineBy.map(columnName).join(', ')} (they vary too).`);
   if (metrics.includes('downtimeMs')) subtitle.push(`× along the top edge: the migration never completed (still running at ${horizonText(rows)}), so it has no downtime.`);
   if (metrics.includes('totalTimeMs')) subtitle.push(`Hollow points: never completed; their time is ${horizonText(rows)}.`);
   const spec = {
     $schema: SCHEMA_URL,
     title: { text: title, subtitle: wrapLines(subtitle, facet ? 105 : 60) },
     data: { values: baselineOnTop(pick(rows, keep), ctx.variants) },
-    transform: [...placeTips.transforms, xs.transform, { calculate: OUTCOME_EXPR, as: 'outcome' }, ...(facet ? [facet.shown.transform] : [])],
+    transform: [
+      ...placeTips.transforms,
+      xs.transform,
+      { calculate: OUTCOME_EXPR, as: 'outcome' },
+      { calculate: [ctx.seriesField, ...lineBy].map((c) => `${datumRef(c)}`).join(" + '|' + "), as: 'line' },
+      ...(facet?.transforms ?? []),
+    ],
     vconcat: panels,
     resolve: { scale: { color: 'shared', shape: 'shared' } },
     config: { ...CONFIG, legend: { ...CONFIG.legend, orient: 'bottom', direction: 'vertical', symbolOpacity: 1 } },
@@ -141,20 +151,20 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
     layers.push({
       transform: [{ filter: "datum.outcome === 'completed'" }, ...bandT],
       mark: { type: 'area', opacity: 0.18 },
-      encoding: { x: xEnc, y: { field: `band_lo_${index}`, type: 'quantitative', scale: yScale, axis: yAxis }, y2: { field: `band_hi_${index}` }, color, detail: { field: series } },
+      encoding: { x: xEnc, y: { field: `band_lo_${index}`, type: 'quantitative', scale: yScale, axis: yAxis }, y2: { field: `band_hi_${index}` }, color, detail: { field: 'line' } },
     });
   const hasValue = `isValid(${datumRef(ys.field)}) && ${datumRef(ys.field)} > 0`;
   // a thin dashed line through every point with a value; the solid one only through completed runs
   layers.push({
     transform: [{ filter: hasValue }],
     mark: { type: 'line', strokeWidth: 1, strokeDash: [3, 3], opacity: 0.7 },
-    encoding: { x: xEnc, y, color, detail: { field: series } },
+    encoding: { x: xEnc, y, color, detail: { field: 'line' } },
   });
   layers.push({
     transform: [{ filter: `datum.outcome === 'completed' && ${hasValue}` }],
     mark: { type: 'line', strokeWidth: 2 },
     // a variant with constants of its own: one dash pattern per setting
-    encoding: { x: xEnc, y, color, detail: { field: series }, ...(series === 'policy' ? { strokeDash: { field: 'policy', type: 'nominal', title: 'policy', legend: { labelLimit: 0 } } } : {}) },
+    encoding: { x: xEnc, y, color, detail: { field: 'line' }, ...(series === 'policy' ? { strokeDash: { field: 'policy', type: 'nominal', title: 'policy', legend: { labelLimit: 0 } } } : {}) },
   });
   const shape = variantShape(a.ctx.variants, labels);
   layers.push({
