@@ -42,7 +42,7 @@ export function promisedVsReal(entry: ChartEntry & { kind: 'promised-vs-real' },
   const labels = legendLabels(ctx.variants, ctx.policies);
   const color = variantColor(ctx.variants, labels);
   const shape = variantShape(ctx.variants, labels);
-  const x = { field: fieldRef(xs.field), type: 'quantitative', title: `${stat} downtime the policy expected at switch-over`, scale, axis };
+  const x = { field: fieldRef(xs.field), type: 'quantitative', title: `${stat} downtime expected at switch-over`, scale, axis };
   const y = { field: fieldRef(ys.field), type: 'quantitative', title: `${stat} real downtime`, scale, axis };
   const keep = ['variant', 'policy', xc, yc, 'completedShare', 'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', 'dirtyRateToBandwidth', ...(facetCol ? [facetCol] : [])].filter((c) =>
     summary.columns.includes(c),
