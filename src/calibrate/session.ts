@@ -40,8 +40,12 @@ export const KNOWN_MISS =
   'so the pages the writer dirties almost never overlap pages still pending: each round the pending set shrinks by only about ' +
   '(send rate - dirty rate) x round time, and real QEMU needs more, ever shorter rounds. ' +
   "The fluid engine assumes the working set is scattered over RAM and remembers only the writer's last arc, so it sees some overlap, " +
-  'the pending set shrinks faster and it switches over after fewer syncs; page fidelity with layout: contiguous keeps the address order and comes closer. ' +
-  'Reference run (QEMU 7.2, TCG): 13 syncs measured, 9 fluid, 11 page; total time and bytes of that run within 6 %, as the extra rounds are short.';
+  'the pending set shrinks faster and it switches over after fewer syncs. Page fidelity with layout: contiguous keeps the address order: ' +
+  'in the reference grid (QEMU 7.2, TCG) 13 syncs were measured, 9 predicted by the fluid engine, 11 by page fidelity, with total time and bytes ' +
+  'of that run within 6 % (the extra rounds are short); in an earlier run of the same grid 12 were measured, 9 fluid, 8 page, ' +
+  'so the layout explains part of the gap, not all of it.';
+/** The run the known miss is about. */
+export const KNOWN_MISS_RUN = 'medium-bw32';
 
 export interface CalibrateOptions {
   /** three runs instead of ten */
@@ -165,7 +169,8 @@ export async function runCalibration(o: CalibrateOptions): Promise<CalibrateOutc
   const manifest = readGridManifest(measuredDir);
 
   const rows = compareGrid(runs, runs.map((r) => predictRun(r, link)));
-  const targets = { fluid: evaluateTargets(summarizeComparison(rows.fluid)), page: evaluateTargets(summarizeComparison(rows.page)) };
+  const fluidSummary = summarizeComparison(rows.fluid);
+  const targets = { fluid: evaluateTargets(fluidSummary), page: evaluateTargets(summarizeComparison(rows.page)) };
   const facts = machineFacts(runs, manifest, link, measuredFile);
 
   mkdirSync(join(outDir, 'charts'), { recursive: true });
@@ -208,7 +213,7 @@ export async function runCalibration(o: CalibrateOptions): Promise<CalibrateOutc
   out.write(`\naccuracy targets (issue 7), fluid engine:\n${targetLines(targets.fluid, '  ')}`);
   out.write(`page fidelity, contiguous working set (mean of 5 seeds), for comparison:\n${targetLines(targets.page, '  ')}`);
   const passed = targets.fluid.every((t) => t.pass);
-  if (!passed && targets.fluid.some((t) => t.name === 'syncs' && !t.pass)) out.write(`\nknown miss: ${KNOWN_MISS}\n`);
+  if (fluidSummary.syncsMisses.some((m) => m.name === KNOWN_MISS_RUN)) out.write(`\nknown miss: ${KNOWN_MISS}\n`);
   out.write(`\nreport: ${join(outDir, INDEX_FILE)}\n`);
   return { exitCode: passed ? EXIT_OK : EXIT_FAILED, outDir };
 }
