@@ -4,6 +4,7 @@
 // spec (rendered to SVG headlessly by src/report/render.ts).
 import type { TopLevelSpec } from 'vega-lite';
 import type { ModelRows, MetricPair, RunComparison } from './compare.js';
+import { PAGE_SEEDS } from './predict.js';
 
 const MIB = 2 ** 20;
 const MODEL_COLORS = { fluid: '#1f77b4', page: '#ff7f0e' } as const;
@@ -54,7 +55,7 @@ const TOOLTIP = [
   { field: 'error', type: 'nominal', title: 'relative error' },
 ];
 
-const LEGEND = { title: 'model', labelLimit: 320, labelExpr: "datum.label == 'page' ? 'page, contiguous (5 seeds)' : 'fluid engine'" };
+const LEGEND = { title: 'model', labelLimit: 320, labelExpr: `datum.label == 'page' ? 'page, contiguous (${PAGE_SEEDS} seeds)' : 'fluid engine'` };
 
 function pointLayer(ps: Point[], scale: Record<string, unknown>, unit: string, axis: Record<string, unknown> = {}): Record<string, unknown> {
   const title = (what: string): string => (unit === '' ? what : `${what} (${unit})`);

@@ -4,6 +4,7 @@
 import { escapeHtml } from '../report/html.js';
 import { formatRate } from '../scenario/quantity.js';
 import type { ModelRows, TargetCheck } from './compare.js';
+import { PAGE_SEEDS } from './predict.js';
 import { exclusionNotes, tableCells, TABLE_HEADS } from './table.js';
 
 /** What the page states about the machine and the data. */
@@ -66,7 +67,7 @@ function factsTable(f: MachineFacts): string {
       'live rate',
       share === null
         ? 'max-bandwidth (no mbps recorded)'
-        : `max-bandwidth: QEMU's measured mbps while active was ${(share.min * 100).toFixed(1)}-${(share.max * 100).toFixed(1)} % of it`,
+        : `each run's own: QEMU's mean mbps while active, ${(share.min * 100).toFixed(1)}-${(share.max * 100).toFixed(1)} % of max-bandwidth`,
     ],
     ['measured data', f.measuredAt ? `${f.measuredFrom} (grid started ${f.measuredAt})` : f.measuredFrom],
   ];
@@ -102,7 +103,7 @@ export function renderCalibrationHtml(p: CalibrationPage): string {
 <body>
 <h1>migsweep calibration against real QEMU</h1>
 <p>Each real migration of the grid was turned into a scenario and run through the engine: the fluid engine (what
-users run) and page fidelity with the guest's working set in one block (mean of 5 seeds). Errors are
+users run) and page fidelity with the guest's working set in one block (mean of ${PAGE_SEEDS} seeds). Errors are
 (predicted &minus; measured) / measured.</p>
 <h2>Accuracy targets (issue 7), fluid engine</h2>
 ${targetList(p.targets.fluid)}

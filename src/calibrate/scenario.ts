@@ -53,6 +53,19 @@ export function guestRatePagesPerSec(run: MeasuredRun): number {
 }
 
 /**
+ * The rate QEMU sent at while the guest ran, bytes/s: the mean of its `mbps`
+ * (10^6 bit/s, per 100 ms window) over the samples taken while active
+ * (qemu-observed.md 6: a model fed from a real run uses the measured rate).
+ * On an idle host it is max-bandwidth within 1.5 %; when other processes
+ * compete for the CPUs it can fall several % below (92.5 % was seen), and
+ * the model should send as slowly as QEMU did. A run too short for a sample
+ * (a never-written guest) gets max-bandwidth.
+ */
+export function liveRateBytesPerSec(run: Pick<MeasuredRun, 'meanMbps' | 'maxBandwidthBytesPerSec'>): number {
+  return run.meanMbps !== null && run.meanMbps > 0 ? (run.meanMbps * 1e6) / 8 : run.maxBandwidthBytesPerSec;
+}
+
+/**
  * The machine's stop-and-copy speed, bytes/s: the median over the grid's
  * completed runs of ram.downtime-bytes / downtime. QEMU sends the final
  * copy without its rate limit (migration_completion_precopy), so it runs at
@@ -64,10 +77,15 @@ export function guestRatePagesPerSec(run: MeasuredRun): number {
  * Undefined when no run qualifies.
  */
 export function stopCopyBytesPerSec(runs: readonly MeasuredRun[]): number | undefined {
-  const speeds = runs
+  const speeds = stopCopySpeeds(runs);
+  return speeds.length > 0 ? median(speeds) : undefined;
+}
+
+/** downtime-bytes / downtime (bytes/s) of each completed run that sent something while stopped. */
+export function stopCopySpeeds(runs: readonly MeasuredRun[]): number[] {
+  return runs
     .filter((r) => r.outcome === 'completed' && (r.downtimeBytes ?? 0) > 0 && (r.downtimeMs ?? 0) > 0)
     .map((r) => (r.downtimeBytes as number) / ((r.downtimeMs as number) / 1000));
-  return speeds.length > 0 ? median(speeds) : undefined;
 }
 
 /**
@@ -81,10 +99,10 @@ export function stopCopyBytesPerSec(runs: readonly MeasuredRun[]): number | unde
  *   is `uniform` at rate 0.
  * - link.bandwidth = the machine's stop-and-copy speed (model.linkBytesPerSec),
  *   far above max-bandwidth, so the live phase runs at max-bandwidth.
- * - policy: the `qemu` base with the run's max-bandwidth (QEMU's measured
- *   `mbps` while active matches it within 0.1 %, so the parameter itself is
- *   used) and downtime-limit; plus `auto-converge` with QEMU's defaults and
- *   periodicSync false (QEMU 7.2 has no 5 s forced sync; that came in 9.2).
+ * - policy: the `qemu` base with the live rate QEMU measured
+ *   (liveRateBytesPerSec) as max-bandwidth, and the run's downtime-limit;
+ *   plus `auto-converge` with QEMU's defaults and periodicSync false (QEMU
+ *   7.2 has no 5 s forced sync; that came in 9.2).
  * - horizon = the run's time bound: the engine's `unfinished` is a real run
  *   cancelled at that bound (`not-converged`).
  */
@@ -98,9 +116,7 @@ export function calibrationScenario(run: MeasuredRun, model: PredictionModel): R
         dirtyRate: guestRatePagesPerSec(run) * PAGE_BYTES,
         ...(model.fidelity === 'page' ? { layout: 'contiguous' as const } : {}),
       };
-  const policy: RawScenario['policy'] = [
-    { kind: 'qemu', maxBandwidth: run.maxBandwidthBytesPerSec, downtimeLimit: run.downtimeLimitMs / 1000 },
-  ];
+  const policy: RawScenario['policy'] = [{ kind: 'qemu', maxBandwidth: liveRateBytesPerSec(run), downtimeLimit: run.downtimeLimitMs / 1000 }];
   if (run.autoConverge) policy.push({ kind: 'auto-converge', periodicSync: false });
   return {
     vm: { ram, pageSize: PAGE_BYTES, zeroShare: Math.min(1, (run.duplicatePages * PAGE_BYTES) / ram) },

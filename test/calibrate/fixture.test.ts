@@ -69,8 +69,7 @@ describe('the engine against the reference grid (QEMU 7.2 TCG)', () => {
     assert.equal(f.syncs.measured, 13);
     assert.ok((f.syncs.predicted as number) < 13 - 1, `fluid predicts ${f.syncs.predicted} syncs`);
     // page fidelity with the working set in one block keeps the address order and comes closer
-    // here (11); in an earlier run of the grid (12 measured, rate 5807 pages/s) it gave 8, so the
-    // layout is part of the gap, not all of it
+    // (10 here; 11 in an earlier run of the grid that measured 12)
     assert.ok(Math.abs((p.syncs.predicted as number) - 13) < Math.abs((f.syncs.predicted as number) - 13), `page predicts ${p.syncs.predicted}`);
     // the extra rounds are short: time and bytes of that run still agree
     assert.ok(Math.abs(f.totalTimeMs.relError as number) <= 0.1);

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrationScenario, guestRatePagesPerSec, stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
+import { calibrationScenario, guestRatePagesPerSec, liveRateBytesPerSec, stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { measuredRun, MIB, RAM_TOTAL_BYTES } from './measured-run.js';
 
@@ -39,12 +39,17 @@ describe('the scenario of a measured run', () => {
     }
   });
 
-  test('link: the machine constant given; policy: qemu with the run max-bandwidth and downtime-limit; horizon: the time bound', () => {
-    const s = calibrationScenario(measuredRun({ maxBandwidthBytesPerSec: 128 * MIB, downtimeLimitMs: 300, timeBoundS: 60 }), FLUID);
+  test('link: the machine constant given; policy: qemu at the live rate QEMU measured, with the run downtime-limit; horizon: the time bound', () => {
+    // mean mbps 1000 (10^6 bit/s) = 125,000,000 B/s, below the 128 MiB/s asked for
+    const s = calibrationScenario(measuredRun({ maxBandwidthBytesPerSec: 128 * MIB, meanMbps: 1000, downtimeLimitMs: 300, timeBoundS: 60 }), FLUID);
     assert.deepEqual(s.link, { bandwidth: 4e8 });
-    assert.deepEqual(s.policy, [{ kind: 'qemu', maxBandwidth: 128 * MIB, downtimeLimit: 0.3 }]);
+    assert.deepEqual(s.policy, [{ kind: 'qemu', maxBandwidth: 125e6, downtimeLimit: 0.3 }]);
     assert.equal(s.horizon, 60);
     assert.equal(s.fidelity, 'fluid');
+  });
+
+  test('a run too short for an mbps sample is sent at max-bandwidth', () => {
+    assert.equal(liveRateBytesPerSec(measuredRun({ maxBandwidthBytesPerSec: 128 * MIB, meanMbps: null })), 128 * MIB);
   });
 
   test('auto-converge adds the rule with QEMU 7.2 behaviour: no forced 5 s sync', () => {
