@@ -106,7 +106,7 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
     await Promise.all(readers.map((r) => r.return(undefined)));
   }
 
-  const summary = await aggregateRuns(grid, join(o.out, RUNS_FILE), join(o.out, SUMMARY_FILE));
+  const table = await aggregateRuns(grid, join(o.out, RUNS_FILE), join(o.out, SUMMARY_FILE));
   const ms = shards.map((s) => s.m);
   const first = ms[0];
   const manifest: Manifest = {
@@ -119,15 +119,15 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
     end: ms.map((m) => m.end ?? '').sort()[n - 1] || null,
     durationMs: ms.reduce((a, m) => a + m.durationMs, 0),
     sessions: ms.flatMap((m) => m.sessions),
-    counts: { tasks: grid.tasks, scenarios: grid.scenarios, done: summary.rows, errors: summary.errors, sweepTasks: grid.tasks, sweepScenarios: grid.scenarios },
+    counts: { tasks: grid.tasks, scenarios: grid.scenarios, done: table.rows, errors: table.errors, sweepTasks: grid.tasks, sweepScenarios: grid.scenarios },
     merged: shards.map((s) => ({ dir: s.dir, index: s.m.shard!.index, count: s.m.shard!.count, fingerprint: s.m.fingerprint, host: s.m.host })),
     mergedAt: new Date().toISOString(),
     mergeMs: Math.round(performance.now() - started),
   };
   writeManifest(o.out, manifest);
-  if (summary.errors !== errors) bad(o.out, 'internal: the error count of the merged rows and of the summary differ');
+  if (table.errors !== errors) bad(o.out, 'internal: the error count of the merged rows and of the summary differ');
   const written = await runHooks(o.hooks ?? afterSweep, o.out, say);
-  if (!o.quiet) o.stdout.write(`merged ${n} shards: ${grid.tasks.toLocaleString('en-US')} tasks\n\n${variantTable(summary.variants)}\n`);
+  if (!o.quiet) o.stdout.write(`merged ${n} shards: ${grid.tasks.toLocaleString('en-US')} tasks\n\n${variantTable(table.summary())}\n`);
   o.stdout.write(resultLine(o.out, written.paths));
-  return { exitCode: summary.errors > 0 || written.failed ? EXIT_FAILED : EXIT_OK, runDir: o.out };
+  return { exitCode: table.errors > 0 || written.failed ? EXIT_FAILED : EXIT_OK, runDir: o.out };
 }

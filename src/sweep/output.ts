@@ -14,7 +14,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../scenario/errors.js';
-import { csvText, readLines } from './csv.js';
+import { csvText, readLineBatches } from './csv.js';
 import { taskInfo, shardTaskCount } from './grid.js';
 import type { Grid, Shard } from './types.js';
 
@@ -222,28 +222,48 @@ export function cutPartialLine(file: string): number {
 
 /**
  * Check the rows of a runs.csv being resumed: the header is this sweep's,
- * and row i is task i of the shard. Returns how many rows are done and how
- * many of them are errors.
+ * and row i is task i of the shard. Returns how many rows there are, and
+ * how many of them (and bytes) end at the last whole scenario: a resumed
+ * run restarts there, since workers summarise whole scenarios.
  */
-export async function verifyRuns(file: string, grid: Grid, shard: Shard | null): Promise<{ done: number; errors: number }> {
+export async function verifyRuns(file: string, grid: Grid, shard: Shard | null): Promise<{ rows: number; wholeRows: number; wholeBytes: number }> {
   const header = csvText([grid.header]).trimEnd();
   const total = shardTaskCount(grid, shard);
   const digits: number[] = [];
   let line = 0;
-  let errors = 0;
-  for await (const text of readLines(file)) {
-    line++;
-    if (line === 1) {
-      if (text !== header) throw new InputError(file, [{ path: '', line: 1, message: "the header is not this sweep's runs.csv header; the file is damaged or from another sweep" }]);
-      continue;
+  let bytes = 0;
+  let wholeRows = 0;
+  let wholeBytes = 0;
+  for await (const batch of readLineBatches(file)) {
+    for (const text of batch) {
+      line++;
+      bytes += Buffer.byteLength(text) + 1;
+      if (line === 1) {
+        if (text !== header) throw new InputError(file, [{ path: '', line: 1, message: "the header is not this sweep's runs.csv header; the file is damaged or from another sweep" }]);
+        wholeBytes = bytes;
+        continue;
+      }
+      const o = line - 2;
+      if (o >= total) throw new InputError(file, [{ path: '', line, message: `more rows than the ${total} tasks of this run; the file is damaged` }]);
+      const comma = text.indexOf(',');
+      const expected = taskInfo(grid, shard, o, digits).taskId;
+      if (text.slice(0, comma) !== expected)
+        throw new InputError(file, [{ path: '', line, message: `row ${o + 1} should be task ${expected}, found '${text.slice(0, Math.max(0, comma)).slice(0, 40)}'; the file is damaged` }]);
+      if ((o + 1) % grid.replicates === 0) {
+        wholeRows = o + 1;
+        wholeBytes = bytes;
+      }
     }
-    const o = line - 2;
-    if (o >= total) throw new InputError(file, [{ path: '', line, message: `more rows than the ${total} tasks of this run; the file is damaged` }]);
-    const comma = text.indexOf(',');
-    const expected = taskInfo(grid, shard, o, digits).taskId;
-    if (text.slice(0, comma) !== expected)
-      throw new InputError(file, [{ path: '', line, message: `row ${o + 1} should be task ${expected}, found '${text.slice(0, Math.max(0, comma)).slice(0, 40)}'; the file is damaged` }]);
-    if (!text.endsWith(',')) errors++;
   }
-  return { done: Math.max(0, line - 1), errors };
+  return { rows: Math.max(0, line - 1), wholeRows, wholeBytes };
+}
+
+/** Cut a file to its first `bytes` bytes. */
+export function truncateTo(file: string, bytes: number): void {
+  const fd = openSync(file, 'r+');
+  try {
+    ftruncateSync(fd, bytes);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -51,19 +51,25 @@ export interface PoolOutcome {
 
 export const DEFAULT_WORKER = new URL('./worker.js', import.meta.url);
 
-/** Batch sizes from the cost per task measured so far. */
+/**
+ * Batch sizes from the cost per task measured so far, in whole scenarios
+ * (multiples of the replicates), so that a worker can summarise its batch.
+ */
 export class BatchSizer {
   private msPerTask = NaN;
   constructor(
     private readonly fixed: number | undefined,
     private readonly workers: number,
+    private readonly replicates: number,
   ) {}
   next(remaining: number): number {
-    if (this.fixed !== undefined) return Math.min(this.fixed, remaining);
+    const r = this.replicates;
+    const whole = (n: number) => Math.max(r, Math.round(n / r) * r);
+    if (this.fixed !== undefined) return Math.min(whole(this.fixed), remaining);
     const want = Number.isNaN(this.msPerTask) ? FIRST_BATCH : Math.round(TARGET_BATCH_MS / Math.max(this.msPerTask, 1e-6));
     // near the end, split what is left so that every worker gets a share
     const share = Math.ceil(remaining / (this.workers * 2));
-    return Math.max(1, Math.min(want, MAX_BATCH, share, remaining));
+    return Math.min(whole(Math.min(want, MAX_BATCH, share)), remaining);
   }
   observe(tasks: number, ms: number): void {
     if (tasks === 0) return;
@@ -81,8 +87,9 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
     idleTimeout: 60_000,
     workerData,
   });
-  const sizer = new BatchSizer(o.batchSize, o.workers);
-  let rows: RowWriter | null = null;
+  if (o.from % o.grid.replicates !== 0) throw new Error(`internal: the pool must start at a scenario's first replicate, not at task ${o.from}`);
+  const sizer = new BatchSizer(o.batchSize, o.workers, o.grid.replicates);
+  const rows = new RowWriter(o.grid, o.shard);
   let workerDeaths = 0;
 
   const run = async (start: number, end: number): Promise<BatchResult> => {
@@ -93,13 +100,13 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
     } catch (e) {
       workerDeaths++;
       const why = e instanceof Error ? e.message : String(e);
-      if (end - start === 1) {
-        rows ??= new RowWriter(o.grid, o.shard);
-        return rows.failed(start, `worker failed on this task: ${why}`);
-      }
       // find the task that kills its worker: rerun the batch one task at a time
-      const parts = await Promise.all(Array.from({ length: end - start }, (_, i) => run(start + i, start + i + 1)));
-      return concat(parts);
+      const r =
+        end - start === 1
+          ? rows.failed(start, `worker failed on this task: ${why}`)
+          : concat(await Promise.all(Array.from({ length: end - start }, (_, i) => run(start + i, start + i + 1))));
+      if (rows.wholeScenarios(start, end)) r.summary = rows.summarise(start, end, r.status, r.metrics);
+      return r;
     }
   };
 
@@ -141,12 +148,23 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
   }
 }
 
+/** Batches one after the other (their summaries are redone by the caller when they hold whole scenarios). */
 function concat(parts: BatchResult[]): BatchResult {
-  const status = new Uint8Array(parts.reduce((n, p) => n + p.status.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    status.set(p.status, at);
-    at += p.status.length;
-  }
-  return { text: parts.map((p) => p.text).join(''), status, ms: parts.reduce((n, p) => n + p.ms, 0) };
+  const join = <T extends Uint8Array | Uint16Array | Float64Array>(make: (n: number) => T, pick: (p: BatchResult) => T): T => {
+    const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(pick(p) as never, at);
+      at += pick(p).length;
+    }
+    return out;
+  };
+  return {
+    text: parts.map((p) => p.text).join(''),
+    summary: '',
+    status: join((n) => new Uint8Array(n), (p) => p.status),
+    variant: join((n) => new Uint16Array(n), (p) => p.variant),
+    metrics: join((n) => new Float64Array(n), (p) => p.metrics),
+    ms: parts.reduce((n, p) => n + p.ms, 0),
+  };
 }

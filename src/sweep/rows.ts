@@ -2,81 +2,167 @@
  * One runs.csv row per task: `taskId, scenarioId, variant, replicate`, the
  * metrics (the names of `migsweep run --json`), the scenario's parameter
  * columns (the union over the sweep; empty where they do not apply), and
- * `error`. Used by the workers for whole batches and by the main thread for
- * the row of a task whose worker died.
+ * `error`; and, for a batch of whole scenarios, their summary.csv rows.
+ * Used by the workers for whole batches and by the main thread for the row
+ * of a task whose worker died.
  */
 import type { RunResult, Scenario } from '../engine/types.js';
 import { METRIC_COLUMNS, scenarioColumns } from '../scenario/flatten.js';
+import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { csvText, oneLine, type CsvCell } from './csv.js';
-import { buildScenario, taskInfo, withValue } from './grid.js';
+import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
 import { STATUS, type BatchResult, type Grid, type Shard } from './types.js';
 
 export type Simulate = (s: Scenario) => RunResult;
 
 const FIRST_METRIC = 4;
+const FIRST_PARAM = FIRST_METRIC + METRIC_COLUMNS.length;
+const METRIC_NAMES: ReadonlySet<string> = new Set(METRIC_COLUMNS);
+const M = SUMMARY_METRICS.length;
 
+/** What the replicates of one scenario share: built once, not once per replicate. */
+interface ScenarioRows {
+  index: number;
+  variant: number;
+  scenarioId: string;
+  scenario: Scenario;
+  /** `scenarioId,variant` as CSV */
+  ids: string;
+  /** the parameter cells before and after the seed, as CSV; null when there are none */
+  before: string | null;
+  after: string | null;
+}
+
+/**
+ * Rows are written as text straight away (csvText per segment) rather than
+ * as arrays of cells: a scenario's parameter cells are formatted once, for
+ * all its replicates and for its summary row.
+ */
 export class RowWriter {
   private readonly paramIndex = new Map<string, number>();
+  private readonly seedIndex: number;
   private readonly errorIndex: number;
   private readonly digits: number[] = [];
+  private readonly summary = new ScenarioSummary();
+  private current: ScenarioRows | null = null;
 
   constructor(
     private readonly grid: Grid,
     private readonly shard: Shard | null,
   ) {
     grid.header.forEach((c, i) => {
-      if (i >= FIRST_METRIC + METRIC_COLUMNS.length) this.paramIndex.set(c, i);
+      if (i >= FIRST_PARAM) this.paramIndex.set(c, i);
     });
     this.errorIndex = grid.header.length - 1;
+    this.seedIndex = grid.header.indexOf('seed');
   }
 
-  /** The shard's tasks [start, end) simulated, as CSV text and status codes. */
+  /** Whether [start, end) holds whole scenarios (their replicates are consecutive). */
+  wholeScenarios(start: number, end: number): boolean {
+    return start % this.grid.replicates === 0 && end % this.grid.replicates === 0;
+  }
+
+  /** The shard's tasks [start, end) simulated: their rows, and the summary of their scenarios when the batch holds whole ones. */
   batch(start: number, end: number, simulate: Simulate): BatchResult {
     const t0 = performance.now();
-    const records: CsvCell[][] = [];
-    const status = new Uint8Array(end - start);
+    const count = end - start;
+    const status = new Uint8Array(count);
+    const variant = new Uint16Array(count);
+    const metrics = new Float64Array(count * M);
+    let text = '';
+    for (let o = start; o < end; o++) text += this.task(o, simulate, o - start, status, variant, metrics);
+    const summary = this.wholeScenarios(start, end) ? this.summarise(start, end, status, metrics) : '';
+    return { text, summary, status, variant, metrics, ms: performance.now() - t0 };
+  }
+
+  /** The summary.csv rows of the whole scenarios [start, end), from their status codes and metrics. */
+  summarise(start: number, end: number, status: Uint8Array, metrics: Float64Array): string {
+    let text = '';
     for (let o = start; o < end; o++) {
-      const { record, code } = this.task(o, simulate);
-      records.push(record);
-      status[o - start] = code;
+      const { scenario, replicate } = taskAt(this.grid, this.shard, o);
+      if (replicate === 0) {
+        if (this.summary.started) text += this.summary.line();
+        const rows = this.scenarioRows(scenario);
+        this.summary.start(rows.ids, joinCells([rows.before, rows.after]));
+      }
+      this.summary.add(status[o - start], metrics, (o - start) * M);
     }
-    return { text: csvText(records), status, ms: performance.now() - t0 };
+    if (this.summary.started) text += this.summary.line();
+    return text;
   }
 
   /** The row of a task that could not be simulated (its worker died), with the reason. */
   failed(ordinal: number, message: string): BatchResult {
-    const { record } = this.task(ordinal, () => {
+    const status = new Uint8Array(1);
+    const variant = new Uint16Array(1);
+    const metrics = new Float64Array(M);
+    const fail = () => {
       throw new Error(message);
-    });
-    return { text: csvText([record]), status: Uint8Array.of(STATUS.error), ms: 0 };
+    };
+    const text = this.task(ordinal, fail, 0, status, variant, metrics);
+    return { text, summary: '', status, variant, metrics, ms: 0 };
   }
 
-  private task(ordinal: number, simulate: Simulate): { record: CsvCell[]; code: number } {
-    const info = taskInfo(this.grid, this.shard, ordinal, this.digits);
-    const scenario = withValue(buildScenario(info.variant, info.digits), ['seed'], info.seed) as Scenario;
-    const record: CsvCell[] = new Array(this.grid.header.length).fill(null);
-    record[0] = info.taskId;
-    record[1] = info.scenarioId;
-    record[2] = info.variant.name;
-    record[3] = info.replicate;
-    let code: number = STATUS.error;
-    try {
-      const r = simulate(scenario);
-      for (let m = 0; m < METRIC_COLUMNS.length; m++) record[FIRST_METRIC + m] = cell(r[METRIC_COLUMNS[m]]);
-      code = STATUS[r.outcome] ?? STATUS.error;
-    } catch (e) {
-      record[this.errorIndex] = oneLine(e instanceof Error ? e.message || e.name : String(e));
-    }
-    const params = scenarioColumns(scenario);
-    for (const key in params) {
+  private scenarioRows(index: number): ScenarioRows {
+    if (this.current?.index === index) return this.current;
+    const { variant } = decodeScenario(this.grid, index, this.digits);
+    const v = this.grid.variants[variant];
+    const scenario = buildScenario(v, this.digits);
+    const params: CsvCell[] = new Array(this.errorIndex - FIRST_PARAM).fill(null);
+    const cols = scenarioColumns(scenario);
+    for (const key in cols) {
       const at = this.paramIndex.get(key);
-      if (at !== undefined) record[at] = cell(params[key]);
+      if (at !== undefined) params[at - FIRST_PARAM] = cell(cols[key]);
       // a parameter column that is also a metric (ramBytes) is the metric's
-      else if (!(METRIC_COLUMNS as readonly string[]).includes(key))
-        throw new Error(`internal: scenario column '${key}' is not in the runs.csv header; the sweep's column union missed it`);
+      else if (!METRIC_NAMES.has(key)) throw new Error(`internal: scenario column '${key}' is not in the runs.csv header; the sweep's column union missed it`);
     }
-    return { record, code };
+    const seedAt = this.seedIndex - FIRST_PARAM;
+    const segment = (cells: CsvCell[]) => (cells.length > 0 ? csvText([cells]).slice(0, -1) : null);
+    const scenarioId = scenarioIdOf(v, this.digits);
+    this.current = {
+      index,
+      variant,
+      scenarioId,
+      scenario,
+      ids: csvText([[scenarioId, v.name]]).slice(0, -1),
+      before: segment(seedAt >= 0 ? params.slice(0, seedAt) : params),
+      after: seedAt >= 0 ? segment(params.slice(seedAt + 1)) : null,
+    };
+    return this.current;
   }
+
+  /** Simulate one task; its row as text; its status, variant and summary metrics into the arrays at `i`. */
+  private task(ordinal: number, simulate: Simulate, i: number, status: Uint8Array, variant: Uint16Array, metrics: Float64Array): string {
+    const { scenario: index, replicate } = taskAt(this.grid, this.shard, ordinal);
+    const rows = this.scenarioRows(index);
+    const taskId = taskIdOf(rows.scenarioId, replicate);
+    const seed = taskSeed(this.grid.seed, taskId);
+    variant[i] = rows.variant;
+    let values: CsvCell[];
+    let error = '';
+    try {
+      const r = simulate(withValue(rows.scenario, ['seed'], seed) as Scenario);
+      values = METRIC_COLUMNS.map((m) => cell(r[m]));
+      status[i] = STATUS[r.outcome] ?? STATUS.error;
+      for (let m = 0; m < M; m++) {
+        const v = r[SUMMARY_METRICS[m]];
+        metrics[i * M + m] = Number.isFinite(v) ? v : NaN;
+      }
+    } catch (e) {
+      values = METRIC_COLUMNS.map(() => null);
+      error = csvText([[oneLine(e instanceof Error ? e.message || e.name : String(e))]]).slice(0, -1);
+      status[i] = STATUS.error;
+      metrics.fill(NaN, i * M, (i + 1) * M);
+    }
+    // a task id (hex digits and a dash) and a replicate number never need quotes
+    const params = joinCells(this.seedIndex >= 0 ? [rows.before, String(seed), rows.after] : [rows.before]);
+    return `${taskId},${rows.ids},${replicate},${csvText([values]).slice(0, -1)},${params},${error}\n`;
+  }
+}
+
+/** Segments of cells joined with commas, leaving out the segments that hold no cell (null). */
+function joinCells(parts: (string | null)[]): string {
+  return parts.filter((p): p is string => p !== null).join(',');
 }
 
 function cell(v: unknown): CsvCell {

@@ -12,20 +12,20 @@ import { simulate } from '../engine/index.js';
 import type { Scenario } from '../engine/types.js';
 import { InputError } from '../scenario/errors.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
-import { aggregateRuns } from './aggregate.js';
+import { aggregateRuns, SUMMARY_METRICS, summaryHeader, VariantTable } from './aggregate.js';
 import { checkEveryScenario } from './check.js';
 import { csvText } from './csv.js';
 import { buildScenario, decodeScenario, shardScenarioCount, shardTaskCount, withValue } from './grid.js';
 import { afterSweep, type AfterSweepHook } from './hooks.js';
 import {
   cutPartialLine, defaultRunDir, findResumable, fingerprintOf, gitCommit, machine, openForResume, PACKAGE_VERSION, prepareNewFolder,
-  RUNS_FILE, SUMMARY_FILE, verifyRuns, writeManifest, MANIFEST_FORMAT, TOOL, type Manifest,
+  RUNS_FILE, SUMMARY_FILE, truncateTo, verifyRuns, writeManifest, MANIFEST_FORMAT, TOOL, type Manifest,
 } from './output.js';
 import { runPool } from './pool.js';
 import { formatDuration, Progress, type ProgressMode } from './progress.js';
 import { resolveSweep, type ResolvedSweep } from './resolve.js';
 import { readSweep } from './spec.js';
-import { STATUS, type Grid, type Shard } from './types.js';
+import type { Grid, Shard } from './types.js';
 import { variantTable } from './variant-table.js';
 
 /** Above this many tasks a sweep runs only with --yes. */
@@ -93,6 +93,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   let done = 0;
   let errors = 0;
   const now = new Date().toISOString();
+  let table: VariantTable;
   if (o.resume) {
     const found = o.out ?? findResumable(resultsRoot, grid.name, fingerprint, shard);
     if (found === null)
@@ -101,13 +102,18 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     manifest = openForResume(runDir, fingerprint, shard);
     const runs = join(runDir, RUNS_FILE);
     if (existsSync(runs)) cutPartialLine(runs);
-    if (!existsSync(runs) || statSync(runs).size === 0) writeHeader(runs, grid);
-    ({ done, errors } = await verifyRuns(runs, grid, shard));
-    if (manifest.status === 'complete' && done === total) {
+    if (!existsSync(runs) || statSync(runs).size === 0) writeHeader(runs, grid.header);
+    const kept = await verifyRuns(runs, grid, shard);
+    if (manifest.status === 'complete' && kept.rows === total) {
       say(`${runDir}: complete already (${total} tasks); nothing to resume`);
       o.stdout.write(`results: ${runDir}\n`);
-      return { runDir, exitCode: errors > 0 ? EXIT_FAILED : EXIT_OK, done, total, errors };
+      return { runDir, exitCode: manifest.counts.errors > 0 ? EXIT_FAILED : EXIT_OK, done: total, total, errors: manifest.counts.errors };
     }
+    // restart at the last whole scenario; summary.csv is redone for what is kept
+    if (kept.wholeRows < kept.rows) truncateTo(runs, kept.wholeBytes);
+    done = kept.wholeRows;
+    table = await aggregateRuns(grid, runs, join(runDir, SUMMARY_FILE), done);
+    errors = table.errors;
     manifest.status = 'running';
     manifest.workers = workers;
     manifest.end = null;
@@ -115,8 +121,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   } else {
     runDir = o.out ?? defaultRunDir(resultsRoot, grid.name, shard);
     prepareNewFolder(runDir, o.force === true);
-    writeHeader(join(runDir, RUNS_FILE), grid);
+    writeHeader(join(runDir, RUNS_FILE), grid.header);
+    writeHeader(join(runDir, SUMMARY_FILE), summaryHeader(grid));
     manifest = newManifest(resolved, fingerprint, workers, shard, total, now);
+    table = new VariantTable(grid);
   }
   manifest.counts.done = done;
   manifest.counts.errors = errors;
@@ -148,20 +156,25 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const progress = new Progress(o.stderr, mode, total, done);
   const started = performance.now();
   const startDone = done;
-  const fd = openSync(join(runDir, RUNS_FILE), 'a');
+  const runsFd = openSync(join(runDir, RUNS_FILE), 'a');
+  const summaryFd = openSync(join(runDir, SUMMARY_FILE), 'a');
   try {
     await runPool({
       grid, shard, workers, from: done, to: total, batchSize: o.batchSize, workerFile: o.workerFile,
       stopping: () => stopping,
       write: (result) => {
-        writeSync(fd, result.text);
-        done += result.status.length;
-        for (const c of result.status) if (c === STATUS.error) errors++;
+        writeSync(runsFd, result.text);
+        if (result.summary) writeSync(summaryFd, result.summary);
+        const n = result.status.length;
+        for (let i = 0; i < n; i++) table.add(result.variant[i], result.status[i], result.metrics, i * SUMMARY_METRICS.length);
+        done += n;
+        errors = table.errors;
         progress.update(done, errors);
       },
     });
   } finally {
-    closeSync(fd);
+    closeSync(runsFd);
+    closeSync(summaryFd);
     if (o.signals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -183,23 +196,21 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     return { runDir, exitCode: EXIT_INTERRUPTED, done, total, errors };
   }
 
-  const summary = await aggregateRuns(grid, join(runDir, RUNS_FILE), join(runDir, SUMMARY_FILE));
   manifest.status = 'complete';
   manifest.end = session.end;
-  manifest.counts.errors = summary.errors;
   writeManifest(runDir, manifest);
   const written = await runHooks(o.hooks ?? afterSweep, runDir, say);
-  if (!quiet) o.stdout.write(`\n${variantTable(summary.variants)}\n`);
-  if (summary.errors > 0) say(`${summary.errors} task${summary.errors === 1 ? '' : 's'} failed: see the error column of ${join(runDir, RUNS_FILE)}`);
+  if (!quiet) o.stdout.write(`\n${variantTable(table.summary())}\n`);
+  if (errors > 0) say(`${errors} task${errors === 1 ? '' : 's'} failed: see the error column of ${join(runDir, RUNS_FILE)}`);
   o.stdout.write(resultLine(runDir, written.paths));
-  const exitCode = summary.errors > 0 || written.failed ? EXIT_FAILED : EXIT_OK;
-  return { runDir, exitCode, done, total, errors: summary.errors };
+  const exitCode = errors > 0 || written.failed ? EXIT_FAILED : EXIT_OK;
+  return { runDir, exitCode, done, total, errors };
 }
 
-function writeHeader(file: string, grid: Grid): void {
+function writeHeader(file: string, header: string[]): void {
   const fd = openSync(file, 'w');
   try {
-    writeSync(fd, csvText([grid.header]));
+    writeSync(fd, csvText([header]));
   } finally {
     closeSync(fd);
   }

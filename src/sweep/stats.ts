@@ -29,20 +29,19 @@ export const DESCRIBE_FIELDS = ['mean', 'median', 'p95', 'min', 'max', 'sd', 'ci
  * `quantileSorted`: linear interpolation between the order statistics at
  * (n - 1) x 0.95 (R's and numpy's default, type 7). Identical values (a deterministic
  * scenario's replicates) give exactly that value, sd 0 and a zero-width
- * interval, without rounding noise.
+ * interval, without rounding noise. Sorts `values` in place.
  */
-export function describe(values: readonly number[]): Describe | null {
+export function describe(values: number[]): Describe | null {
   const n = values.length;
   if (n === 0) return null;
-  const sorted = Float64Array.from(values).sort();
+  const sorted = values.sort((a, b) => a - b);
   const min = sorted[0];
   const max = sorted[n - 1];
   if (min === max) return { mean: min, median: min, p95: min, min, max, sd: n > 1 ? 0 : null, ciLow: n > 1 ? min : null, ciHigh: n > 1 ? min : null };
-  const sortedList = Array.from(sorted);
-  const m = mean(sortedList);
-  const sd = sampleStandardDeviation(sortedList);
+  const m = mean(sorted);
+  const sd = sampleStandardDeviation(sorted);
   const half = (tQuantile975(n - 1) * sd) / Math.sqrt(n);
-  return { mean: m, median: medianSorted(sortedList), p95: quantileSorted(sortedList, 0.95), min, max, sd, ciLow: m - half, ciHigh: m + half };
+  return { mean: m, median: medianSorted(sorted), p95: quantileSorted(sorted, 0.95), min, max, sd, ciLow: m - half, ciHigh: m + half };
 }
 
 const tCache = new Map<number, number>();

@@ -106,10 +106,18 @@ export interface BatchRequest {
 /** Per-task status codes a batch returns next to its CSV text. */
 export const STATUS = { completed: 0, aborted: 1, unfinished: 2, error: 3 } as const;
 
-/** What a worker returns for a batch: the rows as CSV text, one status code per task, the time spent. */
+/**
+ * What a worker returns for a batch: one string per output file and a few
+ * typed arrays (never an object per row). `summary` holds the summary.csv
+ * rows of the batch's scenarios (batches hold whole scenarios); `metrics`
+ * the SUMMARY_METRICS of each task, NaN for an empty cell.
+ */
 export interface BatchResult {
   text: string;
+  summary: string;
   status: Uint8Array;
+  variant: Uint16Array;
+  metrics: Float64Array;
   ms: number;
 }
 

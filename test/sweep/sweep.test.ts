@@ -166,7 +166,7 @@ describe('a sweep run', async () => {
     assert.deepEqual(m.charts, [{ kind: 'pareto', x: 'totalTimeMs', y: 'downtimeMs' }]);
   });
 
-  test('2 workers, batches of 1 or of 7: the same runs.csv and summary.csv bytes', async () => {
+  test('2 or 3 workers, batches of one scenario (3 tasks) or of 2: the same runs.csv and summary.csv bytes', async () => {
     for (const extra of [{ workers: 2 }, { workers: 2, batchSize: 1 }, { workers: 3, batchSize: 7 }]) {
       const r = await sweep(extra);
       assert.equal(read(join(r.out, 'runs.csv')), runsCsv, JSON.stringify(extra));
@@ -241,6 +241,13 @@ describe('a sweep run', async () => {
       if (row.dirtyRateBytesPerSec === String(3 * MiB)) assert.match(row.error, /^worker failed on this task: .*7/);
       else assert.deepEqual(row, runs[i]);
     }
+    // the summaries of the batches rerun task by task are made again on the main thread: the same bytes
+    const summary = table(read(join(r.out, 'summary.csv')));
+    const reference = table(summaryCsv);
+    for (const [i, s] of summary.entries()) {
+      if (s.dirtyRateBytesPerSec === String(3 * MiB)) assert.deepEqual([s.n, s.errors, s.totalTimeMs_mean], ['3', '3', '']);
+      else assert.deepEqual(s, reference[i]);
+    }
   });
 
   test('a folder is never overwritten without --force, and never if it is not a migsweep run', async () => {
@@ -263,12 +270,13 @@ describe('a sweep run', async () => {
     writeFileSync(join(r.out, 'manifest.json'), JSON.stringify({ ...m, status: 'running' }));
     const resumed = await sweep({ out: r.out, resume: true, progress: 'lines' });
     assert.equal(resumed.exitCode, 0);
-    assert.match(resumed.stderr, /resuming after 19 done/);
+    // 19 whole rows kept, cut back to the last whole scenario (3 replicates): 18
+    assert.match(resumed.stderr, /resuming after 18 done/);
     assert.equal(read(file), runsCsv);
     assert.equal(read(join(r.out, 'summary.csv')), summaryCsv);
     const after = JSON.parse(read(join(r.out, 'manifest.json')));
     assert.equal(after.sessions.length, 2);
-    assert.equal(after.sessions[1].tasks, 29);
+    assert.equal(after.sessions[1].tasks, 30);
   });
 
   test('--resume refuses a folder of another sweep, a damaged manifest or a damaged runs.csv', async () => {

@@ -1,0 +1,104 @@
+/**
+ * The sweep harness (issue 3's performance figures):
+ * - a 200,000-task sweep (bench/sweeps/throughput.yaml) end to end with 1
+ *   and with 2 workers: throughput and speedup (target >= 1.8x);
+ * - the harness's cost on top of the engine alone on the same tasks
+ *   (expansion, checks, pool, CSV, aggregation; 1 worker; target <= 25%);
+ *   the engine alone is the sum of the simulate() calls of every task, run
+ *   here one after the other;
+ * - the peak memory of a 1,000,000-task sweep of cheap convergent runs
+ *   (bench/sweeps/million.yaml; target < 1 GiB), in a process of its own;
+ * - the wall time of sweeps/default.yaml (`npm run sweep`).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { simulate } from '../src/engine/index.js';
+import type { Scenario } from '../src/engine/types.js';
+import { buildScenario, taskInfo, withValue } from '../src/sweep/grid.js';
+import { PACKAGE_ROOT } from '../src/sweep/output.js';
+import { loadSweep, runSweep } from '../src/sweep/session.js';
+import { QUICK_ENV, type BenchRow } from './types.js';
+
+const SWEEPS = join(PACKAGE_ROOT, 'bench', 'sweeps');
+const sink = () => new Writable({ write: (_c, _e, done) => done() });
+
+/** A bench sweep, shrunk in --quick mode (fewer steps on the first axis). */
+function sweepFile(dir: string, name: string, quickSteps: string): string {
+  const file = join(SWEEPS, `${name}.yaml`);
+  if (process.env[QUICK_ENV] !== '1') return file;
+  const small = join(dir, `${name}.yaml`);
+  writeFileSync(small, readFileSync(file, 'utf8').replace('steps: 500', `steps: ${quickSteps}`));
+  return small;
+}
+
+/** The engine alone: every task's simulate() one after the other, timed call by call (ms). */
+function engineAloneMs(file: string): number {
+  const { grid } = loadSweep(file);
+  const digits: number[] = [];
+  let ms = 0;
+  for (let o = 0; o < grid.tasks; o++) {
+    const t = taskInfo(grid, null, o, digits);
+    const s = withValue(buildScenario(t.variant, t.digits), ['seed'], t.seed) as Scenario;
+    const t0 = performance.now();
+    simulate(s);
+    ms += performance.now() - t0;
+  }
+  return ms;
+}
+
+async function timedSweep(file: string, out: string, workers: number): Promise<{ ms: number; tasks: number; digest: string }> {
+  const t0 = performance.now();
+  const r = await runSweep({ file, out, workers, progress: 'quiet', stdout: sink(), stderr: process.stderr, hooks: [], force: true });
+  const ms = performance.now() - t0;
+  if (r.exitCode !== 0) throw new Error(`bench sweep ${file} failed (exit ${r.exitCode})`);
+  return { ms, tasks: r.done, digest: createHash('sha1').update(readFileSync(join(out, 'runs.csv'))).digest('hex') };
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'migsweep-bench-'));
+  try {
+    const rows: BenchRow[] = [];
+    const cpus = availableParallelism();
+
+    const def = await timedSweep(join(PACKAGE_ROOT, 'sweeps', 'default.yaml'), join(dir, 'default'), Math.min(2, cpus));
+    rows.push({ name: 'sweep default.yaml wall time', unit: 's', value: def.ms / 1000, biggerIsBetter: false, extra: `${def.tasks} tasks, ${Math.min(2, cpus)} workers, no report` });
+
+    const throughput = sweepFile(dir, 'throughput', '50');
+    const engineMs = engineAloneMs(throughput);
+    const one = await timedSweep(throughput, join(dir, 'one'), 1);
+    const two = await timedSweep(throughput, join(dir, 'two'), 2);
+    if (one.digest !== two.digest) throw new Error('runs.csv differs between 1 and 2 workers');
+    const n = one.tasks.toLocaleString('en-US');
+    rows.push({ name: `sweep ${n} tasks, 1 worker`, unit: 'tasks/s', value: one.tasks / (one.ms / 1000), biggerIsBetter: true, extra: `${(one.ms / 1000).toFixed(1)} s` });
+    rows.push({ name: `sweep ${n} tasks, 2 workers`, unit: 'tasks/s', value: two.tasks / (two.ms / 1000), biggerIsBetter: true, extra: `${(two.ms / 1000).toFixed(1)} s, ${cpus} CPUs` });
+    rows.push({ name: 'sweep speedup, 2 workers vs 1', unit: 'x', value: one.ms / two.ms, biggerIsBetter: true, extra: 'target >= 1.8' });
+    rows.push({
+      name: 'sweep harness overhead vs engine alone',
+      unit: '%',
+      value: 100 * (one.ms / engineMs - 1),
+      biggerIsBetter: false,
+      extra: `target <= 25; engine alone ${(engineMs / 1000).toFixed(1)} s (${((1000 * engineMs) / one.tasks).toFixed(0)} us/task), sweep with 1 worker ${(one.ms / 1000).toFixed(1)} s`,
+    });
+    rmSync(join(dir, 'one'), { recursive: true, force: true });
+    rmSync(join(dir, 'two'), { recursive: true, force: true });
+
+    const million = sweepFile(dir, 'million', '50');
+    const child = fileURLToPath(new URL('./memory-child.js', import.meta.url));
+    const m = JSON.parse(execFileSync(process.execPath, [child, million, join(dir, 'million'), String(Math.min(2, cpus))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as { tasks: number; ms: number; maxRssKiB: number };
+    rows.push({
+      name: `sweep ${m.tasks.toLocaleString('en-US')} tasks, peak RSS`,
+      unit: 'MiB',
+      value: m.maxRssKiB / 1024,
+      biggerIsBetter: false,
+      extra: `target < 1024; ${(m.ms / 1000).toFixed(1)} s, ${Math.round(m.tasks / (m.ms / 1000)).toLocaleString('en-US')} tasks/s`,
+    });
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,16 @@
+/** One measured figure, in github-action-benchmark's custom format (`name`, `unit`, `value`, optional `extra`). */
+export interface BenchRow {
+  name: string;
+  unit: string;
+  value: number;
+  /** for the CI's comparison: true when a larger value is better */
+  biggerIsBetter: boolean;
+  /** what was measured, in words (shown in the table and kept in the JSON) */
+  extra?: string;
+}
+
+/** What every bench/*.bench.ts module exports. */
+export type BenchModule = { run(): Promise<BenchRow[]> };
+
+/** `npm run bench -- --quick` sets this: modules may measure less (a smoke check, not the reference figures). */
+export const QUICK_ENV = 'MIGSWEEP_BENCH_QUICK';
