@@ -6,7 +6,10 @@ import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 export class Random {
   private readonly gen: RandomGenerator;
   constructor(seed: number) {
-    this.gen = xoroshiro128plus(seed | 0);
+    // xoroshiro128+ seeded with a small integer starts with nearly the same outputs for
+    // nearby seeds (its first value is ~1.0 for seeds 1, 2, 3...): mix the seed, skip a few.
+    this.gen = xoroshiro128plus(mix32(seed));
+    for (let i = 0; i < 8; i++) this.gen.next();
   }
   /** uniform in [0, 1) */
   next(): number {
@@ -16,6 +19,17 @@ export class Random {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+}
+
+/** MurmurHash3's 32-bit finaliser: spreads nearby integers over the whole range. */
+function mix32(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h | 0;
 }
 
 /** A 32-bit hash of a string (FNV-1a), for deriving per-task seeds from stable ids. */
