@@ -89,6 +89,8 @@ export class Migration {
   throttleCpuSeconds = 0;
   /** a cap on the guest's page-write rate (dirty-limit), bytes/s */
   dirtyRateCap = Infinity;
+  /** the workload's own rate now, as a share of its peak (a trace's phases) */
+  writeFactor = 1;
 
   /** a rule asked for post-copy; the base switches at its next decision */
   postcopyReason: string | null = null;
@@ -167,7 +169,7 @@ export class Migration {
    */
   dirtyFactor(): number {
     if (this.paused) return 0;
-    const cpu = Math.min(1, (1 - this.throttle) / this.cpuShare);
+    const cpu = this.writeFactor * Math.min(1, (1 - this.throttle) / this.cpuShare);
     const cap = this.baseWriteRate > 0 ? this.dirtyRateCap / this.baseWriteRate : Infinity;
     return cpu < cap ? cpu : cap;
   }
@@ -300,6 +302,11 @@ export class Migration {
     this.throttle = share;
     if (share > this.maxThrottle) this.maxThrottle = share;
     this.record('throttle');
+  }
+
+  setWriteFactor(share: number): void {
+    this.writeFactor = share;
+    this.record('rate');
   }
 
   setDirtyRateCap(bytesPerSec: number): void {

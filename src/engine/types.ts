@@ -4,7 +4,7 @@
  */
 
 /** How a policy constant is written in a scenario; the scenario layer converts it to base units. */
-export type ParamKind = 'bytes' | 'rate' | 'time' | 'count' | 'number' | 'share' | 'enum' | 'bool';
+export type ParamKind = 'bytes' | 'rate' | 'time' | 'count' | 'number' | 'share' | 'enum' | 'bool' | 'trace';
 
 export interface ParamSpec {
   kind: ParamKind;
@@ -27,7 +27,17 @@ export interface PolicyEntry {
   [param: string]: number | string | boolean | null;
 }
 
-export type WorkloadKind = 'linear' | 'uniform' | 'hotcold' | 'cyclic';
+export type WorkloadKind = 'linear' | 'uniform' | 'hotcold' | 'cyclic' | 'trace';
+
+/**
+ * A recorded dirty rate, read from a file at the edge: from timesS[i] on the
+ * guest writes ratesBytesPerSec[i] (until the next time; the last rate holds).
+ */
+export interface DirtyTrace {
+  path: string;
+  timesS: number[];
+  ratesBytesPerSec: number[];
+}
 export type Fidelity = 'fluid' | 'page';
 export type EstimatorKind = 'wire' | 'buffer' | 'bias';
 
@@ -44,6 +54,9 @@ export interface Scenario {
     /** hotcold only: bytes of the hot set and its share of the writes */
     hotSet?: number;
     hotShare?: number;
+    /** trace only: the recorded rates, and how the writes spread over the working set */
+    file?: DirtyTrace;
+    pattern?: 'uniform' | 'cyclic' | 'linear';
     /**
      * Share of vCPU time the writer needs for its rate. A CPU throttle that
      * leaves the vCPUs less than this slows the writes in proportion:

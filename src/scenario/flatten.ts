@@ -7,6 +7,7 @@ export type Cell = number | string | null;
 
 /** Column name suffix and value conversion for a parameter kind: units in names, times in ms. */
 function unitColumn(name: string, kind: ParamKind, value: unknown): [string, Cell] {
+  if (kind === 'trace') return [name, (value as { path?: string } | undefined)?.path ?? null];
   const v = value === undefined ? null : (value as Cell | boolean);
   const cell: Cell = typeof v === 'boolean' ? String(v) : v;
   switch (kind) {

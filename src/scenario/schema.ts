@@ -87,6 +87,16 @@ export function paramSchema(spec: ParamSpec): z.ZodType {
     case 'bool':
       s = z.boolean({ error: (iss) => `expected true or false, found ${describeFound(iss.input)}` }).describe(spec.doc);
       break;
+    case 'trace':
+      // a file name in the file; the validator reads it first (trace-file.ts) and puts the rates here
+      s = z
+        .union([
+          z.string(),
+          z.object({ path: z.string(), timesS: z.array(z.number()), ratesBytesPerSec: z.array(z.number()) }),
+        ], { error: (iss) => `expected the name of a trace file (CSV), found ${describeFound(iss.input)}` })
+        .refine((v) => typeof v !== 'string', { message: 'the trace file was not read (validate with a file context)' })
+        .describe(spec.doc);
+      break;
   }
   if (spec.default === null) return s.nullable().optional().transform((v) => v ?? null);
   if (spec.default !== undefined) return s.optional().transform((v) => (v === undefined ? spec.default : v));
@@ -131,9 +141,12 @@ export function workloadSchema() {
       .optional()
       .transform((v) => v ?? 1),
   };
-  const entries = Object.values(WORKLOADS).map((w) =>
-    z.strictObject({ kind: z.literal(w.kind).describe(w.summary), ...common, ...paramsShape(w.params) }),
-  );
+  const entries = Object.values(WORKLOADS).map((w) => {
+    // a trace brings its own rates: dirtyRate is filled in from it
+    const { dirtyRate, ...rest } = common;
+    const base = w.kind === 'trace' ? rest : { dirtyRate, ...rest };
+    return z.strictObject({ kind: z.literal(w.kind).describe(w.summary), ...base, ...paramsShape(w.params) });
+  });
   return kindsUnion(entries, 'workload');
 }
 

@@ -5,7 +5,9 @@ import type { Scenario } from '../engine/types.js';
 import { InputError, suggest, type InputProblem } from './errors.js';
 import { formatPathSegments, getPath, type PathSegment } from './path.js';
 import { SECTION_KEYS, scenarioSchema } from './schema.js';
-import { formatBytes } from './quantity.js';
+import { formatBytes, parseQuantity } from './quantity.js';
+import { baseDirOf, meanRate, readTrace } from './trace-file.js';
+import { resolve } from 'node:path';
 import type { SourceDocument } from './document.js';
 
 /** Pages a `page`-fidelity run may hold (a byte each, twice): 64 Mi pages = 256 GiB at 4 KiB. */
@@ -19,22 +21,48 @@ export interface ValidateContext {
   prefix?: PathSegment[];
   /** paths set on the command line, by formatted path, with the argument given */
   overrides?: Map<string, string>;
+  /** where relative trace files are found (default: beside `file`, else the working folder) */
+  baseDir?: string;
 }
 
 let cachedSchema: ReturnType<typeof scenarioSchema> | null = null;
 
 /** Validate raw data (from YAML/JSON) into a Scenario in base units, or throw an InputError with every problem found. */
-export function validateScenario(raw: unknown, ctx: ValidateContext): Scenario {
+export function validateScenario(given: unknown, ctx: ValidateContext): Scenario {
   cachedSchema ??= scenarioSchema();
-  const res = cachedSchema.safeParse(raw, { reportInput: true });
   const problems: RawProblem[] = [];
+  const raw = withTrace(given, ctx, problems);
+  const res = cachedSchema.safeParse(raw, { reportInput: true });
   if (!res.success) {
-    for (const iss of res.error.issues) problems.push(...explain(iss, raw));
+    const traceUnread = problems.length > 0; // withTrace said why already
+    for (const iss of res.error.issues) {
+      if (traceUnread && iss.path[0] === 'workload' && iss.path[1] === 'file') continue;
+      problems.push(...explain(iss, raw));
+    }
   } else {
     problems.push(...crossChecks(res.data as Scenario, raw));
   }
   if (problems.length > 0) throw new InputError(ctx.file, problems.slice(0, 12).map((p) => place(p, ctx, raw)));
-  return res.data as Scenario;
+  const s = res.data as Scenario;
+  if (s.workload.kind === 'trace' && s.workload.file) s.workload.dirtyRate = meanRate(s.workload.file);
+  return s;
+}
+
+/**
+ * A `trace` workload names a file: read it now (the edge), relative to the
+ * scenario's file, so that the engine gets the rates. Problems in the trace
+ * file are reported at workload.file with the trace's own line.
+ */
+function withTrace(raw: unknown, ctx: ValidateContext, problems: RawProblem[]): unknown {
+  const w = (raw as { workload?: { kind?: unknown; file?: unknown } } | null)?.workload;
+  if (w?.kind !== 'trace' || typeof w.file !== 'string') return raw;
+  const page = parseQuantity((raw as { vm?: { pageSize?: unknown } }).vm?.pageSize ?? 4096, 'bytes');
+  const read = readTrace(resolve(ctx.baseDir ?? baseDirOf(ctx.file), w.file), page.ok ? page.value : 4096);
+  if (!read.ok) {
+    problems.push({ path: ['workload', 'file'], message: read.problem });
+    return raw;
+  }
+  return { ...(raw as object), workload: { ...w, file: read.trace } };
 }
 
 /** A problem at a path inside a scenario (before it is placed in a file). */
@@ -86,7 +114,7 @@ function allowedKeys(path: PathSegment[], raw: unknown): string[] {
   if (head === 'vm') return [...SECTION_KEYS.vm];
   if (head === 'link') return [...SECTION_KEYS.link];
   const kind = (getPath(raw, path) as { kind?: string } | undefined)?.kind;
-  if (head === 'workload') return ['kind', 'dirtyRate', 'workingSet', 'cpuShare', 'layout', ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {})];
+  if (head === 'workload') return ['kind', ...(kind === 'trace' ? [] : ['dirtyRate']), 'workingSet', 'cpuShare', 'layout', ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {})];
   if (head === 'estimator') return ['kind', ...(kind === 'buffer' ? ['bufferRate'] : kind === 'bias' ? ['factor'] : [])];
   if (head === 'policy') return ['kind', ...Object.keys(POLICIES[kind ?? '']?.params ?? {})];
   return [];

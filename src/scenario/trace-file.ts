@@ -1,0 +1,97 @@
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DirtyTrace } from '../engine/types.js';
+import { parseQuantity } from './quantity.js';
+
+/**
+ * Trace files: a recorded dirty rate for the `trace` workload. CSV with a
+ * header line; blank lines and lines starting with # are ignored.
+ *
+ *   t,dirtyRate              t: when the phase starts (30s, 1.5min, or seconds)
+ *   0,20MiB/s                dirtyRate: bytes/s of page writes (units allowed)
+ *   30s,400MiB/s
+ *   90s,0
+ *
+ * Instead of dirtyRate a column dirtyPagesPerSec (or QEMU's name
+ * dirty-pages-rate, as `query-migrate` reports it) gives pages per second.
+ * The first phase starts at 0; times increase; the last rate holds to the end.
+ */
+const TIME_COLUMNS = ['t', 'time', 'tS'];
+const RATE_COLUMNS = ['dirtyRate'];
+const PAGE_COLUMNS = ['dirtyPagesPerSec', 'dirty-pages-rate'];
+
+const cache = new Map<string, { mtimeMs: number; pageBytes: number; result: TraceRead }>();
+
+export type TraceRead = { ok: true; trace: DirtyTrace } | { ok: false; problem: string };
+
+/** Read and check a trace file (cached by path, modification time and page size). */
+export function readTrace(path: string, pageBytes: number): TraceRead {
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(path).mtimeMs;
+  } catch {
+    return { ok: false, problem: `trace file ${path}: no such file` };
+  }
+  const hit = cache.get(path);
+  if (hit && hit.mtimeMs === mtimeMs && hit.pageBytes === pageBytes) return hit.result;
+  const result = parseTrace(path, readFileSync(path, 'utf8'), pageBytes);
+  cache.set(path, { mtimeMs, pageBytes, result });
+  return result;
+}
+
+export function parseTrace(path: string, text: string, pageBytes: number): TraceRead {
+  const fail = (line: number, what: string): TraceRead => ({ ok: false, problem: `trace file ${path}:${line}: ${what}` });
+  const lines = text.split(/\r?\n/).map((l, i) => ({ n: i + 1, cells: l.trim() })).filter((l) => l.cells !== '' && !l.cells.startsWith('#'));
+  if (lines.length === 0) return fail(1, 'empty: expected a header (t,dirtyRate) and at least one row');
+  const header = lines[0].cells.split(',').map((h) => h.trim());
+  const tCol = header.findIndex((h) => TIME_COLUMNS.includes(h));
+  let rCol = header.findIndex((h) => RATE_COLUMNS.includes(h));
+  const pCol = header.findIndex((h) => PAGE_COLUMNS.includes(h));
+  const perPage = rCol < 0 && pCol >= 0;
+  if (perPage) rCol = pCol;
+  if (tCol < 0 || rCol < 0)
+    return fail(lines[0].n, `expected a header with a time column (${TIME_COLUMNS.join(' | ')}) and a rate column (${[...RATE_COLUMNS, ...PAGE_COLUMNS].join(' | ')}), found '${lines[0].cells}'`);
+  const timesS: number[] = [];
+  const rates: number[] = [];
+  for (const { n, cells } of lines.slice(1)) {
+    const c = cells.split(',').map((x) => x.trim());
+    const t = parseQuantity(c[tCol], 'time');
+    if (!t.ok) return fail(n, `column ${header[tCol]}: ${t.reason}`);
+    let rate: number;
+    if (perPage) {
+      const p = Number(c[rCol]);
+      if (c[rCol] === undefined || c[rCol] === '' || !Number.isFinite(p)) return fail(n, `column ${header[rCol]}: expected pages per second, found '${c[rCol] ?? ''}'`);
+      rate = p * pageBytes;
+    } else {
+      const r = parseQuantity(c[rCol], 'rate');
+      if (!r.ok) return fail(n, `column ${header[rCol]}: ${r.reason}`);
+      rate = r.value;
+    }
+    if (rate < 0) return fail(n, `a rate cannot be negative, found ${c[rCol]}`);
+    if (timesS.length === 0 && t.value !== 0) return fail(n, `the first phase must start at 0, found ${c[tCol]}`);
+    if (timesS.length > 0 && !(t.value > timesS[timesS.length - 1])) return fail(n, `times must increase, found ${c[tCol]} after ${timesS[timesS.length - 1]} s`);
+    timesS.push(t.value);
+    rates.push(rate);
+  }
+  if (timesS.length === 0) return fail(lines[0].n, 'no rows after the header');
+  return { ok: true, trace: { path, timesS, ratesBytesPerSec: rates } };
+}
+
+/** The mean rate over the recorded span (the last phase counts only when it is the only one). */
+export function meanRate(t: DirtyTrace): number {
+  const n = t.timesS.length;
+  if (n === 1) return t.ratesBytesPerSec[0];
+  let sum = 0;
+  for (let i = 0; i + 1 < n; i++) sum += t.ratesBytesPerSec[i] * (t.timesS[i + 1] - t.timesS[i]);
+  return sum / t.timesS[n - 1];
+}
+
+/** Where a scenario's relative trace path is resolved: beside the file that names it, else the working folder. */
+export function baseDirOf(file: string): string {
+  try {
+    if (statSync(file).isFile()) return dirname(resolve(file));
+  } catch {
+    // not a file (`<test>`, `--set`): the working folder
+  }
+  return process.cwd();
+}
