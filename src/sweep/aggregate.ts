@@ -104,7 +104,11 @@ export class ScenarioSummary {
     const share = (k: number) => (ok > 0 ? String(k / ok) : '');
     let line = `${this.head},${this.n},${this.errors},${share(this.outcomes[STATUS.completed])},${share(this.outcomes[STATUS.unfinished])},${share(this.outcomes[STATUS.aborted])}`;
     for (const v of this.values) {
-      line += statsCells(describe(v));
+      // one run (replicates: 1): every statistic is its value; no spread, no interval
+      if (v.length === 1) {
+        const t = numberText(v[0]);
+        line += `,${t},${t},${t},${t},${t},,,`;
+      } else line += statsCells(describe(v));
       v.length = 0;
     }
     this.n = this.errors = 0;

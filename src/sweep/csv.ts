@@ -38,16 +38,17 @@ function quoted(text: string): string {
 export function csvText(records: readonly (readonly CsvCell[])[]): string {
   let out = '';
   for (const record of records) {
-    for (let i = 0; i < record.length; i++) {
-      const v = record[i];
-      if (i > 0) out += ',';
-      if (typeof v === 'number') {
-        if (Number.isFinite(v)) out += String(v);
-      } else if (typeof v === 'string') out += NEEDS_QUOTES.test(v) ? quoted(v) : v;
-    }
+    for (let i = 0; i < record.length; i++) out += i > 0 ? `,${cellText(record[i])}` : cellText(record[i]);
     out += '\n';
   }
   return out;
+}
+
+/** One cell as csvText writes it. */
+export function cellText(v: CsvCell | undefined): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'string') return NEEDS_QUOTES.test(v) ? quoted(v) : v;
+  return '';
 }
 
 /** A text cell on one line. */

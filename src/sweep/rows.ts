@@ -9,7 +9,7 @@
 import type { RunResult, Scenario } from '../engine/types.js';
 import { METRIC_COLUMNS, scenarioColumns } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
-import { csvText, oneLine, type CsvCell } from './csv.js';
+import { cellText, csvText, oneLine, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
 import { STATUS, type BatchResult, type Grid, type Shard } from './types.js';
 
@@ -138,25 +138,25 @@ export class RowWriter {
     const taskId = taskIdOf(rows.scenarioId, replicate);
     const seed = taskSeed(this.grid.seed, taskId);
     variant[i] = rows.variant;
-    let values: CsvCell[];
+    let values = '';
     let error = '';
     try {
       const r = simulate(withValue(rows.scenario, ['seed'], seed) as Scenario);
-      values = METRIC_COLUMNS.map((m) => cell(r[m]));
+      for (const m of METRIC_COLUMNS) values += `,${cellText(cell(r[m]))}`;
       status[i] = STATUS[r.outcome] ?? STATUS.error;
       for (let m = 0; m < M; m++) {
         const v = r[SUMMARY_METRICS[m]];
         metrics[i * M + m] = Number.isFinite(v) ? v : NaN;
       }
     } catch (e) {
-      values = METRIC_COLUMNS.map(() => null);
-      error = csvText([[oneLine(e instanceof Error ? e.message || e.name : String(e))]]).slice(0, -1);
+      values = ','.repeat(METRIC_COLUMNS.length);
+      error = cellText(oneLine(e instanceof Error ? e.message || e.name : String(e)));
       status[i] = STATUS.error;
       metrics.fill(NaN, i * M, (i + 1) * M);
     }
     // a task id (hex digits and a dash) and a replicate number never need quotes
     const params = joinCells(this.seedIndex >= 0 ? [rows.before, String(seed), rows.after] : [rows.before]);
-    return `${taskId},${rows.ids},${replicate},${csvText([values]).slice(0, -1)},${params},${error}\n`;
+    return `${taskId},${rows.ids},${replicate}${values},${params},${error}\n`;
   }
 }
 
