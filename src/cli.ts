@@ -8,6 +8,7 @@ import { registerSweep } from './cli/sweep.js';
 import { registerMerge } from './cli/merge.js';
 import { registerCalibrate } from './cli/calibrate.js';
 import { registerReport } from './cli/report.js';
+import { registerCompare } from './cli/compare.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -22,6 +23,7 @@ registerSweep(program);
 registerMerge(program);
 registerCalibrate(program);
 registerReport(program);
+registerCompare(program);
 
 function fail(err: unknown): never {
   if (err instanceof InputError) {

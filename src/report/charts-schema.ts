@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { InputError, formatPath, suggest } from '../scenario/errors.js';
 import { describeFound, parseQuantity, type Dimension } from '../scenario/quantity.js';
 
-export const CHART_KINDS = ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline'] as const;
+export const CHART_KINDS = ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'compare'] as const;
 export type ChartKind = (typeof CHART_KINDS)[number];
 
 /** Metrics that summary.csv aggregates over replicates (`<metric>_<stat>` columns). */
@@ -128,6 +128,7 @@ const ENTRY_SHAPES = [
     variant: z.string().min(1).optional().describe('default: the first variant'),
     where: where.optional(),
   }),
+  z.strictObject({ kind: z.literal('compare').describe('this run against a baseline, per policy (drawn when the run folder holds compare.json from migsweep compare --out)'), ...common }),
 ] as const;
 
 const entryObject = z.discriminatedUnion('kind', ENTRY_SHAPES, {
@@ -151,8 +152,8 @@ export const chartsSchema = z.array(chartEntrySchema).describe('the charts of th
 
 export type ChartEntry = z.output<typeof entryObject>;
 
-/** What the report draws when the sweep file has no `charts` section. */
-export const DEFAULT_CHARTS: readonly ChartEntry[] = CHART_KINDS.map((kind) => ({ kind }) as ChartEntry);
+/** What the report draws when the sweep file has no `charts` section (the compare chart only when there is a comparison: see writeReport). */
+export const DEFAULT_CHARTS: readonly ChartEntry[] = CHART_KINDS.filter((kind) => kind !== 'compare').map((kind) => ({ kind }) as ChartEntry);
 
 /**
  * Validate a `charts` list (from a sweep file, or from manifest.json where

@@ -10,6 +10,7 @@ import { copyLibraries, packageVersion } from './assets.js';
 import { chartContext } from './chart-context.js';
 import { chartNames, parseCharts, type ChartEntry } from './charts-schema.js';
 import { CHARTS, type ChartBuilder } from './charts/index.js';
+import { hasComparison } from './charts/compare.js';
 import { timelineExample } from './example-runs.js';
 import { renderHtml, type ReportChart } from './html.js';
 import { renderSvg, svgToPng } from './render.js';
@@ -50,6 +51,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   // the sweep writes [] when the sweep file has no `charts`: the defaults then
   const given = Array.isArray(run.manifest.charts) && run.manifest.charts.length === 0 ? undefined : run.manifest.charts;
   const entries = parseCharts(given, manifestFile);
+  if (hasComparison(runDir) && !entries.some((e) => e.kind === 'compare')) entries.push({ kind: 'compare' });
   const names = chartNames(entries);
   let ctx: ChartContext = chartContext(run);
   ctx = { ...ctx, timeline: (entry) => timelineExample(run, ctx.variants, ctx.conditionColumns, entry) };

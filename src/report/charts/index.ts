@@ -5,6 +5,7 @@
  */
 import type { ChartEntry, ChartKind } from '../charts-schema.js';
 import type { BuiltChart, ChartContext, SkippedChart } from '../types.js';
+import { compareChart } from './compare.js';
 import { convergenceMap } from './convergence-map.js';
 import { pareto } from './pareto.js';
 import { promisedVsReal } from './promised-vs-real.js';
@@ -25,4 +26,5 @@ export const CHARTS: { [K in ChartKind]: ChartBuilder<K> } = {
   pareto,
   'promised-vs-real': promisedVsReal,
   timeline: timelineChart,
+  compare: compareChart,
 };
