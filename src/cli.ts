@@ -9,6 +9,7 @@ import { registerMerge } from './cli/merge.js';
 import { registerCalibrate } from './cli/calibrate.js';
 import { registerReport } from './cli/report.js';
 import { registerCompare } from './cli/compare.js';
+import { registerBaseline } from './cli/baseline.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -24,6 +25,7 @@ registerMerge(program);
 registerCalibrate(program);
 registerReport(program);
 registerCompare(program);
+registerBaseline(program);
 
 function fail(err: unknown): never {
   if (err instanceof InputError) {
