@@ -1,0 +1,85 @@
+/**
+ * The CI matrix simulated here: shard processes started the way a
+ * Kubernetes Indexed Job (JOB_COMPLETION_INDEX) and a Slurm array
+ * (SLURM_ARRAY_TASK_ID) start them, merged, then compared with a run on one
+ * machine: no difference, exit 0.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import type { Comparison } from '../../src/compare/types.js';
+import { CLI, migsweep, sweepFile, tempDir } from '../sweep/helpers.js';
+
+/** 2 policies x 4 dirty rates x 2 links over a jittered link, 3 replicates: 16 scenarios whose replicates differ. */
+const SWEEP = `
+name: matrix
+seed: 5
+replicates: 3
+base:
+  vm: { ram: 1GiB }
+  workload: { kind: uniform, dirtyRate: 32MiB/s }
+  link: { bandwidth: 1Gbit/s, jitter: 0.2 }
+  policy: { kind: qemu, downtimeLimit: 300ms }
+  horizon: 5min
+axes:
+  workload.dirtyRate: [8MiB/s, 32MiB/s, 128MiB/s, 512MiB/s]
+  link.bandwidth: [1Gbit/s, 10Gbit/s]
+variants:
+  - name: qemu
+  - name: pause
+    set: { policy: [ { kind: qemu, downtimeLimit: 300ms }, { kind: pause-after, timeout: 20s } ] }
+`;
+
+const SHARD_ENV = ['JOB_COMPLETION_INDEX', 'MIGSWEEP_SHARD_COUNT', 'SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_COUNT'];
+
+/** The CLI in a process of its own with exactly these shard variables (none inherited). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; err: string }> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SHARD_ENV.includes(k)));
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, err })));
+}
+
+const dir = tempDir();
+let file = '';
+let one = '';
+
+before(async () => {
+  file = sweepFile(dir, 'matrix', SWEEP);
+  one = join(dir, 'one');
+  const r = await cli(['sweep', file, '--out', one, '--quiet', '--workers', '1']);
+  assert.equal(r.code, 0, r.err);
+});
+
+async function roundTrip(name: string, count: number, envOf: (k: number) => Record<string, string>): Promise<Comparison> {
+  const shards = Array.from({ length: count }, (_, k) => join(dir, name, `shard-${k}`));
+  const runs = await Promise.all(shards.map((out, k) => cli(['sweep', file, '--out', out, '--quiet', '--workers', '1'], envOf(k))));
+  runs.forEach((r, k) => assert.equal(r.code, 0, `shard ${k}: ${r.err}`));
+  const merged = join(dir, name, 'merged');
+  const m = await cli(['merge', ...shards.reverse(), '--out', merged, '--quiet']);
+  assert.equal(m.code, 0, m.err);
+  assert.equal(readFileSync(join(merged, 'runs.csv'), 'utf8'), readFileSync(join(one, 'runs.csv'), 'utf8'));
+  const c = migsweep(['compare', one, merged, '--json']);
+  assert.equal(c.code, 0, c.err);
+  return JSON.parse(c.out) as Comparison;
+}
+
+function assertNoDifference(c: Comparison): void {
+  assert.equal(c.exitCode, 0);
+  assert.equal(c.counts.matched, 16);
+  assert.deepEqual([c.regressions, c.improvements, c.changed, c.notSignificant, c.baselineOnly, c.candidateOnly, c.settingDifferences], [[], [], [], [], [], [], []]);
+  // every replicate paired with its twin (the same seed), every value the same
+  assert.equal(c.settings.paired, 16);
+  assert.ok(c.scenarios.every((s) => s.metrics.every((m) => m.verdict === 'unchanged' || m.verdict === 'no-data')));
+}
+
+test('a Kubernetes Indexed Job: 3 shard processes with JOB_COMPLETION_INDEX and MIGSWEEP_SHARD_COUNT, merged, equal a one-machine run', async () => {
+  assertNoDifference(await roundTrip('k8s', 3, (k) => ({ JOB_COMPLETION_INDEX: String(k), MIGSWEEP_SHARD_COUNT: '3' })));
+});
+
+test('a Slurm array --array=1-4: SLURM_ARRAY_TASK_ID from SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT, merged, equal a one-machine run', async () => {
+  assertNoDifference(await roundTrip('slurm', 4, (k) => ({ SLURM_ARRAY_TASK_ID: String(k + 1), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '4' })));
+});
