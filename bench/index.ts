@@ -2,9 +2,16 @@
  * `npm run bench`: runs every bench/*.bench.ts module (each exports
  * `run(): Promise<BenchRow[]>`), prints one table and writes
  * results/bench/latest.json in github-action-benchmark's custom format
- * ([{ name, unit, value, extra }]), plus the same rows split by direction
- * (bigger-is-better.json, smaller-is-better.json) for its
- * customBiggerIsBetter / customSmallerIsBetter tools.
+ * ([{ name, unit, value, extra }], plus each row's `biggerIsBetter` and
+ * `scope` for `migsweep compare --bench`), and the same rows split by
+ * direction in the plain format (bigger-is-better.json,
+ * smaller-is-better.json) for its customBiggerIsBetter /
+ * customSmallerIsBetter tools.
+ *
+ * The nightly gate: migsweep compare --bench results/baseline/bench.json
+ * results/bench/latest.json --threshold 10% fails on ratios measured within
+ * one run (scope: run); absolute speeds from two machines are not
+ * comparable and are only shown (gated with --same-machine).
  *
  *   npm run bench                 all modules
  *   npm run bench -- sweep        only modules whose file name contains "sweep"
@@ -48,7 +55,7 @@ for (const r of rows) console.log(`${r.name.padEnd(w)}  ${`${value(r)} ${r.unit}
 const out = join('results', 'bench');
 mkdirSync(out, { recursive: true });
 const plain = (list: BenchRow[]) => `${JSON.stringify(list.map(({ name, unit, value, extra }) => ({ name, unit, value, ...(extra ? { extra } : {}) })), null, 2)}\n`;
-writeFileSync(join(out, 'latest.json'), plain(rows));
+writeFileSync(join(out, 'latest.json'), `${JSON.stringify(rows.map(({ name, unit, value, extra, biggerIsBetter, scope }) => ({ name, unit, value, ...(extra ? { extra } : {}), biggerIsBetter, scope: scope ?? 'machine' })), null, 2)}\n`);
 writeFileSync(join(out, 'bigger-is-better.json'), plain(rows.filter((r) => r.biggerIsBetter)));
 writeFileSync(join(out, 'smaller-is-better.json'), plain(rows.filter((r) => !r.biggerIsBetter)));
 console.log(`\nwrote ${join(out, 'latest.json')}${quick ? ' (--quick: not the reference figures)' : ''}`);

@@ -7,6 +7,14 @@ export interface BenchRow {
   biggerIsBetter: boolean;
   /** what was measured, in words (shown in the table and kept in the JSON) */
   extra?: string;
+  /**
+   * `run`: a ratio of two measurements made in this run (2 workers vs 1,
+   * harness vs engine alone), comparable across machines, so
+   * `migsweep compare --bench` gates it; `machine` (the default): an
+   * absolute figure (tasks/s, seconds, MiB) that only the same machine can
+   * compare (gated with --same-machine).
+   */
+  scope?: 'run' | 'machine';
 }
 
 /** What every bench/*.bench.ts module exports. */

@@ -11,6 +11,10 @@
  * only with `--same-machine`. Direction comes from `biggerIsBetter` when
  * the file says it, else from the unit (rates per second and `x` factors
  * are better higher, times, sizes and percentages lower).
+ *
+ * A percentage is an overhead on top of the whole (harness vs engine
+ * alone: 20% = 1.2 x the engine's time), so its change is that of
+ * 100% + value: 20% -> 22% is 1.7% slower, not a 10% change.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '../scenario/errors.js';
@@ -64,7 +68,8 @@ export function compareBench(baselineFile: string, candidateFile: string, thresh
     const bigger = biggerIsBetter(f);
     const scope = scopeOf(f);
     const gated = scope === 'run' || sameMachine;
-    const relative = base !== null && cand !== null && base !== 0 ? (cand - base) / Math.abs(base) : null;
+    const whole = (v: number) => (f.unit === '%' ? 100 + v : v);
+    const relative = base !== null && cand !== null && whole(base) !== 0 ? (whole(cand) - whole(base)) / Math.abs(whole(base)) : null;
     let verdict: BenchLine['verdict'];
     if (base === null) verdict = 'only-candidate';
     else if (cand === null) verdict = 'only-baseline';

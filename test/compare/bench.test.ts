@@ -49,6 +49,17 @@ test('absolute speeds are shown but not gated across machines; --same-machine ga
   assert.equal(migsweep(['compare', '--bench', old, slowMachine]).code, 0);
 });
 
+test('a percentage is an overhead on top of 100%: 20% -> 30% is 8.3% slower, 20% -> 35% is 12.5%', () => {
+  const overhead = (v: number): BenchFigure[] => [{ name: 'sweep harness overhead vs engine alone', unit: '%', value: v, biggerIsBetter: false, scope: 'run' }];
+  const old = benchFile('overhead-20', overhead(20));
+  const within = compareBench(old, benchFile('overhead-30', overhead(30)), 0.1, false);
+  assert.ok(Math.abs((within.lines[0].relative as number) - 10 / 120) < 1e-12);
+  assert.equal(within.exitCode, 0);
+  const worse = compareBench(old, benchFile('overhead-35', overhead(35)), 0.1, false);
+  assert.ok(Math.abs((worse.lines[0].relative as number) - 15 / 120) < 1e-12);
+  assert.equal(worse.exitCode, 1);
+});
+
 test('direction and scope from the file, else from the unit; figures on one side only are listed', () => {
   assert.equal(biggerIsBetter({ name: 'a', unit: 'runs/s', value: 1 }), true);
   assert.equal(biggerIsBetter({ name: 'a', unit: 's', value: 1 }), false);
