@@ -16,6 +16,7 @@
  *   npm run bench                 all modules
  *   npm run bench -- sweep        only modules whose file name contains "sweep"
  *   npm run bench -- --quick      smaller measurements (a smoke check, not the figures)
+ *   npm run bench -- --out DIR    write the JSON files into DIR (default results/bench)
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -26,7 +27,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 if (quick) process.env[QUICK_ENV] = '1';
-const filters = args.filter((a) => !a.startsWith('--'));
+const outAt = args.indexOf('--out');
+if (outAt >= 0 && (args[outAt + 1] === undefined || args[outAt + 1].startsWith('--'))) {
+  console.error('bench: --out needs a folder, e.g. --out results/bench');
+  process.exit(2);
+}
+const out = outAt >= 0 ? args[outAt + 1] : join('results', 'bench');
+const filters = args.filter((a, i) => !a.startsWith('--') && (outAt < 0 || i !== outAt + 1));
 const modules = readdirSync(here)
   .filter((f) => f.endsWith('.bench.js'))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
@@ -52,7 +59,6 @@ const w = Math.max(...rows.map((r) => r.name.length));
 const v = Math.max(...rows.map((r) => `${value(r)} ${r.unit}`.length));
 for (const r of rows) console.log(`${r.name.padEnd(w)}  ${`${value(r)} ${r.unit}`.padStart(v)}  ${r.extra ?? ''}`.trimEnd());
 
-const out = join('results', 'bench');
 mkdirSync(out, { recursive: true });
 const plain = (list: BenchRow[]) => `${JSON.stringify(list.map(({ name, unit, value, extra }) => ({ name, unit, value, ...(extra ? { extra } : {}) })), null, 2)}\n`;
 writeFileSync(join(out, 'latest.json'), `${JSON.stringify(rows.map(({ name, unit, value, extra, biggerIsBetter, scope }) => ({ name, unit, value, ...(extra ? { extra } : {}), biggerIsBetter, scope: scope ?? 'machine' })), null, 2)}\n`);

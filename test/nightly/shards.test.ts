@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { Comparison } from '../../src/compare/types.js';
 import { CLI, migsweep, sweepFile, tempDir } from '../sweep/helpers.js';
+import { SHARD_ENV } from './local-runner.js';
 
 /** 2 policies x 4 dirty rates x 2 links over a jittered link, 3 replicates: 16 scenarios whose replicates differ. */
 const SWEEP = `
@@ -31,8 +32,6 @@ variants:
   - name: pause
     set: { policy: [ { kind: qemu, downtimeLimit: 300ms }, { kind: pause-after, timeout: 20s } ] }
 `;
-
-const SHARD_ENV = ['JOB_COMPLETION_INDEX', 'MIGSWEEP_SHARD_COUNT', 'SLURM_ARRAY_TASK_ID', 'SLURM_ARRAY_TASK_MIN', 'SLURM_ARRAY_TASK_COUNT'];
 
 /** The CLI in a process of its own with exactly these shard variables (none inherited). */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; err: string }> {
