@@ -51,6 +51,33 @@ export function cellText(v: CsvCell | undefined): string {
   return '';
 }
 
+/**
+ * Text encoded as UTF-8 into a growing buffer of its own, off the JS heap:
+ * a batch's rows do not sit in the young generation while the engine
+ * allocates (they would be copied at every scavenge), and the bytes move to
+ * the main thread without a copy and go to the file as they are.
+ */
+export class Utf8Builder {
+  private bytes: Buffer;
+  private length = 0;
+  constructor(capacity = 1 << 16) {
+    this.bytes = Buffer.from(new ArrayBuffer(capacity));
+  }
+  add(text: string): void {
+    const need = this.length + text.length * 3;
+    if (need > this.bytes.length) {
+      const bigger = Buffer.from(new ArrayBuffer(Math.max(need, this.bytes.length * 2)));
+      this.bytes.copy(bigger, 0, 0, this.length);
+      this.bytes = bigger;
+    }
+    this.length += this.bytes.write(text, this.length);
+  }
+  /** The bytes written: a view on the builder's own ArrayBuffer (transferable). */
+  done(): Uint8Array {
+    return new Uint8Array(this.bytes.buffer, 0, this.length);
+  }
+}
+
 /** A text cell on one line. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' | ');

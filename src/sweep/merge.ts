@@ -6,7 +6,7 @@
  * K, K + N, ... with their replicates, so the rows are interleaved back
  * scenario by scenario; each row's task id is checked on the way.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InputError } from '../scenario/errors.js';
@@ -40,6 +40,7 @@ function bad(where: string, message: string): never {
 export function checkShards(dirs: string[]): { shards: { dir: string; m: Manifest }[]; grid: Grid } {
   if (dirs.length === 0) bad('merge', 'expected the shard folders to merge');
   const all = dirs.map((dir) => ({ dir, m: readManifest(dir) }));
+  for (const s of all) if (!existsSync(join(s.dir, RUNS_FILE))) bad(s.dir, `has no ${RUNS_FILE}; the shard folder is damaged (run the shard again with --force)`);
   const first = all[0];
   for (const s of all) {
     if (s.m.shard === null) bad(s.dir, 'holds a whole sweep, not a shard (no --shard); there is nothing to merge it with');

@@ -6,7 +6,7 @@
  * - Batches are sized from the measured cost per task to take about
  *   TARGET_BATCH_MS, so the per-message cost is negligible and an
  *   interruption waits little; at the end they shrink so that the workers
- *   finish together.
+ *   finish together. A batch that runs past BATCH_BUDGET_MS returns early.
  * - At most `workers x WINDOW_PER_WORKER` batches are dispatched but not yet
  *   written: that bounds memory, and what a SIGKILL can lose.
  * - A batch whose worker dies (piscina replaces the worker) is rerun task
@@ -19,6 +19,13 @@ import type { WorkerData } from './worker.js';
 
 /** Aim for batches of this many milliseconds of work. */
 export const TARGET_BATCH_MS = 50;
+/**
+ * A worker stops a batch after the first whole scenario that ends past this
+ * (the pool sends the rest again): a batch sized from cheap tasks that meets
+ * expensive ones cannot hold the others up for long, since rows are written
+ * in task order.
+ */
+export const BATCH_BUDGET_MS = 4 * TARGET_BATCH_MS;
 /** The largest batch (tasks), whatever they cost: bounds one batch's text. */
 export const MAX_BATCH = 4096;
 /** Batches dispatched per worker before the oldest is written. */
@@ -34,6 +41,8 @@ export interface PoolOptions {
   to: number;
   /** a fixed batch size (default: adaptive) */
   batchSize?: number;
+  /** a batch returns after the first whole scenario past this (default BATCH_BUDGET_MS; tests use 0) */
+  budgetMs?: number;
   /** the compiled worker module (tests pass one that wraps the engine) */
   workerFile?: URL;
   /** receives every batch, in task order */
@@ -94,8 +103,8 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
 
   const run = async (start: number, end: number): Promise<BatchResult> => {
     try {
-      const r = await pool.run({ start, end });
-      sizer.observe(end - start, r.ms);
+      const r = await pool.run({ start, end, budgetMs: o.budgetMs ?? BATCH_BUDGET_MS });
+      sizer.observe(r.end - start, r.ms);
       return r;
     } catch (e) {
       workerDeaths++;
@@ -115,31 +124,43 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
       let next = o.from;
       let written = o.from;
       let open = 0;
+      // the rest of batches that ran out of budget: sent again first (also when stopping: they fill the gaps)
+      const rest: [number, number][] = [];
       const ready = new Map<number, { end: number; result: BatchResult }>();
       const window = o.workers * WINDOW_PER_WORKER;
-      const pump = () => {
-        while (open < window && next < o.to && !o.stopping()) {
-          const start = next;
-          const end = start + sizer.next(o.to - start);
-          next = end;
-          open++;
-          run(start, end).then((result) => {
-            ready.set(start, { end, result });
-            try {
-              for (let r = ready.get(written); r !== undefined; r = ready.get(written)) {
-                ready.delete(written);
-                o.write(r.result, written, r.end);
-                written = r.end;
-                open--;
-              }
-            } catch (e) {
-              reject(e);
-              return;
+      const dispatch = (start: number, end: number) => {
+        open++;
+        run(start, end).then((result) => {
+          if (result.end < end) {
+            rest.push([result.end, end]);
+            rest.sort((a, b) => a[0] - b[0]); // the earliest first: it holds up the writing
+          }
+          ready.set(start, { end: result.end, result });
+          try {
+            for (let r = ready.get(written); r !== undefined; r = ready.get(written)) {
+              ready.delete(written);
+              o.write(r.result, written, r.end);
+              written = r.end;
+              open--;
             }
-            pump();
-          }, reject);
+          } catch (e) {
+            reject(e);
+            return;
+          }
+          pump();
+        }, reject);
+      };
+      const pump = () => {
+        while (open < window) {
+          const again = rest.shift();
+          if (again) dispatch(again[0], again[1]);
+          else if (next < o.to && !o.stopping()) {
+            const start = next;
+            next = start + sizer.next(o.to - start);
+            dispatch(start, next);
+          } else break;
         }
-        if (open === 0) resolve({ reached: written, workerDeaths });
+        if (open === 0 && rest.length === 0) resolve({ reached: written, workerDeaths });
       };
       pump();
     });
@@ -160,8 +181,9 @@ function concat(parts: BatchResult[]): BatchResult {
     return out;
   };
   return {
-    text: parts.map((p) => p.text).join(''),
-    summary: '',
+    end: parts[parts.length - 1].end,
+    text: Buffer.concat(parts.map((p) => p.text)),
+    summary: new Uint8Array(0),
     status: join((n) => new Uint8Array(n), (p) => p.status),
     variant: join((n) => new Uint16Array(n), (p) => p.variant),
     metrics: join((n) => new Float64Array(n), (p) => p.metrics),

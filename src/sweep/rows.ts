@@ -9,7 +9,7 @@
 import type { RunResult, Scenario } from '../engine/types.js';
 import { METRIC_COLUMNS, scenarioColumns } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
-import { cellText, csvText, oneLine, type CsvCell } from './csv.js';
+import { cellText, csvText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
 import { STATUS, type BatchResult, type Grid, type Shard } from './types.js';
 
@@ -28,9 +28,10 @@ interface ScenarioRows {
   scenario: Scenario;
   /** `scenarioId,variant` as CSV */
   ids: string;
-  /** the parameter cells before and after the seed, as CSV; null when there are none */
-  before: string | null;
-  after: string | null;
+  /** the parameter cells as CSV: without the seed (summary.csv), and around the seed (runs.csv: `${beforeSeed}${seed}${afterSeed}`) */
+  params: string;
+  beforeSeed: string;
+  afterSeed: string;
 }
 
 /**
@@ -62,33 +63,53 @@ export class RowWriter {
     return start % this.grid.replicates === 0 && end % this.grid.replicates === 0;
   }
 
-  /** The shard's tasks [start, end) simulated: their rows, and the summary of their scenarios when the batch holds whole ones. */
-  batch(start: number, end: number, simulate: Simulate): BatchResult {
+  /**
+   * The shard's tasks [start, end) simulated: their rows, and the summary of
+   * their scenarios when the batch holds whole ones. With a budget, stop
+   * after the first whole scenario that ends past it (result.end says where).
+   */
+  batch(start: number, end: number, simulate: Simulate, budgetMs = Infinity): BatchResult {
     const t0 = performance.now();
     const count = end - start;
     const status = new Uint8Array(count);
     const variant = new Uint16Array(count);
     const metrics = new Float64Array(count * M);
-    let text = '';
-    for (let o = start; o < end; o++) text += this.task(o, simulate, o - start, status, variant, metrics);
-    const summary = this.wholeScenarios(start, end) ? this.summarise(start, end, status, metrics) : '';
-    return { text, summary, status, variant, metrics, ms: performance.now() - t0 };
+    const rows = new Utf8Builder(count * 512);
+    // a batch that starts at a scenario's first replicate summarises each scenario as soon as its last one is done
+    const summary = start % this.grid.replicates === 0 ? new Utf8Builder(Math.ceil(count / this.grid.replicates) * 1024) : null;
+    let o = start;
+    while (o < end) {
+      rows.add(this.task(o, simulate, o - start, status, variant, metrics));
+      o++;
+      if (o % this.grid.replicates === 0) {
+        summary?.add(this.summaryLine(this.current as ScenarioRows, o - this.grid.replicates - start, status, metrics));
+        if (performance.now() - t0 > budgetMs) break;
+      }
+    }
+    const done = o - start;
+    return {
+      end: o,
+      text: rows.done(),
+      summary: summary !== null && this.wholeScenarios(start, o) ? summary.done() : new Uint8Array(0),
+      status: done < count ? status.slice(0, done) : status,
+      variant: done < count ? variant.slice(0, done) : variant,
+      metrics: done < count ? metrics.slice(0, done * M) : metrics,
+      ms: performance.now() - t0,
+    };
   }
 
-  /** The summary.csv rows of the whole scenarios [start, end), from their status codes and metrics. */
-  summarise(start: number, end: number, status: Uint8Array, metrics: Float64Array): string {
-    let text = '';
-    for (let o = start; o < end; o++) {
-      const { scenario, replicate } = taskAt(this.grid, this.shard, o);
-      if (replicate === 0) {
-        if (this.summary.started) text += this.summary.line();
-        const rows = this.scenarioRows(scenario);
-        this.summary.start(rows.ids, joinCells([rows.before, rows.after]));
-      }
-      this.summary.add(status[o - start], metrics, (o - start) * M);
-    }
-    if (this.summary.started) text += this.summary.line();
-    return text;
+  /** The summary.csv line of a scenario whose replicates are at [at, at + replicates) of the arrays. */
+  private summaryLine(rows: ScenarioRows, at: number, status: Uint8Array, metrics: Float64Array): string {
+    this.summary.start(rows.ids, rows.params);
+    for (let i = at; i < at + this.grid.replicates; i++) this.summary.add(status[i], metrics, i * M);
+    return this.summary.line();
+  }
+
+  /** The summary.csv rows of the whole scenarios [start, end), from their status codes and metrics (after a batch was rerun in parts). */
+  summarise(start: number, end: number, status: Uint8Array, metrics: Float64Array): Uint8Array {
+    const lines = new Utf8Builder();
+    for (let o = start; o < end; o += this.grid.replicates) lines.add(this.summaryLine(this.scenarioRows(taskAt(this.grid, this.shard, o).scenario), o - start, status, metrics));
+    return lines.done();
   }
 
   /** The row of a task that could not be simulated (its worker died), with the reason. */
@@ -99,8 +120,8 @@ export class RowWriter {
     const fail = () => {
       throw new Error(message);
     };
-    const text = this.task(ordinal, fail, 0, status, variant, metrics);
-    return { text, summary: '', status, variant, metrics, ms: 0 };
+    const text = Buffer.from(this.task(ordinal, fail, 0, status, variant, metrics));
+    return { end: ordinal + 1, text, summary: new Uint8Array(0), status, variant, metrics, ms: 0 };
   }
 
   private scenarioRows(index: number): ScenarioRows {
@@ -119,14 +140,17 @@ export class RowWriter {
     const seedAt = this.seedIndex - FIRST_PARAM;
     const segment = (cells: CsvCell[]) => (cells.length > 0 ? csvText([cells]).slice(0, -1) : null);
     const scenarioId = scenarioIdOf(v, this.digits);
+    const before = segment(seedAt >= 0 ? params.slice(0, seedAt) : params);
+    const after = seedAt >= 0 ? segment(params.slice(seedAt + 1)) : null;
     this.current = {
       index,
       variant,
       scenarioId,
       scenario,
       ids: csvText([[scenarioId, v.name]]).slice(0, -1),
-      before: segment(seedAt >= 0 ? params.slice(0, seedAt) : params),
-      after: seedAt >= 0 ? segment(params.slice(seedAt + 1)) : null,
+      params: joinCells([before, after]),
+      beforeSeed: before === null ? '' : `${before},`,
+      afterSeed: after === null ? '' : `,${after}`,
     };
     return this.current;
   }
@@ -155,7 +179,7 @@ export class RowWriter {
       metrics.fill(NaN, i * M, (i + 1) * M);
     }
     // a task id (hex digits and a dash) and a replicate number never need quotes
-    const params = joinCells(this.seedIndex >= 0 ? [rows.before, String(seed), rows.after] : [rows.before]);
+    const params = this.seedIndex >= 0 ? `${rows.beforeSeed}${seed}${rows.afterSeed}` : rows.params;
     return `${taskId},${rows.ids},${replicate}${values},${params},${error}\n`;
   }
 }

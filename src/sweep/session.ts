@@ -43,6 +43,8 @@ export interface SweepOptions {
   yes?: boolean;
   /** fixed batch size (default adaptive) */
   batchSize?: number;
+  /** see PoolOptions.budgetMs (tests) */
+  batchBudgetMs?: number;
   /** the compiled worker module (tests) */
   workerFile?: URL;
   /** default: a bar on a TTY stderr, plain lines otherwise; `quiet` also leaves out the table */
@@ -160,11 +162,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const summaryFd = openSync(join(runDir, SUMMARY_FILE), 'a');
   try {
     await runPool({
-      grid, shard, workers, from: done, to: total, batchSize: o.batchSize, workerFile: o.workerFile,
+      grid, shard, workers, from: done, to: total, batchSize: o.batchSize, budgetMs: o.batchBudgetMs, workerFile: o.workerFile,
       stopping: () => stopping,
       write: (result) => {
         writeSync(runsFd, result.text);
-        if (result.summary) writeSync(summaryFd, result.summary);
+        if (result.summary.length > 0) writeSync(summaryFd, result.summary);
         const n = result.status.length;
         for (let i = 0; i < n; i++) table.add(result.variant[i], result.status[i], result.metrics, i * SUMMARY_METRICS.length);
         done += n;

@@ -97,24 +97,32 @@ export interface Shard {
   from: string;
 }
 
-/** Work for one worker call: the shard's task ordinals [start, end). */
+/**
+ * Work for one worker call: the shard's task ordinals [start, end). With a
+ * budget the worker stops after the first whole scenario that ends past it
+ * and says where (BatchResult.end); the pool sends the rest again.
+ */
 export interface BatchRequest {
   start: number;
   end: number;
+  budgetMs?: number;
 }
 
 /** Per-task status codes a batch returns next to its CSV text. */
 export const STATUS = { completed: 0, aborted: 1, unfinished: 2, error: 3 } as const;
 
 /**
- * What a worker returns for a batch: one string per output file and a few
- * typed arrays (never an object per row). `summary` holds the summary.csv
- * rows of the batch's scenarios (batches hold whole scenarios); `metrics`
- * the SUMMARY_METRICS of each task, NaN for an empty cell.
+ * What a worker returns for a batch: the bytes of each output file and a
+ * few typed arrays, all transferred, never an object per row. `text` holds
+ * the runs.csv rows (UTF-8); `summary` the summary.csv rows of the batch's
+ * scenarios (batches hold whole scenarios); `metrics` the SUMMARY_METRICS
+ * of each task, NaN for an empty cell.
  */
 export interface BatchResult {
-  text: string;
-  summary: string;
+  /** the first task not done (= the request's end unless the budget ran out) */
+  end: number;
+  text: Uint8Array;
+  summary: Uint8Array;
   status: Uint8Array;
   variant: Uint16Array;
   metrics: Float64Array;

@@ -4,7 +4,7 @@
  * (one string and one typed array per message, never an object per row).
  * An exception inside the engine becomes the task's error row.
  */
-import { workerData } from 'piscina';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { simulate } from '../engine/index.js';
 import { RowWriter, type Simulate } from './rows.js';
 import type { BatchRequest, BatchResult, Grid, Shard } from './types.js';
@@ -15,12 +15,15 @@ export interface WorkerData {
 }
 
 /** A batch handler around a simulate function (tests wrap the engine to make it throw or die). */
-export function batchHandler(run: Simulate): (req: BatchRequest) => BatchResult {
+export function batchHandler(run: Simulate): (req: BatchRequest) => unknown {
   let writer: RowWriter | null = null;
   return (req) => {
     const data = workerData as WorkerData;
     writer ??= new RowWriter(data.grid, data.shard);
-    return writer.batch(req.start, req.end, run);
+    const r: BatchResult = writer.batch(req.start, req.end, run, req.budgetMs);
+    // every array has a buffer of its own: hand them over instead of copying
+    const buffers = [r.text.buffer, r.summary.buffer, r.status.buffer, r.variant.buffer, r.metrics.buffer];
+    return move({ [transferableSymbol]: buffers, [valueSymbol]: r } as never);
   };
 }
 

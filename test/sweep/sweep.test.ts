@@ -166,8 +166,9 @@ describe('a sweep run', async () => {
     assert.deepEqual(m.charts, [{ kind: 'pareto', x: 'totalTimeMs', y: 'downtimeMs' }]);
   });
 
-  test('2 or 3 workers, batches of one scenario (3 tasks) or of 2: the same runs.csv and summary.csv bytes', async () => {
-    for (const extra of [{ workers: 2 }, { workers: 2, batchSize: 1 }, { workers: 3, batchSize: 7 }]) {
+  test('2 or 3 workers, batches of one scenario (3 tasks), of 2, or cut short by their time budget: the same runs.csv and summary.csv bytes', async () => {
+    // batchBudgetMs 0: every batch stops after its first scenario and the pool sends the rest again
+    for (const extra of [{ workers: 2 }, { workers: 2, batchSize: 1 }, { workers: 3, batchSize: 7 }, { workers: 2, batchSize: 12, batchBudgetMs: 0 }]) {
       const r = await sweep(extra);
       assert.equal(read(join(r.out, 'runs.csv')), runsCsv, JSON.stringify(extra));
       assert.equal(read(join(r.out, 'summary.csv')), summaryCsv, JSON.stringify(extra));
