@@ -67,7 +67,7 @@ export function parseMetrics(list: readonly string[]): string[] {
   return [...new Set(names)];
 }
 
-/** Whether a change of `relative` (or, for a share, of `change` in points) is beyond the threshold. */
+/** Whether a relative change of a mean is beyond the threshold (an infinite one, from a mean of 0, always is). */
 export function beyond(relative: number | null, threshold: number): boolean {
   return relative !== null && Math.abs(relative) > threshold;
 }
