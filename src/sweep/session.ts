@@ -201,7 +201,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   manifest.status = 'complete';
   manifest.end = session.end;
   writeManifest(runDir, manifest);
-  const written = await runHooks(o.hooks ?? afterSweep, runDir, say);
+  // a shard is a part of a sweep: the report waits for the merge
+  const written = shard === null || shard.count === 1 ? await runHooks(o.hooks ?? afterSweep, runDir, say) : { paths: [], failed: false };
   if (!quiet) o.stdout.write(`\n${variantTable(table.summary())}\n`);
   if (errors > 0) say(`${errors} task${errors === 1 ? '' : 's'} failed: see the error column of ${join(runDir, RUNS_FILE)}`);
   o.stdout.write(resultLine(runDir, written.paths));

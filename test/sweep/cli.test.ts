@@ -125,6 +125,8 @@ describe('migsweep sweep on the command line', async () => {
     const [run] = readdirSync(join(cwd, 'results', 'quick'));
     assert.match(run, /^\d{8}-\d{6}-shard-1-of-2$/);
     assert.match(r.out.trimEnd(), resultsLine(join('results', 'quick', run)));
+    // a shard is not a whole sweep: no report until the merge
+    assert.doesNotMatch(r.out, /report:/);
     const m = JSON.parse(read(join(cwd, 'results', 'quick', run, 'manifest.json')));
     assert.deepEqual(m.shard, { index: 1, count: 2, from: 'JOB_COMPLETION_INDEX' });
     assert.equal(m.counts.tasks, 6);
