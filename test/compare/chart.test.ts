@@ -7,16 +7,14 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { EXPORTERS } from '../../src/compare/export/index.js';
 import { writeReport } from '../../src/report/index.js';
 import { tempDir } from '../sweep/helpers.js';
-import { DETERMINISTIC, MiB, compare, copyRun, runInto, scale } from './helpers.js';
+import { compare, copyRun, detAndWorse } from './helpers.js';
 
 const dir = tempDir();
 let det = '';
 let worse = '';
 
 before(async () => {
-  det = await runInto(dir, 'det', DETERMINISTIC);
-  worse = copyRun(det, join(dir, 'worse'));
-  scale(worse, 'pause-60s', 4 * MiB, 'downtimeMs', 2);
+  ({ det, worse } = await detAndWorse(dir, 'pause-60s', 4, 'downtimeMs', 2));
   writeFileSync(join(worse, 'compare.json'), EXPORTERS.json.runs(await compare(det, worse)));
 });
 

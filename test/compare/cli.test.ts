@@ -5,16 +5,14 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import type { Comparison } from '../../src/compare/types.js';
 import { migsweep, tempDir } from '../sweep/helpers.js';
-import { DETERMINISTIC, MiB, copyRun, runInto, scale } from './helpers.js';
+import { MiB, detAndWorse } from './helpers.js';
 
 const dir = tempDir();
 let det = '';
 let worse = '';
 
 before(async () => {
-  det = await runInto(dir, 'det', DETERMINISTIC);
-  worse = copyRun(det, join(dir, 'worse'));
-  scale(worse, 'qemu-2011', 4 * MiB, 'totalTimeMs', 1.5);
+  ({ det, worse } = await detAndWorse(dir, 'qemu-2011', 4, 'totalTimeMs', 1.5));
 });
 
 test('exit 0 when nothing regressed, 1 when something did, 2 for bad input', () => {

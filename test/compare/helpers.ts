@@ -91,6 +91,14 @@ export function scale(dir: string, variant: string, dirtyRate: number, metric: s
 
 export const MiB = 1024 * 1024;
 
+/** The deterministic sweep run into `dir`/det, and a copy in `dir`/worse with one variant's metric at one dirty rate (MiB/s) scaled. */
+export async function detAndWorse(dir: string, variant: string, dirtyRateMiB: number, metric: string, factor: number): Promise<{ det: string; worse: string }> {
+  const det = await runInto(dir, 'det', DETERMINISTIC);
+  const worse = copyRun(det, join(dir, 'worse'));
+  scale(worse, variant, dirtyRateMiB * MiB, metric, factor);
+  return { det, worse };
+}
+
 export function settings(over: Partial<CompareSettings> = {}): CompareSettings {
   return { threshold: DEFAULT_THRESHOLD, alpha: DEFAULT_ALPHA, metrics: [...DEFAULT_METRICS], allowChangedSettings: false, ...over };
 }
