@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readBench } from '../compare/bench.js';
 import { InputError, suggest } from '../scenario/errors.js';
 import { PACKAGE_ROOT } from '../sweep/output.js';
@@ -75,7 +75,7 @@ export function registerBaseline(program: Command): void {
   baseline
     .command('update')
     .description(`run the baseline sweeps (${BASELINE_SWEEPS.join(', ')}) again into ${BASELINE_DIR}/<sweep>/ (runs.csv, summary.csv, manifest.json), replacing them`)
-    .option('--sweep <name>', `a sweep of sweeps/ by name, or a sweep file (repeatable; default: ${BASELINE_SWEEPS.join(', ')}; none with --bench alone)`, collect, [])
+    .addOption(new Option('--sweep <name>', 'a sweep of sweeps/ by name, or a sweep file (repeatable; none with --bench alone)').argParser(collect).default([], BASELINE_SWEEPS.join(', ')))
     .option('--bench <file>', `also copy this bench result (results/bench/latest.json) to ${BASELINE_DIR}/${BASELINE_BENCH}`)
     .option('--dir <dir>', 'the baseline folder', BASELINE_DIR)
     .option('--workers <n>', 'worker threads (default: one per CPU)', wholeFlag('--workers'))

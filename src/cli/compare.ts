@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { compareBench } from '../compare/bench.js';
 import { compareRuns } from '../compare/compare-runs.js';
 import { EXPORTERS, type ExportFormat } from '../compare/export/index.js';
@@ -33,7 +33,7 @@ export function registerCompare(program: Command): void {
     .option('--markdown', 'print markdown (for a CI job summary, $GITHUB_STEP_SUMMARY)')
     .option('--threshold <share>', `smallest relative change of a mean worth reporting (default ${DEFAULT_THRESHOLD * 100}%, with --bench ${DEFAULT_BENCH_THRESHOLD * 100}%)`)
     .option('--alpha <rate>', `chance of any false alarm over the noisy comparisons, Holm-corrected (default ${DEFAULT_ALPHA})`)
-    .option('--metrics <names>', `metrics to compare, comma-separated or repeated (default ${DEFAULT_METRICS.join(',')}); the outcome is always compared`, collect, [])
+    .addOption(new Option('--metrics <names>', 'metrics to compare, comma-separated or repeated; the outcome is always compared').argParser(collect).default([], DEFAULT_METRICS.join(',')))
     .option('--out <file>', "also write the comparison as JSON to this file; as <candidate>/compare.json the candidate's report draws it")
     .option('--allow-changed-settings', "compare runs whose sweep files differ in a fixed setting (the base or a variant's set), when that difference is what you measure")
     .option('--bench', 'compare two results of npm run bench (github-action-benchmark format)')
