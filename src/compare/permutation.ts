@@ -17,6 +17,20 @@ import { Random } from '../engine/random.js';
 /** Relative slack when comparing a permuted statistic with the observed one (sums in another order round differently). */
 const TIE = 1e-12;
 
+/**
+ * Monte Carlo tests stop once this many permutations were as extreme as the
+ * observed one (Besag & Clifford 1991, "Sequential Monte Carlo p-values"):
+ * p = EXTREME / permutations drawn is then a valid p-value, a clearly
+ * insignificant change costs a few hundred permutations instead of up to a
+ * million, and only changes that may be significant draw them all.
+ */
+const EXTREME = 50;
+
+/** The p-value of a Monte Carlo test that stopped after `drawn` permutations with `extreme` as extreme as the observed one. */
+function monteCarloP(extreme: number, drawn: number, permutations: number): number {
+  return extreme >= EXTREME && drawn < permutations ? extreme / drawn : (extreme + 1) / (permutations + 1);
+}
+
 /** Permutations for a family of `m` comparisons at level `alpha`: enough that the smallest attainable p-value is well below alpha / m. */
 export function permutationsFor(m: number, alpha: number): number {
   return Math.min(1_000_000, Math.max(10_000, Math.ceil((20 * Math.max(1, m)) / alpha)));
@@ -28,7 +42,7 @@ export function permutationsFor(m: number, alpha: number): number {
  * Under "no change" each difference is as likely to be negative as
  * positive. All 2^n sign patterns when 2^n <= `permutations` (an exact
  * p-value, at least 2 / 2^n), else `permutations` random patterns drawn
- * from `seed`.
+ * from `seed` (stopping early once the change is clearly noise).
  */
 export function signFlipTest(d: readonly number[], permutations: number, seed: number): number {
   const n = d.length;
@@ -52,18 +66,21 @@ export function signFlipTest(d: readonly number[], permutations: number, seed: n
   }
   const rng = new Random(seed);
   let extreme = 0;
-  for (let k = 0; k < permutations; k++) {
+  let k = 0;
+  while (k < permutations && extreme < EXTREME) {
+    k++;
     let s = 0;
     for (let i = 0; i < n; i++) s += rng.next() < 0.5 ? -d[i] : d[i];
     if (Math.abs(s) >= target) extreme++;
   }
-  return (extreme + 1) / (permutations + 1);
+  return monteCarloP(extreme, k, permutations);
 }
 
 /**
  * Two-sided two-sample test: the permutation test of the difference of
- * means, with `permutations` random relabellings of the pooled values drawn
- * from `seed` (the observed labelling counted as one).
+ * means, with up to `permutations` random relabellings of the pooled values
+ * drawn from `seed` (the observed labelling counted as one; stopping early
+ * once the change is clearly noise).
  */
 export function twoSampleTest(a: readonly number[], b: readonly number[], permutations: number, seed: number): number {
   const na = a.length;
@@ -79,7 +96,9 @@ export function twoSampleTest(a: readonly number[], b: readonly number[], permut
   const rng = new Random(seed);
   const N = pooled.length;
   let extreme = 0;
-  for (let k = 0; k < permutations; k++) {
+  let k = 0;
+  while (k < permutations && extreme < EXTREME) {
+    k++;
     // a random subset of na values as sample a: the first na steps of a Fisher-Yates shuffle
     let s = 0;
     for (let i = 0; i < na; i++) {
@@ -91,7 +110,7 @@ export function twoSampleTest(a: readonly number[], b: readonly number[], permut
     }
     if (Math.abs(diff(s)) >= target) extreme++;
   }
-  return (extreme + 1) / (permutations + 1);
+  return monteCarloP(extreme, k, permutations);
 }
 
 /**
