@@ -126,12 +126,39 @@ function draftMetric(metric: string, a: ScenarioSamples, b: ScenarioSamples, pai
   if (sameValues(xa, xb)) result.verdict = 'unchanged';
   else if (exact || !over) result.verdict = over ? 'changed' : 'within-threshold';
   else result.verdict = 'not-significant';
-  if (exact || result.verdict !== 'not-significant') return { result, noisy: !exact, sample: null };
+  // identical values are no change with certainty, and no false alarm can come from them: they are not in the family
+  if (exact || result.verdict !== 'not-significant') return { result, noisy: !exact && result.verdict !== 'unchanged', sample: null };
   result.test = paired ? 'paired-permutation' : 'permutation';
   if (!paired) return { result, noisy: true, sample: { a: xa, b: xb } };
   const d: number[] = [];
   for (let i = 0; i < va.length; i++) if (va[i] !== null && vb[i] !== null) d.push((vb[i] as number) - (va[i] as number));
   return { result, noisy: true, sample: { paired: d } };
+}
+
+/** n choose k, as a double. */
+function choose(n: number, k: number): number {
+  let c = 1;
+  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+  return c;
+}
+
+/** The smallest p-value a permutation test can give these replicates: 2 / 2^n for n non-zero paired differences, 2 / C(na + nb, na) for two samples. */
+export function smallestP(sample: Sample): number {
+  if ('paired' in sample) return 2 / 2 ** sample.paired.filter((d) => d !== 0).length;
+  return Math.min(1, 2 / choose(sample.a.length + sample.b.length, sample.a.length));
+}
+
+/** A note when replicates are too few for any test to reach Holm's first threshold: such changes can never be flagged. */
+function tooFewNote(tooFew: Draft[], tested: number, family: number, alpha: number): string[] {
+  if (tooFew.length === 0) return [];
+  const floor = Math.min(...tooFew.map((d) => smallestP(d.sample!)));
+  const paired = Math.ceil(Math.log2((2 * family) / alpha));
+  const which = tooFew.length === tested ? (tested === 1 ? 'the change' : `all ${tested} changes`) : `${tooFew.length} of the ${tested} changes`;
+  return [
+    `${which} beyond the threshold in noisy scenarios could not be significant with so few replicates: ` +
+      `a permutation test over them cannot give a p-value below ${floor.toPrecision(2)}, and Holm's first threshold for ${family} noisy comparison${family === 1 ? '' : 's'} at ${alpha} is ${(alpha / family).toPrecision(2)}; ` +
+      `${paired} paired replicates (or more unpaired ones) would be enough`,
+  ];
 }
 
 /** Turn `changed` into regression or improvement by the metric's direction. */
@@ -238,7 +265,9 @@ export async function compareRuns(baselineDir: string, candidateDir: string, set
   }
   const candidateOnly = [...b.scenarios.values()].filter((s) => !a.scenarios.has(s.key)).map(ref);
 
-  // the family: every noisy comparison with data on both sides; those not tested (within the threshold) count as p = 1
+  // the family: every noisy comparison whose values differ; those not tested (within the threshold) count as p = 1.
+  // Leaving identical ones out is sound: a permutation test conditions on the absolute differences (paired) or the
+  // pooled values (two samples), and which comparisons are identical is a function of those alone.
   const family = drafts.length;
   const permutations = permutationsFor(family, settings.alpha);
   const tested = drafts.filter((d) => d.sample !== null);
@@ -248,6 +277,7 @@ export async function compareRuns(baselineDir: string, candidateDir: string, set
     d.result.p = 'paired' in s ? signFlipTest(s.paired, permutations, seed) : twoSampleTest(s.a, s.b, permutations, seed);
   }
   const significant = holm(tested.map((d) => d.result.p!), settings.alpha, family);
+  const tooFew = tested.filter((d) => smallestP(d.sample!) > settings.alpha / family);
   tested.forEach((d, i) => {
     if (significant[i]) d.result.verdict = 'changed';
   });
@@ -272,7 +302,7 @@ export async function compareRuns(baselineDir: string, candidateDir: string, set
     baseline: runRef(a),
     candidate: runRef(b),
     settings: { ...settings, correction: 'holm', family, permutations, paired: scenarios.filter((s) => s.paired).length },
-    notes: notesFor(a, b),
+    notes: [...notesFor(a, b), ...tooFewNote(tooFew, tested.length, family, settings.alpha)],
     acceptedSettings: diff.settings,
     settingDifferences: settingDifferences(a, b),
     counts: {

@@ -147,6 +147,18 @@ describe('noisy runs (a jittered link: replicates differ)', () => {
     const c = await compare(noisy, shifted);
     assert.equal(c.exitCode, 1);
     assert.deepEqual(c.regressions.map((f) => `${f.scenario} ${f.metric} ${f.test}`), ['qemu, dirty rate 64 MiB/s downtimeMs paired-permutation']);
+    // identical comparisons cannot raise a false alarm: the family is the one that changed
+    assert.equal(c.settings.family, 1);
+  });
+
+  test('with 3 replicates even a consistent 20% shift cannot be significant, and the comparison says so', async () => {
+    const few = await runInto(dir, 'noisy-3', NOISY.replace('replicates: 16', 'replicates: 3'));
+    const shifted = copy(few);
+    scale(shifted, 'qemu', 64 * MiB, 'downtimeMs', 1.2);
+    const c = await compare(few, shifted);
+    assert.equal(c.exitCode, 0);
+    assert.deepEqual(c.notSignificant.map((f) => [f.scenario, f.p]), [['qemu, dirty rate 64 MiB/s', 0.25]]);
+    assert.match(c.notes.join('\n'), /the change beyond the threshold in noisy scenarios could not be significant with so few replicates: a permutation test over them cannot give a p-value below 0\.25, and Holm's first threshold for 1 noisy comparison at 0\.01 is 0\.010; 8 paired replicates/);
   });
 });
 

@@ -73,8 +73,8 @@ export function method(c: Comparison): string[] {
   ];
   lines.push(
     s.family === 0
-      ? 'no comparison was noisy, so no test was needed'
-      : `${plural(s.family, 'noisy comparison', 'noisy comparisons')} (replicates that differ): two-sided permutation tests (${s.paired > 0 ? 'replicates paired by seed, sign flips' : 'two samples'}), Holm-corrected so that the chance of any false alarm among them is at most ${pct(s.alpha)}`,
+      ? 'no noisy comparison changed, so no test was needed'
+      : `${plural(s.family, 'noisy comparison', 'noisy comparisons')} (replicates that differ, values that changed): two-sided permutation tests (${s.paired > 0 ? 'replicates paired by seed, sign flips' : 'two samples'}), Holm-corrected so that the chance of any false alarm among them is at most ${pct(s.alpha)}`,
   );
   return lines;
 }
