@@ -25,11 +25,11 @@ export const TARGET_BATCH_MS = 50;
  * expensive ones cannot hold the others up for long, since rows are written
  * in task order.
  */
-export const BATCH_BUDGET_MS = 4 * TARGET_BATCH_MS;
+export const BATCH_BUDGET_MS = 2 * TARGET_BATCH_MS;
 /** The largest batch (tasks), whatever they cost: bounds one batch's text. */
 export const MAX_BATCH = 4096;
 /** Batches dispatched per worker before the oldest is written. */
-export const WINDOW_PER_WORKER = 3;
+export const WINDOW_PER_WORKER = 4;
 const FIRST_BATCH = 8;
 
 export interface PoolOptions {
