@@ -50,10 +50,10 @@ function numberText(v: number | null): string {
  * scenario) format their one value once: String(double) is most of the
  * cost of a summary row.
  */
-function statsCells(d: Describe | null): string {
+function statsCells(d: Describe | null, text: string | null): string {
   if (d === null) return ',,,,,,,,';
   if (d.min === d.max) {
-    const t = numberText(d.min);
+    const t = text ?? numberText(d.min);
     const ci = d.ciLow === null ? '' : t;
     return `,${t},${t},${t},${t},${t},${numberText(d.sd)},${ci},${ci}`;
   }
@@ -74,14 +74,27 @@ export class ScenarioSummary {
   private errors = 0;
   private readonly outcomes = [0, 0, 0];
   private readonly values: number[][] = SUMMARY_METRICS.map(() => []);
+  /** per metric, the text of its first value as runs.csv writes it (reused when the replicates agree) */
+  private readonly firstText: (string | null)[] = SUMMARY_METRICS.map(() => null);
 
   /** `ids`: `scenarioId,variant` as CSV; `paramsText`: the scenario's parameter cells (without the seed) as runs.csv writes them */
   start(ids: string, paramsText: string): void {
     this.head = `${ids},${paramsText}`;
+    this.reset();
   }
 
-  /** One run: its status and its metrics at `metrics[at ... at + SUMMARY_METRICS.length)`. */
-  add(status: number, metrics: ArrayLike<number>, at: number): void {
+  /** Forget the runs added (a scenario left unfinished, e.g. by a batch cut short, does not leak into the next). */
+  private reset(): void {
+    this.n = this.errors = 0;
+    this.outcomes.fill(0);
+    for (const v of this.values) v.length = 0;
+  }
+
+  /**
+   * One run: its status and its metrics at `metrics[at ... at + SUMMARY_METRICS.length)`;
+   * `texts`, when given, are the same values as runs.csv writes them (String(v)).
+   */
+  add(status: number, metrics: ArrayLike<number>, at: number, texts?: readonly string[]): void {
     this.n++;
     if (status === STATUS.error) {
       this.errors++;
@@ -90,7 +103,9 @@ export class ScenarioSummary {
     this.outcomes[status]++;
     for (let m = 0; m < this.values.length; m++) {
       const v = metrics[at + m];
-      if (!Number.isNaN(v)) this.values[m].push(v);
+      if (Number.isNaN(v)) continue;
+      if (this.values[m].length === 0) this.firstText[m] = texts ? texts[m] : null;
+      this.values[m].push(v);
     }
   }
 
@@ -103,16 +118,15 @@ export class ScenarioSummary {
     const ok = this.n - this.errors;
     const share = (k: number) => (ok > 0 ? String(k / ok) : '');
     let line = `${this.head},${this.n},${this.errors},${share(this.outcomes[STATUS.completed])},${share(this.outcomes[STATUS.unfinished])},${share(this.outcomes[STATUS.aborted])}`;
-    for (const v of this.values) {
+    for (let m = 0; m < this.values.length; m++) {
+      const v = this.values[m];
       // one run (replicates: 1): every statistic is its value; no spread, no interval
       if (v.length === 1) {
-        const t = numberText(v[0]);
+        const t = this.firstText[m] ?? numberText(v[0]);
         line += `,${t},${t},${t},${t},${t},,,`;
-      } else line += statsCells(describe(v));
-      v.length = 0;
+      } else line += statsCells(describe(v), this.firstText[m]);
     }
-    this.n = this.errors = 0;
-    this.outcomes.fill(0);
+    this.reset();
     return `${line}\n`;
   }
 }
@@ -214,6 +228,7 @@ export async function aggregateRuns(grid: Grid, runsFile: string, summaryFile: s
     const summary = new ScenarioSummary();
     const cells = new CellCursor();
     const metrics = new Float64Array(SUMMARY_METRICS.length);
+    const texts: string[] = SUMMARY_METRICS.map(() => '');
     const header = csvText([grid.header]).slice(0, -1);
 
     /** The parameter cells of the row being read, as written, without the seed. */
@@ -247,8 +262,11 @@ export async function aggregateRuns(grid: Grid, runsFile: string, summaryFile: s
           summary.start(cells.raw(iScenario, iVariant + 1), paramsText());
         }
         const status = cells.empty(iError) ? (OUTCOME_STATUS[cells.cell(iOutcome)] ?? STATUS.error) : STATUS.error;
-        for (let m = 0; m < metricCells.length; m++) metrics[m] = cells.empty(metricCells[m]) ? NaN : Number(cells.cell(metricCells[m]));
-        summary.add(status, metrics, 0);
+        for (let m = 0; m < metricCells.length; m++) {
+          texts[m] = cells.cell(metricCells[m]);
+          metrics[m] = texts[m] === '' ? NaN : Number(texts[m]);
+        }
+        summary.add(status, metrics, 0, texts);
         table.add(v, status, metrics, 0);
       }
     }

@@ -19,6 +19,8 @@ const FIRST_METRIC = 4;
 const FIRST_PARAM = FIRST_METRIC + METRIC_COLUMNS.length;
 const METRIC_NAMES: ReadonlySet<string> = new Set(METRIC_COLUMNS);
 const M = SUMMARY_METRICS.length;
+/** for each metric column, its index in SUMMARY_METRICS (-1 when it is not summarised) */
+const SUMMARY_INDEX = METRIC_COLUMNS.map((c) => (SUMMARY_METRICS as readonly string[]).indexOf(c));
 
 /** What the replicates of one scenario share: built once, not once per replicate. */
 interface ScenarioRows {
@@ -46,6 +48,8 @@ export class RowWriter {
   private readonly digits: number[] = [];
   private readonly summary = new ScenarioSummary();
   private current: ScenarioRows | null = null;
+  /** the SUMMARY_METRICS of the last task as its row writes them */
+  private readonly texts: string[] = SUMMARY_METRICS.map(() => '');
 
   constructor(
     private readonly grid: Grid,
@@ -79,10 +83,16 @@ export class RowWriter {
     const summary = start % this.grid.replicates === 0 ? new Utf8Builder(Math.ceil(count / this.grid.replicates) * 1024) : null;
     let o = start;
     while (o < end) {
-      rows.add(this.task(o, simulate, o - start, status, variant, metrics));
+      const i = o - start;
+      rows.add(this.task(o, simulate, i, status, variant, metrics));
+      if (summary !== null) {
+        // summarised run by run: the texts of this run's metrics are reused for identical replicates
+        if (o % this.grid.replicates === 0) this.summary.start(this.current!.ids, this.current!.params);
+        this.summary.add(status[i], metrics, i * M, this.texts);
+      }
       o++;
       if (o % this.grid.replicates === 0) {
-        summary?.add(this.summaryLine(this.current as ScenarioRows, o - this.grid.replicates - start, status, metrics));
+        if (summary !== null) summary.add(this.summary.line());
         if (performance.now() - t0 > budgetMs) break;
       }
     }
@@ -166,7 +176,12 @@ export class RowWriter {
     let error = '';
     try {
       const r = simulate(withValue(rows.scenario, ['seed'], seed) as Scenario);
-      for (const m of METRIC_COLUMNS) values += `,${cellText(cell(r[m]))}`;
+      for (let m = 0; m < METRIC_COLUMNS.length; m++) {
+        const text = cellText(cell(r[METRIC_COLUMNS[m]]));
+        values += `,${text}`;
+        const k = SUMMARY_INDEX[m];
+        if (k >= 0) this.texts[k] = text;
+      }
       status[i] = STATUS[r.outcome] ?? STATUS.error;
       for (let m = 0; m < M; m++) {
         const v = r[SUMMARY_METRICS[m]];
