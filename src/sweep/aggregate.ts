@@ -126,7 +126,7 @@ export class ScenarioSummary {
         line += `,${t},${t},${t},${t},${t},,,`;
       } else line += statsCells(describe(v), this.firstText[m]);
     }
-    this.reset();
+    this.n = 0; // start() clears the rest
     return `${line}\n`;
   }
 }
