@@ -41,7 +41,7 @@ export function registerSweep(program: Command): void {
     .option('--force', 'replace the run already in --out')
     .option('--quiet', 'no progress and no table; only errors and the results line')
     .option('--yes', `run a sweep of more than 50 million tasks`)
-    .option('--batch-size <n>', 'tasks per batch (default: sized to ~100 ms of work)', wholeFlag('--batch-size'))
+    .option('--batch-size <n>', 'tasks per batch (default: sized to ~50 ms of work)', wholeFlag('--batch-size'))
     .action(async (file: string | undefined, opts: SweepFlags) => {
       const shard = resolveShard({ flag: opts.shard, count: opts.shardCount, env: process.env });
       const outcome = await runSweep({

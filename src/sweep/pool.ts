@@ -18,7 +18,7 @@ import type { BatchRequest, BatchResult, Grid, Shard } from './types.js';
 import type { WorkerData } from './worker.js';
 
 /** Aim for batches of this many milliseconds of work. */
-export const TARGET_BATCH_MS = 100;
+export const TARGET_BATCH_MS = 50;
 /**
  * A worker stops a batch after the first whole scenario that ends past this
  * (the pool sends the rest again): a batch sized from cheap tasks that meets
