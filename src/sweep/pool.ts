@@ -95,6 +95,8 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
     maxThreads: o.workers,
     idleTimeout: 60_000,
     workerData,
+    // the next batch waits in the worker's own queue: no round trip (and idle thread) between two batches
+    concurrentTasksPerWorker: 2,
   });
   if (o.from % o.grid.replicates !== 0) throw new Error(`internal: the pool must start at a scenario's first replicate, not at task ${o.from}`);
   const sizer = new BatchSizer(o.batchSize, o.workers, o.grid.replicates);
