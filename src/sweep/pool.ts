@@ -103,19 +103,27 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
   const rows = new RowWriter(o.grid, o.shard);
   let workerDeaths = 0;
 
+  // A batch whose worker died is rerun task by task in a pool of one thread that
+  // holds one task at a time, so that only the task that kills a worker is blamed
+  // (in the main pool another batch may sit in the dying worker's queue).
+  let isolation: Piscina<BatchRequest, BatchResult> | null = null;
+  const alone = async (ordinal: number): Promise<BatchResult> => {
+    isolation ??= new Piscina<BatchRequest, BatchResult>({ filename: (o.workerFile ?? DEFAULT_WORKER).href, minThreads: 1, maxThreads: 1, workerData });
+    try {
+      return await isolation.run({ start: ordinal, end: ordinal + 1 });
+    } catch (e) {
+      return rows.failed(ordinal, `worker failed on this task: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+
   const run = async (start: number, end: number): Promise<BatchResult> => {
     try {
       const r = await pool.run({ start, end, budgetMs: o.budgetMs ?? BATCH_BUDGET_MS });
       sizer.observe(r.end - start, r.ms);
       return r;
-    } catch (e) {
+    } catch {
       workerDeaths++;
-      const why = e instanceof Error ? e.message : String(e);
-      // find the task that kills its worker: rerun the batch one task at a time
-      const r =
-        end - start === 1
-          ? rows.failed(start, `worker failed on this task: ${why}`)
-          : concat(await Promise.all(Array.from({ length: end - start }, (_, i) => run(start + i, start + i + 1))));
+      const r = concat(await Promise.all(Array.from({ length: end - start }, (_, i) => alone(start + i))));
       if (rows.wholeScenarios(start, end)) r.summary = rows.summarise(start, end, r.status, r.metrics);
       return r;
     }
@@ -168,6 +176,7 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
     });
   } finally {
     await pool.destroy();
+    await (isolation as Piscina<BatchRequest, BatchResult> | null)?.destroy();
   }
 }
 
