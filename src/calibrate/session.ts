@@ -41,8 +41,9 @@ export const KNOWN_MISS =
   '(send rate - dirty rate) x round time, and real QEMU needs more, ever shorter rounds. ' +
   "The fluid engine assumes the working set is scattered over RAM and remembers only the writer's last arc, so it sees some overlap, " +
   'the pending set shrinks faster and it switches over after fewer syncs; page fidelity with layout: contiguous keeps the address order and comes closer. ' +
-  'Reference grid (QEMU 7.2, TCG): 13 syncs measured, 9 fluid, 10 page, total time and bytes of that run within 6 % (the extra rounds are short); ' +
-  'an earlier run: 12, 9, 11. The real count is steep in the dirty rate: a run whose guest wrote 5538 instead of ~6100 pages/s needed 9 (fluid 8).';
+  'Reference grid (QEMU 7.2, TCG): 13 syncs measured, 9 fluid, 11.2 page (mean of 5 seeds), total time and bytes of that run within 6 % (the extra rounds are short). ' +
+  "The writer's phase when the migration starts decides a lot: single page-fidelity seeds give 7 to 13 syncs, and three real runs gave 13, 12 and 9. " +
+  'The real count is also steep in the dirty rate: a run whose guest wrote 5538 instead of ~6100 pages/s needed 9 (fluid 8).';
 
 /** The run the known miss is about. */
 export const KNOWN_MISS_RUN = 'medium-bw32';
