@@ -1,6 +1,6 @@
 // Pure functions that turn what QEMU and the guest reported into the final
 // figures of a run. No I/O here, so they are tested without QEMU.
-import type { GuestTick, MigrationOutcome, MigrationSample } from './types.js';
+import type { GuestTick, MigrationOutcome, MigrationRecord, MigrationSample } from './types.js';
 
 type Json = Record<string, unknown>;
 
@@ -52,23 +52,25 @@ export function completionFiguresPending(sample: MigrationSample): boolean {
 }
 
 /** Final figures derived from the sample series of one run. */
-export interface SampleSummary {
-  outcome: MigrationOutcome;
-  totalTimeMs: number;
-  setupTimeMs: number | null;
-  downtimeMs: number | null;
-  expectedDowntimeMs: number | null;
-  transferredBytes: number;
-  ramTotalBytes: number;
-  syncs: number;
-  maxThrottlePct: number;
-  meanMbps: number | null;
-  finalMbps: number | null;
-  duplicatePages: number;
-  normalPages: number;
-  precopyBytes: number | null;
-  downtimeBytes: number | null;
-}
+/** The final figures of a run as the samples give them: the record's fields of the same names. */
+export type SampleSummary = Pick<
+  MigrationRecord,
+  | 'outcome'
+  | 'totalTimeMs'
+  | 'setupTimeMs'
+  | 'downtimeMs'
+  | 'expectedDowntimeMs'
+  | 'transferredBytes'
+  | 'ramTotalBytes'
+  | 'syncs'
+  | 'maxThrottlePct'
+  | 'meanMbps'
+  | 'finalMbps'
+  | 'duplicatePages'
+  | 'normalPages'
+  | 'precopyBytes'
+  | 'downtimeBytes'
+>;
 
 function lastValue(samples: readonly MigrationSample[], pick: (s: MigrationSample) => number | null): number | null {
   for (let i = samples.length - 1; i >= 0; i--) {
