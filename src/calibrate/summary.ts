@@ -51,8 +51,7 @@ export function completionFiguresPending(sample: MigrationSample): boolean {
   return sample.status === 'completed' && (sample.totalTimeMs ?? 0) === 0;
 }
 
-/** Final figures derived from the sample series of one run. */
-/** The final figures of a run as the samples give them: the record's fields of the same names. */
+/** Final figures derived from the sample series of one run: the record's fields of the same names. */
 export type SampleSummary = Pick<
   MigrationRecord,
   | 'outcome'
