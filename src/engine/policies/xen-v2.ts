@@ -2,8 +2,7 @@ import type { Migration } from '../migration.js';
 import type { Base, BaseModule } from '../policy.js';
 import type { PageCosts } from '../memory/model.js';
 import type { ParamValues } from '../types.js';
-
-const PFN_BYTES = 8;
+import { xenPageCosts } from './xen.js';
 
 /**
  * Xen migration v2 (tools/libs/guest/xg_sr_save.c send_memory_live with
@@ -32,7 +31,7 @@ class XenV2 implements Base {
   }
 
   costs(pageBytes: number): PageCosts {
-    return { normalWire: pageBytes + PFN_BYTES, zeroWire: pageBytes + PFN_BYTES, normalAccounted: pageBytes, zeroAccounted: pageBytes };
+    return xenPageCosts(pageBytes);
   }
 
   run(m: Migration): void {

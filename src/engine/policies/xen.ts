@@ -9,6 +9,11 @@ const BATCH_PAGES = 1024;
 const MAX_CHUNKS = 512;
 /** Each page goes with its 8-byte pfn entry in the batch header. */
 const PFN_BYTES = 8;
+
+/** What a page costs in Xen's stream (legacy and v2): the page and its pfn; no zero-page shortcut. */
+export function xenPageCosts(pageBytes: number): PageCosts {
+  return { normalWire: pageBytes + PFN_BYTES, zeroWire: pageBytes + PFN_BYTES, normalAccounted: pageBytes, zeroAccounted: pageBytes };
+}
 /** xc_domain_save: stop when a pass had fewer than 50 pages to send (sent + skipped). */
 const FEW_PAGES = 50;
 
@@ -42,7 +47,7 @@ class XenLegacy implements Base {
   }
 
   costs(pageBytes: number): PageCosts {
-    return { normalWire: pageBytes + PFN_BYTES, zeroWire: pageBytes + PFN_BYTES, normalAccounted: pageBytes, zeroAccounted: pageBytes };
+    return xenPageCosts(pageBytes);
   }
 
   run(m: Migration): void {
