@@ -10,21 +10,9 @@ if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ci-install-chromium: apt-get not found; install chromium at /usr/bin/chromium by hand" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "ci-install-chromium: need root (or sudo) to apt-get install chromium" >&2
-    exit 1
-  fi
-fi
-
-echo "ci-install-chromium: installing chromium"
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends chromium
+# shellcheck source=lib/apt-install.sh
+. "$(dirname "$0")/lib/apt-install.sh"
+apt_install ci-install-chromium chromium
 
 [ -x /usr/bin/chromium ] || { echo "ci-install-chromium: /usr/bin/chromium still missing after install" >&2; exit 1; }
 echo "ci-install-chromium: done ($(/usr/bin/chromium --version 2>/dev/null || echo 'version unknown'))"

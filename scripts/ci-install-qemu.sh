@@ -28,21 +28,9 @@ if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ci-install-qemu: apt-get not found; install ${packages[*]} (or your distribution's equivalents) by hand" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "ci-install-qemu: need root (or sudo) to apt-get install ${packages[*]}" >&2
-    exit 1
-  fi
-fi
-
-echo "ci-install-qemu: installing ${packages[*]}"
-$SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${packages[@]}"
+# shellcheck source=lib/apt-install.sh
+. "$(dirname "$0")/lib/apt-install.sh"
+apt_install ci-install-qemu "${packages[@]}"
 
 have_qemu || { echo "ci-install-qemu: qemu-system-x86_64 still missing after install" >&2; exit 1; }
 have_gcc_m32 || { echo "ci-install-qemu: gcc -m32 still cannot link after install" >&2; exit 1; }
