@@ -23,12 +23,20 @@ const link = { bandwidth: '1Gbit/s' };
 
 /** The cases: name, scenario, batch size (runs per benchmark iteration). */
 export const ENGINE_CASES: [string, Scenario, number][] = [
-  ['precopy convergent', scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '20MiB/s', workingSet: '1GiB' }, policy: { kind: 'precopy', downtimeLimit: '300ms' } }), 1000],
+  [
+    'precopy convergent',
+    scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '20MiB/s', workingSet: '1GiB' }, policy: { kind: 'precopy', downtimeLimit: '300ms' } }),
+    1000,
+  ],
   ['precopy non-convergent 1h', scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '400MiB/s', workingSet: '1GiB' }, policy: { kind: 'precopy' } }), 20],
   ['qemu-2011 convergent', scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '4MiB/s', workingSet: '1GiB' }, policy: { kind: 'qemu-2011' } }), 5],
   ['qemu-2011 non-convergent 1h', scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '400MiB/s', workingSet: '1GiB' }, policy: { kind: 'qemu-2011' } }), 1],
   ['qemu convergent', scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '20MiB/s', workingSet: '1GiB' }, policy: { kind: 'qemu' } }), 10],
-  ['qemu + auto-converge long', scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '300MiB/s', workingSet: '2GiB' }, policy: [{ kind: 'qemu' }, { kind: 'auto-converge' }] }), 2],
+  [
+    'qemu + auto-converge long',
+    scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '300MiB/s', workingSet: '2GiB' }, policy: [{ kind: 'qemu' }, { kind: 'auto-converge' }] }),
+    2,
+  ],
   ['xen convergent', scenario({ vm, link, workload: { kind: 'uniform', dirtyRate: '20MiB/s', workingSet: '1GiB' }, policy: { kind: 'xen' } }), 20],
 ];
 

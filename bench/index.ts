@@ -60,8 +60,20 @@ const v = Math.max(...rows.map((r) => `${value(r)} ${r.unit}`.length));
 for (const r of rows) console.log(`${r.name.padEnd(w)}  ${`${value(r)} ${r.unit}`.padStart(v)}  ${r.extra ?? ''}`.trimEnd());
 
 mkdirSync(out, { recursive: true });
-const plain = (list: BenchRow[]) => `${JSON.stringify(list.map(({ name, unit, value, extra }) => ({ name, unit, value, ...(extra ? { extra } : {}) })), null, 2)}\n`;
-writeFileSync(join(out, 'latest.json'), `${JSON.stringify(rows.map(({ name, unit, value, extra, biggerIsBetter, scope }) => ({ name, unit, value, ...(extra ? { extra } : {}), biggerIsBetter, scope: scope ?? 'machine' })), null, 2)}\n`);
+const plain = (list: BenchRow[]) =>
+  `${JSON.stringify(
+    list.map(({ name, unit, value, extra }) => ({ name, unit, value, ...(extra ? { extra } : {}) })),
+    null,
+    2,
+  )}\n`;
+writeFileSync(
+  join(out, 'latest.json'),
+  `${JSON.stringify(
+    rows.map(({ name, unit, value, extra, biggerIsBetter, scope }) => ({ name, unit, value, ...(extra ? { extra } : {}), biggerIsBetter, scope: scope ?? 'machine' })),
+    null,
+    2,
+  )}\n`,
+);
 writeFileSync(join(out, 'bigger-is-better.json'), plain(rows.filter((r) => r.biggerIsBetter)));
 writeFileSync(join(out, 'smaller-is-better.json'), plain(rows.filter((r) => !r.biggerIsBetter)));
 console.log(`\nwrote ${join(out, 'latest.json')}${quick ? ' (--quick: not the reference figures)' : ''}`);

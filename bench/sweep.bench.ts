@@ -78,13 +78,26 @@ async function timedSweep(file: string, out: string, workers: number): Promise<{
   const ms = performance.now() - t0;
   const cpu = cpuMs(c0);
   if (r.exitCode !== 0) throw new Error(`bench sweep ${file} failed (exit ${r.exitCode})`);
-  return { ms, cpuMs: cpu, tasks: r.done, digest: createHash('sha1').update(readFileSync(join(out, 'runs.csv'))).digest('hex') };
+  return {
+    ms,
+    cpuMs: cpu,
+    tasks: r.done,
+    digest: createHash('sha1')
+      .update(readFileSync(join(out, 'runs.csv')))
+      .digest('hex'),
+  };
 }
 
 /** The machine's own ceiling: `runs` simulations in 1 plain thread, then split over 2 (ms each). */
 async function ceiling(runs: number): Promise<{ one: number; two: number }> {
   const scenario = validateScenario(
-    { vm: { ram: '4GiB' }, workload: { kind: 'uniform', dirtyRate: '400MiB/s', workingSet: '1GiB' }, link: { bandwidth: '1Gbit/s' }, policy: { kind: 'qemu-2011' }, horizon: '20min' },
+    {
+      vm: { ram: '4GiB' },
+      workload: { kind: 'uniform', dirtyRate: '400MiB/s', workingSet: '1GiB' },
+      link: { bandwidth: '1Gbit/s' },
+      policy: { kind: 'qemu-2011' },
+      horizon: '20min',
+    },
     { file: '<bench>' },
   );
   const threads = (n: number) =>
@@ -115,7 +128,13 @@ export async function run(): Promise<BenchRow[]> {
     const cpus = availableParallelism();
 
     const def = await timedSweep(join(PACKAGE_ROOT, 'sweeps', 'default.yaml'), join(dir, 'default'), Math.min(2, cpus));
-    rows.push({ name: 'sweep default.yaml wall time', unit: 's', value: def.ms / 1000, biggerIsBetter: false, extra: `${def.tasks} tasks, ${Math.min(2, cpus)} workers, no report` });
+    rows.push({
+      name: 'sweep default.yaml wall time',
+      unit: 's',
+      value: def.ms / 1000,
+      biggerIsBetter: false,
+      extra: `${def.tasks} tasks, ${Math.min(2, cpus)} workers, no report`,
+    });
 
     const throughput = sweepFile(dir, 'throughput', '50');
     let engine = { ms: Infinity, cpuMs: Infinity };
@@ -134,7 +153,13 @@ export async function run(): Promise<BenchRow[]> {
     const n = one.tasks.toLocaleString('en-US');
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     rows.push({ name: `sweep ${n} tasks, 1 worker`, unit: 'tasks/s', value: one.tasks / (one.ms / 1000), biggerIsBetter: true, extra: `${s(one.ms)} (fastest of ${REPEAT})` });
-    rows.push({ name: `sweep ${n} tasks, 2 workers`, unit: 'tasks/s', value: two.tasks / (two.ms / 1000), biggerIsBetter: true, extra: `${s(two.ms)} (fastest of ${REPEAT}), ${cpus} CPUs` });
+    rows.push({
+      name: `sweep ${n} tasks, 2 workers`,
+      unit: 'tasks/s',
+      value: two.tasks / (two.ms / 1000),
+      biggerIsBetter: true,
+      extra: `${s(two.ms)} (fastest of ${REPEAT}), ${cpus} CPUs`,
+    });
     // the speedup and the ceiling depend on the machine's free cores; their quotient is the pool's own scaling, comparable across machines
     rows.push({ name: 'sweep speedup, 2 workers vs 1', unit: 'x', value: one.ms / two.ms, biggerIsBetter: true, extra: 'target >= 1.8' });
     rows.push({
@@ -173,7 +198,9 @@ export async function run(): Promise<BenchRow[]> {
 
     const million = sweepFile(dir, 'million', '50');
     const child = fileURLToPath(new URL('./memory-child.js', import.meta.url));
-    const m = JSON.parse(execFileSync(process.execPath, [child, million, join(dir, 'million'), String(Math.min(2, cpus))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as { tasks: number; ms: number; maxRssKiB: number };
+    const m = JSON.parse(
+      execFileSync(process.execPath, [child, million, join(dir, 'million'), String(Math.min(2, cpus))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),
+    ) as { tasks: number; ms: number; maxRssKiB: number };
     rows.push({
       name: `sweep ${m.tasks.toLocaleString('en-US')} tasks, peak RSS`,
       unit: 'MiB',

@@ -105,7 +105,10 @@ function syncsPanel(ps: Point[], target: number): Record<string, unknown> {
     layer: [
       {
         data: { values: [{ v: 0 }, { v: hi }] },
-        transform: [{ calculate: `datum.v - ${target}`, as: 'lo' }, { calculate: `datum.v + ${target}`, as: 'hi' }],
+        transform: [
+          { calculate: `datum.v - ${target}`, as: 'lo' },
+          { calculate: `datum.v + ${target}`, as: 'hi' },
+        ],
         mark: { type: 'area', color: '#2ca02c', opacity: 0.12, clip: true },
         encoding: {
           x: { field: 'v', type: 'quantitative', scale },

@@ -90,8 +90,7 @@ export function neverWritten(run: Pick<MeasuredRun, 'fill' | 'wsMiB' | 'ratePage
   return !run.fill && (run.wsMiB === 0 || run.ratePagesPerSec === 0);
 }
 
-const NEVER_WRITTEN =
-  'the guest never wrote its RAM: QEMU sends ~1 MB of zero-page headers in a few ms, and its total time is mostly setup, which the model does not cost';
+const NEVER_WRITTEN = 'the guest never wrote its RAM: QEMU sends ~1 MB of zero-page headers in a few ms, and its total time is mostly setup, which the model does not cost';
 const FAILED = 'QEMU failed this migration';
 const BOTH_AT_BOUND = 'not converged: both totals are the time bound';
 

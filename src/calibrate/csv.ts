@@ -115,12 +115,20 @@ export function round(v: number | null, digits: number): number | null {
 
 const OUTCOMES: readonly MigrationOutcome[] = ['completed', 'not-converged', 'failed'];
 const NUMBER_COLUMNS = [
-  'ramMiB', 'wsMiB', 'ratePagesPerSec', 'maxBandwidthBytesPerSec', 'downtimeLimitMs', 'timeBoundS',
-  'totalTimeMs', 'transferredBytes', 'ramTotalBytes', 'syncs', 'maxThrottlePct', 'duplicatePages',
+  'ramMiB',
+  'wsMiB',
+  'ratePagesPerSec',
+  'maxBandwidthBytesPerSec',
+  'downtimeLimitMs',
+  'timeBoundS',
+  'totalTimeMs',
+  'transferredBytes',
+  'ramTotalBytes',
+  'syncs',
+  'maxThrottlePct',
+  'duplicatePages',
 ] as const;
-const OPTIONAL_NUMBER_COLUMNS = [
-  'downtimeMs', 'meanMbps', 'downtimeBytes', 'guestRateBeforePagesPerSec', 'guestRateDuringPagesPerSec',
-] as const;
+const OPTIONAL_NUMBER_COLUMNS = ['downtimeMs', 'meanMbps', 'downtimeBytes', 'guestRateBeforePagesPerSec', 'guestRateDuringPagesPerSec'] as const;
 const BOOLEAN_COLUMNS = ['fill', 'autoConverge'] as const;
 const TEXT_COLUMNS = ['name', 'qemuVersion', 'accel'] as const;
 

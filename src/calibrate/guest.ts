@@ -36,8 +36,7 @@ const GCC_FLAGS = [
   '-Wl,--no-warn-rwx-segments',
 ] as const;
 
-const INSTALL_HINT =
-  'install it with `apt-get install -y gcc gcc-multilib` (Debian/Ubuntu) or run scripts/ci-install-qemu.sh';
+const INSTALL_HINT = 'install it with `apt-get install -y gcc gcc-multilib` (Debian/Ubuntu) or run scripts/ci-install-qemu.sh';
 
 /** The guest's parameters, as its multiboot command line carries them. */
 export interface GuestParams {
@@ -100,15 +99,7 @@ export async function buildGuest(options: BuildGuestOptions = {}): Promise<strin
   mkdirSync(cacheDir, { recursive: true });
   // Build under a unique name and rename: concurrent builders never see a half-written kernel.
   const partial = `${out}.${process.pid}.${Date.now()}.tmp`;
-  const args = [
-    ...GCC_FLAGS,
-    '-T',
-    join(sourceDir, LINKER_SCRIPT),
-    '-o',
-    partial,
-    ...GUEST_SOURCES.map((s) => join(sourceDir, s)),
-    '-lgcc',
-  ];
+  const args = [...GCC_FLAGS, '-T', join(sourceDir, LINKER_SCRIPT), '-o', partial, ...GUEST_SOURCES.map((s) => join(sourceDir, s)), '-lgcc'];
   const result = await run(cc, args);
   if (result.spawnError !== undefined) {
     throw new GuestToolchainError(
@@ -121,9 +112,7 @@ export async function buildGuest(options: BuildGuestOptions = {}): Promise<strin
     rmSync(partial, { force: true });
     const missing32 = /-lgcc|incompatible|gnu\/stubs-32|crt[0-9a-z]*\.o|unrecognized.*-m32|elf_i386/i.test(result.stderr);
     if (missing32) {
-      throw new GuestToolchainError(
-        `cannot build the 32-bit calibration guest: \`${cc} -m32\` lacks 32-bit support; ${INSTALL_HINT}\n${result.stderr.trim()}`,
-      );
+      throw new GuestToolchainError(`cannot build the 32-bit calibration guest: \`${cc} -m32\` lacks 32-bit support; ${INSTALL_HINT}\n${result.stderr.trim()}`);
     }
     throw new Error(`building the calibration guest failed (${cc} exited ${result.code}):\n${result.stderr.trim()}`);
   }

@@ -93,10 +93,7 @@ async function migrateOnce(
   try {
     const common = { kernelPath, append, ramMiB: cfg.ramMiB, accel, workDir: dir.path };
     // Start both at once, but keep whichever did start so `finally` stops it.
-    const results = await Promise.allSettled([
-      QemuProcess.start({ ...common, name: 'source' }),
-      QemuProcess.start({ ...common, name: 'destination', incomingDefer: true }),
-    ]);
+    const results = await Promise.allSettled([QemuProcess.start({ ...common, name: 'source' }), QemuProcess.start({ ...common, name: 'destination', incomingDefer: true })]);
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
     const [source, destination] = started;
@@ -163,10 +160,7 @@ async function migrateOnce(
     const rates = summarizeGuestTicks(guestTicks, endMs);
     const fillLine = source.serial.lines.find((l) => l.kind === 'fill');
     const events = source.qmp.drainEvents();
-    const errorDesc =
-      finalStatus === 'failed'
-        ? String((await source.qmp.execute<Record<string, unknown>>('query-migrate'))['error-desc'] ?? '')
-        : null;
+    const errorDesc = finalStatus === 'failed' ? String((await source.qmp.execute<Record<string, unknown>>('query-migrate'))['error-desc'] ?? '') : null;
     const record: MigrationRecord = {
       name: cfg.name,
       config: cfg,
@@ -182,7 +176,10 @@ async function migrateOnce(
       guestFillBytes: fillLine?.kind === 'fill' ? fillLine.bytes : null,
       guestZeroLowPages: fillLine?.kind === 'fill' ? fillLine.zeroLowPages : null,
       syncTimesMs: events.filter((e) => e.event === 'MIGRATION_PASS').map((e) => eventTimeMs(e, wall0)),
-      stopTimeMs: eventTimeMsOrNull(events.find((e) => e.event === 'STOP'), wall0),
+      stopTimeMs: eventTimeMsOrNull(
+        events.find((e) => e.event === 'STOP'),
+        wall0,
+      ),
       wallTimeMs: 0,
       samples,
       guestTicks,

@@ -18,8 +18,7 @@ import { SerialLog } from './serial.js';
 export type Accelerator = 'tcg' | 'kvm';
 
 const QEMU_BINARY = 'qemu-system-x86_64';
-const QEMU_INSTALL_HINT =
-  'install it with `apt-get install -y qemu-system-x86` (Debian/Ubuntu) or run scripts/ci-install-qemu.sh';
+const QEMU_INSTALL_HINT = 'install it with `apt-get install -y qemu-system-x86` (Debian/Ubuntu) or run scripts/ci-install-qemu.sh';
 const OUTPUT_TAIL_CHARS = 4000;
 const QUIT_TIMEOUT_MS = 5000;
 const KILL_WAIT_MS = 5000;
@@ -167,23 +166,30 @@ export class QemuProcess {
     const qmpSocketPath = join(options.workDir, `${options.name}.qmp`);
     const serialPath = join(options.workDir, `${options.name}.serial`);
     const args = [
-      '-name', `migsweep-${options.name}`,
+      '-name',
+      `migsweep-${options.name}`,
       '-nographic',
       '-no-user-config',
       '-nodefaults',
-      '-display', 'none',
-      '-accel', options.accel,
-      '-m', String(options.ramMiB),
-      '-kernel', options.kernelPath,
-      '-append', options.append,
-      '-serial', `file:${serialPath}`,
-      '-qmp', `unix:${qmpSocketPath},server=on,wait=off`,
+      '-display',
+      'none',
+      '-accel',
+      options.accel,
+      '-m',
+      String(options.ramMiB),
+      '-kernel',
+      options.kernelPath,
+      '-append',
+      options.append,
+      '-serial',
+      `file:${serialPath}`,
+      '-qmp',
+      `unix:${qmpSocketPath},server=on,wait=off`,
     ];
     if (options.incomingDefer === true) args.push('-incoming', 'defer');
 
     const setpriv = findOnPath('setpriv');
-    const [command, argv] =
-      setpriv !== undefined ? [setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
+    const [command, argv] = setpriv !== undefined ? [setpriv, ['--pdeathsig', 'KILL', '--', binary, ...args]] : [binary, args];
     const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     // spawn reports ENOENT asynchronously; keep the process from dying of an unhandled 'error'.
     const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
@@ -192,9 +198,7 @@ export class QemuProcess {
     const abandon = new AbortController();
     try {
       const earlyExit = proc.exited.then(({ code, signal }) => {
-        throw new Error(
-          `${options.name} QEMU exited during start-up (code ${code}, signal ${signal}):\n${proc.output()}`,
-        );
+        throw new Error(`${options.name} QEMU exited during start-up (code ${code}, signal ${signal}):\n${proc.output()}`);
       });
       const failed = spawnFailed.then((err) => {
         throw new Error(`cannot start ${binary}: ${err.message}`);
@@ -315,10 +319,7 @@ async function probeAccelerators(kernelPath: string, append: string): Promise<Ac
   return {
     accel: 'tcg',
     probeMs: { tcg: tcgMs, ...(kvmMs !== undefined ? { kvm: kvmMs } : {}) },
-    reason:
-      kvmMs === undefined
-        ? `KVM did not boot and fill RAM within ${tcgMs + 2000} ms (TCG: ${tcgMs} ms)`
-        : `TCG ${tcgMs} ms vs KVM ${kvmMs} ms`,
+    reason: kvmMs === undefined ? `KVM did not boot and fill RAM within ${tcgMs + 2000} ms (TCG: ${tcgMs} ms)` : `TCG ${tcgMs} ms vs KVM ${kvmMs} ms`,
   };
 }
 
@@ -333,12 +334,7 @@ function kvmOpenable(): boolean {
 }
 
 /** ms from spawn until the guest prints "ready", or undefined after limitMs. Always stops QEMU. */
-async function timeGuestUntilReady(
-  kernelPath: string,
-  append: string,
-  accel: Accelerator,
-  limitMs: number,
-): Promise<number | undefined> {
+async function timeGuestUntilReady(kernelPath: string, append: string, accel: Accelerator, limitMs: number): Promise<number | undefined> {
   const dir = makeWorkDir('migsweep-probe-');
   const t0 = performance.now();
   let proc: QemuProcess | undefined;

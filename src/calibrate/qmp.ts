@@ -132,9 +132,7 @@ export class QmpClient {
         await sleep(CONNECT_RETRY_MS);
       }
     }
-    throw new Error(
-      `QMP: cannot connect to ${socketPath} within ${connectTimeoutMs} ms: ${lastError?.message ?? 'unknown error'}`,
-    );
+    throw new Error(`QMP: cannot connect to ${socketPath} within ${connectTimeoutMs} ms: ${lastError?.message ?? 'unknown error'}`);
   }
 
   /** The greeting QEMU sent on connection. */

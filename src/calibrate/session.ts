@@ -110,9 +110,7 @@ function readGridManifest(dir: string): GridManifest {
 }
 
 function machineFacts(runs: readonly MeasuredRun[], manifest: GridManifest, linkBytesPerSec: number, measuredFile: string): MachineFacts {
-  const shares = runs
-    .filter((r) => r.meanMbps !== null && r.maxBandwidthBytesPerSec > 0)
-    .map((r) => ((r.meanMbps as number) * 1e6) / 8 / r.maxBandwidthBytesPerSec);
+  const shares = runs.filter((r) => r.meanMbps !== null && r.maxBandwidthBytesPerSec > 0).map((r) => ((r.meanMbps as number) * 1e6) / 8 / r.maxBandwidthBytesPerSec);
   const versions = [...new Set(runs.map((r) => r.qemuVersion))];
   const accels = [...new Set(runs.map((r) => r.accel))];
   return {
@@ -169,7 +167,10 @@ export async function runCalibration(o: CalibrateOptions): Promise<CalibrateOutc
   }
   const manifest = readGridManifest(measuredDir);
 
-  const rows = compareGrid(runs, runs.map((r) => predictRun(r, link)));
+  const rows = compareGrid(
+    runs,
+    runs.map((r) => predictRun(r, link)),
+  );
   const fluidSummary = summarizeComparison(rows.fluid);
   const targets = { fluid: evaluateTargets(fluidSummary), page: evaluateTargets(summarizeComparison(rows.page)) };
   const facts = machineFacts(runs, manifest, link, measuredFile);

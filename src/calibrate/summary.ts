@@ -140,7 +140,10 @@ const TICK_SPAN_MS = 1000;
 export function summarizeGuestTicks(ticks: readonly GuestTick[], endMs: number): GuestRateSummary {
   const mean = (xs: number[]): number | null => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const source = ticks.filter((t) => t.host === 'source');
-  const before = source.filter((t) => t.tMs < 0).slice(-BEFORE_TICKS).map((t) => t.ratePagesPerSec);
+  const before = source
+    .filter((t) => t.tMs < 0)
+    .slice(-BEFORE_TICKS)
+    .map((t) => t.ratePagesPerSec);
   const running = source.filter((t) => t.tMs >= 0 && t.tMs <= endMs);
   const inside = running.filter((t) => t.tMs >= TICK_SPAN_MS);
   const during = (inside.length > 0 ? inside : running).map((t) => t.ratePagesPerSec);
@@ -153,9 +156,6 @@ export function summarizeGuestTicks(ticks: readonly GuestTick[], endMs: number):
     duringPagesPerSec: mean(during),
     minDuringPagesPerSec: during.length > 0 ? Math.min(...during) : null,
     afterPagesPerSec: after?.ratePagesPerSec ?? null,
-    writesLost:
-      lastSource !== undefined && firstDestination !== undefined
-        ? Math.max(0, lastSource.writes - firstDestination.writes)
-        : null,
+    writesLost: lastSource !== undefined && firstDestination !== undefined ? Math.max(0, lastSource.writes - firstDestination.writes) : null,
   };
 }

@@ -105,6 +105,9 @@ export function terminalTable(rows: ModelRows): string {
   const cells = tableCells(rows);
   const widths = heads.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
   const line = (c: readonly string[]): string =>
-    c.map((x, i) => (i <= 1 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ').trimEnd();
+    c
+      .map((x, i) => (i <= 1 ? x.padEnd(widths[i]) : x.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(heads), ...cells.map(line)].join('\n') + '\n';
 }

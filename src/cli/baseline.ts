@@ -36,7 +36,9 @@ export function sweepByName(name: string): string {
   const dir = sweepsDir();
   const file = join(dir, `${name}.yaml`);
   if (existsSync(file)) return file;
-  const known = readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length));
+  const known = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length));
   throw new InputError('--sweep', [{ path: '', message: `no sweep '${name}' in ${dir}${suggest(name, known)}; expected one of ${known.join(', ')} or a sweep file` }]);
 }
 
@@ -75,7 +77,9 @@ export function registerBaseline(program: Command): void {
   baseline
     .command('update')
     .description(`run the baseline sweeps (${BASELINE_SWEEPS.join(', ')}) again into ${BASELINE_DIR}/<sweep>/ (runs.csv, summary.csv, manifest.json), replacing them`)
-    .addOption(new Option('--sweep <name>', 'a sweep of sweeps/ by name, or a sweep file (repeatable; none with --bench alone)').argParser(collect).default([], BASELINE_SWEEPS.join(', ')))
+    .addOption(
+      new Option('--sweep <name>', 'a sweep of sweeps/ by name, or a sweep file (repeatable; none with --bench alone)').argParser(collect).default([], BASELINE_SWEEPS.join(', ')),
+    )
     .option('--bench <file>', `also copy this bench result (results/bench/latest.json) to ${BASELINE_DIR}/${BASELINE_BENCH}`)
     .option('--dir <dir>', 'the baseline folder', BASELINE_DIR)
     .option('--workers <n>', 'worker threads (default: one per CPU)', wholeFlag('--workers'))

@@ -33,7 +33,9 @@ export function registerCompare(program: Command): void {
     .option('--markdown', 'print markdown (for a CI job summary, $GITHUB_STEP_SUMMARY)')
     .option('--threshold <share>', `smallest relative change of a mean worth reporting (default ${DEFAULT_THRESHOLD * 100}%, with --bench ${DEFAULT_BENCH_THRESHOLD * 100}%)`)
     .option('--alpha <rate>', `chance of any false alarm over the noisy comparisons, Holm-corrected (default ${DEFAULT_ALPHA})`)
-    .addOption(new Option('--metrics <names>', 'metrics to compare, comma-separated or repeated; the outcome is always compared').argParser(collect).default([], DEFAULT_METRICS.join(',')))
+    .addOption(
+      new Option('--metrics <names>', 'metrics to compare, comma-separated or repeated; the outcome is always compared').argParser(collect).default([], DEFAULT_METRICS.join(',')),
+    )
     .option('--out <file>', "also write the comparison as JSON to this file; as <candidate>/compare.json the candidate's report draws it")
     .option('--allow-changed-settings', "compare runs whose sweep files differ in a fixed setting (the base or a variant's set), when that difference is what you measure")
     .option('--bench', 'compare two results of npm run bench (github-action-benchmark format)')
@@ -52,7 +54,10 @@ export function registerCompare(program: Command): void {
         json = EXPORTERS.json.bench(c);
         exitCode = c.exitCode;
       } else {
-        if (opts.sameMachine) throw new InputError('--same-machine', [{ path: '', message: 'applies to --bench only: run folders are compared on their simulated numbers, which do not depend on the machine' }]);
+        if (opts.sameMachine)
+          throw new InputError('--same-machine', [
+            { path: '', message: 'applies to --bench only: run folders are compared on their simulated numbers, which do not depend on the machine' },
+          ]);
         const c = await compareRuns(baseline, candidate, {
           threshold: opts.threshold === undefined ? DEFAULT_THRESHOLD : parseThreshold(opts.threshold),
           alpha: opts.alpha === undefined ? DEFAULT_ALPHA : parseAlpha(opts.alpha),

@@ -50,7 +50,8 @@ export function summary(file: string, s: Scenario, r: RunResult): string {
   if (r.outcome === 'completed') {
     lines.push(['outcome', `completed (${r.stopReason}) after ${formatMs(r.totalTimeMs)}`]);
     const ratio = r.downtimeMs / r.expectedDowntimeMs;
-    const off = Number.isFinite(ratio) && r.expectedDowntimeMs > 0 ? ` (${ratio >= 1 ? `${ratio.toPrecision(3)}x the promise` : `${(1 / ratio).toPrecision(3)}x below the promise`})` : '';
+    const off =
+      Number.isFinite(ratio) && r.expectedDowntimeMs > 0 ? ` (${ratio >= 1 ? `${ratio.toPrecision(3)}x the promise` : `${(1 / ratio).toPrecision(3)}x below the promise`})` : '';
     lines.push(['downtime', `${formatMs(r.downtimeMs)} real, ${formatMs(r.expectedDowntimeMs)} expected by the policy${off}`]);
   } else if (r.outcome === 'unfinished') {
     lines.push(['outcome', `unfinished: still running at the ${formatMs(r.totalTimeMs)} horizon (expected downtime then ${formatMs(r.expectedDowntimeMs)})`]);

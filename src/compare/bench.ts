@@ -75,7 +75,7 @@ export function compareBench(baselineFile: string, candidateFile: string, thresh
     else if (cand === null) verdict = 'only-baseline';
     else if (relative === null || Math.abs(relative) <= threshold) verdict = 'within-threshold';
     else if (!gated) verdict = 'not-gated';
-    else verdict = (relative > 0) === bigger ? 'improvement' : 'regression';
+    else verdict = relative > 0 === bigger ? 'improvement' : 'regression';
     return { name: f.name, unit: f.unit, baseline: base, candidate: cand, relative, biggerIsBetter: bigger, scope, gated, verdict };
   };
   for (const f of a) {

@@ -27,14 +27,32 @@ import { beyond, COMPARABLE_METRICS } from './metrics.js';
 import { holm, permutationsFor, signFlipTest, twoSampleTest } from './permutation.js';
 import { finishedRun, readRunSamples, type RunSamples, type ScenarioSamples } from './run-samples.js';
 import type {
-  Comparison, CompareSettings, Finding, MetricComparison, OutcomeComparison, OutcomeCounts, RunRef, ScenarioComparison, ScenarioRef, SettingDifference, SideStats,
+  Comparison,
+  CompareSettings,
+  Finding,
+  MetricComparison,
+  OutcomeComparison,
+  OutcomeCounts,
+  RunRef,
+  ScenarioComparison,
+  ScenarioRef,
+  SettingDifference,
+  SideStats,
 } from './types.js';
 
 function runRef(r: RunSamples): RunRef {
   const m = r.manifest;
   return {
-    dir: r.dir, name: m.name, file: m.file, commit: m.commit, version: m.version, start: m.start,
-    fingerprint: m.fingerprint, seed: m.seed, replicates: m.replicates, scenarios: r.scenarios.size,
+    dir: r.dir,
+    name: m.name,
+    file: m.file,
+    commit: m.commit,
+    version: m.version,
+    start: m.start,
+    fingerprint: m.fingerprint,
+    seed: m.seed,
+    replicates: m.replicates,
+    scenarios: r.scenarios.size,
   };
 }
 
@@ -165,7 +183,7 @@ function tooFewNote(tooFew: Draft[], tested: number, family: number, alpha: numb
 function directed(metric: string, change: number): MetricComparison['verdict'] {
   const better = COMPARABLE_METRICS[metric] ?? 'none';
   if (better === 'none' || change === 0) return 'changed';
-  return (change < 0) === (better === 'lower') ? 'improvement' : 'regression';
+  return change < 0 === (better === 'lower') ? 'improvement' : 'regression';
 }
 
 function settingDifferences(a: RunSamples, b: RunSamples): SettingDifference[] {
@@ -207,8 +225,17 @@ function notesFor(a: RunSamples, b: RunSamples): string[] {
 function finding(s: ScenarioRef, m: MetricComparison): Finding {
   const fmt = (v: number | null, st: SideStats) => (v === null ? '-' : `${formatColumnValue(m.metric, v)}${st.n > 1 && st.sd !== 0 ? ` (mean of ${st.n})` : ''}`);
   return {
-    verdict: m.verdict, variant: s.variant, scenario: s.label, params: s.params, metric: m.metric,
-    baseline: m.baseline.mean, candidate: m.candidate.mean, change: m.change, relative: m.relative, test: m.test, p: m.p,
+    verdict: m.verdict,
+    variant: s.variant,
+    scenario: s.label,
+    params: s.params,
+    metric: m.metric,
+    baseline: m.baseline.mean,
+    candidate: m.candidate.mean,
+    change: m.change,
+    relative: m.relative,
+    test: m.test,
+    p: m.p,
     detail: `${fmt(m.baseline.mean, m.baseline)} -> ${fmt(m.candidate.mean, m.candidate)}`,
   };
 }
@@ -217,8 +244,17 @@ function outcomeFinding(s: ScenarioRef, o: OutcomeComparison): Finding {
   const sa = completedShare(o.baseline);
   const sb = completedShare(o.candidate);
   return {
-    verdict: o.verdict, variant: s.variant, scenario: s.label, params: s.params, metric: 'outcome',
-    baseline: sa, candidate: sb, change: sa !== null && sb !== null ? sb - sa : null, relative: null, test: null, p: null,
+    verdict: o.verdict,
+    variant: s.variant,
+    scenario: s.label,
+    params: s.params,
+    metric: 'outcome',
+    baseline: sa,
+    candidate: sb,
+    change: sa !== null && sb !== null ? sb - sa : null,
+    relative: null,
+    test: null,
+    p: null,
     detail: outcomeText(o),
   };
 }
@@ -237,9 +273,17 @@ export async function compareRuns(baselineDir: string, candidateDir: string, set
     ]);
   };
   if (diff.structural.length > 0)
-    refuse(diff.structural, 'the sweep files differ in what they sweep', 'scenarios can only be paired within one sweep; refresh the baseline deliberately (migsweep baseline update) when the sweep file changed');
+    refuse(
+      diff.structural,
+      'the sweep files differ in what they sweep',
+      'scenarios can only be paired within one sweep; refresh the baseline deliberately (migsweep baseline update) when the sweep file changed',
+    );
   if (diff.settings.length > 0 && !settings.allowChangedSettings)
-    refuse(diff.settings, 'the sweep files differ in fixed settings, so every scenario is a different experiment', 'pass --allow-changed-settings when this difference is what you want to measure; or refresh the baseline (migsweep baseline update)');
+    refuse(
+      diff.settings,
+      'the sweep files differ in fixed settings, so every scenario is a different experiment',
+      'pass --allow-changed-settings when this difference is what you want to measure; or refresh the baseline (migsweep baseline update)',
+    );
 
   const metrics = settings.metrics.filter((m) => m !== 'completedShare');
   const [a, b] = await Promise.all([readRunSamples(baselineDir, 'baseline', metrics), readRunSamples(candidateDir, 'candidate', metrics)]);
@@ -276,7 +320,11 @@ export async function compareRuns(baselineDir: string, candidateDir: string, set
     const s = d.sample!;
     d.result.p = 'paired' in s ? signFlipTest(s.paired, permutations, seed) : twoSampleTest(s.a, s.b, permutations, seed);
   }
-  const significant = holm(tested.map((d) => d.result.p!), settings.alpha, family);
+  const significant = holm(
+    tested.map((d) => d.result.p!),
+    settings.alpha,
+    family,
+  );
   const tooFew = tested.filter((d) => smallestP(d.sample!) > settings.alpha / family);
   tested.forEach((d, i) => {
     if (significant[i]) d.result.verdict = 'changed';

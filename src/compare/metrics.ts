@@ -57,7 +57,10 @@ export function parseAlpha(text: string): number {
 
 /** `--metrics downtimeMs,totalTimeMs` (repeatable); unknown names are refused with the nearest known one. */
 export function parseMetrics(list: readonly string[]): string[] {
-  const names = list.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '');
+  const names = list
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const known = Object.keys(COMPARABLE_METRICS);
   const problems = names
     .filter((n) => !(n in COMPARABLE_METRICS))

@@ -48,9 +48,11 @@ function bad(file: string, message: string, line?: number): never {
 
 /** The manifest of a finished, whole (not a shard) run; an InputError otherwise. */
 export function finishedRun(dir: string, role: string): Manifest {
-  if (!existsSync(join(dir, MANIFEST_FILE))) bad(dir, `the ${role} is not a run folder: no ${MANIFEST_FILE} (expected a folder written by migsweep sweep or merge, e.g. results/default/<run-id>)`);
+  if (!existsSync(join(dir, MANIFEST_FILE)))
+    bad(dir, `the ${role} is not a run folder: no ${MANIFEST_FILE} (expected a folder written by migsweep sweep or merge, e.g. results/default/<run-id>)`);
   const m = readManifest(dir);
-  if (m.shard !== null) bad(dir, `the ${role} holds shard ${m.shard.index}/${m.shard.count} of a sweep, not the whole of it; join the shards first with migsweep merge <shard-dir>... --out DIR`);
+  if (m.shard !== null)
+    bad(dir, `the ${role} holds shard ${m.shard.index}/${m.shard.count} of a sweep, not the whole of it; join the shards first with migsweep merge <shard-dir>... --out DIR`);
   if (m.status !== 'complete')
     bad(dir, `the ${role} is not a complete run (${m.counts.done}/${m.counts.tasks} tasks, ${m.status}); finish it with migsweep sweep ${m.file} --out ${dir} --resume`);
   if (!existsSync(join(dir, RUNS_FILE))) bad(dir, `the ${role} has no ${RUNS_FILE}`);
@@ -136,7 +138,11 @@ export async function readRunSamples(dir: string, role: string, metrics: readonl
       };
       scenarios.set(key, s);
     } else if (s.scenarioId !== scenarioId) {
-      bad(file, `scenarios ${s.scenarioId} and ${scenarioId} have the same variant and axis values (${s.label}); the run is damaged or its manifest's axes do not match its rows`, lineNo);
+      bad(
+        file,
+        `scenarios ${s.scenarioId} and ${scenarioId} have the same variant and axis values (${s.label}); the run is damaged or its manifest's axes do not match its rows`,
+        lineNo,
+      );
     }
     s.replicates.push(Number(get('replicate')));
     s.seeds.push(col.has('seed') ? get('seed') : '');
@@ -148,7 +154,11 @@ export async function readRunSamples(dir: string, role: string, metrics: readonl
       list.push(error || t === '' ? null : Number(t));
     }
     const seen = constants.get(variant);
-    if (seen === undefined) constants.set(variant, params.map((i) => cells[i]));
+    if (seen === undefined)
+      constants.set(
+        variant,
+        params.map((i) => cells[i]),
+      );
     else for (let k = 0; k < params.length; k++) if (seen[k] !== null && seen[k] !== cells[params[k]]) seen[k] = null;
   }
   if (header === null) bad(file, 'is empty; expected a header line and one row per task');

@@ -10,8 +10,18 @@ import type { ChartContext, Row, RunFolder } from './types.js';
  * statistics `<metric>_<stat>`, so any column with `_` is one of them.
  */
 const NOT_CONDITION = new Set([
-  'scenarioId', 'variant', 'policy', 'base', 'downtimeLimitMs', 'estimator', 'seed',
-  'n', 'errors', 'completedShare', 'unfinishedShare', 'abortedShare',
+  'scenarioId',
+  'variant',
+  'policy',
+  'base',
+  'downtimeLimitMs',
+  'estimator',
+  'seed',
+  'n',
+  'errors',
+  'completedShare',
+  'unfinishedShare',
+  'abortedShare',
 ]);
 
 /** Columns of summary.csv that describe the guest, workload and link: scenarios equal on all of them differ only by policy. */
@@ -51,7 +61,9 @@ export function rateCapNote(rows: readonly Row[], columns: readonly string[]): s
     if (faster.length === 0) continue;
     const u = displayUnit('bandwidthBytesPerSec', faster);
     const list = faster.map((b) => `${+(b / u.factor).toPrecision(3)}`).join(' and ');
-    parts.push(`${col.slice(0, -'_maxBandwidthBytesPerSec'.length)} sends at most ${formatRate(cap)} (its max-bandwidth), so on the ${list} ${u.unit} links that cap, not the link, limits the copy`);
+    parts.push(
+      `${col.slice(0, -'_maxBandwidthBytesPerSec'.length)} sends at most ${formatRate(cap)} (its max-bandwidth), so on the ${list} ${u.unit} links that cap, not the link, limits the copy`,
+    );
   }
   return parts.length ? `${parts.join('; ')}.` : null;
 }

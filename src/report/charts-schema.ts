@@ -24,8 +24,16 @@ export type ChartKind = (typeof CHART_KINDS)[number];
 
 /** Metrics that summary.csv aggregates over replicates (`<metric>_<stat>` columns). */
 export const SUMMARY_METRICS = [
-  'totalTimeMs', 'downtimeMs', 'expectedDowntimeMs', 'transferredBytes', 'transferFactor',
-  'syncs', 'passes', 'maxThrottlePct', 'throttleCpuSeconds', 'postcopyMs',
+  'totalTimeMs',
+  'downtimeMs',
+  'expectedDowntimeMs',
+  'transferredBytes',
+  'transferFactor',
+  'syncs',
+  'passes',
+  'maxThrottlePct',
+  'throttleCpuSeconds',
+  'postcopyMs',
 ] as const;
 export type SummaryMetric = (typeof SUMMARY_METRICS)[number];
 
@@ -47,7 +55,9 @@ const name = z
 const title = z.string().min(1).describe('title shown above the chart; default: one that says what it shows');
 
 /** `none`, or a column to draw one panel per value of. */
-const facet = z.union([z.literal('none'), column]).describe("one panel per value of this column; 'none' for a single panel; default: the link bandwidth when the sweep has several");
+const facet = z
+  .union([z.literal('none'), column])
+  .describe("one panel per value of this column; 'none' for a single panel; default: the link bandwidth when the sweep has several");
 
 /** The dimension a column's values carry, from the unit in its name (DESIGN.md: units in names). */
 export function columnDimension(col: string): Dimension | null {
@@ -128,7 +138,10 @@ const ENTRY_SHAPES = [
     variant: z.string().min(1).optional().describe('default: the first variant'),
     where: where.optional(),
   }),
-  z.strictObject({ kind: z.literal('compare').describe('this run against a baseline, per policy (drawn when the run folder holds compare.json from migsweep compare --out)'), ...common }),
+  z.strictObject({
+    kind: z.literal('compare').describe('this run against a baseline, per policy (drawn when the run folder holds compare.json from migsweep compare --out)'),
+    ...common,
+  }),
 ] as const;
 
 const entryObject = z.discriminatedUnion('kind', ENTRY_SHAPES, {
@@ -141,7 +154,8 @@ const entryObject = z.discriminatedUnion('kind', ENTRY_SHAPES, {
 
 const shorthand = z
   .enum(CHART_KINDS, {
-    error: (iss) => `unknown chart kind ${describeFound(iss.input)}${typeof iss.input === 'string' ? suggest(iss.input, CHART_KINDS) : ''}; expected one of ${CHART_KINDS.join(' | ')}`,
+    error: (iss) =>
+      `unknown chart kind ${describeFound(iss.input)}${typeof iss.input === 'string' ? suggest(iss.input, CHART_KINDS) : ''}; expected one of ${CHART_KINDS.join(' | ')}`,
   })
   .transform((kind) => ({ kind }) as z.output<typeof entryObject>);
 

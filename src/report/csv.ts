@@ -54,8 +54,7 @@ export function parseCsvTable(text: string, file = 'CSV', textColumns: ReadonlyS
   if (records.length === 0) throw new Error(`${file}: empty file, expected a header line`);
   const columns = records[0];
   const rows = records.slice(1).map((rec, n) => {
-    if (rec.length !== columns.length)
-      throw new Error(`${file}: line ${n + 2} has ${rec.length} fields, the header has ${columns.length}`);
+    if (rec.length !== columns.length) throw new Error(`${file}: line ${n + 2} has ${rec.length} fields, the header has ${columns.length}`);
     const row: Record<string, Cell> = {};
     for (let k = 0; k < columns.length; k++) {
       const raw = rec[k];

@@ -36,7 +36,9 @@ export function chooseExample(summary: readonly Row[], variants: readonly string
   const variant = entry.variant ?? variants[0];
   if (variant === undefined) throw new InputError(file, [{ path: 'charts (timeline)', message: 'summary.csv has no scenarios' }]);
   if (!variants.includes(variant))
-    throw new InputError(file, [{ path: 'charts (timeline).variant', message: `no variant '${variant}' in this run${suggest(variant, variants)}; its variants: ${variants.join(', ')}` }]);
+    throw new InputError(file, [
+      { path: 'charts (timeline).variant', message: `no variant '${variant}' in this run${suggest(variant, variants)}; its variants: ${variants.join(', ')}` },
+    ]);
   let own = summary.filter((r) => r.variant === variant);
   let why: string;
   if (entry.where) {

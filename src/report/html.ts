@@ -69,9 +69,7 @@ export function renderHtml(p: ReportPage): string {
   const m = p.manifest;
   const title = `migsweep report: ${m.name ?? 'sweep'}`;
   const charts = p.charts.map((c, i) => chartFigure(c, i)).join('\n');
-  const skipped = p.skipped.length
-    ? `<ul>${p.skipped.map((s) => `<li class="problem">${escapeHtml(s.name)}: not drawn: ${escapeHtml(s.reason)}</li>`).join('')}</ul>`
-    : '';
+  const skipped = p.skipped.length ? `<ul>${p.skipped.map((s) => `<li class="problem">${escapeHtml(s.name)}: not drawn: ${escapeHtml(s.reason)}</li>`).join('')}</ul>` : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -156,9 +154,7 @@ function runTable(m: Manifest, libraries: Record<string, string>): string {
   if (counts.scenarios !== undefined || counts.tasks !== undefined)
     lines.push([
       'runs',
-      escapeHtml(
-        `${counts.tasks ?? '?'} simulated migrations (${counts.scenarios ?? '?'} scenarios), ${counts.done ?? '?'} done, ${counts.errors ?? 0} errors`,
-      ),
+      escapeHtml(`${counts.tasks ?? '?'} simulated migrations (${counts.scenarios ?? '?'} scenarios), ${counts.done ?? '?'} done, ${counts.errors ?? 0} errors`),
     ]);
   add('started', m.start);
   add('ended', m.end);
@@ -173,8 +169,35 @@ function runTable(m: Manifest, libraries: Record<string, string>): string {
     const s = m.shard as { index?: number; count?: number };
     add('shard', `${s.index} of ${s.count}`);
   }
-  add('charts drawn with', Object.entries(libraries).map(([k, v]) => `${k} ${v}`).join(', '));
-  const shown = new Set(['name', 'file', 'status', 'seed', 'replicates', 'counts', 'start', 'end', 'durationMs', 'version', 'commit', 'node', 'host', 'cpus', 'workers', 'shard', 'axes', 'charts', 'sweep', 'sessions', 'merged']);
+  add(
+    'charts drawn with',
+    Object.entries(libraries)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', '),
+  );
+  const shown = new Set([
+    'name',
+    'file',
+    'status',
+    'seed',
+    'replicates',
+    'counts',
+    'start',
+    'end',
+    'durationMs',
+    'version',
+    'commit',
+    'node',
+    'host',
+    'cpus',
+    'workers',
+    'shard',
+    'axes',
+    'charts',
+    'sweep',
+    'sessions',
+    'merged',
+  ]);
   for (const [k, v] of Object.entries(m)) if (!shown.has(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) add(k, v);
   return `<table>${lines.map(([k, v]) => row([escapeHtml(k), v])).join('')}</table>`;
 }
@@ -206,7 +229,8 @@ function variantTable(lines: VariantLine[]): string {
   const body = lines.map((l) =>
     row([
       `<strong>${escapeHtml(l.variant)}</strong>`,
-      escapeHtml(l.policies.join('; ')) + (l.constants.length ? `<br><span class="muted">${l.constants.map(([c, v]) => escapeHtml(`${constantName(c)} = ${formatColumnValue(c, v)}`)).join(', ')}</span>` : ''),
+      escapeHtml(l.policies.join('; ')) +
+        (l.constants.length ? `<br><span class="muted">${l.constants.map(([c, v]) => escapeHtml(`${constantName(c)} = ${formatColumnValue(c, v)}`)).join(', ')}</span>` : ''),
       `<span class="num">${l.completed} of ${l.scenarios}</span>${l.unfinished ? `<br><span class="muted">${l.unfinished} never completed</span>` : ''}${l.aborted ? `<br><span class="muted">${l.aborted} aborted</span>` : ''}`,
       fmt(l.downtimeMedianMs, formatMs),
       fmt(l.downtimeWorstP95Ms, formatMs),

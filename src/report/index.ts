@@ -92,6 +92,11 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   });
   const index = resolve(runDir, 'index.html');
   writeFileSync(index, html);
-  const problem = problems.length ? new InputError(manifestFile, problems.flatMap((p) => p.problems)) : null;
+  const problem = problems.length
+    ? new InputError(
+        manifestFile,
+        problems.flatMap((p) => p.problems),
+      )
+    : null;
   return { index, charts: written, skipped, problems: problem };
 }

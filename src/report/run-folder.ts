@@ -7,7 +7,17 @@ import type { Cell, Manifest, Row, RunFolder, Table } from './types.js';
 
 /** Columns that hold names, never numbers, whatever they look like (a variant may be called `10`). */
 export const TEXT_COLUMNS: ReadonlySet<string> = new Set([
-  'taskId', 'scenarioId', 'variant', 'outcome', 'stopReason', 'error', 'policy', 'base', 'workload', 'estimator', 'fidelity',
+  'taskId',
+  'scenarioId',
+  'variant',
+  'outcome',
+  'stopReason',
+  'error',
+  'policy',
+  'base',
+  'workload',
+  'estimator',
+  'fidelity',
 ]);
 
 const FILES = ['manifest.json', 'runs.csv', 'summary.csv'] as const;

@@ -16,7 +16,15 @@ import { renderSvg, svgToPng } from './render.js';
 import { formatColumnValue } from './units.js';
 
 export const TIMELINE_COLUMNS = [
-  'tMs', 'event', 'pendingBytes', 'transferredBytes', 'passes', 'syncs', 'dirtyRateBytesPerSec', 'throttlePct', 'downtimeLimitMs',
+  'tMs',
+  'event',
+  'pendingBytes',
+  'transferredBytes',
+  'passes',
+  'syncs',
+  'dirtyRateBytesPerSec',
+  'throttlePct',
+  'downtimeLimitMs',
 ] as const satisfies readonly (keyof TimelinePoint)[];
 
 export interface TimelineFiles {
@@ -33,7 +41,13 @@ export async function writeTimeline(scenario: Scenario, name: string, outDir: st
   const result = simulate(scenario, { timeline: points });
   mkdirSync(outDir, { recursive: true });
   const csv = resolve(outDir, 'timeline.csv');
-  writeFileSync(csv, stringify(points.map((p) => TIMELINE_COLUMNS.map((c) => p[c])), { header: true, columns: [...TIMELINE_COLUMNS] }));
+  writeFileSync(
+    csv,
+    stringify(
+      points.map((p) => TIMELINE_COLUMNS.map((c) => p[c])),
+      { header: true, columns: [...TIMELINE_COLUMNS] },
+    ),
+  );
   const title = `${name}: ${policyLabel(scenario)}`;
   const subtitle = [
     `${formatColumnValue('ramBytes', scenario.vm.ram)} guest, ${scenario.workload.kind} writes at ${formatRate(scenario.workload.dirtyRate)}, link ${formatColumnValue('bandwidthBytesPerSec', scenario.link.bandwidth)}.`,

@@ -70,7 +70,10 @@ function isLinkRate(col: string): boolean {
  * one) is at least 1.
  */
 export function displayUnit(col: string, values: readonly number[], log = false): DisplayUnit {
-  const finite = values.filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs).sort((a, b) => a - b);
+  const finite = values
+    .filter((v) => Number.isFinite(v) && v !== 0)
+    .map(Math.abs)
+    .sort((a, b) => a - b);
   const typical = finite.length === 0 ? 0 : log ? finite[Math.floor((finite.length - 1) / 2)] : finite[finite.length - 1];
   // a unit is used from `from` x its factor on (hours only from 2 h: 0 to 60 min reads better than 0 to 1 h)
   const pick = (units: [string, number, number?][]): DisplayUnit => {
@@ -87,15 +90,36 @@ export function displayUnit(col: string, values: readonly number[], log = false)
       // links by the fastest: 0.1, 1, 10 Gbit/s read better than 100, 1000, 10000 Mbit/s
       if (isLinkRate(col)) {
         const fastest = finite.length ? finite[finite.length - 1] : 0;
-        for (const [unit, factor] of [['Tbit/s', 1e12 / 8], ['Gbit/s', 1e9 / 8], ['Mbit/s', 1e6 / 8]] as const) if (fastest >= factor) return { unit, factor };
+        for (const [unit, factor] of [
+          ['Tbit/s', 1e12 / 8],
+          ['Gbit/s', 1e9 / 8],
+          ['Mbit/s', 1e6 / 8],
+        ] as const)
+          if (fastest >= factor) return { unit, factor };
         return { unit: 'kbit/s', factor: 1e3 / 8 };
       }
-      return pick([['GiB/s', GiB], ['MiB/s', MiB], ['KiB/s', KiB], ['B/s', 1]]);
+      return pick([
+        ['GiB/s', GiB],
+        ['MiB/s', MiB],
+        ['KiB/s', KiB],
+        ['B/s', 1],
+      ]);
     case 'bytes':
-      return pick([['TiB', 1024 * GiB], ['GiB', GiB], ['MiB', MiB], ['KiB', KiB], ['B', 1]]);
+      return pick([
+        ['TiB', 1024 * GiB],
+        ['GiB', GiB],
+        ['MiB', MiB],
+        ['KiB', KiB],
+        ['B', 1],
+      ]);
     case 'time':
       // times in the CSV are ms
-      return pick([['h', 3_600_000, 2], ['min', 60_000], ['s', 1000], ['ms', 1]]);
+      return pick([
+        ['h', 3_600_000, 2],
+        ['min', 60_000],
+        ['s', 1000],
+        ['ms', 1],
+      ]);
     default:
       return { unit: '', factor: 1 };
   }
@@ -159,7 +183,11 @@ export function showField(col: string, values: readonly number[], opts: { source
 
 function unitSlug(unit: string): string {
   if (unit === '') return 'value';
-  return unit.replace('× RAM', 'xram').replace('%', 'pct').replace(/\//g, '_per_').replace(/[^A-Za-z0-9_]/g, '');
+  return unit
+    .replace('× RAM', 'xram')
+    .replace('%', 'pct')
+    .replace(/\//g, '_per_')
+    .replace(/[^A-Za-z0-9_]/g, '');
 }
 
 /** d3 number format for tooltips and labels: up to four significant digits, thousands separated, no trailing zeros. */
@@ -179,11 +207,26 @@ export function humanExpr(col: string, ref: string, digits = 2): string {
   };
   switch (columnDimension(col)) {
     case 'time':
-      return ladder([[1, 'ms'], [1000, 's'], [60_000, 'min'], [3_600_000, 'h']]);
+      return ladder([
+        [1, 'ms'],
+        [1000, 's'],
+        [60_000, 'min'],
+        [3_600_000, 'h'],
+      ]);
     case 'bytes':
-      return ladder([[1, 'B'], [KiB, 'KiB'], [MiB, 'MiB'], [GiB, 'GiB']]);
+      return ladder([
+        [1, 'B'],
+        [KiB, 'KiB'],
+        [MiB, 'MiB'],
+        [GiB, 'GiB'],
+      ]);
     case 'rate':
-      return ladder([[1, 'B/s'], [KiB, 'KiB/s'], [MiB, 'MiB/s'], [GiB, 'GiB/s']]);
+      return ladder([
+        [1, 'B/s'],
+        [KiB, 'KiB/s'],
+        [MiB, 'MiB/s'],
+        [GiB, 'GiB/s'],
+      ]);
     default:
       return `format(${ref}, '.${digits}~r')`;
   }
@@ -200,7 +243,33 @@ export function niceMarks(col: string, lo: number, hi: number, narrow = Math.log
   if (columnDimension(col) === 'time') {
     const s = 1000;
     const wide = [1, 10, 100, s, 10 * s, 60 * s, 600 * s, 3600 * s, 36_000 * s];
-    const fine = [1, 2, 5, 10, 20, 50, 100, 200, 500, s, 2 * s, 5 * s, 10 * s, 20 * s, 30 * s, 60 * s, 120 * s, 300 * s, 600 * s, 1200 * s, 1800 * s, 3600 * s, 7200 * s, 18_000 * s, 36_000 * s];
+    const fine = [
+      1,
+      2,
+      5,
+      10,
+      20,
+      50,
+      100,
+      200,
+      500,
+      s,
+      2 * s,
+      5 * s,
+      10 * s,
+      20 * s,
+      30 * s,
+      60 * s,
+      120 * s,
+      300 * s,
+      600 * s,
+      1200 * s,
+      1800 * s,
+      3600 * s,
+      7200 * s,
+      18_000 * s,
+      36_000 * s,
+    ];
     candidates = narrow ? fine : wide;
   } else {
     candidates = [];

@@ -92,9 +92,22 @@ export function scenarioColumns(s: Scenario): Record<string, Cell> {
 
 /** The metric columns of a result, in the order DESIGN.md lists them. */
 export const METRIC_COLUMNS = [
-  'totalTimeMs', 'downtimeMs', 'expectedDowntimeMs', 'transferredBytes', 'wireBytes', 'ramBytes', 'transferFactor',
-  'syncs', 'passes', 'outcome', 'stopReason', 'maxThrottlePct', 'throttleCpuSeconds', 'postcopyMs',
-  'postcopyFaults', 'postcopyBlockedMs',
+  'totalTimeMs',
+  'downtimeMs',
+  'expectedDowntimeMs',
+  'transferredBytes',
+  'wireBytes',
+  'ramBytes',
+  'transferFactor',
+  'syncs',
+  'passes',
+  'outcome',
+  'stopReason',
+  'maxThrottlePct',
+  'throttleCpuSeconds',
+  'postcopyMs',
+  'postcopyFaults',
+  'postcopyBlockedMs',
 ] as const satisfies readonly (keyof RunResult)[];
 
 /** One flat record: metrics first (NaN becomes null), then the scenario's parameters. */

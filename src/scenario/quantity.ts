@@ -7,18 +7,41 @@ export type Dimension = 'bytes' | 'rate' | 'time';
 
 const BYTE_UNITS: Record<string, number> = {
   B: 1,
-  KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4,
-  kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+  kB: 1e3,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
 };
 
 /** Bit rates are decimal (1 Gbit/s = 1e9 bit/s = 1.25e8 B/s), as network people use them. */
 const BIT_RATE_UNITS: Record<string, number> = {
-  'bit/s': 1 / 8, 'kbit/s': 1e3 / 8, 'Mbit/s': 1e6 / 8, 'Gbit/s': 1e9 / 8, 'Tbit/s': 1e12 / 8,
-  bps: 1 / 8, kbps: 1e3 / 8, Kbps: 1e3 / 8, Mbps: 1e6 / 8, Gbps: 1e9 / 8, Tbps: 1e12 / 8,
+  'bit/s': 1 / 8,
+  'kbit/s': 1e3 / 8,
+  'Mbit/s': 1e6 / 8,
+  'Gbit/s': 1e9 / 8,
+  'Tbit/s': 1e12 / 8,
+  bps: 1 / 8,
+  kbps: 1e3 / 8,
+  Kbps: 1e3 / 8,
+  Mbps: 1e6 / 8,
+  Gbps: 1e9 / 8,
+  Tbps: 1e12 / 8,
 };
 
 const TIME_UNITS: Record<string, number> = {
-  ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, sec: 1, min: 60, h: 3600,
+  ns: 1e-9,
+  us: 1e-6,
+  µs: 1e-6,
+  ms: 1e-3,
+  s: 1,
+  sec: 1,
+  min: 60,
+  h: 3600,
 };
 
 const EXAMPLES: Record<Dimension, string> = {
@@ -85,7 +108,10 @@ export function describeFound(v: unknown): string {
 }
 
 const BIN = [
-  ['TiB', 1024 ** 4], ['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024],
+  ['TiB', 1024 ** 4],
+  ['GiB', 1024 ** 3],
+  ['MiB', 1024 ** 2],
+  ['KiB', 1024],
 ] as const;
 
 function trim(n: number): string {

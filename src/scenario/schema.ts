@@ -90,15 +90,18 @@ export function paramSchema(spec: ParamSpec): z.ZodType {
     case 'trace':
       // a file name in the file; the validator reads it first (trace-file.ts) and puts the rates here
       s = z
-        .union([
-          z.string(),
-          z.object({ path: z.string(), timesS: z.array(z.number()), ratesBytesPerSec: z.array(z.number()) }),
-        ], { error: (iss) => `expected the name of a trace file (CSV), found ${describeFound(iss.input)}` })
+        .union([z.string(), z.object({ path: z.string(), timesS: z.array(z.number()), ratesBytesPerSec: z.array(z.number()) })], {
+          error: (iss) => `expected the name of a trace file (CSV), found ${describeFound(iss.input)}`,
+        })
         .refine((v) => typeof v !== 'string', { message: 'the trace file was not read (validate with a file context)' })
         .describe(spec.doc);
       break;
   }
-  if (spec.default === null) return s.nullable().optional().transform((v) => v ?? null);
+  if (spec.default === null)
+    return s
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null);
   if (spec.default !== undefined) return s.optional().transform((v) => (v === undefined ? spec.default : v));
   return s;
 }
@@ -116,9 +119,7 @@ function kindsUnion(entries: z.ZodObject[], what: string) {
 }
 
 export function policyEntrySchema() {
-  const entries = Object.values(POLICIES).map((m) =>
-    z.strictObject({ kind: z.literal(m.kind).describe(`${m.role}: ${m.summary}`), ...paramsShape(m.params) }),
-  );
+  const entries = Object.values(POLICIES).map((m) => z.strictObject({ kind: z.literal(m.kind).describe(`${m.role}: ${m.summary}`), ...paramsShape(m.params) }));
   return kindsUnion(entries, 'policy');
 }
 
@@ -135,7 +136,12 @@ export function workloadSchema() {
       .transform((v) => v ?? 'scattered')
       .describe('page fidelity: scattered pages (as the fluid model assumes) or the working set in one block'),
     cpuShare: numberParam(
-      { kind: 'number', positive: true, max: 1, doc: 'share of vCPU time the writer needs; a CPU throttle leaving less slows it in proportion; default 1 (the rate follows run time)' },
+      {
+        kind: 'number',
+        positive: true,
+        max: 1,
+        doc: 'share of vCPU time the writer needs; a CPU throttle leaving less slows it in proportion; default 1 (the rate follows run time)',
+      },
       false,
     )
       .optional()
@@ -195,7 +201,9 @@ export function scenarioSchema(forEditors = false) {
   return z.strictObject({
     vm: z.strictObject({
       ram: quantity('bytes', { positive: true }, 'guest RAM, e.g. 4GiB'),
-      pageSize: quantity('bytes', { positive: true }, 'page size, default 4KiB').optional().transform((v) => v ?? 4096),
+      pageSize: quantity('bytes', { positive: true }, 'page size, default 4KiB')
+        .optional()
+        .transform((v) => v ?? 4096),
       zeroShare: numberParam({ kind: 'share', min: 0, max: 1, doc: 'share of RAM holding zero pages (never written)' }, false)
         .optional()
         .transform((v) => v ?? 0),
@@ -209,7 +217,9 @@ export function scenarioSchema(forEditors = false) {
     workload: workloadSchema(),
     link: z.strictObject({
       bandwidth: quantity('rate', { positive: true }, 'wire bandwidth, e.g. 1Gbit/s'),
-      latency: quantity('time', { min: 0 }, 'one-way latency, default 0').optional().transform((v) => v ?? 0),
+      latency: quantity('time', { min: 0 }, 'one-way latency, default 0')
+        .optional()
+        .transform((v) => v ?? 0),
       jitter: numberParam(
         { kind: 'number', min: 0, max: 2, doc: 'per-period variation of the link rate: sigma of a mean-preserving log-normal factor (0.1 = about 10%); default 0' },
         false,
@@ -218,9 +228,16 @@ export function scenarioSchema(forEditors = false) {
         .transform((v) => v ?? 0),
     }),
     policy: forEditors ? policy.optional() : policy,
-    estimator: estimatorSchema().nullable().optional().transform((v) => v ?? null),
-    horizon: quantity('time', { positive: true }, 'a migration still running then is unfinished; default 1h').optional().transform((v) => v ?? 3600),
-    seed: numberParam({ kind: 'count', min: 0, doc: 'seed of the random generator (page fidelity)' }, true).optional().transform((v) => v ?? 1),
+    estimator: estimatorSchema()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+    horizon: quantity('time', { positive: true }, 'a migration still running then is unfinished; default 1h')
+      .optional()
+      .transform((v) => v ?? 3600),
+    seed: numberParam({ kind: 'count', min: 0, doc: 'seed of the random generator (page fidelity)' }, true)
+      .optional()
+      .transform((v) => v ?? 1),
     fidelity: z
       .enum(FIDELITIES, { error: (iss) => `expected one of ${FIDELITIES.join(' | ')}, found ${describeFound(iss.input)}` })
       .optional()

@@ -41,7 +41,10 @@ export function readTrace(path: string, pageBytes: number): TraceRead {
 
 export function parseTrace(path: string, text: string, pageBytes: number): TraceRead {
   const fail = (line: number, what: string): TraceRead => ({ ok: false, problem: `trace file ${path}:${line}: ${what}` });
-  const lines = text.split(/\r?\n/).map((l, i) => ({ n: i + 1, cells: l.trim() })).filter((l) => l.cells !== '' && !l.cells.startsWith('#'));
+  const lines = text
+    .split(/\r?\n/)
+    .map((l, i) => ({ n: i + 1, cells: l.trim() }))
+    .filter((l) => l.cells !== '' && !l.cells.startsWith('#'));
   if (lines.length === 0) return fail(1, 'empty: expected a header (t,dirtyRate) and at least one row');
   const header = lines[0].cells.split(',').map((h) => h.trim());
   const tCol = header.findIndex((h) => TIME_COLUMNS.includes(h));
@@ -50,7 +53,10 @@ export function parseTrace(path: string, text: string, pageBytes: number): Trace
   const perPage = rCol < 0 && pCol >= 0;
   if (perPage) rCol = pCol;
   if (tCol < 0 || rCol < 0)
-    return fail(lines[0].n, `expected a header with a time column (${TIME_COLUMNS.join(' | ')}) and a rate column (${[...RATE_COLUMNS, ...PAGE_COLUMNS].join(' | ')}), found '${lines[0].cells}'`);
+    return fail(
+      lines[0].n,
+      `expected a header with a time column (${TIME_COLUMNS.join(' | ')}) and a rate column (${[...RATE_COLUMNS, ...PAGE_COLUMNS].join(' | ')}), found '${lines[0].cells}'`,
+    );
   const timesS: number[] = [];
   const rates: number[] = [];
   for (const { n, cells } of lines.slice(1)) {

@@ -42,7 +42,11 @@ export function validateScenario(given: unknown, ctx: ValidateContext): Scenario
   } else {
     problems.push(...crossChecks(res.data as Scenario, raw));
   }
-  if (problems.length > 0) throw new InputError(ctx.file, problems.slice(0, 12).map((p) => place(p, ctx, raw)));
+  if (problems.length > 0)
+    throw new InputError(
+      ctx.file,
+      problems.slice(0, 12).map((p) => place(p, ctx, raw)),
+    );
   const s = res.data as Scenario;
   if (s.workload.kind === 'trace' && s.workload.file) s.workload.dirtyRate = meanRate(s.workload.file);
   return s;
@@ -152,7 +156,10 @@ export function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
     if (hot > room) out.push({ path: ['workload', 'hotSet'], message: `the hot set (${formatBytes(hot)}) is larger than the working set (${formatBytes(room)})` });
   }
   if (s.fidelity === 'page' && ram / s.vm.pageSize > MAX_PAGE_FIDELITY_PAGES)
-    out.push({ path: ['fidelity'], message: `page fidelity keeps a bitmap per page; ${Math.round(ram / s.vm.pageSize)} pages is over the ${MAX_PAGE_FIDELITY_PAGES} limit: use fidelity: fluid or a larger pageSize` });
+    out.push({
+      path: ['fidelity'],
+      message: `page fidelity keeps a bitmap per page; ${Math.round(ram / s.vm.pageSize)} pages is over the ${MAX_PAGE_FIDELITY_PAGES} limit: use fidelity: fluid or a larger pageSize`,
+    });
   return out;
 }
 

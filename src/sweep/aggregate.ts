@@ -19,8 +19,17 @@ import { STATUS, type Grid, type VariantSummary } from './types.js';
 
 /** The metrics summary.csv describes. */
 export const SUMMARY_METRICS = [
-  'totalTimeMs', 'downtimeMs', 'expectedDowntimeMs', 'transferredBytes', 'wireBytes', 'transferFactor',
-  'syncs', 'passes', 'maxThrottlePct', 'throttleCpuSeconds', 'postcopyMs',
+  'totalTimeMs',
+  'downtimeMs',
+  'expectedDowntimeMs',
+  'transferredBytes',
+  'wireBytes',
+  'transferFactor',
+  'syncs',
+  'passes',
+  'maxThrottlePct',
+  'throttleCpuSeconds',
+  'postcopyMs',
 ] as const satisfies readonly (typeof METRIC_COLUMNS)[number][];
 
 const TOTAL = SUMMARY_METRICS.indexOf('totalTimeMs');
@@ -34,7 +43,14 @@ export function summaryParams(grid: Grid): string[] {
 
 export function summaryHeader(grid: Grid): string[] {
   return [
-    'scenarioId', 'variant', ...summaryParams(grid), 'n', 'errors', 'completedShare', 'unfinishedShare', 'abortedShare',
+    'scenarioId',
+    'variant',
+    ...summaryParams(grid),
+    'n',
+    'errors',
+    'completedShare',
+    'unfinishedShare',
+    'abortedShare',
     ...SUMMARY_METRICS.flatMap((m) => DESCRIBE_FIELDS.map((f) => `${m}_${f}`)),
   ];
 }

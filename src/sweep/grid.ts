@@ -51,9 +51,7 @@ export function buildScenario(variant: GridVariant, digits: readonly number[]): 
 
 // crypto.hash (Node >= 20.12) is a one-shot digest several times faster than createHash.
 const sha1Hex: (text: string) => string =
-  typeof (crypto as { hash?: unknown }).hash === 'function'
-    ? (text) => crypto.hash('sha1', text, 'hex')
-    : (text) => crypto.createHash('sha1').update(text).digest('hex');
+  typeof (crypto as { hash?: unknown }).hash === 'function' ? (text) => crypto.hash('sha1', text, 'hex') : (text) => crypto.createHash('sha1').update(text).digest('hex');
 
 /**
  * A scenario's id: the first 16 hex digits of the SHA-1 of the variant name

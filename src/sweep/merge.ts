@@ -45,11 +45,21 @@ export function checkShards(dirs: string[]): { shards: { dir: string; m: Manifes
   for (const s of all) {
     if (s.m.shard === null) bad(s.dir, 'holds a whole sweep, not a shard (no --shard); there is nothing to merge it with');
     if (s.m.fingerprint !== first.m.fingerprint)
-      bad(s.dir, `is a shard of another sweep than ${first.dir} (fingerprints ${s.m.fingerprint.slice(0, 12)} and ${first.m.fingerprint.slice(0, 12)}: a different sweep file, or the file changed between the shards)`);
+      bad(
+        s.dir,
+        `is a shard of another sweep than ${first.dir} (fingerprints ${s.m.fingerprint.slice(0, 12)} and ${first.m.fingerprint.slice(0, 12)}: a different sweep file, or the file changed between the shards)`,
+      );
     if (s.m.version !== first.m.version) bad(s.dir, `was made by migsweep ${s.m.version}, ${first.dir} by ${first.m.version}; shards of two versions cannot be merged`);
-    if (s.m.shard.count !== first.m.shard!.count) bad(s.dir, `is shard ${s.m.shard.index}/${s.m.shard.count}, ${first.dir} is shard ${first.m.shard!.index}/${first.m.shard!.count}; all shards must split the sweep the same way`);
+    if (s.m.shard.count !== first.m.shard!.count)
+      bad(
+        s.dir,
+        `is shard ${s.m.shard.index}/${s.m.shard.count}, ${first.dir} is shard ${first.m.shard!.index}/${first.m.shard!.count}; all shards must split the sweep the same way`,
+      );
     if (s.m.status !== 'complete')
-      bad(s.dir, `shard ${s.m.shard.index}/${s.m.shard.count} is not complete (${s.m.counts.done}/${s.m.counts.tasks} tasks, ${s.m.status}); finish it with migsweep sweep ${s.m.file} --out ${s.dir} --resume --shard ${s.m.shard.index}/${s.m.shard.count}`);
+      bad(
+        s.dir,
+        `shard ${s.m.shard.index}/${s.m.shard.count} is not complete (${s.m.counts.done}/${s.m.counts.tasks} tasks, ${s.m.status}); finish it with migsweep sweep ${s.m.file} --out ${s.dir} --resume --shard ${s.m.shard.index}/${s.m.shard.count}`,
+      );
   }
   const count = first.m.shard!.count;
   const byIndex = new Map<number, { dir: string; m: Manifest }>();
@@ -64,7 +74,10 @@ export function checkShards(dirs: string[]): { shards: { dir: string; m: Manifes
   // rebuild the grid from the sweep file the shards recorded; the fingerprint says it is the same
   const grid = resolveSweep(parseSweep(first.m.file, first.m.sweep.given)).grid;
   if (fingerprintOf(grid) !== first.m.fingerprint)
-    bad(first.dir, `this migsweep expands the shards' sweep file differently (fingerprint ${fingerprintOf(grid).slice(0, 12)}, the shards have ${first.m.fingerprint.slice(0, 12)}); merge with the version that made them (${first.m.version})`);
+    bad(
+      first.dir,
+      `this migsweep expands the shards' sweep file differently (fingerprint ${fingerprintOf(grid).slice(0, 12)}, the shards have ${first.m.fingerprint.slice(0, 12)}); merge with the version that made them (${first.m.version})`,
+    );
   return { shards: Array.from({ length: count }, (_, i) => byIndex.get(i)!), grid };
 }
 

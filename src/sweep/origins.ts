@@ -58,8 +58,7 @@ export function responsible(path: readonly PathSegment[], assignments: readonly 
   const p = canonical(path);
   let best: Assignment | undefined;
   for (const a of assignments) {
-    const related =
-      isPrefix(a.segs, p) || isPrefix(p, a.segs) || (a.segs[a.segs.length - 1] === 'kind' && isPrefix(a.segs.slice(0, -1), p));
+    const related = isPrefix(a.segs, p) || isPrefix(p, a.segs) || (a.segs[a.segs.length - 1] === 'kind' && isPrefix(a.segs.slice(0, -1), p));
     if (related && (best === undefined || a.segs.length >= best.segs.length)) best = a;
   }
   return best;
@@ -76,13 +75,7 @@ export function problemSegments(path: string): PathSegment[] {
  * or `set` entry, or else at the base. `context` is added to the message
  * (e.g. the values of the other axes of the scenario).
  */
-export function placeProblem(
-  doc: SourceDocument,
-  problemPath: string,
-  message: string,
-  assignments: readonly Assignment[],
-  context = '',
-): InputProblem {
+export function placeProblem(doc: SourceDocument, problemPath: string, message: string, assignments: readonly Assignment[], context = ''): InputProblem {
   const segs = problemSegments(problemPath);
   const a = responsible(segs, assignments);
   let where: PathSegment[];

@@ -87,7 +87,11 @@ export function fingerprintOf(grid: Grid): string {
 /** The commit of the package's git checkout, or null (no git, not a checkout). */
 export function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).toString().trim() || null;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+        .toString()
+        .trim() || null
+    );
   } catch {
     return null;
   }
@@ -147,7 +151,9 @@ export function prepareNewFolder(dir: string, force: boolean): void {
   const kind = folderKind(dir);
   if (kind === 'file') throw new InputError(dir, [{ path: '', message: 'is a file, not a folder; choose another --out' }]);
   if (kind === 'foreign')
-    throw new InputError(dir, [{ path: '', message: `exists and does not hold a migsweep run (no ${MANIFEST_FILE}); migsweep will not write into it, even with --force: choose another --out` }]);
+    throw new InputError(dir, [
+      { path: '', message: `exists and does not hold a migsweep run (no ${MANIFEST_FILE}); migsweep will not write into it, even with --force: choose another --out` },
+    ]);
   if (kind === 'run') {
     if (!force) {
       const m = readManifest(dir);
@@ -167,9 +173,16 @@ export function openForResume(dir: string, fingerprint: string, shard: Shard | n
   if (kind !== 'run') throw new InputError(dir, [{ path: '', message: `is not a migsweep run folder (no ${MANIFEST_FILE}); nothing to resume` }]);
   const m = readManifest(dir);
   if (m.fingerprint !== fingerprint)
-    throw new InputError(dir, [{ path: '', message: `holds a run of a different sweep (fingerprint ${m.fingerprint.slice(0, 12)}, this file gives ${fingerprint.slice(0, 12)}): the sweep file changed since, or it is another sweep; resume with the file it was started with` }]);
+    throw new InputError(dir, [
+      {
+        path: '',
+        message: `holds a run of a different sweep (fingerprint ${m.fingerprint.slice(0, 12)}, this file gives ${fingerprint.slice(0, 12)}): the sweep file changed since, or it is another sweep; resume with the file it was started with`,
+      },
+    ]);
   if (m.version !== PACKAGE_VERSION)
-    throw new InputError(dir, [{ path: '', message: `was started by migsweep ${m.version}, this is ${PACKAGE_VERSION}: results of two versions cannot be mixed; start a new run` }]);
+    throw new InputError(dir, [
+      { path: '', message: `was started by migsweep ${m.version}, this is ${PACKAGE_VERSION}: results of two versions cannot be mixed; start a new run` },
+    ]);
   const a = m.shard ? `${m.shard.index}/${m.shard.count}` : 'none';
   const b = shard ? `${shard.index}/${shard.count}` : 'none';
   if (a !== b) throw new InputError(dir, [{ path: '', message: `holds shard ${a}, this run is shard ${b}; resume it with --shard ${a === 'none' ? '0/1' : a}` }]);
@@ -239,7 +252,8 @@ export async function verifyRuns(file: string, grid: Grid, shard: Shard | null):
       line++;
       bytes += Buffer.byteLength(text) + 1;
       if (line === 1) {
-        if (text !== header) throw new InputError(file, [{ path: '', line: 1, message: "the header is not this sweep's runs.csv header; the file is damaged or from another sweep" }]);
+        if (text !== header)
+          throw new InputError(file, [{ path: '', line: 1, message: "the header is not this sweep's runs.csv header; the file is damaged or from another sweep" }]);
         wholeBytes = bytes;
         continue;
       }
@@ -248,7 +262,9 @@ export async function verifyRuns(file: string, grid: Grid, shard: Shard | null):
       const comma = text.indexOf(',');
       const expected = taskInfo(grid, shard, o, digits).taskId;
       if (text.slice(0, comma) !== expected)
-        throw new InputError(file, [{ path: '', line, message: `row ${o + 1} should be task ${expected}, found '${text.slice(0, Math.max(0, comma)).slice(0, 40)}'; the file is damaged` }]);
+        throw new InputError(file, [
+          { path: '', line, message: `row ${o + 1} should be task ${expected}, found '${text.slice(0, Math.max(0, comma)).slice(0, 40)}'; the file is damaged` },
+        ]);
       if ((o + 1) % grid.replicates === 0) {
         wholeRows = o + 1;
         wholeBytes = bytes;

@@ -195,9 +195,18 @@ function concat(parts: BatchResult[]): BatchResult {
     end: parts[parts.length - 1].end,
     text: Buffer.concat(parts.map((p) => p.text)),
     summary: new Uint8Array(0),
-    status: join((n) => new Uint8Array(n), (p) => p.status),
-    variant: join((n) => new Uint16Array(n), (p) => p.variant),
-    metrics: join((n) => new Float64Array(n), (p) => p.metrics),
+    status: join(
+      (n) => new Uint8Array(n),
+      (p) => p.status,
+    ),
+    variant: join(
+      (n) => new Uint16Array(n),
+      (p) => p.variant,
+    ),
+    metrics: join(
+      (n) => new Float64Array(n),
+      (p) => p.metrics,
+    ),
     ms: parts.reduce((n, p) => n + p.ms, 0),
   };
 }

@@ -111,8 +111,7 @@ function stepSpace(a: number, b: number, step: number, written: number | string)
 function roundValues(values: number[]): number[] {
   const out = values.map((v) => Math.round(v));
   for (let i = 1; i < out.length; i++) {
-    if (out[i] === out[i - 1])
-      throw new RangeSpecError({ key: 'round', message: `rounding makes values repeat (${out[i - 1]}, ${out[i]}); use fewer steps or a wider range` });
+    if (out[i] === out[i - 1]) throw new RangeSpecError({ key: 'round', message: `rounding makes values repeat (${out[i - 1]}, ${out[i]}); use fewer steps or a wider range` });
   }
   return out;
 }

@@ -159,12 +159,7 @@ function compareText(a: string, b: string): number {
 }
 
 /** Expand the axes and zip groups written at `prefix` (the sweep or a variant). */
-function draftDims(
-  spec: Pick<SweepSpec, 'axes' | 'zip'>,
-  prefix: PathSegment[],
-  own: boolean,
-  flag: (where: PathSegment[], message: string) => void,
-): DraftDim[] {
+function draftDims(spec: Pick<SweepSpec, 'axes' | 'zip'>, prefix: PathSegment[], own: boolean, flag: (where: PathSegment[], message: string) => void): DraftDim[] {
   const out: DraftDim[] = [];
   const expand = (text: string, axis: AxisSpec, where: PathSegment[]) => {
     const segs = parsePath(text) as PathSegment[];
@@ -208,13 +203,7 @@ function draftDims(
 }
 
 /** A path may be swept by one dimension only, and a list entry it names must exist. */
-function checkPaths(
-  dims: DraftDim[],
-  rawBase: Record<string, unknown>,
-  variant: string,
-  hasVariants: boolean,
-  flag: (where: PathSegment[], message: string) => void,
-): boolean {
+function checkPaths(dims: DraftDim[], rawBase: Record<string, unknown>, variant: string, hasVariants: boolean, flag: (where: PathSegment[], message: string) => void): boolean {
   let ok = true;
   const seen = new Map<string, PathSegment[]>();
   for (const d of dims) {
@@ -245,7 +234,8 @@ function missingEntry(raw: unknown, segs: PathSegment[]): { path: string; why: s
     const list = getPath(raw, segs.slice(0, i));
     const here = formatPathSegments(segs.slice(0, i + 1));
     if (Array.isArray(list)) {
-      if (seg >= list.length) return { path: here, why: `its ${formatPathSegments(segs.slice(0, i))} has ${list.length} entr${list.length === 1 ? 'y' : 'ies'}${describeEntries(list)}` };
+      if (seg >= list.length)
+        return { path: here, why: `its ${formatPathSegments(segs.slice(0, i))} has ${list.length} entr${list.length === 1 ? 'y' : 'ies'}${describeEntries(list)}` };
     } else if (list !== undefined && seg > 0) {
       return { path: here, why: `its ${formatPathSegments(segs.slice(0, i))} is a single entry${describeEntries([list])}` };
     }
@@ -297,9 +287,7 @@ function validateVariant(
   const parsed: ParsedValue[][] = dims.map(() => []);
   const scenarios: Scenario[] = [];
   let base: Scenario | null = null;
-  const order = dims
-    .flatMap((d, di) => d.paths.map((p, k) => ({ di, k, depth: canonical(p.segs).length })))
-    .sort((a, b) => a.depth - b.depth);
+  const order = dims.flatMap((d, di) => d.paths.map((p, k) => ({ di, k, depth: canonical(p.segs).length }))).sort((a, b) => a.depth - b.depth);
 
   const tryScenario = (at: number[], rangeEnd?: { di: number; k: number; key: 'from' | 'to'; value: unknown }): Scenario | null => {
     const raw = structuredClone(rawBase);
@@ -315,7 +303,10 @@ function validateVariant(
       assignments.push({ segs: canonical(p.segs), text: p.text, where, note, key: p.where });
       const why = setPath(raw, p.segs, structuredClone(value));
       if (why !== null) {
-        const hint = p.segs[0] === 'policy' && typeof p.segs[1] === 'string' ? `; write policy[0].${formatPathSegments(p.segs.slice(1))}, which names the base both in a single entry and in a list` : '';
+        const hint =
+          p.segs[0] === 'policy' && typeof p.segs[1] === 'string'
+            ? `; write policy[0].${formatPathSegments(p.segs.slice(1))}, which names the base both in a single entry and in a list`
+            : '';
         problems.add(placeAt(doc, where, `cannot set ${p.text}: ${why}${hint}`), variant);
         return null;
       }
@@ -449,8 +440,7 @@ function manifestAxes(grid: Grid, probes: Scenario[][][], columns: string[]): Ma
 
 function columnOf(path: string, base: unknown[], cols: Record<string, unknown>[], order: string[]): string | null {
   const last = String((parsePath(path) ?? [path]).filter((s) => typeof s === 'string').pop() ?? '').toLowerCase();
-  const matches = (scale: number) =>
-    order.filter((c) => cols.every((row, i) => (typeof base[i] === 'number' ? row[c] === (base[i] as number) * scale : row[c] === base[i])));
+  const matches = (scale: number) => order.filter((c) => cols.every((row, i) => (typeof base[i] === 'number' ? row[c] === (base[i] as number) * scale : row[c] === base[i])));
   for (const scale of [1, 1000]) {
     const found = matches(scale);
     if (found.length > 0) return found.find((c) => c.toLowerCase().includes(last)) ?? found[0];

@@ -18,8 +18,23 @@ import { csvText } from './csv.js';
 import { buildScenario, decodeScenario, shardScenarioCount, shardTaskCount, withValue } from './grid.js';
 import { afterSweep, type AfterSweepHook } from './hooks.js';
 import {
-  cutPartialLine, defaultRunDir, findResumable, fingerprintOf, gitCommit, machine, openForResume, PACKAGE_VERSION, prepareNewFolder,
-  RUNS_FILE, SUMMARY_FILE, truncateTo, verifyRuns, writeManifest, MANIFEST_FORMAT, TOOL, type Manifest,
+  cutPartialLine,
+  defaultRunDir,
+  findResumable,
+  fingerprintOf,
+  gitCommit,
+  machine,
+  openForResume,
+  PACKAGE_VERSION,
+  prepareNewFolder,
+  RUNS_FILE,
+  SUMMARY_FILE,
+  truncateTo,
+  verifyRuns,
+  writeManifest,
+  MANIFEST_FORMAT,
+  TOOL,
+  type Manifest,
 } from './output.js';
 import { runPool } from './pool.js';
 import { formatDuration, Progress, type ProgressMode } from './progress.js';
@@ -81,10 +96,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
 
   if (total > MAX_TASKS_WITHOUT_YES && !o.yes) {
     const perTaskMs = sampleCostMs(grid);
-    throw new InputError(o.file, [{
-      path: '',
-      message: `this sweep has ${total.toLocaleString('en-US')} tasks${shard ? ' in this shard' : ''} (over ${MAX_TASKS_WITHOUT_YES.toLocaleString('en-US')}); at about ${perTaskMs.toPrecision(2)} ms a task that is roughly ${formatDuration((total * perTaskMs) / 1000 / workers)} on ${workers} workers, and a runs.csv of about ${Math.round((total * 400) / 1e9)} GB. Pass --yes to run it anyway, or split it with --shard K/N`,
-    }]);
+    throw new InputError(o.file, [
+      {
+        path: '',
+        message: `this sweep has ${total.toLocaleString('en-US')} tasks${shard ? ' in this shard' : ''} (over ${MAX_TASKS_WITHOUT_YES.toLocaleString('en-US')}); at about ${perTaskMs.toPrecision(2)} ms a task that is roughly ${formatDuration((total * perTaskMs) / 1000 / workers)} on ${workers} workers, and a runs.csv of about ${Math.round((total * 400) / 1e9)} GB. Pass --yes to run it anyway, or split it with --shard K/N`,
+      },
+    ]);
   }
   checkEveryScenario(resolved, shard);
 
@@ -99,7 +116,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   if (o.resume) {
     const found = o.out ?? findResumable(resultsRoot, grid.name, fingerprint, shard);
     if (found === null)
-      throw new InputError(join(resultsRoot, grid.name), [{ path: '', message: `no unfinished run of '${grid.name}'${shard ? ` shard ${shard.index}/${shard.count}` : ''} to resume here; name the folder with --out DIR` }]);
+      throw new InputError(join(resultsRoot, grid.name), [
+        { path: '', message: `no unfinished run of '${grid.name}'${shard ? ` shard ${shard.index}/${shard.count}` : ''} to resume here; name the folder with --out DIR` },
+      ]);
     runDir = found;
     manifest = openForResume(runDir, fingerprint, shard);
     const runs = join(runDir, RUNS_FILE);
@@ -162,7 +181,14 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const summaryFd = openSync(join(runDir, SUMMARY_FILE), 'a');
   try {
     await runPool({
-      grid, shard, workers, from: done, to: total, batchSize: o.batchSize, budgetMs: o.batchBudgetMs, workerFile: o.workerFile,
+      grid,
+      shard,
+      workers,
+      from: done,
+      to: total,
+      batchSize: o.batchSize,
+      budgetMs: o.batchBudgetMs,
+      workerFile: o.workerFile,
       stopping: () => stopping,
       write: (result) => {
         writeSync(runsFd, result.text);

@@ -44,7 +44,10 @@ export function resolveShard(input: ShardInput): Shard | null {
     const index = whole(env.JOB_COMPLETION_INDEX, 'JOB_COMPLETION_INDEX', 'the Indexed Job completion index');
     const countText = input.count ?? env.MIGSWEEP_SHARD_COUNT;
     if (countText === undefined)
-      bad('JOB_COMPLETION_INDEX', `is ${index} (a Kubernetes Indexed Job) but the number of shards is unknown: pass --shard-count N or set MIGSWEEP_SHARD_COUNT to the Job's completions`);
+      bad(
+        'JOB_COMPLETION_INDEX',
+        `is ${index} (a Kubernetes Indexed Job) but the number of shards is unknown: pass --shard-count N or set MIGSWEEP_SHARD_COUNT to the Job's completions`,
+      );
     const where = input.count !== undefined ? '--shard-count' : 'MIGSWEEP_SHARD_COUNT';
     return checked(index, whole(countText, where, 'the number of shards'), 'JOB_COMPLETION_INDEX');
   }

@@ -79,7 +79,13 @@ export function sweepSchema(forEditors = false) {
       $schema: z.string().optional().describe('the JSON Schema this file follows (for editors)'),
       name: z.string().regex(NAME).optional().describe('the folder name under results/; default: the file name'),
       description: z.string().optional(),
-      seed: z.number().int().min(0).max(2 ** 32 - 1).optional().describe('the sweep seed; every task gets a seed from it and its id (default 1)'),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1)
+        .optional()
+        .describe('the sweep seed; every task gets a seed from it and its id (default 1)'),
       replicates: z.number().int().min(1).optional().describe('runs per scenario (default 1); they differ only by their seeds'),
       base: (forEditors ? scenarioSchema(true) : z.record(z.string(), z.unknown())).describe('the scenario every task starts from (as `migsweep run` reads it)'),
       axes: axesSchema.optional(),
@@ -119,7 +125,12 @@ export function parseSweep(file: string, text: string): SweepSource {
   const res = sweepSchema().safeParse(data, { reportInput: true });
   if (!res.success) {
     const problems = res.error.issues.flatMap((iss) => explain(iss, []));
-    throw new InputError(file, dedupe(problems).slice(0, 12).map((p) => placeAt(doc, p.path, p.message)));
+    throw new InputError(
+      file,
+      dedupe(problems)
+        .slice(0, 12)
+        .map((p) => placeAt(doc, p.path, p.message)),
+    );
   }
   return { file, text, doc, spec: res.data as SweepSpec };
 }

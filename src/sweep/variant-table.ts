@@ -18,6 +18,10 @@ export function variantTable(rows: readonly VariantSummary[]): string {
     String(r.errors),
   ]);
   const widths = HEADS.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(HEADS), ...cells.map(line)].join('\n') + '\n';
 }

@@ -60,7 +60,9 @@ describe('migsweep calibrate --from', () => {
     assert.equal(migsweep(['calibrate', '--from', FIXTURE_DIR, '--out', out]).code, 1);
     const replay = migsweep(['run', join(out, 'scenarios', 'medium-bw32.json'), '--json']);
     assert.equal(replay.code, 0, replay.err);
-    const fluidRow = readFileSync(join(out, 'comparison.csv'), 'utf8').split('\n').find((l) => l.startsWith('medium-bw32,fluid,'));
+    const fluidRow = readFileSync(join(out, 'comparison.csv'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('medium-bw32,fluid,'));
     assert.ok(fluidRow);
     const header = readFileSync(join(out, 'comparison.csv'), 'utf8').split('\n')[0].split(',');
     const cells = fluidRow.split(',');

@@ -101,7 +101,15 @@ describe('statistics over the grid', () => {
 describe('the accuracy targets of issue 7', () => {
   test('pass: every outcome right, time and bytes p90 <= 15 %, syncs within 1', () => {
     const checks = evaluateTargets(summarizeComparison([runWithErrors('a', 0.02, -0.03, 1), runWithErrors('b', -0.15, 0.15, -1), runWithErrors('c', 0.05, 0.01)]));
-    assert.deepEqual(checks.map((c) => [c.name, c.pass]), [['outcomes', true], ['total time', true], ['transferred bytes', true], ['syncs', true]]);
+    assert.deepEqual(
+      checks.map((c) => [c.name, c.pass]),
+      [
+        ['outcomes', true],
+        ['total time', true],
+        ['transferred bytes', true],
+        ['syncs', true],
+      ],
+    );
     assert.match(checks[1].text, /Nathan et al\. 2015: 12\.0% at p90 on KVM/);
   });
 

@@ -14,7 +14,10 @@ import { stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
 const FILE = fileURLToPath(new URL('../../../test/fixtures/calibration/measured.csv', import.meta.url));
 const runs = parseMeasuredCsv(readFileSync(FILE, 'utf8'), FILE);
 const link = stopCopyBytesPerSec(runs) as number;
-const rows = compareGrid(runs, runs.map((r) => predictRun(r, link)));
+const rows = compareGrid(
+  runs,
+  runs.map((r) => predictRun(r, link)),
+);
 const fluid = summarizeComparison(rows.fluid);
 
 function row(name: string, model: 'fluid' | 'page'): RunComparison {
@@ -49,7 +52,10 @@ describe('the engine against the reference grid (QEMU 7.2 TCG)', () => {
       assert.ok(Math.abs(r.syncsDiff as number) <= 1, `${r.name}: measured ${r.syncs.measured}, predicted ${r.syncs.predicted}`);
     }
     const targets = evaluateTargets(fluid);
-    assert.deepEqual(targets.filter((t) => !t.pass).map((t) => t.name), ['syncs']);
+    assert.deepEqual(
+      targets.filter((t) => !t.pass).map((t) => t.name),
+      ['syncs'],
+    );
   });
 
   test('auto-converge reaches 70 % as QEMU does (20 %, then +10 every second sync above the trigger)', () => {

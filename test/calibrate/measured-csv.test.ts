@@ -7,7 +7,17 @@ import type { MigrationRecord } from '../../src/calibrate/types.js';
 function record(over: Partial<MigrationRecord> = {}): MigrationRecord {
   return {
     name: 'small-bw128',
-    config: { name: 'small-bw128', ramMiB: 256, wsMiB: 4, ratePagesPerSec: 2048, fill: true, maxBandwidthBytesPerSec: 134217728, downtimeLimitMs: 300, autoConverge: false, timeBoundS: 60 },
+    config: {
+      name: 'small-bw128',
+      ramMiB: 256,
+      wsMiB: 4,
+      ratePagesPerSec: 2048,
+      fill: true,
+      maxBandwidthBytesPerSec: 134217728,
+      downtimeLimitMs: 300,
+      autoConverge: false,
+      timeBoundS: 60,
+    },
     qemuVersion: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)',
     accel: 'tcg',
     outcome: 'completed',
@@ -63,7 +73,10 @@ test('a damaged measured.csv is bad input naming the line and the column', () =>
   const broken = line.replace(',completed,', ',finished,').replace(',1892,', ',soon,');
   assert.throws(
     () => parseMeasuredCsv(`${header}\n${broken}\n`, 'm.csv'),
-    (e: unknown) => e instanceof InputError && /m\.csv:2:1: outcome: expected one of completed \| not-converged \| failed, found 'finished'/.test(e.message) && /totalTimeMs: expected a number, found 'soon'/.test(e.message),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /m\.csv:2:1: outcome: expected one of completed \| not-converged \| failed, found 'finished'/.test(e.message) &&
+      /totalTimeMs: expected a number, found 'soon'/.test(e.message),
   );
   assert.throws(() => parseMeasuredCsv('name,outcome\nx,completed\n', 'm.csv'), /not a calibration measured\.csv: missing column\(s\) ramMiB/);
   assert.throws(() => parseMeasuredCsv(`${header}\n`, 'm.csv'), /no runs/);

@@ -18,7 +18,10 @@ const GREETING = {
  * qmp_capabilities, and passes every other command to `handler`. Like
  * QEMU it writes CRLF-terminated JSON lines.
  */
-async function fakeQmp(handler: Handler, options: { greet?: boolean } = {}): Promise<{
+async function fakeQmp(
+  handler: Handler,
+  options: { greet?: boolean } = {},
+): Promise<{
   path: string;
   received: Message[];
   close: () => Promise<void>;
@@ -86,10 +89,7 @@ test('responses are matched to commands by id, even when they come back out of o
   });
   const qmp = await QmpClient.connect(server.path);
   try {
-    const [a, b] = await Promise.all([
-      qmp.execute<{ echo: number }>('echo', { n: 1 }),
-      qmp.execute<{ echo: number }>('echo', { n: 2 }),
-    ]);
+    const [a, b] = await Promise.all([qmp.execute<{ echo: number }>('echo', { n: 1 }), qmp.execute<{ echo: number }>('echo', { n: 2 })]);
     assert.equal(a.echo, 1);
     assert.equal(b.echo, 2);
     assert.notEqual(held[0].msg.id, held[1].msg.id);
@@ -144,9 +144,7 @@ test('nextEvent waits for an event that has not arrived yet', async () => {
 });
 
 test('an error response rejects with QmpCommandError carrying class and desc', async () => {
-  const server = await fakeQmp((msg, send) =>
-    send({ error: { class: 'CommandNotFound', desc: "The command nope has not been found" }, id: msg.id }),
-  );
+  const server = await fakeQmp((msg, send) => send({ error: { class: 'CommandNotFound', desc: 'The command nope has not been found' }, id: msg.id }));
   const qmp = await QmpClient.connect(server.path);
   try {
     await assert.rejects(qmp.execute('nope'), (err: unknown) => {

@@ -34,7 +34,11 @@ describe('the scenario of a measured run', () => {
   });
 
   test('an idle guest (working set 0 or rate 0) is uniform at rate 0', () => {
-    for (const idle of [{ wsMiB: 0, ratePagesPerSec: 0 }, { wsMiB: 4, ratePagesPerSec: 0 }, { wsMiB: 0, ratePagesPerSec: 2048 }]) {
+    for (const idle of [
+      { wsMiB: 0, ratePagesPerSec: 0 },
+      { wsMiB: 4, ratePagesPerSec: 0 },
+      { wsMiB: 0, ratePagesPerSec: 2048 },
+    ]) {
       assert.deepEqual(calibrationScenario(measuredRun(idle), FLUID).workload, { kind: 'uniform', dirtyRate: 0 });
     }
   });

@@ -37,9 +37,15 @@ test('SerialLog returns only complete new lines, stamped with the poll time', ()
     const log = new SerialLog(path);
     assert.deepEqual(log.poll(1), []); // file not created yet
     writeFileSync(path, 'Booting from ROM..boot tsc_khz=1000 ws_pages=0 rate=0 fill=0\nrea');
-    assert.deepEqual(log.poll(2).map((l) => [l.kind, l.hostTimeMs]), [['boot', 2]]);
+    assert.deepEqual(
+      log.poll(2).map((l) => [l.kind, l.hostTimeMs]),
+      [['boot', 2]],
+    );
     appendFileSync(path, 'dy\r\ntick t=1 rate=5 writes=5 rebases=0\n');
-    assert.deepEqual(log.poll(3).map((l) => l.kind), ['ready', 'tick']);
+    assert.deepEqual(
+      log.poll(3).map((l) => l.kind),
+      ['ready', 'tick'],
+    );
     assert.deepEqual(log.poll(4), []);
     assert.equal(log.lines.length, 3);
     assert.match(log.tail(), /tick t=1/);

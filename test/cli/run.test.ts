@@ -18,7 +18,21 @@ describe('migsweep run', () => {
     const lines = r.out.trim().split('\n');
     assert.equal(lines.length, 1);
     const o = JSON.parse(lines[0]);
-    for (const k of ['totalTimeMs', 'downtimeMs', 'expectedDowntimeMs', 'transferredBytes', 'ramBytes', 'transferFactor', 'syncs', 'passes', 'outcome', 'stopReason', 'maxThrottlePct', 'throttleCpuSeconds', 'postcopyMs'])
+    for (const k of [
+      'totalTimeMs',
+      'downtimeMs',
+      'expectedDowntimeMs',
+      'transferredBytes',
+      'ramBytes',
+      'transferFactor',
+      'syncs',
+      'passes',
+      'outcome',
+      'stopReason',
+      'maxThrottlePct',
+      'throttleCpuSeconds',
+      'postcopyMs',
+    ])
       assert.ok(k in o, `field ${k}`);
     assert.equal(o.passes, 10);
     assert.ok(Math.abs(o.totalTimeMs - 112640) < 1e-6);
@@ -54,7 +68,10 @@ describe('migsweep run', () => {
     const cases: [string[], RegExp][] = [
       [['run', `${FIXTURES}typo.yaml`], /typo\.yaml:3:\d+: link\.bandwdith: unknown key 'bandwdith'; did you mean 'bandwidth'\?/],
       [['run', `${FIXTURES}missing.yaml`], /missing\.yaml: no such file/],
-      [['run', `${FIXTURES}worked-example.yaml`, '--set', 'policy[1].kind=max-pass'], /policy\[1\]\.kind: unknown policy kind 'max-pass'; did you mean 'max-passes'\?.*\(from --set policy\[1\]\.kind=max-pass\)/],
+      [
+        ['run', `${FIXTURES}worked-example.yaml`, '--set', 'policy[1].kind=max-pass'],
+        /policy\[1\]\.kind: unknown policy kind 'max-pass'; did you mean 'max-passes'\?.*\(from --set policy\[1\]\.kind=max-pass\)/,
+      ],
       [['run', `${FIXTURES}worked-example.yaml`, '--set', 'link.bandwidth=-5MiB/s'], /link\.bandwidth: expected a positive rate, found '-5MiB\/s'/],
       [['run', `${FIXTURES}worked-example.yaml`, '--set', 'workload.workingSet=2GiB'], /workload\.workingSet: the working set \(2 GiB\) is larger than RAM \(1 GiB\)/],
       [['run', `${FIXTURES}worked-example.yaml`, '--set', 'nonsense'], /--set: expected path=value/],

@@ -33,7 +33,10 @@ test('a ratio 15% worse than the baseline fails a 10% gate (exit 1); 5% worse do
   assert.match(r.out, /result: 1 speed regression beyond 10%/);
   const c = compareBench(old, benchFile('bit-slower', withValues([1.81, 1.26, 5000, 900_000])), 0.1, false);
   assert.equal(c.exitCode, 0);
-  assert.deepEqual(c.lines.map((l) => l.verdict), ['within-threshold', 'within-threshold', 'within-threshold', 'within-threshold']);
+  assert.deepEqual(
+    c.lines.map((l) => l.verdict),
+    ['within-threshold', 'within-threshold', 'within-threshold', 'within-threshold'],
+  );
 });
 
 test('absolute speeds are shown but not gated across machines; --same-machine gates them', () => {
@@ -41,7 +44,10 @@ test('absolute speeds are shown but not gated across machines; --same-machine ga
   const slowMachine = benchFile('slow-machine', withValues([1.9, 1.2, 2500, 450_000]));
   const across = compareBench(old, slowMachine, 0.1, false);
   assert.equal(across.exitCode, 0);
-  assert.deepEqual(across.lines.map((l) => l.verdict), ['within-threshold', 'within-threshold', 'not-gated', 'not-gated']);
+  assert.deepEqual(
+    across.lines.map((l) => l.verdict),
+    ['within-threshold', 'within-threshold', 'not-gated', 'not-gated'],
+  );
   const same = compareBench(old, slowMachine, 0.1, true);
   assert.equal(same.exitCode, 1);
   assert.equal(same.counts.regressions, 2);
@@ -67,7 +73,10 @@ test('direction and scope from the file, else from the unit; figures on one side
   assert.equal(scopeOf({ name: 'a', unit: 'x', value: 1 }), 'run');
   assert.equal(scopeOf({ name: 'a', unit: 'tasks/s', value: 1 }), 'machine');
   const c = compareBench(benchFile('old', BASE), benchFile('fewer', [...BASE.slice(1), { name: 'new figure', unit: 'x', value: 2 }]), 0.1, false);
-  assert.deepEqual(c.lines.map((l) => l.verdict), ['only-baseline', 'within-threshold', 'within-threshold', 'within-threshold', 'only-candidate']);
+  assert.deepEqual(
+    c.lines.map((l) => l.verdict),
+    ['only-baseline', 'within-threshold', 'within-threshold', 'within-threshold', 'only-candidate'],
+  );
 });
 
 test('--json and --markdown shapes; a file that is not a bench result is bad input (exit 2)', () => {

@@ -21,7 +21,10 @@ test('exit 0 when nothing regressed, 1 when something did, 2 for bad input', () 
   assert.match(same.out, /result: no regression \(exit 0\)/);
   const bad = migsweep(['compare', det, worse]);
   assert.equal(bad.code, 1, bad.err);
-  assert.match(bad.out, /1 regression:\n\s+scenario\s+metric\s+baseline\s+candidate\s+change\s+judged\n\s+qemu-2011, dirty rate 4 MiB\/s\s+total migration time\s+32\.3 s\s+48\.46 s\s+\+50\.0%\s+exact/);
+  assert.match(
+    bad.out,
+    /1 regression:\n\s+scenario\s+metric\s+baseline\s+candidate\s+change\s+judged\n\s+qemu-2011, dirty rate 4 MiB\/s\s+total migration time\s+32\.3 s\s+48\.46 s\s+\+50\.0%\s+exact/,
+  );
   const missing = migsweep(['compare', join(dir, 'nowhere'), det]);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /^migsweep: .*nowhere: the baseline is not a run folder/);
@@ -36,7 +39,18 @@ test('--json is the whole comparison; --out writes the same JSON to a file', () 
   assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), c);
   assert.equal(c.kind, 'compare');
   assert.equal(c.exitCode, 1);
-  assert.deepEqual(Object.keys(c.counts), ['matched', 'baselineOnly', 'candidateOnly', 'regressions', 'improvements', 'changed', 'notSignificant', 'withinThreshold', 'unchanged', 'noData']);
+  assert.deepEqual(Object.keys(c.counts), [
+    'matched',
+    'baselineOnly',
+    'candidateOnly',
+    'regressions',
+    'improvements',
+    'changed',
+    'notSignificant',
+    'withinThreshold',
+    'unchanged',
+    'noData',
+  ]);
   assert.deepEqual(c.settings.metrics, ['downtimeMs', 'totalTimeMs', 'transferFactor', 'completedShare']);
   assert.equal(c.settings.correction, 'holm');
   const [f] = c.regressions;

@@ -96,11 +96,17 @@ describe('deterministic runs (every replicate the same)', () => {
     const missing = copy(det);
     editRuns(missing, (r) => !(r.variant === 'pause-60s' && Number(r.dirtyRateBytesPerSec) === 4 * MiB));
     const c = await compare(det, missing);
-    assert.deepEqual(c.baselineOnly.map((s) => s.label), ['pause-60s, dirty rate 4 MiB/s']);
+    assert.deepEqual(
+      c.baselineOnly.map((s) => s.label),
+      ['pause-60s, dirty rate 4 MiB/s'],
+    );
     assert.deepEqual(c.candidateOnly, []);
     assert.equal(c.exitCode, 0);
     const d = await compare(missing, det);
-    assert.deepEqual(d.candidateOnly.map((s) => s.label), ['pause-60s, dirty rate 4 MiB/s']);
+    assert.deepEqual(
+      d.candidateOnly.map((s) => s.label),
+      ['pause-60s, dirty rate 4 MiB/s'],
+    );
 
     const reversed = copy(det);
     const [head, ...rows] = readFileSync(join(reversed, 'runs.csv'), 'utf8').trimEnd().split('\n');
@@ -132,7 +138,10 @@ describe('noisy runs (a jittered link: replicates differ)', () => {
     scale(shifted, 'qemu', 16 * MiB, 'downtimeMs', 2.5);
     const c = await compare(noisy, shifted);
     assert.equal(c.exitCode, 1);
-    assert.deepEqual(c.regressions.map((f) => `${f.scenario} ${f.metric} ${f.test}`), ['qemu, dirty rate 16 MiB/s downtimeMs permutation']);
+    assert.deepEqual(
+      c.regressions.map((f) => `${f.scenario} ${f.metric} ${f.test}`),
+      ['qemu, dirty rate 16 MiB/s downtimeMs permutation'],
+    );
     assert.ok((c.regressions[0].p as number) < 0.01 / 12);
   });
 
@@ -146,7 +155,10 @@ describe('noisy runs (a jittered link: replicates differ)', () => {
     scale(shifted, 'qemu', 64 * MiB, 'downtimeMs', 1.1);
     const c = await compare(noisy, shifted);
     assert.equal(c.exitCode, 1);
-    assert.deepEqual(c.regressions.map((f) => `${f.scenario} ${f.metric} ${f.test}`), ['qemu, dirty rate 64 MiB/s downtimeMs paired-permutation']);
+    assert.deepEqual(
+      c.regressions.map((f) => `${f.scenario} ${f.metric} ${f.test}`),
+      ['qemu, dirty rate 64 MiB/s downtimeMs paired-permutation'],
+    );
     // identical comparisons cannot raise a false alarm: the family is the one that changed
     assert.equal(c.settings.family, 1);
   });
@@ -157,8 +169,14 @@ describe('noisy runs (a jittered link: replicates differ)', () => {
     scale(shifted, 'qemu', 64 * MiB, 'downtimeMs', 1.2);
     const c = await compare(few, shifted);
     assert.equal(c.exitCode, 0);
-    assert.deepEqual(c.notSignificant.map((f) => [f.scenario, f.p]), [['qemu, dirty rate 64 MiB/s', 0.25]]);
-    assert.match(c.notes.join('\n'), /the change beyond the threshold in noisy scenarios could not be significant with so few replicates: a permutation test over them cannot give a p-value below 0\.25, and Holm's first threshold for 1 noisy comparison at 0\.01 is 0\.010; 8 paired replicates/);
+    assert.deepEqual(
+      c.notSignificant.map((f) => [f.scenario, f.p]),
+      [['qemu, dirty rate 64 MiB/s', 0.25]],
+    );
+    assert.match(
+      c.notes.join('\n'),
+      /the change beyond the threshold in noisy scenarios could not be significant with so few replicates: a permutation test over them cannot give a p-value below 0\.25, and Holm's first threshold for 1 noisy comparison at 0\.01 is 0\.010; 8 paired replicates/,
+    );
   });
 });
 
@@ -175,7 +193,10 @@ describe('runs that cannot be compared (bad input, exit 2)', () => {
 
   test('other axes, other variants: refused, saying what differs', async () => {
     const axes = await runInto(dir, 'other-axes', DETERMINISTIC.replace('workload.dirtyRate: [4MiB/s, 32MiB/s, 512MiB/s]', 'link.bandwidth: [100Mbit/s, 1Gbit/s]'));
-    assert.match(await message(det, axes), /differ in what they sweep[\s\S]*axes: the baseline sweeps workload\.dirtyRate, the candidate link\.bandwidth[\s\S]*migsweep baseline update/);
+    assert.match(
+      await message(det, axes),
+      /differ in what they sweep[\s\S]*axes: the baseline sweeps workload\.dirtyRate, the candidate link\.bandwidth[\s\S]*migsweep baseline update/,
+    );
     const variants = await runInto(dir, 'other-variants', DETERMINISTIC.replace('name: pause-60s', 'name: pause-1min'));
     const m = await message(det, variants);
     assert.match(m, /variants: the baseline has 'pause-60s', which the candidate lacks/);
@@ -187,7 +208,10 @@ describe('runs that cannot be compared (bad input, exit 2)', () => {
     assert.match(await message(det, longer), /differ in fixed settings[\s\S]*base: horizon: 600 -> 1200[\s\S]*--allow-changed-settings/);
     const c = await compare(det, longer, { allowChangedSettings: true });
     assert.deepEqual(c.acceptedSettings, ['base: horizon: 600 -> 1200']);
-    assert.deepEqual(c.settingDifferences.map((d) => `${d.variant} ${d.column} ${d.baseline} ${d.candidate}`), ['null horizonMs 600000 1200000']);
+    assert.deepEqual(
+      c.settingDifferences.map((d) => `${d.variant} ${d.column} ${d.baseline} ${d.candidate}`),
+      ['null horizonMs 600000 1200000'],
+    );
   });
 
   test('a folder that is not a whole finished run', async () => {

@@ -7,12 +7,30 @@ import { assertClose, basic, GiB, MiB } from './scenario-builder.js';
 
 /** A guest QEMU at 32 MiB/s never finishes on its own: 64 MiB rewritten at 64 MiB/s. */
 const stuck = (policy: Record<string, unknown>[], ram = 256 * MiB, horizon = 3 * 3600) =>
-  basic({ ram, workload: { kind: 'uniform', dirtyRate: '64MiB/s', workingSet: '64MiB' }, bandwidth: 1.25e9, policy: [{ kind: 'qemu', maxBandwidth: '32MiB/s' }, ...policy], horizon });
+  basic({
+    ram,
+    workload: { kind: 'uniform', dirtyRate: '64MiB/s', workingSet: '64MiB' },
+    bandwidth: 1.25e9,
+    policy: [{ kind: 'qemu', maxBandwidth: '32MiB/s' }, ...policy],
+    horizon,
+  });
 
 describe('nova: downtime steps and the completion timeout', () => {
   test("Nova's documented example: 10 steps, 30 s delay, 3 GiB, 400 ms -> 40, 76, 112, ... 400 ms every 90 s", () => {
     const steps = downtimeSteps(400, 10, 30, 3);
-    assert.deepEqual(steps, [[0, 40], [90, 76], [180, 112], [270, 148], [360, 184], [450, 220], [540, 256], [630, 292], [720, 328], [810, 364], [900, 400]]);
+    assert.deepEqual(steps, [
+      [0, 40],
+      [90, 76],
+      [180, 112],
+      [270, 148],
+      [360, 184],
+      [450, 220],
+      [540, 256],
+      [630, 292],
+      [720, 328],
+      [810, 364],
+      [900, 400],
+    ]);
   });
 
   test('defaults for a 4 GiB guest: (0, 50), (300, 95), ... (3000, 500); data_gb is at least 2', () => {
@@ -96,8 +114,23 @@ describe('libvirt --timeout and the guestperf rules', () => {
 
 describe('rules that need a particular base are refused elsewhere', () => {
   test('post-copy needs qemu', () => {
-    assert.throws(() => basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: 0 }, bandwidth: 1e9, policy: [{ kind: 'qemu-2011' }, { kind: 'postcopy-after', passes: 1 }] }), /'postcopy-after' needs the base qemu/);
-    assert.throws(() => basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: 0 }, bandwidth: 1e9, policy: [{ kind: 'precopy' }, { kind: 'libvirt-timeout', timeout: 10, action: 'postcopy' }] }), /action postcopy needs the base qemu/);
-    assert.throws(() => basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: 0 }, bandwidth: 1e9, policy: [{ kind: 'qemu' }, { kind: 'abort-after' }] }), /give passes or timeout/);
+    assert.throws(
+      () => basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: 0 }, bandwidth: 1e9, policy: [{ kind: 'qemu-2011' }, { kind: 'postcopy-after', passes: 1 }] }),
+      /'postcopy-after' needs the base qemu/,
+    );
+    assert.throws(
+      () =>
+        basic({
+          ram: GiB,
+          workload: { kind: 'uniform', dirtyRate: 0 },
+          bandwidth: 1e9,
+          policy: [{ kind: 'precopy' }, { kind: 'libvirt-timeout', timeout: 10, action: 'postcopy' }],
+        }),
+      /action postcopy needs the base qemu/,
+    );
+    assert.throws(
+      () => basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: 0 }, bandwidth: 1e9, policy: [{ kind: 'qemu' }, { kind: 'abort-after' }] }),
+      /give passes or timeout/,
+    );
   });
 });

@@ -45,7 +45,17 @@ describe('post-copy (QEMU postcopy-ram)', () => {
   });
 
   test('max-postcopy-bandwidth paces the background stream', () => {
-    const r = simulate(basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: 0 }, bandwidth: 1.25e9, policy: [{ kind: 'qemu', maxPostcopyBandwidth: '100MiB/s' }, { kind: 'postcopy-after', passes: 0 }] }));
+    const r = simulate(
+      basic({
+        ram: GiB,
+        workload: { kind: 'uniform', dirtyRate: 0 },
+        bandwidth: 1.25e9,
+        policy: [
+          { kind: 'qemu', maxPostcopyBandwidth: '100MiB/s' },
+          { kind: 'postcopy-after', passes: 0 },
+        ],
+      }),
+    );
     assertClose(r.postcopyMs, ((262144 * WIRE) / (100 * MiB)) * 1000, 1e-12, 'postcopy time');
     assert.equal(r.postcopyFaults, 0, 'an idle guest does not fault');
   });
@@ -54,19 +64,29 @@ describe('post-copy (QEMU postcopy-ram)', () => {
     const tl: TimelinePoint[] = [];
     const r = simulate(scenario([{ kind: 'postcopy-after', passes: 1 }]), { timeline: tl });
     const pc = tl.find((p) => p.event === 'postcopy') as TimelinePoint;
-    assert.equal(pc.syncs, 3, 'the sync of the first pass (2) and postcopy_start\'s own (3)');
+    assert.equal(pc.syncs, 3, "the sync of the first pass (2) and postcopy_start's own (3)");
     // what is pending at the switch (the last of the bulk and the rewritten working set) streams at 1 Gbit/s
     assertClose(r.postcopyMs, ((pc.pendingBytes * (WIRE / 4096)) / 1.25e8) * 1000, 1e-9, 'post-copy phase');
     assert.ok(pc.pendingBytes < 300 * MiB, 'most of RAM went before the switch');
   });
 
   test('post-copy cannot be cancelled: an abort timer during the post-copy phase does nothing', () => {
-    const r = simulate(scenario([{ kind: 'postcopy-after', passes: 0 }, { kind: 'abort-after', timeout: '1s' }]));
+    const r = simulate(
+      scenario([
+        { kind: 'postcopy-after', passes: 0 },
+        { kind: 'abort-after', timeout: '1s' },
+      ]),
+    );
     assert.equal(r.outcome, 'completed');
   });
 
   test('a guest paused before the switch stays paused: no faults, downtime to the end', () => {
-    const r = simulate(scenario([{ kind: 'pause-after-passes', passes: 0 }, { kind: 'postcopy-after', passes: 0 }]));
+    const r = simulate(
+      scenario([
+        { kind: 'pause-after-passes', passes: 0 },
+        { kind: 'postcopy-after', passes: 0 },
+      ]),
+    );
     assert.equal(r.postcopyFaults, 0);
     assertClose(r.downtimeMs, r.totalTimeMs, 1e-12, 'downtime = whole migration');
   });

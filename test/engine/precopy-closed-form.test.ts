@@ -32,9 +32,7 @@ describe('precopy reproduces the closed-form pre-copy model', () => {
       // skip scenarios that sit on the threshold (floating point decides either way)
       const edge = Math.abs(cf.vN - cf.vThd) / cf.vThd < 1e-9 || Math.abs(cf.vN / L - cf.vThd) / cf.vThd < 1e-9;
       if (edge) continue;
-      const r = simulate(
-        basic({ ram, workload: { kind: 'linear', dirtyRate: L * bw }, bandwidth: bw, policy: [{ kind: 'precopy', downtimeLimit: downtimeS }], horizon: 1e9 }),
-      );
+      const r = simulate(basic({ ram, workload: { kind: 'linear', dirtyRate: L * bw }, bandwidth: bw, policy: [{ kind: 'precopy', downtimeLimit: downtimeS }], horizon: 1e9 }));
       assert.equal(r.outcome, 'completed');
       assert.equal(r.passes, cf.n, `passes for ram=${ram} bw=${bw} L=${L} d=${downtimeS}`);
       assertClose(r.transferredBytes, cf.vMig, 1e-11, 'V_mig');
@@ -50,9 +48,9 @@ describe('precopy reproduces the closed-form pre-copy model', () => {
     // V_thd = 30 MB; V_i = 8 GiB / 2^i: V_8 = 33.55 MB > 30 MB, V_9 = 16.8 MB <= 30 MB
     const r = simulate(basic({ ram: 8 * GiB, workload: { kind: 'linear', dirtyRate: 0.5e9 }, bandwidth: 1e9, policy: [{ kind: 'precopy', downtimeLimit: '30ms' }] }));
     assert.equal(r.passes, 9);
-    const vMig = 8 * GiB * (1 - 0.5 ** 10) / 0.5;
+    const vMig = (8 * GiB * (1 - 0.5 ** 10)) / 0.5;
     assertClose(r.transferredBytes, vMig, 1e-12, 'V_mig');
-    assertClose(r.downtimeMs, (8 * GiB) / 512 / 1e9 * 1000, 1e-12, 'T_down = V_9 / R');
+    assertClose(r.downtimeMs, ((8 * GiB) / 512 / 1e9) * 1000, 1e-12, 'T_down = V_9 / R');
     assert.equal(r.syncs, 10, 'one sync to start and one per pass');
     assert.equal(r.stopReason, 'downtime-met');
   });

@@ -58,7 +58,9 @@ describe('qemu-2011: QEMU 0.15 ram_save_live every 100 ms tick', () => {
   test('Treutner max-passes: a guest rewriting all RAM wraps once after 321 bursts and is forced over at t = 32.0 s', () => {
     // 1 GiB/s of random writes over all 1 GiB: every page ahead of the cursor stays marked, so each burst
     // moves the cursor by 817.6 pages: 262144 / 817.6 = 320.6, the 321st burst (tick 320) wraps.
-    const r = simulate(basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: '1GiB/s' }, bandwidth: 125e6, policy: [{ kind: 'qemu-2011' }, { kind: 'max-passes', passes: 1 }] }));
+    const r = simulate(
+      basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: '1GiB/s' }, bandwidth: 125e6, policy: [{ kind: 'qemu-2011' }, { kind: 'max-passes', passes: 1 }] }),
+    );
     assert.equal(r.stopReason, 'max-passes');
     assert.equal(r.passes, 1);
     assertClose(r.totalTimeMs - r.downtimeMs, 32000, 1e-9, 'the guest stops at tick 320');
@@ -70,7 +72,13 @@ describe('qemu-2011: QEMU 0.15 ram_save_live every 100 ms tick', () => {
     // and count 1 byte each; data pages cost 4104 and count 4096. Accounted bytes by tick k:
     //   ((k + 1) x 3355443.2 - 9 Z) x 4096 / 4104 + Z  > 0.5 x 4 GiB  =>  k + 1 > 643.5  =>  k = 643.
     const r = simulate(
-      basic({ ram: 4 * GiB, zeroShare: 0.9, workload: { kind: 'uniform', dirtyRate: '1GiB/s' }, bandwidth: 125e6, policy: [{ kind: 'qemu-2011' }, { kind: 'transfer-factor', factor: 0.5 }] }),
+      basic({
+        ram: 4 * GiB,
+        zeroShare: 0.9,
+        workload: { kind: 'uniform', dirtyRate: '1GiB/s' },
+        bandwidth: 125e6,
+        policy: [{ kind: 'qemu-2011' }, { kind: 'transfer-factor', factor: 0.5 }],
+      }),
     );
     assert.equal(r.stopReason, 'transfer-factor');
     const zeroPages = (0.9 * 4 * GiB) / PAGE;
@@ -83,7 +91,8 @@ describe('qemu-2011: QEMU 0.15 ram_save_live every 100 ms tick', () => {
   });
 
   test('the buffer estimator ignores the link: the promise is the same at 100 Mbit/s and 10 Gbit/s, reality is not', () => {
-    const mk = (bw: number) => simulate(basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: '4MiB/s', workingSet: '256MiB' }, bandwidth: bw, policy: [{ kind: 'qemu-2011' }] }));
+    const mk = (bw: number) =>
+      simulate(basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: '4MiB/s', workingSet: '256MiB' }, bandwidth: bw, policy: [{ kind: 'qemu-2011' }] }));
     const slow = mk(12.5e6);
     const fast = mk(1.25e9);
     assert.ok(slow.expectedDowntimeMs <= 30 && fast.expectedDowntimeMs <= 30);

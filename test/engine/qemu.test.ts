@@ -48,7 +48,15 @@ describe('qemu (modern QEMU): sync only below the threshold, unthrottled final c
   });
 
   test('a guest dirtying faster than the limit keeps iterating (no iteration limit in QEMU)', () => {
-    const r = simulate(basic({ ram: 256 * MiB, workload: { kind: 'uniform', dirtyRate: '64MiB/s', workingSet: '64MiB' }, bandwidth: 1.25e9, policy: [{ kind: 'qemu', maxBandwidth: '32MiB/s' }], horizon: 120 }));
+    const r = simulate(
+      basic({
+        ram: 256 * MiB,
+        workload: { kind: 'uniform', dirtyRate: '64MiB/s', workingSet: '64MiB' },
+        bandwidth: 1.25e9,
+        policy: [{ kind: 'qemu', maxBandwidth: '32MiB/s' }],
+        horizon: 120,
+      }),
+    );
     assert.equal(r.outcome, 'unfinished');
     // QEMU's expected-downtime stays around seconds: the whole 64 MiB working set at 32 MiB/s
     assert.ok(r.expectedDowntimeMs > 1000 && r.expectedDowntimeMs < 2100, `${r.expectedDowntimeMs}`);
@@ -61,7 +69,10 @@ describe('auto-converge', () => {
       ram: 256 * MiB,
       workload: { kind: 'uniform', dirtyRate: '64MiB/s', workingSet: '64MiB', cpuShare },
       bandwidth: 1.25e9,
-      policy: [{ kind: 'qemu', maxBandwidth: '32MiB/s' }, { kind: 'auto-converge', periodicSync: false, ...extra }],
+      policy: [
+        { kind: 'qemu', maxBandwidth: '32MiB/s' },
+        { kind: 'auto-converge', periodicSync: false, ...extra },
+      ],
       horizon: 300,
     });
 
@@ -74,7 +85,10 @@ describe('auto-converge', () => {
     const tl: TimelinePoint[] = [];
     const r = simulate(scenario(), { timeline: tl });
     const steps = tl.filter((p) => p.event === 'throttle');
-    assert.deepEqual(steps.map((p) => Math.round(p.throttlePct)), [20, 30, 40, 50, 60, 70, 80, 90, 99]);
+    assert.deepEqual(
+      steps.map((p) => Math.round(p.throttlePct)),
+      [20, 30, 40, 50, 60, 70, 80, 90, 99],
+    );
     assert.deepEqual(steps.map((p) => p.syncs).slice(0, 4), [4, 6, 8, 10]);
     assert.equal(r.maxThrottlePct, 99);
     // guest CPU time taken: the throttle integrated over time (vCPUs = 1), up to the stop
@@ -103,7 +117,14 @@ describe('auto-converge', () => {
     // Drive the rule with chosen periods (a stand-in for the migration: time, bytes sent, throttle).
     // Periods of 2 s with 100 MiB sent: threshold 50 MiB. Two periods dirtying 100 MiB: throttle 20%.
     // Two dirtying 55 MiB: cpu_now 80, cpu_ideal = 80 x 50/55 = 72.73, increment 7.27 (not 10): 27.27%.
-    const fake = { t: 0, transferredBytes: 0, throttle: 0, setThrottle(x: number) { this.throttle = x; } };
+    const fake = {
+      t: 0,
+      transferredBytes: 0,
+      throttle: 0,
+      setThrottle(x: number) {
+        this.throttle = x;
+      },
+    };
     const rule = POLICIES['auto-converge'].create({ initial: 20, increment: 10, max: 99, triggerThreshold: 50, tailslow: true, periodicSync: false });
     const period = (dirtyMiB: number) => {
       fake.t += 2;
@@ -134,7 +155,16 @@ describe('auto-converge', () => {
     // timer, syncs every 5 s close periods in which far more than half the bytes sent were dirtied.
     const mk = (periodicSync: boolean) =>
       simulate(
-        basic({ ram: 8 * GiB, workload: { kind: 'uniform', dirtyRate: '256MiB/s', workingSet: '4GiB' }, bandwidth: 1.25e9, policy: [{ kind: 'qemu', maxBandwidth: '32MiB/s' }, { kind: 'auto-converge', periodicSync }], horizon: 350 }),
+        basic({
+          ram: 8 * GiB,
+          workload: { kind: 'uniform', dirtyRate: '256MiB/s', workingSet: '4GiB' },
+          bandwidth: 1.25e9,
+          policy: [
+            { kind: 'qemu', maxBandwidth: '32MiB/s' },
+            { kind: 'auto-converge', periodicSync },
+          ],
+          horizon: 350,
+        }),
       );
     assert.equal(mk(false).maxThrottlePct, 0);
     assert.ok(mk(true).maxThrottlePct >= 20);
@@ -146,7 +176,16 @@ describe('dirty-limit', () => {
   test('on the trigger every vCPU is capped at the vcpu-dirty-limit and the migration converges', () => {
     const tl: TimelinePoint[] = [];
     const r = simulate(
-      basic({ ram: 256 * MiB, workload: { kind: 'uniform', dirtyRate: '64MiB/s', workingSet: '64MiB' }, bandwidth: 1.25e9, policy: [{ kind: 'qemu', maxBandwidth: '32MiB/s' }, { kind: 'dirty-limit', vcpuLimit: '1MiB/s' }], horizon: 300 }),
+      basic({
+        ram: 256 * MiB,
+        workload: { kind: 'uniform', dirtyRate: '64MiB/s', workingSet: '64MiB' },
+        bandwidth: 1.25e9,
+        policy: [
+          { kind: 'qemu', maxBandwidth: '32MiB/s' },
+          { kind: 'dirty-limit', vcpuLimit: '1MiB/s' },
+        ],
+        horizon: 300,
+      }),
       { timeline: tl },
     );
     assert.equal(r.outcome, 'completed');

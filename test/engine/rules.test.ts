@@ -14,7 +14,10 @@ describe('convergence-timeout (Liguori 2011): the downtime limit doubles every p
         ram: GiB,
         workload: { kind: 'linear', dirtyRate: '150MiB/s', workingSet: '100MiB' },
         bandwidth: 100 * MiB,
-        policy: [{ kind: 'precopy', downtimeLimit: '30ms' }, { kind: 'convergence-timeout', timeout: '60s', period: '60s', factor: 2 }],
+        policy: [
+          { kind: 'precopy', downtimeLimit: '30ms' },
+          { kind: 'convergence-timeout', timeout: '60s', period: '60s', factor: 2 },
+        ],
       }),
     );
     assert.equal(r.outcome, 'completed');
@@ -25,7 +28,7 @@ describe('convergence-timeout (Liguori 2011): the downtime limit doubles every p
     assertClose(r.transferredBytes, GiB + 351 * 100 * MiB, 1e-12, 'bytes');
   });
 
-  test('the ramp follows Liguori\'s mail: 60, 120, 240, 480 ms at 1, 2, 3, 4 minutes', () => {
+  test("the ramp follows Liguori's mail: 60, 120, 240, 480 ms at 1, 2, 3, 4 minutes", () => {
     // pending fixed at 100 MiB (1 s passes as above) and a 300 MiB/s link: needs 333 ms -> the 480 ms step
     // (t >= 240 s). Pass 0 takes 3.41 s, then 1/3 s passes: decision times 3.413 + j/3.
     const r = simulate(
@@ -48,7 +51,9 @@ describe('pause-after (Bonzini, libvirt --timeout): the guest is paused and the 
     // 1 GiB, linear 50 MiB/s, 100 MiB/s link. Pass 0 ends at 10.24 s with the 250 MiB written before the
     // pause pending; pass 1 sends it in 2.5 s (t = 12.74) with no new dirt: switch over with 0 bytes.
     // Downtime counts from the pause: 12.74 - 5 = 7.74 s.
-    const r = simulate(basic({ ram: GiB, workload: { kind: 'linear', dirtyRate: '50MiB/s' }, bandwidth: 100 * MiB, policy: [{ kind: 'precopy' }, { kind: 'pause-after', timeout: '5s' }] }));
+    const r = simulate(
+      basic({ ram: GiB, workload: { kind: 'linear', dirtyRate: '50MiB/s' }, bandwidth: 100 * MiB, policy: [{ kind: 'precopy' }, { kind: 'pause-after', timeout: '5s' }] }),
+    );
     assert.equal(r.outcome, 'completed');
     assert.equal(r.stopReason, 'timeout-pause');
     assert.equal(r.passes, 2);

@@ -9,10 +9,7 @@ import { assertClose, basic, GiB, MiB } from './scenario-builder.js';
 const TRACES = fileURLToPath(new URL('../../../test/fixtures/traces/', import.meta.url));
 
 const withTrace = (file: string, pattern: string, policy: Record<string, unknown>[]) =>
-  validateScenario(
-    { vm: { ram: GiB }, workload: { kind: 'trace', file, pattern }, link: { bandwidth: 100 * MiB }, policy },
-    { file: '<test>', baseDir: TRACES },
-  );
+  validateScenario({ vm: { ram: GiB }, workload: { kind: 'trace', file, pattern }, link: { bandwidth: 100 * MiB }, policy }, { file: '<test>', baseDir: TRACES });
 
 describe('trace workload: a recorded dirty rate, phase by phase', () => {
   test('quiet for 5 s, then 50 MiB/s of linear writes: the closed form from the second phase on', () => {

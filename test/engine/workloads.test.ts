@@ -28,7 +28,12 @@ describe('uniform workload: unique dirty bytes W (1 - exp(-r t / W))', () => {
   test('converging run matches the occupancy recurrence', () => {
     // 4 GiB guest, 1 GiB working set written at 50 MiB/s, 1 Gbit/s: pass 0 takes 34.4 s, by then
     // 1 - e^(-1.68) = 81% of the working set is dirty; each later pass is shorter (50 MiB/s < 125 MB/s).
-    const s = basic({ ram: 4 * GiB, workload: { kind: 'uniform', dirtyRate: '50MiB/s', workingSet: '1GiB' }, bandwidth: 125e6, policy: [{ kind: 'precopy', downtimeLimit: '300ms' }] });
+    const s = basic({
+      ram: 4 * GiB,
+      workload: { kind: 'uniform', dirtyRate: '50MiB/s', workingSet: '1GiB' },
+      bandwidth: 125e6,
+      policy: [{ kind: 'precopy', downtimeLimit: '300ms' }],
+    });
     const r = simulate(s);
     const ref = recurrence(4 * GiB, [{ size: GiB, rate: 50 * MiB }], 125e6, 0.3);
     assert.equal(r.outcome, 'completed');
@@ -42,7 +47,12 @@ describe('uniform workload: unique dirty bytes W (1 - exp(-r t / W))', () => {
   test('a saturated working set is resent whole each pass and never converges (the 2011 case)', () => {
     // 1 GiB/s of random writes over 512 MiB at 1 Gbit/s: each pass lasts >= 4.3 s, during which
     // 1 - e^(-8.4) of the working set is rewritten.
-    const s = basic({ ram: 2 * GiB, workload: { kind: 'uniform', dirtyRate: '1GiB/s', workingSet: '512MiB' }, bandwidth: 125e6, policy: [{ kind: 'precopy' }, { kind: 'max-passes', passes: 6 }] });
+    const s = basic({
+      ram: 2 * GiB,
+      workload: { kind: 'uniform', dirtyRate: '1GiB/s', workingSet: '512MiB' },
+      bandwidth: 125e6,
+      policy: [{ kind: 'precopy' }, { kind: 'max-passes', passes: 6 }],
+    });
     const r = simulate(s);
     const ref = recurrence(2 * GiB, [{ size: 512 * MiB, rate: GiB }], 125e6, 0.03, 6);
     assert.equal(r.stopReason, 'max-passes');
@@ -56,7 +66,12 @@ describe('uniform workload: unique dirty bytes W (1 - exp(-r t / W))', () => {
   test('a page written twice before it is sent counts once: dirty bytes saturate below rate x time', () => {
     // In one 8.59 s pass (1 GiB at 125 MB/s) the guest writes 100 MiB/s x 8.59 s = 859 MiB of pages over a
     // 256 MiB working set: the pending set is 256 MiB x (1 - e^(-3.36)) = 247.3 MiB, not 859 MiB.
-    const s = basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: '100MiB/s', workingSet: '256MiB' }, bandwidth: 125e6, policy: [{ kind: 'precopy' }, { kind: 'max-passes', passes: 1 }] });
+    const s = basic({
+      ram: GiB,
+      workload: { kind: 'uniform', dirtyRate: '100MiB/s', workingSet: '256MiB' },
+      bandwidth: 125e6,
+      policy: [{ kind: 'precopy' }, { kind: 'max-passes', passes: 1 }],
+    });
     const r = simulate(s);
     const t0 = GiB / 125e6;
     const pending = 256 * MiB * (1 - Math.exp((-100 * MiB * t0) / (256 * MiB)));
@@ -72,10 +87,22 @@ describe('hotcold workload: hot and cold classes add up', () => {
       ram: 8 * GiB,
       workload: { kind: 'hotcold', dirtyRate: '300MiB/s', workingSet: '2GiB', hotSet: '64MiB', hotShare: 0.9 },
       bandwidth: 1.25e9,
-      policy: [{ kind: 'precopy', downtimeLimit: '100ms' }, { kind: 'max-passes', passes: 30 }],
+      policy: [
+        { kind: 'precopy', downtimeLimit: '100ms' },
+        { kind: 'max-passes', passes: 30 },
+      ],
     });
     const r = simulate(s);
-    const ref = recurrence(8 * GiB, [{ size: 64 * MiB, rate: 0.9 * 300 * MiB }, { size: 2 * GiB - 64 * MiB, rate: 0.1 * 300 * MiB }], 1.25e9, 0.1, 30);
+    const ref = recurrence(
+      8 * GiB,
+      [
+        { size: 64 * MiB, rate: 0.9 * 300 * MiB },
+        { size: 2 * GiB - 64 * MiB, rate: 0.1 * 300 * MiB },
+      ],
+      1.25e9,
+      0.1,
+      30,
+    );
     assert.equal(r.passes, ref.passes);
     assertClose(r.totalTimeMs, ref.totalS * 1000, 1e-12, 'total time');
     assertClose(r.transferredBytes, ref.sent, 1e-12, 'bytes');
@@ -85,7 +112,10 @@ describe('hotcold workload: hot and cold classes add up', () => {
     // 90% of 1.6 GiB/s go to a 64 MiB hot set: 1.546 GB/s > 1.25 GB/s. The pending set converges to the
     // fixed point of V = S (1 - exp(-w V / (R S))) + cold part, about 23 MiB, i.e. ~20 ms of downtime.
     const workload = { kind: 'hotcold', dirtyRate: '1.6GiB/s', workingSet: '2GiB', hotSet: '64MiB', hotShare: 0.9 };
-    const classes = [{ size: 64 * MiB, rate: 0.9 * 1.6 * GiB }, { size: 2 * GiB - 64 * MiB, rate: 0.1 * 1.6 * GiB }];
+    const classes = [
+      { size: 64 * MiB, rate: 0.9 * 1.6 * GiB },
+      { size: 2 * GiB - 64 * MiB, rate: 0.1 * 1.6 * GiB },
+    ];
     let v = 8 * GiB;
     for (let i = 0; i < 10_000; i++) v = classes.reduce((a, c) => a + c.size * (1 - Math.exp((-c.rate * (v / 1.25e9)) / c.size)), 0);
     const floorMs = (v / 1.25e9) * 1000;
@@ -120,7 +150,15 @@ describe('zero pages', () => {
 
   test('the working set defaults to all RAM that does not hold zero pages', () => {
     // linear writes at 50 MiB/s cap at 768 MiB (RAM minus a 25% zero share), not at 1 GiB
-    const r = simulate(basic({ ram: GiB, zeroShare: 0.25, workload: { kind: 'linear', dirtyRate: '500MiB/s' }, bandwidth: 100 * MiB, policy: [{ kind: 'precopy' }, { kind: 'max-passes', passes: 1 }] }));
+    const r = simulate(
+      basic({
+        ram: GiB,
+        zeroShare: 0.25,
+        workload: { kind: 'linear', dirtyRate: '500MiB/s' },
+        bandwidth: 100 * MiB,
+        policy: [{ kind: 'precopy' }, { kind: 'max-passes', passes: 1 }],
+      }),
+    );
     assertClose(r.downtimeMs, 7680, 1e-13, '768 MiB at 100 MiB/s');
   });
 });
@@ -137,7 +175,15 @@ describe('latency and the estimator', () => {
   test('a biased estimate moves the decision, the real downtime comes from the link', () => {
     // bias 4: the policy believes the link is 4 GB/s, so it stops when pending <= 120 MB (V_7 = 67 MB)
     // instead of 30 MB (V_9); real downtime V_7 / 1 GB/s = 67.1 ms, expected = V_7 / 4 GB/s.
-    const r = simulate(basic({ ram: 8 * GiB, workload: { kind: 'linear', dirtyRate: 0.5e9 }, bandwidth: 1e9, policy: [{ kind: 'precopy', downtimeLimit: '30ms' }], estimator: { kind: 'bias', factor: 4 } }));
+    const r = simulate(
+      basic({
+        ram: 8 * GiB,
+        workload: { kind: 'linear', dirtyRate: 0.5e9 },
+        bandwidth: 1e9,
+        policy: [{ kind: 'precopy', downtimeLimit: '30ms' }],
+        estimator: { kind: 'bias', factor: 4 },
+      }),
+    );
     const v7 = (8 * GiB) / 128;
     assert.equal(r.passes, 7);
     assertClose(r.downtimeMs, (v7 / 1e9) * 1000, 1e-12, 'real downtime');
@@ -146,7 +192,16 @@ describe('latency and the estimator', () => {
 
   test('link jitter: replicates differ, the mean stays near the jitter-free run, seeds repeat exactly', () => {
     const mk = (seed: number, jitter: number) =>
-      simulate(basic({ ram: 4 * GiB, workload: { kind: 'uniform', dirtyRate: '50MiB/s', workingSet: '1GiB' }, bandwidth: 125e6, policy: [{ kind: 'precopy', downtimeLimit: '300ms' }], seed, jitter }));
+      simulate(
+        basic({
+          ram: 4 * GiB,
+          workload: { kind: 'uniform', dirtyRate: '50MiB/s', workingSet: '1GiB' },
+          bandwidth: 125e6,
+          policy: [{ kind: 'precopy', downtimeLimit: '300ms' }],
+          seed,
+          jitter,
+        }),
+      );
     const plain = mk(1, 0);
     const runs = Array.from({ length: 200 }, (_, i) => mk(i + 1, 0.1));
     const totals = runs.map((r) => r.totalTimeMs);

@@ -37,7 +37,11 @@ test('the committed baseline comes from the sweep files as they are now (else th
     const recorded = recordedGrid(readManifest(dir), dir, 'baseline');
     const current = loadSweep(join(PACKAGE_ROOT, 'sweeps', `${name}.yaml`)).grid;
     const diff = sweepDifferences(recorded, current);
-    assert.deepEqual([...diff.structural, ...diff.settings], [], `sweeps/${name}.yaml changed since results/baseline/${name} was made: run migsweep baseline update --sweep ${name} and commit it`);
+    assert.deepEqual(
+      [...diff.structural, ...diff.settings],
+      [],
+      `sweeps/${name}.yaml changed since results/baseline/${name} was made: run migsweep baseline update --sweep ${name} and commit it`,
+    );
   }
 });
 

@@ -136,7 +136,10 @@ function files(path: string): string[] {
 
 /** upload-artifact: the files of every path line, relative to their least common folder (as actions/upload-artifact stores them). */
 function upload(w: Record<string, string | number>, s: Scope): void {
-  const paths = String(w.path).split('\n').map((l) => expand(l.trim(), s)).filter(Boolean);
+  const paths = String(w.path)
+    .split('\n')
+    .map((l) => expand(l.trim(), s))
+    .filter(Boolean);
   const all = paths.flatMap((p) => files(p.startsWith('/') ? p : join(PACKAGE_ROOT, p)));
   if (all.length === 0) {
     if (w['if-no-files-found'] === 'error') throw new Error(`upload-artifact: no files at ${paths.join(', ')}`);
@@ -155,7 +158,11 @@ function upload(w: Record<string, string | number>, s: Scope): void {
 
 /** download-artifact with a pattern: each matching artifact into <path>/<name>/. */
 function download(w: Record<string, string | number>, s: Scope): void {
-  const pattern = new RegExp(`^${expand(String(w.pattern), s).replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
+  const pattern = new RegExp(
+    `^${expand(String(w.pattern), s)
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')}$`,
+  );
   const base = expand(String(w.path), s);
   const into = base.startsWith('/') ? base : join(PACKAGE_ROOT, base);
   for (const name of existsSync(s.ctx.artifacts) ? readdirSync(s.ctx.artifacts) : []) {
@@ -193,7 +200,8 @@ export async function runJob(job: Job, ctx: RunnerContext): Promise<JobRun> {
       const action = step.uses.replace(/@.*$/, '');
       if (action === 'actions/upload-artifact') upload(step.with ?? {}, s);
       else if (action === 'actions/download-artifact') download(step.with ?? {}, s);
-      else if (!['actions/checkout', 'actions/setup-node', 'actions/cache/restore', 'actions/cache/save'].includes(action)) throw new Error(`local runner: no stand-in for ${step.uses}`);
+      else if (!['actions/checkout', 'actions/setup-node', 'actions/cache/restore', 'actions/cache/save'].includes(action))
+        throw new Error(`local runner: no stand-in for ${step.uses}`);
       log.push(`ran: ${what}`);
       continue;
     }
@@ -209,7 +217,10 @@ export async function runJob(job: Job, ctx: RunnerContext): Promise<JobRun> {
     stderr += r.stderr;
     if (step.id !== undefined) {
       s.outputs[step.id] = Object.fromEntries(
-        readFileSync(outputFile, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+        readFileSync(outputFile, 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('='))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
     }
     if (r.code !== 0) {

@@ -36,14 +36,19 @@ describe('the workflow files', () => {
 
   test('nightly.yml: on a schedule and on demand; a matrix of shards, a merge job per sweep, the bench', () => {
     const n = read('nightly.yml');
-    assert.ok(Array.isArray((n.on.schedule as { cron: string }[] | undefined)) && 'workflow_dispatch' in n.on);
+    assert.ok(Array.isArray(n.on.schedule as { cron: string }[] | undefined) && 'workflow_dispatch' in n.on);
     const matrix = n.jobs.shard.strategy!.matrix;
     assert.deepEqual(matrix.sweep, ['default', 'guestperf']);
-    assert.deepEqual(matrix.shard, Array.from({ length: Number(n.env!.SHARDS) }, (_, k) => k), 'matrix.shard must list 0 .. SHARDS-1');
+    assert.deepEqual(
+      matrix.shard,
+      Array.from({ length: Number(n.env!.SHARDS) }, (_, k) => k),
+      'matrix.shard must list 0 .. SHARDS-1',
+    );
     assert.equal(n.jobs.merge.needs, 'shard');
     assert.deepEqual(n.jobs.merge.strategy!.matrix.sweep, matrix.sweep);
     assert.deepEqual(Object.keys(n.jobs), ['shard', 'merge', 'bench']);
-    for (const [, job] of Object.entries(n.jobs)) for (const s of job.steps) if (s.uses) assert.match(s.uses, /^actions\/[\w/-]+@v\d+$/, `${s.uses}: an official action, pinned to a major version`);
+    for (const [, job] of Object.entries(n.jobs))
+      for (const s of job.steps) if (s.uses) assert.match(s.uses, /^actions\/[\w/-]+@v\d+$/, `${s.uses}: an official action, pinned to a major version`);
   });
 });
 
@@ -68,7 +73,10 @@ describe('the nightly, run here', () => {
     artifacts: join(dir, 'artifacts'),
     temp: join(dir, 'runner-temp'),
     // npm ci is what made this test's dist/; npm run bench takes minutes (its figures are stood in for below)
-    skip: new Map([['npm ci', 'done before the tests'], ['npm run bench -- --out "$BENCH_OUT"', 'minutes long: a bench result is written instead']]),
+    skip: new Map([
+      ['npm ci', 'done before the tests'],
+      ['npm run bench -- --out "$BENCH_OUT"', 'minutes long: a bench result is written instead'],
+    ]),
     ...over,
   });
 

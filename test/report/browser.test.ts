@@ -76,12 +76,18 @@ test('the report of the 2011 sweep draws every chart offline, without an error',
   await v.page.screenshot({ path: join(ARTIFACTS, 'seed-thread-full.png'), fullPage: true });
   const figures = await v.page.$$('figure');
   for (let i = 0; i < figures.length; i++) await figures[i].screenshot({ path: join(ARTIFACTS, `seed-thread-chart-${i + 1}.png`) });
-  assert.deepEqual(v.charts.map((c) => c.name), ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline']);
+  assert.deepEqual(
+    v.charts.map((c) => c.name),
+    ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline'],
+  );
   for (const c of v.charts) {
     assert.equal(c.state, 'true', `${c.name} did not render`);
     assert.ok(c.marks >= 20, `${c.name} drew only ${c.marks} marks`);
   }
-  assert.deepEqual(v.requests.filter((u) => !u.startsWith('file://')), []);
+  assert.deepEqual(
+    v.requests.filter((u) => !u.startsWith('file://')),
+    [],
+  );
   // the page and the three libraries, nothing else
   assert.equal(v.requests.length, 4, v.requests.join('\n'));
   assert.deepEqual(v.problems, []);
@@ -94,7 +100,10 @@ test('a variant named with markup shows as text, in the page and in the tooltips
   const v = await visit(dir);
   for (const c of v.charts) assert.equal(c.state, 'true', `${c.name} did not render`);
   assert.deepEqual(v.problems, []);
-  assert.deepEqual(v.requests.filter((u) => !u.startsWith('file://')), []);
+  assert.deepEqual(
+    v.requests.filter((u) => !u.startsWith('file://')),
+    [],
+  );
   const name = '<img src=x onerror="window.__xss = 1">';
   assert.ok((await v.page.innerText('body')).includes(name), 'the name is shown as text');
   // hover the cells of the convergence map until the tooltip shows the hostile variant

@@ -17,7 +17,16 @@ test('a kind alone is the same as a mapping with only that kind', () => {
 });
 
 test('timeline where-values with units become the CSV columns units; bare numbers stay', () => {
-  const [e] = parseCharts([{ kind: 'timeline', variant: 'treutner', where: { dirtyRateBytesPerSec: '64MiB/s', bandwidthBytesPerSec: '1Gbit/s', downtimeLimitMs: '30ms', ramBytes: 4294967296, workload: 'uniform' } }], 'f.yaml');
+  const [e] = parseCharts(
+    [
+      {
+        kind: 'timeline',
+        variant: 'treutner',
+        where: { dirtyRateBytesPerSec: '64MiB/s', bandwidthBytesPerSec: '1Gbit/s', downtimeLimitMs: '30ms', ramBytes: 4294967296, workload: 'uniform' },
+      },
+    ],
+    'f.yaml',
+  );
   assert.equal(e.kind, 'timeline');
   assert.deepEqual(e.kind === 'timeline' && e.where, {
     dirtyRateBytesPerSec: 64 * 1024 * 1024,
@@ -30,7 +39,14 @@ test('timeline where-values with units become the CSV columns units; bare number
 });
 
 test('parsing the parsed form again changes nothing (the sweep stores it in manifest.json, the report reads it back)', () => {
-  const once = parseCharts(['convergence-map', { kind: 'timeline', where: { dirtyRateBytesPerSec: '64MiB/s', downtimeLimitMs: '30ms' } }, { kind: 'cost-vs-ratio', metrics: ['transferredBytes'], band: 'ci' }], 'f.yaml');
+  const once = parseCharts(
+    [
+      'convergence-map',
+      { kind: 'timeline', where: { dirtyRateBytesPerSec: '64MiB/s', downtimeLimitMs: '30ms' } },
+      { kind: 'cost-vs-ratio', metrics: ['transferredBytes'], band: 'ci' },
+    ],
+    'f.yaml',
+  );
   assert.deepEqual(parseCharts(JSON.parse(JSON.stringify(once)), 'manifest.json'), once);
 });
 
@@ -47,7 +63,15 @@ test('an unknown kind names the file, the entry and the nearest kind', () => {
 
 test('a bad option, an unknown key and a bad quantity are each reported at their place', () => {
   assert.throws(
-    () => parseCharts([{ kind: 'pareto', stat: 'p96' }, { kind: 'downtime-vs-ratio', bogus: 1 }, { kind: 'timeline', where: { dirtyRateBytesPerSec: '10MB/x' } }], 'f.yaml'),
+    () =>
+      parseCharts(
+        [
+          { kind: 'pareto', stat: 'p96' },
+          { kind: 'downtime-vs-ratio', bogus: 1 },
+          { kind: 'timeline', where: { dirtyRateBytesPerSec: '10MB/x' } },
+        ],
+        'f.yaml',
+      ),
     (e: unknown) => {
       assert.ok(e instanceof InputError);
       assert.match(e.message, /charts\[0\]\.stat: expected one of median \| mean \| p95 \| min \| max, found 'p96'/);
@@ -59,8 +83,23 @@ test('a bad option, an unknown key and a bad quantity are each reported at their
 });
 
 test('two entries with the same name are refused; unnamed repeats get numbered file names', () => {
-  assert.throws(() => parseCharts([{ kind: 'pareto', name: 'a' }, { kind: 'timeline', name: 'a' }], 'f.yaml'), /charts\[1\]\.name: 'a' is already the name of charts\[0\]/);
-  assert.deepEqual(chartNames(parseCharts(['timeline', 'timeline', { kind: 'pareto', name: 'timeline-2' }, 'pareto'], 'f.yaml')), ['timeline', 'timeline-3', 'timeline-2', 'pareto']);
+  assert.throws(
+    () =>
+      parseCharts(
+        [
+          { kind: 'pareto', name: 'a' },
+          { kind: 'timeline', name: 'a' },
+        ],
+        'f.yaml',
+      ),
+    /charts\[1\]\.name: 'a' is already the name of charts\[0\]/,
+  );
+  assert.deepEqual(chartNames(parseCharts(['timeline', 'timeline', { kind: 'pareto', name: 'timeline-2' }, 'pareto'], 'f.yaml')), [
+    'timeline',
+    'timeline-3',
+    'timeline-2',
+    'pareto',
+  ]);
 });
 
 test('editors get a JSON Schema that lists the chart kinds', () => {

@@ -18,10 +18,11 @@ test('migsweep report <run-dir> writes index.html and says where', async () => {
   const r = migsweep('report', dir, '--png');
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), `report: ${join(dir, 'index.html')}`);
-  for (const f of ['index.html', 'charts/convergence-map.svg', 'charts/convergence-map.png', 'charts/timeline.vl.json', 'lib/vega-embed.min.js']) assert.ok(existsSync(join(dir, f)), f);
+  for (const f of ['index.html', 'charts/convergence-map.svg', 'charts/convergence-map.png', 'charts/timeline.vl.json', 'lib/vega-embed.min.js'])
+    assert.ok(existsSync(join(dir, f)), f);
 });
 
-test('migsweep report on a folder that is not a sweep\'s says what is missing and exits with 2', () => {
+test("migsweep report on a folder that is not a sweep's says what is missing and exits with 2", () => {
   const empty = mkdtempSync(join(tmpdir(), 'migsweep-report-empty-'));
   const r = migsweep('report', empty);
   assert.equal(r.status, 2);

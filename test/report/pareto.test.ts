@@ -17,7 +17,13 @@ test('non-dominated points of a hand-made table (both coordinates minimised)', (
 });
 
 test('an unfinished point dominates nothing', () => {
-  assert.deepEqual(nonDominated([{ x: 1, y: NaN }, { x: 100, y: 100 }]), [false, true]);
+  assert.deepEqual(
+    nonDominated([
+      { x: 1, y: NaN },
+      { x: 100, y: 100 },
+    ]),
+    [false, true],
+  );
 });
 
 test('policies compete only within their own workload and link', () => {
@@ -28,7 +34,11 @@ test('policies compete only within their own workload and link', () => {
     { cond: 'fast link', x: 150, y: 16 },
   ];
   assert.deepEqual(
-    nonDominatedByGroup(rows, (r) => r.cond, (r) => r),
+    nonDominatedByGroup(
+      rows,
+      (r) => r.cond,
+      (r) => r,
+    ),
     [true, false, true, false],
   );
 });

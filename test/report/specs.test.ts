@@ -70,7 +70,10 @@ function madeFields(spec: unknown): { derived: Set<string>; dataKeys: Set<string
 test('the report writes the six charts as spec, SVG and PNG, the libraries and index.html', () => {
   assert.deepEqual(out.skipped, []);
   assert.equal(out.problems, null);
-  assert.deepEqual(out.charts.map((c) => c.name), ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline']);
+  assert.deepEqual(
+    out.charts.map((c) => c.name),
+    ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline'],
+  );
   for (const c of out.charts) for (const f of c.files) assert.ok(existsSync(join(dir, f)), f);
   for (const lib of ['vega', 'vega-lite', 'vega-embed']) assert.ok(existsSync(join(dir, 'lib', `${lib}.min.js`)), lib);
   assert.ok(existsSync(out.index));
@@ -113,7 +116,9 @@ test('downtime against the ratio: log scales, the 30 ms limit drawn, the runs th
   const s = specs['downtime-vs-ratio'] as unknown as { vconcat: { facet: { column: { field: string } }; spec: { layer: Record<string, unknown>[] } }[] };
   const panel = s.vconcat[0];
   assert.equal(panel.facet.column.field, 'bandwidthBytesPerSec__Gbit_per_s');
-  const line = panel.spec.layer.find((l) => (l.mark as { type?: string }).type === 'line') as { encoding: { x: { scale: { type: string }; title: string }; y: { scale: { type: string }; axis: { title: string } } } };
+  const line = panel.spec.layer.find((l) => (l.mark as { type?: string }).type === 'line') as {
+    encoding: { x: { scale: { type: string }; title: string }; y: { scale: { type: string }; axis: { title: string } } };
+  };
   assert.equal(line.encoding.x.scale.type, 'log');
   assert.equal(line.encoding.y.scale.type, 'log');
   assert.equal(line.encoding.y.axis.title, 'median downtime');
@@ -145,7 +150,9 @@ test('pareto: the filled points are exactly the non-dominated policies of each w
   for (const r of rows) {
     const rivals = rows.filter((q) => q !== r && key(q) === key(r) && finite(q));
     const beaten = rivals.some(
-      (q) => (q.totalTimeMs_median as number) <= (r.totalTimeMs_median as number) && (q.downtimeMs_median as number) <= (r.downtimeMs_median as number) &&
+      (q) =>
+        (q.totalTimeMs_median as number) <= (r.totalTimeMs_median as number) &&
+        (q.downtimeMs_median as number) <= (r.downtimeMs_median as number) &&
         ((q.totalTimeMs_median as number) < (r.totalTimeMs_median as number) || (q.downtimeMs_median as number) < (r.downtimeMs_median as number)),
     );
     assert.equal(r.front, finite(r) && !beaten ? 'yes' : 'no', `${r.variant} at ${key(r)}`);
@@ -154,8 +161,11 @@ test('pareto: the filled points are exactly the non-dominated policies of each w
   assert.ok(rows.some((r) => r.variant === 'pause-60s' && r.front === 'yes'));
 });
 
-test('promised against real: one range on both axes, and the thread\'s factor of about 20 on 1 Gbit/s', () => {
-  const s = specs['promised-vs-real'] as unknown as { title: { subtitle: string[] }; spec: { layer: { encoding?: { x: { scale: { domain: number[] } }; y: { scale: { domain: number[] } } } }[] } };
+test("promised against real: one range on both axes, and the thread's factor of about 20 on 1 Gbit/s", () => {
+  const s = specs['promised-vs-real'] as unknown as {
+    title: { subtitle: string[] };
+    spec: { layer: { encoding?: { x: { scale: { domain: number[] } }; y: { scale: { domain: number[] } } } }[] };
+  };
   const points = s.spec.layer[1].encoding!;
   assert.deepEqual(points.x.scale.domain, points.y.scale.domain);
   const sentence = s.title.subtitle.join(' ');
@@ -167,7 +177,10 @@ test('promised against real: one range on both axes, and the thread\'s factor of
 
 test('timeline: one workload and link under every policy, re-simulated to the numbers of runs.csv', () => {
   const s = specs.timeline as unknown as { vconcat: { title: { text: string; subtitle: string } }[]; title: { subtitle: string[] } };
-  assert.deepEqual(s.vconcat.map((b) => b.title.text), ['qemu-2011', 'treutner', 'liguori', 'pause-60s']);
+  assert.deepEqual(
+    s.vconcat.map((b) => b.title.text),
+    ['qemu-2011', 'treutner', 'liguori', 'pause-60s'],
+  );
   assert.match(s.vconcat[0].title.subtitle, /never completed/);
   const why = s.title.subtitle.join(' ');
   assert.match(why, /does not always complete/);

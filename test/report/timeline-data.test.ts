@@ -10,8 +10,21 @@ function point(tMs: number, pendingBytes: number, passes = 0, event = 'sync', ex
 
 function result(r: Partial<RunResult>): RunResult {
   return {
-    totalTimeMs: 0, downtimeMs: NaN, expectedDowntimeMs: 30, transferredBytes: 0, wireBytes: 0, ramBytes: 1, transferFactor: 0,
-    syncs: 0, passes: 0, outcome: 'completed', stopReason: 'downtime-met', maxThrottlePct: 0, throttleCpuSeconds: 0, postcopyMs: 0, ...r,
+    totalTimeMs: 0,
+    downtimeMs: NaN,
+    expectedDowntimeMs: 30,
+    transferredBytes: 0,
+    wireBytes: 0,
+    ramBytes: 1,
+    transferFactor: 0,
+    syncs: 0,
+    passes: 0,
+    outcome: 'completed',
+    stopReason: 'downtime-met',
+    maxThrottlePct: 0,
+    throttleCpuSeconds: 0,
+    postcopyMs: 0,
+    ...r,
   } as RunResult;
 }
 
@@ -20,7 +33,7 @@ test('a short timeline is kept whole', () => {
   assert.deepEqual(thinTimeline(pts, 10), pts);
 });
 
-test('thinning keeps the first and last points, each slice\'s least and most pending bytes, and every change of rate or limit', () => {
+test("thinning keeps the first and last points, each slice's least and most pending bytes, and every change of rate or limit", () => {
   // 10 000 points of a saw-tooth between 100 and 200 pending bytes; the limit doubles at point 5000
   const pts = Array.from({ length: 10_000 }, (_, i) => point(i * 100, i % 2 === 0 ? 100 : 200, 0, 'sync', { downtimeLimitMs: i < 5000 ? 30 : 60 }));
   const thin = thinTimeline(pts, 100);
@@ -51,26 +64,54 @@ test('events: each end of a pass, the stop of the guest (end minus downtime) and
 
 test('a paused guest is marked once, at the pause; an unfinished run ends at the horizon', () => {
   const paused = timelineEvents([point(0, 9), point(60_000, 5, 0, 'pause'), point(90_000, 0, 1, 'switchover')], result({ totalTimeMs: 90_000, downtimeMs: 30_000 }));
-  assert.deepEqual(paused.map((e) => e.kind), ['pause', 'pass', 'end']);
+  assert.deepEqual(
+    paused.map((e) => e.kind),
+    ['pause', 'pass', 'end'],
+  );
   const unfinished = timelineEvents([point(0, 9), point(3_600_000, 9, 0, 'horizon')], result({ totalTimeMs: 3_600_000, outcome: 'unfinished', stopReason: 'horizon' }));
-  assert.deepEqual(unfinished.map((e) => [e.kind, e.label]), [['horizon', 'horizon 1 h: still copying']]);
+  assert.deepEqual(
+    unfinished.map((e) => [e.kind, e.label]),
+    [['horizon', 'horizon 1 h: still copying']],
+  );
 });
 
-test('the example is the first variant\'s median-ratio scenario among those where it does not always complete, under every variant', () => {
+test("the example is the first variant's median-ratio scenario among those where it does not always complete, under every variant", () => {
   const row = (variant: string, bw: number, rate: number, completedShare: number) => ({
-    scenarioId: `${variant}-${bw}-${rate}`, variant, bandwidthBytesPerSec: bw, dirtyRateBytesPerSec: rate, dirtyRateToBandwidth: rate / bw, completedShare,
+    scenarioId: `${variant}-${bw}-${rate}`,
+    variant,
+    bandwidthBytesPerSec: bw,
+    dirtyRateBytesPerSec: rate,
+    dirtyRateToBandwidth: rate / bw,
+    completedShare,
   });
   const summary = [
-    row('a', 100, 1, 1), row('a', 100, 10, 1), row('a', 100, 50, 0), row('a', 100, 200, 0), row('a', 100, 400, 0),
-    row('b', 100, 1, 1), row('b', 100, 10, 1), row('b', 100, 50, 1), row('b', 100, 200, 1), row('b', 100, 400, 1),
+    row('a', 100, 1, 1),
+    row('a', 100, 10, 1),
+    row('a', 100, 50, 0),
+    row('a', 100, 200, 0),
+    row('a', 100, 400, 0),
+    row('b', 100, 1, 1),
+    row('b', 100, 10, 1),
+    row('b', 100, 50, 1),
+    row('b', 100, 200, 1),
+    row('b', 100, 400, 1),
   ];
   const cond = ['bandwidthBytesPerSec', 'dirtyRateBytesPerSec', 'dirtyRateToBandwidth'];
   const pick = chooseExample(summary, ['a', 'b'], cond, { kind: 'timeline' }, 'm.json');
   // a fails at ratios 0.5, 2 and 4: the median is 2
-  assert.deepEqual(pick.rows.map((r) => r.scenarioId), ['a-100-200', 'b-100-200']);
+  assert.deepEqual(
+    pick.rows.map((r) => r.scenarioId),
+    ['a-100-200', 'b-100-200'],
+  );
   assert.match(pick.why, /does not always complete/);
   const asked = chooseExample(summary, ['a', 'b'], cond, { kind: 'timeline', variant: 'b', where: { dirtyRateBytesPerSec: 10 } }, 'm.json');
-  assert.deepEqual(asked.rows.map((r) => r.scenarioId), ['b-100-10']);
-  assert.throws(() => chooseExample(summary, ['a', 'b'], cond, { kind: 'timeline', where: { dirtyRateBytesPerSec: 11 } }, 'm.json'), /no scenario of 'a' has dirtyRateBytesPerSec = 11 B\/s; its values: 1 B\/s, 10 B\/s/);
+  assert.deepEqual(
+    asked.rows.map((r) => r.scenarioId),
+    ['b-100-10'],
+  );
+  assert.throws(
+    () => chooseExample(summary, ['a', 'b'], cond, { kind: 'timeline', where: { dirtyRateBytesPerSec: 11 } }, 'm.json'),
+    /no scenario of 'a' has dirtyRateBytesPerSec = 11 B\/s; its values: 1 B\/s, 10 B\/s/,
+  );
   assert.throws(() => chooseExample(summary, ['a', 'b'], cond, { kind: 'timeline', variant: 'c' }, 'm.json'), /no variant 'c' in this run/);
 });

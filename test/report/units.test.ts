@@ -4,7 +4,7 @@ import { axisTitle, displayUnit, formatColumnValue, niceMarks, showField } from 
 
 const MiB = 1024 ** 2;
 
-test('axes show people\'s units: dirty rates in MiB/s, links in Gbit/s, RAM in GiB, times in s or min', () => {
+test("axes show people's units: dirty rates in MiB/s, links in Gbit/s, RAM in GiB, times in s or min", () => {
   const dirty = Array.from({ length: 12 }, (_, i) => 2 ** i * MiB);
   assert.deepEqual(displayUnit('dirtyRateBytesPerSec', dirty, true), { unit: 'MiB/s', factor: MiB });
   assert.deepEqual(displayUnit('bandwidthBytesPerSec', [12.5e6, 125e6, 1.25e9]), { unit: 'Gbit/s', factor: 1.25e8 });

@@ -58,7 +58,10 @@ describe('scenario validation', () => {
   });
 
   test('a rule cannot lead the list and a base cannot follow', () => {
-    assert.match(problems(GOOD.replace('{ kind: qemu-2011 }', '{ kind: max-passes }').replace('{ kind: max-passes, passes: 10 }', '{ kind: qemu-2011 }')), /policy\[0\]\.kind: 'max-passes' is an add-on rule; a policy list starts with a base/);
+    assert.match(
+      problems(GOOD.replace('{ kind: qemu-2011 }', '{ kind: max-passes }').replace('{ kind: max-passes, passes: 10 }', '{ kind: qemu-2011 }')),
+      /policy\[0\]\.kind: 'max-passes' is an add-on rule; a policy list starts with a base/,
+    );
   });
 
   test('negative or zero bandwidth, unparsable quantities, wrong units', () => {

@@ -13,7 +13,10 @@ import { migsweep, migsweepBackground, read, sweepFile, tempDir } from './helper
 const dir = tempDir();
 
 /** 1000 scenarios x 2 replicates of QEMU 0.15 that never converges (36,000 ticks each): a few seconds. */
-const SLOW = sweepFile(dir, 'slow', `name: slow
+const SLOW = sweepFile(
+  dir,
+  'slow',
+  `name: slow
 seed: 7
 replicates: 2
 base:
@@ -25,9 +28,13 @@ base:
 axes:
   workload.dirtyRate: { from: 100MiB/s, to: 4GiB/s, steps: 50, scale: log }
   link.bandwidth: { from: 100Mbit/s, to: 10Gbit/s, steps: 20, scale: log }
-`);
+`,
+);
 
-const QUICK = sweepFile(dir, 'quick', `name: quick
+const QUICK = sweepFile(
+  dir,
+  'quick',
+  `name: quick
 replicates: 2
 base:
   vm: { ram: 1GiB }
@@ -40,7 +47,8 @@ variants:
   - name: textbook
   - name: treutner
     set: { policy: [{ kind: precopy }, { kind: max-passes, passes: 3 }] }
-`);
+`,
+);
 
 const lines = (file: string) => read(file).split('\n').length - 1;
 
@@ -64,7 +72,13 @@ describe('migsweep sweep on the command line', async () => {
     assert.match(reference.out.trimEnd(), resultsLine(whole));
     assert.equal(reference.out.split('\n').length, 2);
     // nothing from the sweep on stderr (the report, when registered, may say which charts it skipped)
-    assert.equal(reference.err.split('\n').filter((l) => l !== '' && !l.startsWith('migsweep: report:')).join('\n'), '');
+    assert.equal(
+      reference.err
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('migsweep: report:'))
+        .join('\n'),
+      '',
+    );
     assert.equal(lines(join(whole, 'runs.csv')), 2001);
   });
 

@@ -34,7 +34,11 @@ const EXPECTED: Record<string, { at: string; path: string; says: string[]; probl
   'bad-name.yaml': { at: '1:7', path: 'name', says: ['it becomes a folder name', "found 'my sweep'"] },
   'duplicate-variant.yaml': { at: '10:11', path: 'variants[1].name', says: ["the variant name 'treutner' is already used by variants[0]"] },
   'variant-unknown-key.yaml': { at: '11:7', path: 'variants[1].sett', says: ["unknown key 'sett'", "did you mean 'set'?"] },
-  'variant-missing-entry.yaml': { at: '8:21', path: 'axes.policy[1].passes', says: ["variant 'qemu-2011' has no policy[1]", 'its policy is a single entry (qemu-2011)', 'variants[i].axes'] },
+  'variant-missing-entry.yaml': {
+    at: '8:21',
+    path: 'axes.policy[1].passes',
+    says: ["variant 'qemu-2011' has no policy[1]", 'its policy is a single entry (qemu-2011)', 'variants[i].axes'],
+  },
   'rule-first.yaml': { at: '11:19', path: 'variants[0].set.policy', says: ["policy[0].kind: 'max-passes' is an add-on rule; a policy list starts with a base"], problems: 2 },
   'unknown-rule-in-variant.yaml': { at: '12:19', path: 'variants[0].set.policy', says: ["policy[1].kind: unknown policy kind 'max-pases'", "did you mean 'max-passes'?"] },
   'zip-lengths.yaml': { at: '7:5', path: 'zip[0]', says: ['need as many values each: vm.ram has 2, workload.workingSet has 3'] },
@@ -44,14 +48,21 @@ const EXPECTED: Record<string, { at: string; path: string; says: string[]; probl
   'working-set-too-large.yaml': { at: '8:33', path: 'axes.workload.workingSet[1]', says: ['the working set (2 GiB) is larger than RAM (1 GiB)', 'with vm.ram = 1GiB'] },
   'repeated-values.yaml': { at: '7:29', path: 'axes.link.bandwidth[1]', says: ['value 2 (125000000) repeats value 1', 'use replicates: for repeated runs'] },
   'round-repeats.yaml': { at: '8:56', path: 'axes.policy[1].passes.round', says: ['rounding makes values repeat (1, 1)'] },
-  'passes-not-whole.yaml': { at: '12:25', path: 'variants[0].axes.policy[1].passes', says: ['value 2 of 4 of the range (4.666666666666666): expected a whole number, found 4.666666666666666', 'add round: true'], problems: 2 },
+  'passes-not-whole.yaml': {
+    at: '12:25',
+    path: 'variants[0].axes.policy[1].passes',
+    says: ['value 2 of 4 of the range (4.666666666666666): expected a whole number, found 4.666666666666666', 'add round: true'],
+    problems: 2,
+  },
   'charts-not-list.yaml': { at: '6:9', path: 'charts', says: ['expected a list, found a mapping'] },
   'hotcold-missing-hotset.yaml': { at: '7:28', path: 'axes.workload.kind[1]', says: ['workload.hotSet: missing; expected a size'] },
 };
 
 describe('broken sweep files', () => {
   test('the corpus has at least 20 files and every file has its expected message', () => {
-    const files = readdirSync(CORPUS).filter((f) => f.endsWith('.yaml')).sort();
+    const files = readdirSync(CORPUS)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort();
     assert.ok(files.length >= 20, `${files.length} files`);
     assert.deepEqual(files, Object.keys(EXPECTED).sort());
   });

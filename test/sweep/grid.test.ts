@@ -24,7 +24,10 @@ const idOf = (variant: string, pairs: [string, unknown][]) =>
     .slice(0, 16);
 
 describe('expanding a sweep into tasks', () => {
-  const file = sweepFile(dir, 'grid', `name: grid
+  const file = sweepFile(
+    dir,
+    'grid',
+    `name: grid
 seed: 42
 replicates: 2
 ${BASE}
@@ -40,7 +43,8 @@ variants:
     set: { policy: [{ kind: qemu-2011 }, { kind: max-passes }] }
     axes:
       policy[1].passes: [5, 10, 20, 30]
-`);
+`,
+  );
   const r = loadSweep(file);
   const grid = r.grid;
 
@@ -63,7 +67,10 @@ variants:
     assert.equal(s(2).link.bandwidth, 1.25e9);
     assert.equal(s(4).workload.dirtyRate, 20 * MiB);
     // the second variant starts at scenario 12; its own axis varies fastest
-    assert.deepEqual(s(12).policy.map((p) => p.kind), ['qemu-2011', 'max-passes']);
+    assert.deepEqual(
+      s(12).policy.map((p) => p.kind),
+      ['qemu-2011', 'max-passes'],
+    );
     assert.deepEqual([s(12).policy[1].passes, s(13).policy[1].passes, s(16).policy[1].passes], [5, 10, 5]);
     assert.equal(s(11).policy.length, 1);
     assert.deepEqual(taskAt(grid, null, 7), { scenario: 3, replicate: 1 });
@@ -72,7 +79,11 @@ variants:
   test('a task id is the SHA-1 of the variant and its path=value pairs (base units, paths sorted), plus the replicate', () => {
     const t = taskInfo(grid, null, 12 * 2 + 1);
     const want = idOf('passes', [
-      ['workload.dirtyRate', 10 * MiB], ['link.bandwidth', 125e6], ['vm.ram', 2 ** 30], ['workload.workingSet', 256 * MiB], ['policy[1].passes', 5],
+      ['workload.dirtyRate', 10 * MiB],
+      ['link.bandwidth', 125e6],
+      ['vm.ram', 2 ** 30],
+      ['workload.workingSet', 256 * MiB],
+      ['policy[1].passes', 5],
     ]);
     assert.equal(t.scenarioId, want);
     assert.equal(t.taskId, `${want}-1`);
@@ -86,7 +97,11 @@ variants:
   });
 
   test('ids and seeds do not depend on the order of the axes or on the other values of an axis', () => {
-    const other = loadSweep(sweepFile(dir, 'grid2', `name: grid
+    const other = loadSweep(
+      sweepFile(
+        dir,
+        'grid2',
+        `name: grid
 seed: 42
 replicates: 2
 ${BASE}
@@ -98,7 +113,9 @@ zip:
     workload.workingSet: [256MiB, 1GiB]
 variants:
   - name: alone
-`)).grid;
+`,
+      ),
+    ).grid;
     const ids = (g: typeof grid) => new Map(Array.from({ length: g.tasks }, (_, o) => taskInfo(g, null, o)).map((t) => [t.taskId, t.seed]));
     const a = ids(grid);
     const b = ids(other);
@@ -133,13 +150,19 @@ variants:
 
 describe('axes that change the shape of the scenario', () => {
   test('a kind axis brings each kind with its own defaults; the header has every kind columns', () => {
-    const r = loadSweep(sweepFile(dir, 'kinds', `name: kinds
+    const r = loadSweep(
+      sweepFile(
+        dir,
+        'kinds',
+        `name: kinds
 ${BASE}
 axes:
   policy.kind: [precopy, qemu-2011]
   workload: [{ kind: uniform, dirtyRate: 1MiB/s }, { kind: hotcold, dirtyRate: 1MiB/s, hotSet: 64MiB }]
   workload.dirtyRate: [10MiB/s, 20MiB/s]
-`));
+`,
+      ),
+    );
     const scenarios = Array.from({ length: r.grid.scenarios }, (_, g) => {
       const { variant, digits } = decodeScenario(r.grid, g);
       return buildScenario(r.grid.variants[variant], digits);
@@ -154,7 +177,11 @@ axes:
   });
 
   test('the manifest says which column holds each axis, with the values as the column has them', () => {
-    const r = loadSweep(sweepFile(dir, 'columns', `name: columns
+    const r = loadSweep(
+      sweepFile(
+        dir,
+        'columns',
+        `name: columns
 ${BASE}
 axes:
   workload.dirtyRate: [1MiB/s, 2MiB/s]
@@ -165,7 +192,9 @@ variants:
     set: { policy: [{ kind: qemu-2011 }, { kind: max-passes }] }
     axes:
       policy[1].passes: [5, 10]
-`));
+`,
+      ),
+    );
     const byPath = Object.fromEntries(r.axes.map((a) => [a.path, a]));
     assert.equal(byPath['workload.dirtyRate'].column, 'dirtyRateBytesPerSec');
     assert.deepEqual(byPath['workload.dirtyRate'].values, [MiB, 2 * MiB]);

@@ -11,18 +11,29 @@ function scenarioOf(file: string, variant: string, pick: (dim: number, values: u
   const { grid } = loadSweep(join(SWEEPS, file));
   const v = grid.variants.find((x) => x.name === variant);
   assert.ok(v, `variant ${variant}`);
-  const digits = v.dims.map((d, i) => pick(i, d.values.map((x) => x[0])));
+  const digits = v.dims.map((d, i) =>
+    pick(
+      i,
+      d.values.map((x) => x[0]),
+    ),
+  );
   return buildScenario(v, digits);
 }
 
 describe("the sweeps of today's policies", () => {
-  test('guestperf.yaml: comparison.py\'s comparisons, 2 stress rates x (1 + 3 + 3 + 5 + 3 + 5) = 40 tasks', () => {
+  test("guestperf.yaml: comparison.py's comparisons, 2 stress rates x (1 + 3 + 3 + 5 + 3 + 5) = 40 tasks", () => {
     const { grid } = loadSweep(join(SWEEPS, 'guestperf.yaml'));
-    assert.deepEqual(grid.variants.map((v) => v.name), ['no-strategy', 'pause-iters', 'post-copy-iters', 'post-copy-bandwidth', 'auto-converge-iters', 'auto-converge-bandwidth']);
+    assert.deepEqual(
+      grid.variants.map((v) => v.name),
+      ['no-strategy', 'pause-iters', 'post-copy-iters', 'post-copy-bandwidth', 'auto-converge-iters', 'auto-converge-bandwidth'],
+    );
     assert.equal(grid.tasks, 40);
     // guestperf's defaults on every variant: 500 ms, cancel after 30 iterations or 300 s
     for (const v of grid.variants) {
-      const s = buildScenario(v, v.dims.map(() => 0));
+      const s = buildScenario(
+        v,
+        v.dims.map(() => 0),
+      );
       assert.equal(s.policy[0].downtimeLimit, 0.5);
       assert.deepEqual(s.policy.at(-1), { kind: 'abort-after', passes: 30, timeout: 300 });
     }

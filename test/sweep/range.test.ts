@@ -8,7 +8,10 @@ describe('axis ranges', () => {
   test('a log range of doublings gives exact powers of two: 1 MiB/s to 4 GiB/s in 13 steps', () => {
     const { values, generated } = expandAxis({ from: '1MiB/s', to: '4GiB/s', steps: 13, scale: 'log' });
     assert.equal(generated, true);
-    assert.deepEqual(values, Array.from({ length: 13 }, (_, i) => 2 ** i * MiB));
+    assert.deepEqual(
+      values,
+      Array.from({ length: 13 }, (_, i) => 2 ** i * MiB),
+    );
   });
 
   test('a log range has equal ratios and exact ends: 10 to 1000 in 5 steps is 10, 31.6, 100, 316, 1000', () => {
@@ -35,7 +38,10 @@ describe('axis ranges', () => {
   test('round: true makes whole numbers, and refuses a range whose rounded values repeat', () => {
     // 2, 4.47, 10, 22.4, 50 (ratio 25^(1/4))
     assert.deepEqual(expandAxis({ from: 2, to: 50, steps: 5, scale: 'log', round: true }).values, [2, 4, 10, 22, 50]);
-    assert.throws(() => expandAxis({ from: 1, to: 3, steps: 5, round: true }), (e: unknown) => e instanceof RangeSpecError && e.problem.key === 'round');
+    assert.throws(
+      () => expandAxis({ from: 1, to: 3, steps: 5, round: true }),
+      (e: unknown) => e instanceof RangeSpecError && e.problem.key === 'round',
+    );
   });
 
   test('a list is kept as written', () => {

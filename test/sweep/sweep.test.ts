@@ -19,7 +19,10 @@ const MiB = 2 ** 20;
 const dir = tempDir();
 
 /** 4 rates x 2 links x 2 variants x 3 replicates = 48 tasks; the jittery link makes replicates differ. */
-const SMALL = sweepFile(dir, 'small', `name: small
+const SMALL = sweepFile(
+  dir,
+  'small',
+  `name: small
 seed: 9
 replicates: 3
 base:
@@ -37,7 +40,8 @@ variants:
     set: { policy: [{ kind: qemu-2011 }, { kind: max-passes, passes: 5 }, { kind: transfer-factor, factor: 2 }] }
 charts:
   - { kind: pareto, x: totalTimeMs, y: downtimeMs }
-`);
+`,
+);
 
 let n = 0;
 async function sweep(extra: Partial<SweepOptions> = {}) {
@@ -100,9 +104,15 @@ describe('a sweep run', async () => {
       assert.equal(r.error, '');
     }
     // the order: variant, then rate, then link, then replicate
-    assert.deepEqual(runs.slice(0, 4).map((r) => [r.dirtyRateBytesPerSec, r.bandwidthBytesPerSec, r.replicate]), [
-      [String(MiB), '12500000', '0'], [String(MiB), '12500000', '1'], [String(MiB), '12500000', '2'], [String(MiB), '125000000', '0'],
-    ]);
+    assert.deepEqual(
+      runs.slice(0, 4).map((r) => [r.dirtyRateBytesPerSec, r.bandwidthBytesPerSec, r.replicate]),
+      [
+        [String(MiB), '12500000', '0'],
+        [String(MiB), '12500000', '1'],
+        [String(MiB), '12500000', '2'],
+        [String(MiB), '125000000', '0'],
+      ],
+    );
     // with a jittery link the replicates differ
     assert.notEqual(runs[0].totalTimeMs, runs[1].totalTimeMs);
   });
@@ -152,7 +162,10 @@ describe('a sweep run', async () => {
     assert.equal(m.file, SMALL);
     assert.equal(m.sweep.given, readFileSync(SMALL, 'utf8'));
     assert.deepEqual(m.sweep.resolved.axes[0], { source: 'axes.workload.dirtyRate', paths: ['workload.dirtyRate'], values: [[MiB], [3 * MiB], [30 * MiB], [300 * MiB]] });
-    assert.deepEqual(m.sweep.resolved.variants.map((v: { policy: string }) => v.policy), ['qemu-2011', 'qemu-2011 + max-passes(5) + transfer-factor(2)']);
+    assert.deepEqual(
+      m.sweep.resolved.variants.map((v: { policy: string }) => v.policy),
+      ['qemu-2011', 'qemu-2011 + max-passes(5) + transfer-factor(2)'],
+    );
     assert.equal(m.seed, 9);
     assert.equal(m.replicates, 3);
     assert.equal(m.version, JSON.parse(read(join(TEST_SRC, '..', 'package.json'))).version);
@@ -162,7 +175,13 @@ describe('a sweep run', async () => {
     assert.ok(Date.parse(m.start) <= Date.parse(m.end));
     assert.ok(m.durationMs >= 0);
     assert.deepEqual(m.counts, { tasks: 48, scenarios: 16, done: 48, errors: 0, sweepTasks: 48, sweepScenarios: 16 });
-    assert.deepEqual(m.axes.map((a: { path: string; column: string }) => [a.path, a.column]), [['workload.dirtyRate', 'dirtyRateBytesPerSec'], ['link.bandwidth', 'bandwidthBytesPerSec']]);
+    assert.deepEqual(
+      m.axes.map((a: { path: string; column: string }) => [a.path, a.column]),
+      [
+        ['workload.dirtyRate', 'dirtyRateBytesPerSec'],
+        ['link.bandwidth', 'bandwidthBytesPerSec'],
+      ],
+    );
     assert.deepEqual(m.charts, [{ kind: 'pareto', x: 'totalTimeMs', y: 'downtimeMs' }]);
   });
 
@@ -193,7 +212,10 @@ describe('a sweep run', async () => {
     assert.equal(read(join(out, 'summary.csv')), summaryCsv);
     const m = JSON.parse(read(join(out, 'manifest.json')));
     assert.equal(m.shard, null);
-    assert.deepEqual(m.merged.map((s: { index: number }) => s.index), [0, 1, 2]);
+    assert.deepEqual(
+      m.merged.map((s: { index: number }) => s.index),
+      [0, 1, 2],
+    );
     assert.equal(m.counts.done, 48);
     assert.equal(stdout.text, `results: ${out}\n`);
 
@@ -317,7 +339,10 @@ describe('a sweep run', async () => {
   });
 
   test('a sweep of more than 50 million tasks needs --yes, and says how many and roughly how long', async () => {
-    const huge = sweepFile(dir, 'huge', `name: huge
+    const huge = sweepFile(
+      dir,
+      'huge',
+      `name: huge
 base:
   vm: { ram: 1GiB }
   workload: { kind: linear, dirtyRate: 10MiB/s }
@@ -325,7 +350,8 @@ base:
 axes:
   workload.dirtyRate: { from: 1MiB/s, to: 100MiB/s, steps: 8000 }
   link.bandwidth: { from: 1Gbit/s, to: 10Gbit/s, steps: 7500 }
-`);
+`,
+    );
     await assert.rejects(sweep({ file: huge }), (e: Error) => {
       assert.match(e.message, /this sweep has 60,000,000 tasks \(over 50,000,000\)/);
       assert.match(e.message, /roughly .+ on 2 workers/);

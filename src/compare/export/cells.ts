@@ -50,7 +50,11 @@ export const SECTIONS = [
   ['regressions', 'regression', 'regressions'],
   ['improvements', 'improvement', 'improvements'],
   ['changed', 'change of a metric that is neither better higher nor lower', 'changes of metrics that are neither better higher nor lower'],
-  ['notSignificant', 'change beyond the threshold within the noise of the replicates (not significant)', 'changes beyond the threshold within the noise of the replicates (not significant)'],
+  [
+    'notSignificant',
+    'change beyond the threshold within the noise of the replicates (not significant)',
+    'changes beyond the threshold within the noise of the replicates (not significant)',
+  ],
 ] as const satisfies readonly [keyof Comparison, string, string][];
 
 export function plural(n: number, one: string, many: string): string {
@@ -90,7 +94,10 @@ export function headline(c: Comparison): string {
 
 /** The matched and unmatched counts in one sentence. */
 export function matchedText(c: Comparison): string {
-  const one = c.counts.baselineOnly + c.counts.candidateOnly === 0 ? 'none on one side only' : `${c.counts.baselineOnly} only in the baseline, ${c.counts.candidateOnly} only in the candidate`;
+  const one =
+    c.counts.baselineOnly + c.counts.candidateOnly === 0
+      ? 'none on one side only'
+      : `${c.counts.baselineOnly} only in the baseline, ${c.counts.candidateOnly} only in the candidate`;
   const paired = c.settings.paired > 0 ? ` (${c.settings.paired} with replicates paired by seed)` : '';
   return `${plural(c.counts.matched, 'scenario', 'scenarios')}${paired}; ${one}`;
 }
@@ -129,6 +136,8 @@ export function benchHeadline(c: BenchComparison): string {
 export function benchMethod(c: BenchComparison): string[] {
   return [
     'absolute speeds (tasks/s, seconds, MiB) from different machines are not comparable: only ratios measured within one run (2 workers vs 1, harness vs engine alone) are gated',
-    c.sameMachine ? 'absolute figures are gated too (--same-machine: both results come from one machine)' : 'absolute figures are shown, not gated (pass --same-machine when both results come from one machine)',
+    c.sameMachine
+      ? 'absolute figures are gated too (--same-machine: both results come from one machine)'
+      : 'absolute figures are shown, not gated (pass --same-machine when both results come from one machine)',
   ];
 }

@@ -4,7 +4,20 @@
  * comparison judged sits in a folded block.
  */
 import {
-  BENCH_HEADS, FINDING_HEADS, SECTIONS, benchCells, benchHeadline, benchMethod, findingCells, headline, matchedText, method, plural, restText, runText, settingLines,
+  BENCH_HEADS,
+  FINDING_HEADS,
+  SECTIONS,
+  benchCells,
+  benchHeadline,
+  benchMethod,
+  findingCells,
+  headline,
+  matchedText,
+  method,
+  plural,
+  restText,
+  runText,
+  settingLines,
 } from './cells.js';
 import type { Exporter } from './index.js';
 import type { BenchComparison, Comparison } from '../types.js';
@@ -19,11 +32,7 @@ export function mdCell(text: string): string {
 }
 
 function mdTable(heads: readonly string[], rows: readonly string[][], right: ReadonlySet<number>): string[] {
-  return [
-    `| ${heads.join(' | ')} |`,
-    `|${heads.map((_, i) => (right.has(i) ? '--:' : '---')).join('|')}|`,
-    ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
-  ];
+  return [`| ${heads.join(' | ')} |`, `|${heads.map((_, i) => (right.has(i) ? '--:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)];
 }
 
 function folded(summary: string, lines: string[]): string[] {
@@ -48,9 +57,18 @@ function runs(c: Comparison): string {
     out.push(...mdTable(FINDING_HEADS, list.slice(0, MAX_ROWS).map(findingCells), new Set([2, 3, 4])));
     if (list.length > MAX_ROWS) out.push('', `... and ${list.length - MAX_ROWS} more (see compare.json).`);
   }
-  for (const [side, list] of [['baseline', c.baselineOnly], ['candidate', c.candidateOnly]] as const) {
+  for (const [side, list] of [
+    ['baseline', c.baselineOnly],
+    ['candidate', c.candidateOnly],
+  ] as const) {
     if (list.length === 0) continue;
-    out.push('', ...folded(`${plural(list.length, 'scenario', 'scenarios')} only in the ${side}`, list.slice(0, MAX_ROWS).map((s) => s.label)));
+    out.push(
+      '',
+      ...folded(
+        `${plural(list.length, 'scenario', 'scenarios')} only in the ${side}`,
+        list.slice(0, MAX_ROWS).map((s) => s.label),
+      ),
+    );
   }
   out.push('', ...folded('How this was judged (exit 0: no regression, 1: a regression, 2: bad input)', method(c)));
   return `${out.join('\n')}\n`;

@@ -1,6 +1,19 @@
 /** The terminal format: aligned columns, the longest sections cut with a count of what was left out. */
 import {
-  BENCH_HEADS, FINDING_HEADS, SECTIONS, benchCells, benchHeadline, benchMethod, findingCells, headline, matchedText, method, plural, restText, runText, settingLines,
+  BENCH_HEADS,
+  FINDING_HEADS,
+  SECTIONS,
+  benchCells,
+  benchHeadline,
+  benchMethod,
+  findingCells,
+  headline,
+  matchedText,
+  method,
+  plural,
+  restText,
+  runText,
+  settingLines,
 } from './cells.js';
 import type { Exporter } from './index.js';
 import type { BenchComparison, Comparison } from '../types.js';
@@ -11,7 +24,11 @@ const MAX_ROWS = 40;
 /** Columns padded to their widest cell; `right` columns aligned right. */
 export function textTable(heads: readonly string[], rows: readonly string[][], right: ReadonlySet<number> = new Set()): string[] {
   const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(heads), ...rows.map(line)];
 }
 
@@ -38,7 +55,10 @@ function runs(c: Comparison): string {
     out.push(...textTable(FINDING_HEADS, rows, new Set([2, 3, 4])).map((l) => `  ${l}`));
     if (list.length > MAX_ROWS) out.push(`  ... and ${list.length - MAX_ROWS} more (--json or --markdown list them all)`);
   }
-  for (const [side, list] of [['baseline', c.baselineOnly], ['candidate', c.candidateOnly]] as const) {
+  for (const [side, list] of [
+    ['baseline', c.baselineOnly],
+    ['candidate', c.candidateOnly],
+  ] as const) {
     if (list.length === 0) continue;
     out.push('', `${plural(list.length, 'scenario', 'scenarios')} only in the ${side}:`);
     out.push(...list.slice(0, MAX_ROWS).map((s) => `  ${s.label}`));
@@ -50,11 +70,7 @@ function runs(c: Comparison): string {
 }
 
 function bench(c: BenchComparison): string {
-  const out = labelled([
-    ['baseline', c.baseline],
-    ['candidate', c.candidate],
-    ...benchMethod(c).map((m, i): [string, string] => [i === 0 ? 'gate' : '', m]),
-  ]);
+  const out = labelled([['baseline', c.baseline], ['candidate', c.candidate], ...benchMethod(c).map((m, i): [string, string] => [i === 0 ? 'gate' : '', m])]);
   out.push('', ...textTable(BENCH_HEADS, c.lines.map(benchCells), new Set([1, 2, 3])));
   out.push('', `result: ${benchHeadline(c)} (exit ${c.exitCode})`);
   return `${out.join('\n')}\n`;

@@ -14,7 +14,10 @@ import { ThrottleTrigger } from './throttle-trigger.js';
 class DirtyLimit extends RuleBase {
   readonly kind = 'dirty-limit';
   private readonly trigger: ThrottleTrigger;
-  constructor(private readonly vcpuLimitBytesPerSec: number, triggerThreshold: number) {
+  constructor(
+    private readonly vcpuLimitBytesPerSec: number,
+    triggerThreshold: number,
+  ) {
     super();
     this.trigger = new ThrottleTrigger(triggerThreshold);
   }
@@ -27,7 +30,7 @@ export const dirtyLimit: RuleModule = {
   kind: 'dirty-limit',
   role: 'rule',
   requires: ['qemu'],
-  summary: 'on the auto-converge trigger, cap each vCPU\'s dirty rate at vcpuLimit (1 MB/s)',
+  summary: "on the auto-converge trigger, cap each vCPU's dirty rate at vcpuLimit (1 MB/s)",
   source: 'QEMU migration_dirty_limit_guest, system/dirtylimit.c; options.c (policies.md §3.8)',
   params: {
     vcpuLimit: { kind: 'rate', default: 1024 * 1024, positive: true, doc: 'vcpu-dirty-limit per vCPU (QEMU: 1 MB/s, in MiB)' },

@@ -37,9 +37,13 @@ export const POLICIES: Readonly<Record<string, PolicyModule>> = Object.freeze({
 });
 
 export function baseKinds(): string[] {
-  return Object.values(POLICIES).filter((p) => p.role === 'base').map((p) => p.kind);
+  return Object.values(POLICIES)
+    .filter((p) => p.role === 'base')
+    .map((p) => p.kind);
 }
 
 export function ruleKinds(): string[] {
-  return Object.values(POLICIES).filter((p) => p.role === 'rule').map((p) => p.kind);
+  return Object.values(POLICIES)
+    .filter((p) => p.role === 'rule')
+    .map((p) => p.kind);
 }

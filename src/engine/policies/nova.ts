@@ -89,7 +89,7 @@ class Nova extends RuleBase {
 export const nova: RuleModule = {
   kind: 'nova',
   role: 'rule',
-  summary: "OpenStack Nova: stepwise downtime ramp to 500 ms over 10 steps of 75 s/GiB; completion timeout 800 s/GiB -> abort or force",
+  summary: 'OpenStack Nova: stepwise downtime ramp to 500 ms over 10 steps of 75 s/GiB; completion timeout 800 s/GiB -> abort or force',
   source: 'nova/virt/libvirt/migration.py downtime_steps, update_downtime; driver.py _live_migration_monitor; nova/conf/libvirt.py',
   params: {
     downtime: { kind: 'time', default: 0.5, min: 0.1, doc: 'live_migration_downtime (ms in nova.conf; >= 100)' },

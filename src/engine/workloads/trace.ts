@@ -25,8 +25,6 @@ export const trace: WorkloadModule = {
   },
   classes(s: Scenario): PageClass[] {
     const t = s.workload.file as DirtyTrace;
-    return layout(s, [
-      { name: 'working set', sizeBytes: workingSetBytes(s), writeBytesPerSec: peakRate(t), dirtying: PATTERNS[s.workload.pattern ?? 'uniform'], zero: false },
-    ]);
+    return layout(s, [{ name: 'working set', sizeBytes: workingSetBytes(s), writeBytesPerSec: peakRate(t), dirtying: PATTERNS[s.workload.pattern ?? 'uniform'], zero: false }]);
   },
 };

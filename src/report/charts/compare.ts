@@ -88,7 +88,19 @@ function panel(metric: string, points: Point[], threshold: number, color: object
           x: { field: 'gx', type: 'quantitative', scale, axis, title: `baseline ${title}` },
           y: { field: 'gy', type: 'quantitative', scale, axis, title: `this run ${title}` },
           detail: { field: 'k' },
-          strokeDash: { field: 'k', type: 'nominal', scale: { domain: ['1', String(1 + threshold), String(1 - threshold)], range: [[1, 0], [4, 3], [4, 3]] }, legend: null },
+          strokeDash: {
+            field: 'k',
+            type: 'nominal',
+            scale: {
+              domain: ['1', String(1 + threshold), String(1 - threshold)],
+              range: [
+                [1, 0],
+                [4, 3],
+                [4, 3],
+              ],
+            },
+            legend: null,
+          },
         },
       },
       {
@@ -131,7 +143,8 @@ function pointsByMetric(c: Comparison): Map<string, Point[]> {
     const share = (o: Comparison['scenarios'][number]['outcome']['baseline']) => (o.n - o.errors > 0 ? o.completed / (o.n - o.errors) : null);
     const a = share(s.outcome.baseline);
     const b = share(s.outcome.candidate);
-    if (a !== null && b !== null) add('completedShare', { variant: s.variant, scenario: s.label, baseline: a, candidate: b, change: `${Math.round(100 * (b - a))} pts`, verdict: s.outcome.verdict });
+    if (a !== null && b !== null)
+      add('completedShare', { variant: s.variant, scenario: s.label, baseline: a, candidate: b, change: `${Math.round(100 * (b - a))} pts`, verdict: s.outcome.verdict });
   }
   return out;
 }

@@ -44,8 +44,12 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
   const xs = showField(x, numbers(rows, x), { log: true });
   const ys = showField(y, numbers(rows, y), { log: true });
   const vs = showField(metric, numbers(rows, value), { source: value, title: `${stat} ${columnName(metric)}` });
-  const ts = summary.columns.includes('totalTimeMs_median') ? showField('totalTimeMs', numbers(rows, 'totalTimeMs_median'), { source: 'totalTimeMs_median', title: 'median total time' }) : null;
-  const shownValues = numbers(rows, value).map((v) => v / vs.unit.factor).filter((v) => v > 0);
+  const ts = summary.columns.includes('totalTimeMs_median')
+    ? showField('totalTimeMs', numbers(rows, 'totalTimeMs_median'), { source: 'totalTimeMs_median', title: 'median total time' })
+    : null;
+  const shownValues = numbers(rows, value)
+    .map((v) => v / vs.unit.factor)
+    .filter((v) => v > 0);
   // white text on the darker half of the colour ramp
   const lo = Math.min(...shownValues);
   const hi = Math.max(...shownValues);
@@ -66,11 +70,16 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
     $schema: SCHEMA_URL,
     title: {
       text: title,
-      subtitle: wrapLines([
-        `One cell per dirty rate and link bandwidth${variantsLabel ? `, one panel ${variantsLabel}` : ''}. Colour: ${stat} ${columnName(metric)} over the replicates${vs.log ? ' (log scale)' : ''}.`,
-        `Light grey: the migration never completed, it was still copying at ${horizonText(rows)}${aborted ? '; dark grey: aborted' : ''}.`,
-        ...(others.length ? [`Also varying in this sweep: ${others.map(columnName).join(', ')}; each cell shows the medians over ${others.length === 1 ? 'its values' : 'them'}.`] : []),
-      ], 120),
+      subtitle: wrapLines(
+        [
+          `One cell per dirty rate and link bandwidth${variantsLabel ? `, one panel ${variantsLabel}` : ''}. Colour: ${stat} ${columnName(metric)} over the replicates${vs.log ? ' (log scale)' : ''}.`,
+          `Light grey: the migration never completed, it was still copying at ${horizonText(rows)}${aborted ? '; dark grey: aborted' : ''}.`,
+          ...(others.length
+            ? [`Also varying in this sweep: ${others.map(columnName).join(', ')}; each cell shows the medians over ${others.length === 1 ? 'its values' : 'them'}.`]
+            : []),
+        ],
+        120,
+      ),
     },
     data: { values: pick(rows, keep) },
     transform: [

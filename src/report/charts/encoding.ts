@@ -30,8 +30,7 @@ export function tipShare(field: string, title: string): TooltipField {
  * The majority outcome of a scenario's replicates, from summary.csv's shares:
  * completed when at least half completed.
  */
-export const OUTCOME_EXPR =
-  "datum.completedShare >= 0.5 ? 'completed' : datum.abortedShare > datum.unfinishedShare ? 'aborted' : 'unfinished'";
+export const OUTCOME_EXPR = "datum.completedShare >= 0.5 ? 'completed' : datum.abortedShare > datum.unfinishedShare ? 'aborted' : 'unfinished'";
 
 /** A panel per value of a column, headed in the column's display unit (`link bandwidth 1 Gbit/s`). */
 export interface Facet {
@@ -50,7 +49,13 @@ export function facetFor(rows: readonly Row[], requested: string | undefined, co
   else if (columns.includes('bandwidthBytesPerSec') && distinct(rows, 'bandwidthBytesPerSec').length > 1) col = 'bandwidthBytesPerSec';
   if (col === null) return null;
   const values = numbers(rows, col);
-  const header = (field: string, labelExpr: string) => ({ field: fieldRef(field), type: 'ordinal' as const, title: null, header: { labelExpr, labelFontSize: 12 }, sort: 'ascending' as const });
+  const header = (field: string, labelExpr: string) => ({
+    field: fieldRef(field),
+    type: 'ordinal' as const,
+    title: null,
+    header: { labelExpr, labelFontSize: 12 },
+    sort: 'ascending' as const,
+  });
   // a text column (a workload kind) is shown as it is
   if (values.length === 0) return { column: col, transforms: [], header: header(col, `${JSON.stringify(`${columnName(col)} `)} + datum.value`) };
   const shown = showField(col, values, { log: false });
@@ -73,8 +78,6 @@ export function horizonText(rows: readonly Row[]): string {
  * shown fields; the chart adds both.
  */
 export function conditionTips(rows: readonly Row[], columns: readonly string[]): { tips: TooltipField[]; transforms: ShownField['transform'][] } {
-  const shown = ['dirtyRateBytesPerSec', 'bandwidthBytesPerSec']
-    .filter((c) => columns.includes(c))
-    .map((c) => showField(c, numbers(rows, c), { log: true }));
+  const shown = ['dirtyRateBytesPerSec', 'bandwidthBytesPerSec'].filter((c) => columns.includes(c)).map((c) => showField(c, numbers(rows, c), { log: true }));
   return { tips: shown.map(tipShown), transforms: shown.map((s) => s.transform) };
 }

@@ -32,9 +32,18 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
   const point = (r: Row) => ((r.completedShare as number) >= 0.5 ? { x: value(r[xc]), y: value(r[yc]) } : { x: NaN, y: NaN });
   const front = nonDominatedByGroup(summary.rows, key, point);
   const facet = facetFor(summary.rows, entry.facet, summary.columns);
-  const keep = ['variant', 'policy', xc, yc, 'completedShare', 'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', 'dirtyRateToBandwidth', ...cond, ...(facet ? [facet.column] : [])].filter((c) =>
-    summary.columns.includes(c),
-  );
+  const keep = [
+    'variant',
+    'policy',
+    xc,
+    yc,
+    'completedShare',
+    'dirtyRateBytesPerSec',
+    'bandwidthBytesPerSec',
+    'dirtyRateToBandwidth',
+    ...cond,
+    ...(facet ? [facet.column] : []),
+  ].filter((c) => summary.columns.includes(c));
   const rows: Row[] = pick(summary.rows, keep).map((r, i) => ({ ...r, front: front[i] ? 'yes' : 'no', condition: key(summary.rows[i]) }));
   const plotted = rows.filter((r) => Number.isFinite(point(r).x) && Number.isFinite(point(r).y));
   if (plotted.length === 0) return { skipped: 'no scenario completed, so there is no downtime to trade against time' };
@@ -46,10 +55,25 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
   const timeTitle = (m: string, s: { title: string }) => (columnDimension(m) === 'time' ? `${stat} ${columnName(m)}` : `${stat} ${s.title}`);
   const lx = logAxis(xm, numbers(plotted, xc), xs.unit.factor);
   const ly = logAxis(ym, numbers(plotted, yc), ys.unit.factor);
-  const x = { field: fieldRef(xs.field), type: 'quantitative', title: timeTitle(xm, xs), scale: { type: 'log', nice: false, ...(lx.domain ? { domain: lx.domain } : {}) }, axis: lx.axis };
-  const y = { field: fieldRef(ys.field), type: 'quantitative', title: timeTitle(ym, ys), scale: { type: 'log', nice: false, ...(ly.domain ? { domain: ly.domain } : {}) }, axis: ly.axis };
+  const x = {
+    field: fieldRef(xs.field),
+    type: 'quantitative',
+    title: timeTitle(xm, xs),
+    scale: { type: 'log', nice: false, ...(lx.domain ? { domain: lx.domain } : {}) },
+    axis: lx.axis,
+  };
+  const y = {
+    field: fieldRef(ys.field),
+    type: 'quantitative',
+    title: timeTitle(ym, ys),
+    scale: { type: 'log', nice: false, ...(ly.domain ? { domain: ly.domain } : {}) },
+    axis: ly.axis,
+  };
   const legendNames = new Map(
-    ctx.variants.map((v) => [v, `${variantLegendLabel(v, ctx.policies.get(v))} (on the front in ${frontCount.get(v) ?? 0} of ${conditions} ${cond.length ? 'workloads and links' : 'scenarios'})`]),
+    ctx.variants.map((v) => [
+      v,
+      `${variantLegendLabel(v, ctx.policies.get(v))} (on the front in ${frontCount.get(v) ?? 0} of ${conditions} ${cond.length ? 'workloads and links' : 'scenarios'})`,
+    ]),
   );
   const color = variantColor(ctx.variants, legendNames);
   const shape = variantShape(ctx.variants, legendNames);
@@ -88,14 +112,26 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
     $schema: SCHEMA_URL,
     title: {
       text: title,
-      subtitle: wrapLines([
-        `One point per policy and ${cond.length ? 'workload and link' : 'scenario'} (${stat} over the replicates); lower and further left is better on both counts.`,
-        `Filled: no other policy on the same workload and link is at least as good on both and better on one (the Pareto front); hollow: dominated. Grey lines join the policies of one workload and link.`,
-        ...(unfinished > 0 ? [`Not shown: ${unfinished} scenario${unfinished === 1 ? '' : 's'} that never completed (still running at ${horizonText(summary.rows)}), which have no downtime.`] : []),
-      ], facet ? 125 : 60),
+      subtitle: wrapLines(
+        [
+          `One point per policy and ${cond.length ? 'workload and link' : 'scenario'} (${stat} over the replicates); lower and further left is better on both counts.`,
+          `Filled: no other policy on the same workload and link is at least as good on both and better on one (the Pareto front); hollow: dominated. Grey lines join the policies of one workload and link.`,
+          ...(unfinished > 0
+            ? [`Not shown: ${unfinished} scenario${unfinished === 1 ? '' : 's'} that never completed (still running at ${horizonText(summary.rows)}), which have no downtime.`]
+            : []),
+        ],
+        facet ? 125 : 60,
+      ),
     },
     data: { values: baselineOnTop(rows, ctx.variants) },
-    transform: [...placeTips.transforms, xs.transform, ys.transform, { calculate: OUTCOME_EXPR, as: 'outcome' }, { filter: "datum.outcome === 'completed'" }, ...(facet?.transforms ?? [])],
+    transform: [
+      ...placeTips.transforms,
+      xs.transform,
+      ys.transform,
+      { calculate: OUTCOME_EXPR, as: 'outcome' },
+      { filter: "datum.outcome === 'completed'" },
+      ...(facet?.transforms ?? []),
+    ],
     ...(facet ? { facet: { column: facet.header }, spec: unit } : unit),
     config: { ...CONFIG, legend: { ...CONFIG.legend, orient: 'bottom', direction: 'vertical', symbolOpacity: 1 } },
   } as TopLevelSpec;

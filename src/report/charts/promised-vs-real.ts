@@ -44,8 +44,8 @@ export function promisedVsReal(entry: ChartEntry & { kind: 'promised-vs-real' },
   const shape = variantShape(ctx.variants, labels);
   const x = { field: fieldRef(xs.field), type: 'quantitative', title: `${stat} downtime expected at switch-over`, scale, axis };
   const y = { field: fieldRef(ys.field), type: 'quantitative', title: `${stat} real downtime`, scale, axis };
-  const keep = ['variant', 'policy', xc, yc, 'completedShare', 'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', 'dirtyRateToBandwidth', ...(facetCol ? [facetCol] : [])].filter((c) =>
-    summary.columns.includes(c),
+  const keep = ['variant', 'policy', xc, yc, 'completedShare', 'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', 'dirtyRateToBandwidth', ...(facetCol ? [facetCol] : [])].filter(
+    (c) => summary.columns.includes(c),
   );
   // each guide from the lower or left edge to the upper one; its label halfway, along the line
   const visible = GUIDES.filter((k) => lo * k * 10 <= hi);

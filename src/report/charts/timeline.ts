@@ -78,8 +78,14 @@ function runBlock(run: TimelineRun, tl: ChartableTimeline, named: boolean) {
     lastLabel = e.t;
     return true;
   });
-  const bu = displayUnit('pendingBytes', series.map((p) => p.pendingBytes));
-  const ru = displayUnit('dirtyRateBytesPerSec', series.map((p) => p.dirtyRateBytesPerSec));
+  const bu = displayUnit(
+    'pendingBytes',
+    series.map((p) => p.pendingBytes),
+  );
+  const ru = displayUnit(
+    'dirtyRateBytesPerSec',
+    series.map((p) => p.dirtyRateBytesPerSec),
+  );
   const eventColor = { field: 'kind', type: 'nominal', scale: { domain: Object.keys(EVENT_COLORS), range: Object.values(EVENT_COLORS) }, legend: null };
   const eventRules = (withLabels: boolean) => ({
     data: { values: withLabels ? events : events.filter((e) => e.kind !== 'pass' || passes.length <= 40) },
@@ -125,7 +131,10 @@ function runBlock(run: TimelineRun, tl: ChartableTimeline, named: boolean) {
         data: { values: series },
         transform: [{ calculate: `datum.pendingBytes / ${bu.factor}`, as: 'pending' }],
         layer: [
-          { mark: { type: 'area', color: run.color, opacity: 0.25, interpolate: 'linear' }, encoding: { x, y: { field: 'pending', type: 'quantitative', title: `pending (${bu.unit})`, scale: { zero: true }, stack: null } } },
+          {
+            mark: { type: 'area', color: run.color, opacity: 0.25, interpolate: 'linear' },
+            encoding: { x, y: { field: 'pending', type: 'quantitative', title: `pending (${bu.unit})`, scale: { zero: true }, stack: null } },
+          },
           {
             mark: { type: 'line', color: run.color, strokeWidth: 1.2 },
             encoding: {
@@ -152,7 +161,13 @@ function runBlock(run: TimelineRun, tl: ChartableTimeline, named: boolean) {
       mark: { type: 'line', interpolate: 'step-after', color: '#555', strokeWidth: 1.2 },
       encoding: {
         // head room, so that a constant rate is a line, not the panel's top edge
-        y: { field: 'rate', type: 'quantitative', title: null, scale: { domain: [0, Math.max(1e-9, ...rateValues) * 1.6], nice: false }, axis: { tickCount: 2, format: NUMBER_FORMAT } },
+        y: {
+          field: 'rate',
+          type: 'quantitative',
+          title: null,
+          scale: { domain: [0, Math.max(1e-9, ...rateValues) * 1.6], nice: false },
+          axis: { tickCount: 2, format: NUMBER_FORMAT },
+        },
         tooltip: [timeTip, { field: 'rate', type: 'quantitative', title: `dirty rate (${ru.unit})`, format: NUMBER_FORMAT }],
       },
     }),
@@ -160,7 +175,13 @@ function runBlock(run: TimelineRun, tl: ChartableTimeline, named: boolean) {
       transform: [{ calculate: `datum.transferredBytes / ${run.result.ramBytes}`, as: 'sent' }],
       mark: { type: 'line', color: '#555', strokeWidth: 1.2 },
       encoding: {
-        y: { field: 'sent', type: 'quantitative', title: null, scale: { zero: true, domain: [0, Math.max(...series.map((p) => p.transferredBytes / run.result.ramBytes)) * 1.6], nice: false }, axis: { tickCount: 3, format: NUMBER_FORMAT } },
+        y: {
+          field: 'sent',
+          type: 'quantitative',
+          title: null,
+          scale: { zero: true, domain: [0, Math.max(...series.map((p) => p.transferredBytes / run.result.ramBytes)) * 1.6], nice: false },
+          axis: { tickCount: 3, format: NUMBER_FORMAT },
+        },
         tooltip: [timeTip, { field: 'sent', type: 'quantitative', title: 'bytes sent / RAM', format: ',.3~r' }],
       },
     }),

@@ -20,7 +20,11 @@ type Entry = ChartEntry & { kind: 'downtime-vs-ratio' | 'cost-vs-ratio' };
 
 /** Summary columns bounding the band for each `band` choice. */
 const BAND_COLUMNS = { p95: ['min', 'p95'], ci: ['ciLow', 'ciHigh'], minmax: ['min', 'max'] } as const;
-const BAND_WORDS = { p95: 'replicates from the lowest to the 95th percentile', ci: "the 95% confidence interval of the replicates' mean", minmax: 'replicates from the lowest to the highest' };
+const BAND_WORDS = {
+  p95: 'replicates from the lowest to the 95th percentile',
+  ci: "the 95% confidence interval of the replicates' mean",
+  minmax: 'replicates from the lowest to the highest',
+};
 
 export function downtimeVsRatio(entry: ChartEntry & { kind: 'downtime-vs-ratio' }, ctx: ChartContext, where: string): BuiltChart {
   return versusRatio(entry, ctx, where, ['downtimeMs']);
@@ -39,8 +43,14 @@ function versusRatio(entry: Entry, ctx: ChartContext, where: string, defaults: S
   const rows = summary.rows;
   const bandCols = band === 'none' ? [] : metrics.flatMap((m) => BAND_COLUMNS[band].map((s) => `${m}_${s}`));
   requireColumns(summary, 'summary.csv', where, [
-    'variant', x, 'completedShare', 'unfinishedShare', 'abortedShare',
-    ...metrics.map((m) => `${m}_${stat}`), ...bandCols, ...(entry.facet && entry.facet !== 'none' ? [entry.facet] : []),
+    'variant',
+    x,
+    'completedShare',
+    'unfinishedShare',
+    'abortedShare',
+    ...metrics.map((m) => `${m}_${stat}`),
+    ...bandCols,
+    ...(entry.facet && entry.facet !== 'none' ? [entry.facet] : []),
   ]);
   const facet = facetFor(rows, entry.facet, summary.columns);
   const facetCol = facet?.column ?? null;
@@ -49,17 +59,24 @@ function versusRatio(entry: Entry, ctx: ChartContext, where: string, defaults: S
   const alongX = new Set([x, 'dirtyRateBytesPerSec', 'dirtyRateToBandwidth', ...(facetCol ? [facetCol] : [])]);
   const lineBy = ctx.conditionColumns.filter((c) => !alongX.has(c) && distinct(rows, c).length > 1);
   const keep = [
-    'variant', 'policy', x, 'completedShare', 'unfinishedShare', 'abortedShare', 'downtimeLimitMs', 'horizonMs', 'n',
-    'dirtyRateBytesPerSec', 'bandwidthBytesPerSec', ...(facetCol ? [facetCol] : []), ...lineBy,
-    ...metrics.map((m) => `${m}_${stat}`), ...bandCols,
+    'variant',
+    'policy',
+    x,
+    'completedShare',
+    'unfinishedShare',
+    'abortedShare',
+    'downtimeLimitMs',
+    'horizonMs',
+    'n',
+    'dirtyRateBytesPerSec',
+    'bandwidthBytesPerSec',
+    ...(facetCol ? [facetCol] : []),
+    ...lineBy,
+    ...metrics.map((m) => `${m}_${stat}`),
+    ...bandCols,
   ].filter((c) => summary.columns.includes(c));
   const placeTips = conditionTips(rows, summary.columns);
-  const tipBase = [
-    tipText('variant', 'policy variant'),
-    tipShown(xs),
-    ...placeTips.tips,
-    tipShare('completedShare', 'completed'),
-  ];
+  const tipBase = [tipText('variant', 'policy variant'), tipShown(xs), ...placeTips.tips, tipShare('completedShare', 'completed')];
   const panels = metrics.map((m, i) => metricPanel(m, i, { entry, ctx, rows, x: xs, stat, band, facet, tipBase, last: i === metrics.length - 1, first: i === 0 }));
   const isDowntime = entry.kind === 'downtime-vs-ratio';
   const title =
@@ -123,9 +140,7 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
   const yTitle = ys.log && m.endsWith('Ms') ? `${a.stat} ${columnName(m)}` : `${a.stat} ${ys.title}`;
   const f = ys.unit.factor;
   const bandT =
-    a.band === 'none'
-      ? []
-      : BAND_COLUMNS[a.band].map((s, k) => ({ calculate: `${datumRef(`${m}_${s}`)} / ${f}`, as: k === 0 ? `band_lo_${index}` : `band_hi_${index}` }));
+    a.band === 'none' ? [] : BAND_COLUMNS[a.band].map((s, k) => ({ calculate: `${datumRef(`${m}_${s}`)} / ${f}`, as: k === 0 ? `band_lo_${index}` : `band_hi_${index}` }));
   // on a log scale of downtime, head room above the data for the row of crosses that mark runs without one
   // the downtime limit is drawn as a rule, so it must lie inside the axis
   const limits = canMiss ? numbers(a.rows, 'downtimeLimitMs') : [];
@@ -151,7 +166,13 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
     layers.push({
       transform: [{ filter: "datum.outcome === 'completed'" }, ...bandT],
       mark: { type: 'area', opacity: 0.18 },
-      encoding: { x: xEnc, y: { field: `band_lo_${index}`, type: 'quantitative', scale: yScale, axis: yAxis }, y2: { field: `band_hi_${index}` }, color, detail: { field: 'line' } },
+      encoding: {
+        x: xEnc,
+        y: { field: `band_lo_${index}`, type: 'quantitative', scale: yScale, axis: yAxis },
+        y2: { field: `band_hi_${index}` },
+        color,
+        detail: { field: 'line' },
+      },
     });
   const hasValue = `isValid(${datumRef(ys.field)}) && ${datumRef(ys.field)} > 0`;
   // a thin dashed line through every point with a value; the solid one only through completed runs
@@ -164,7 +185,13 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
     transform: [{ filter: `datum.outcome === 'completed' && ${hasValue}` }],
     mark: { type: 'line', strokeWidth: 2 },
     // a variant with constants of its own: one dash pattern per setting
-    encoding: { x: xEnc, y, color, detail: { field: 'line' }, ...(series === 'policy' ? { strokeDash: { field: 'policy', type: 'nominal', title: 'policy', legend: { labelLimit: 0 } } } : {}) },
+    encoding: {
+      x: xEnc,
+      y,
+      color,
+      detail: { field: 'line' },
+      ...(series === 'policy' ? { strokeDash: { field: 'policy', type: 'nominal', title: 'policy', legend: { labelLimit: 0 } } } : {}),
+    },
   });
   const shape = variantShape(a.ctx.variants, labels);
   layers.push({
@@ -182,7 +209,11 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
   if (canMiss) {
     if (limits.length > 0) {
       layers.push({
-        transform: [{ aggregate: [{ op: 'min', field: 'downtimeLimitMs', as: 'limitMs' }] }, { calculate: `datum.limitMs / ${f}`, as: 'limit' }, { calculate: `'downtime limit ' + (${humanExpr('downtimeLimitMs', 'datum.limitMs')})`, as: 'limitLabel' }],
+        transform: [
+          { aggregate: [{ op: 'min', field: 'downtimeLimitMs', as: 'limitMs' }] },
+          { calculate: `datum.limitMs / ${f}`, as: 'limit' },
+          { calculate: `'downtime limit ' + (${humanExpr('downtimeLimitMs', 'datum.limitMs')})`, as: 'limitLabel' },
+        ],
         layer: [
           { mark: { type: 'rule', strokeDash: [6, 4], color: '#333' }, encoding: { y: { field: 'limit', type: 'quantitative', scale: yScale, axis: yAxis } } },
           {
@@ -212,7 +243,11 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
           { mark: { type: 'rule', strokeDash: [2, 3], color: '#888' }, encoding: { y: { field: 'horizon', type: 'quantitative', scale: yScale, axis: yAxis } } },
           {
             mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -3, fontSize: 10, color: '#666' },
-            encoding: { y: { field: 'horizon', type: 'quantitative', scale: yScale, axis: yAxis }, x: { value: 0 }, text: { value: `horizon (${formatMs(Math.max(...horizons))}): still running` } },
+            encoding: {
+              y: { field: 'horizon', type: 'quantitative', scale: yScale, axis: yAxis },
+              x: { value: 0 },
+              text: { value: `horizon (${formatMs(Math.max(...horizons))}): still running` },
+            },
           },
         ],
       });
@@ -241,17 +276,20 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
 
 /** Tick values at decades (and 1-2-5 when the range is narrow) for a log x axis, in display units. */
 function decadeTicks(rows: readonly Row[], s: ShownField): number[] {
-  const vals = numbers(rows, s.transform.calculate.includes('/') ? s.field.split('__')[0] : s.field.split('__')[0]).map((v) => v / s.unit.factor).filter((v) => v > 0);
+  const vals = numbers(rows, s.transform.calculate.includes('/') ? s.field.split('__')[0] : s.field.split('__')[0])
+    .map((v) => v / s.unit.factor)
+    .filter((v) => v > 0);
   if (vals.length === 0) return [];
   const lo = Math.min(...vals);
   const hi = Math.max(...vals);
   const out: number[] = [];
   const span = Math.log10(hi / lo);
   const steps = span < 2.5 ? [1, 2, 5] : [1];
-  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) for (const k of steps) {
-    const v = k * 10 ** e;
-    if (v >= lo / 1.0001 && v <= hi * 1.0001) out.push(v);
-  }
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
+    for (const k of steps) {
+      const v = k * 10 ** e;
+      if (v >= lo / 1.0001 && v <= hi * 1.0001) out.push(v);
+    }
   return out;
 }
 
