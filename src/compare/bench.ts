@@ -15,6 +15,14 @@
  * A percentage is an overhead on top of the whole (harness vs engine
  * alone: 20% = 1.2 x the engine's time), so its change is that of
  * 100% + value: 20% -> 22% is 1.7% slower, not a 10% change.
+ *
+ * A gated figure that the candidate lacks fails the comparison (`missing`):
+ * a bench that stopped measuring something, or renamed it, must not pass
+ * the gate by silence. A renamed figure is therefore `missing` under its
+ * old name and `new` under its new one; refresh the baseline to accept it.
+ * A figure only in the candidate is `new` and never fails; an absolute
+ * figure the candidate lacks is `missing` too, but fails only where it is
+ * gated (`--same-machine`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '../scenario/errors.js';
@@ -71,8 +79,8 @@ export function compareBench(baselineFile: string, candidateFile: string, thresh
     const whole = (v: number) => (f.unit === '%' ? 100 + v : v);
     const relative = base !== null && cand !== null && whole(base) !== 0 ? (whole(cand) - whole(base)) / Math.abs(whole(base)) : null;
     let verdict: BenchLine['verdict'];
-    if (base === null) verdict = 'only-candidate';
-    else if (cand === null) verdict = 'only-baseline';
+    if (base === null) verdict = 'new';
+    else if (cand === null) verdict = 'missing';
     else if (relative === null || Math.abs(relative) <= threshold) verdict = 'within-threshold';
     else if (!gated) verdict = 'not-gated';
     else verdict = relative > 0 === bigger ? 'improvement' : 'regression';
@@ -85,6 +93,7 @@ export function compareBench(baselineFile: string, candidateFile: string, thresh
   }
   for (const g of b) if (!a.some((f) => f.name === g.name)) lines.push(line(g, null, g.value));
   const regressions = lines.filter((l) => l.verdict === 'regression').length;
+  const missing = lines.filter((l) => l.verdict === 'missing' && l.gated).length;
   return {
     tool: 'migsweep',
     kind: 'compare-bench',
@@ -96,10 +105,11 @@ export function compareBench(baselineFile: string, candidateFile: string, thresh
     lines,
     counts: {
       regressions,
+      missing,
       improvements: lines.filter((l) => l.verdict === 'improvement').length,
       gated: lines.filter((l) => l.gated && l.baseline !== null && l.candidate !== null).length,
       notGated: lines.filter((l) => !l.gated).length,
     },
-    exitCode: regressions > 0 ? 1 : 0,
+    exitCode: regressions > 0 || missing > 0 ? 1 : 0,
   };
 }

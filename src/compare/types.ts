@@ -198,7 +198,8 @@ export interface BenchLine {
   scope: 'run' | 'machine';
   /** whether this line can fail the comparison (ratios always; absolute figures only with --same-machine) */
   gated: boolean;
-  verdict: 'regression' | 'improvement' | 'within-threshold' | 'not-gated' | 'only-baseline' | 'only-candidate';
+  /** `missing`: in the baseline, not in the candidate (fails the comparison when gated); `new`: in the candidate only */
+  verdict: 'regression' | 'improvement' | 'within-threshold' | 'not-gated' | 'missing' | 'new';
 }
 
 export interface BenchComparison {
@@ -210,6 +211,7 @@ export interface BenchComparison {
   threshold: number;
   sameMachine: boolean;
   lines: BenchLine[];
-  counts: { regressions: number; improvements: number; gated: number; notGated: number };
+  /** `missing`: gated figures the candidate lacks (each fails the comparison like a regression) */
+  counts: { regressions: number; missing: number; improvements: number; gated: number; notGated: number };
   exitCode: 0 | 1;
 }

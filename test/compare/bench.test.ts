@@ -66,17 +66,74 @@ test('a percentage is an overhead on top of 100%: 20% -> 30% is 8.3% slower, 20%
   assert.equal(worse.exitCode, 1);
 });
 
-test('direction and scope from the file, else from the unit; figures on one side only are listed', () => {
+test('direction and scope from the file, else from the unit', () => {
   assert.equal(biggerIsBetter({ name: 'a', unit: 'runs/s', value: 1 }), true);
   assert.equal(biggerIsBetter({ name: 'a', unit: 's', value: 1 }), false);
   assert.equal(biggerIsBetter({ name: 'a', unit: 'MiB', value: 1 }), false);
+  assert.equal(biggerIsBetter({ name: 'a', unit: 'x', value: 1 }), true);
+  assert.equal(biggerIsBetter({ name: 'a', unit: 'x', value: 1, biggerIsBetter: false }), false);
   assert.equal(scopeOf({ name: 'a', unit: 'x', value: 1 }), 'run');
   assert.equal(scopeOf({ name: 'a', unit: 'tasks/s', value: 1 }), 'machine');
-  const c = compareBench(benchFile('old', BASE), benchFile('fewer', [...BASE.slice(1), { name: 'new figure', unit: 'x', value: 2 }]), 0.1, false);
+  assert.equal(scopeOf({ name: 'a', unit: 'tasks/s', value: 1, scope: 'run' }), 'run');
+});
+
+test('a gated figure missing from the candidate fails the gate (exit 1) and is named', () => {
+  const old = benchFile('old', BASE);
+  const fewer = benchFile('fewer', BASE.slice(1));
+  const c = compareBench(old, fewer, 0.1, false);
   assert.deepEqual(
-    c.lines.map((l) => l.verdict),
-    ['only-baseline', 'within-threshold', 'within-threshold', 'within-threshold', 'only-candidate'],
+    c.lines.map((l) => [l.name, l.verdict, l.gated]),
+    [
+      ['sweep speedup, 2 workers vs 1', 'missing', true],
+      ['sweep time / engine time, 1 worker', 'within-threshold', true],
+      ['sweep 200,000 tasks, 1 worker', 'within-threshold', false],
+      ['engine precopy convergent', 'within-threshold', false],
+    ],
   );
+  assert.equal(c.counts.missing, 1);
+  assert.equal(c.counts.regressions, 0);
+  assert.equal(c.exitCode, 1);
+  const r = migsweep(['compare', '--bench', old, fewer]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.out, /sweep speedup, 2 workers vs 1\s+1\.9 x\s+-\s+-\s+higher\s+ratio in one run\s+missing/);
+  assert.match(r.out, /result: 1 gated figure missing from the candidate: 'sweep speedup, 2 workers vs 1' \(exit 1\)/);
+  const md = migsweep(['compare', '--bench', old, fewer, '--markdown']);
+  assert.equal(md.code, 1);
+  assert.match(md.out, /^### :x: migsweep bench: 1 gated figure missing from the candidate: 'sweep speedup, 2 workers vs 1'/);
+});
+
+test('an absolute figure missing from the candidate is listed; it fails only with --same-machine', () => {
+  const old = benchFile('old', BASE);
+  const noAbsolute = benchFile('no-absolute', BASE.slice(0, 3));
+  const across = compareBench(old, noAbsolute, 0.1, false);
+  assert.deepEqual(
+    across.lines.map((l) => l.verdict),
+    ['within-threshold', 'within-threshold', 'within-threshold', 'missing'],
+  );
+  assert.equal(across.counts.missing, 0, 'not gated across machines');
+  assert.equal(across.exitCode, 0);
+  const same = compareBench(old, noAbsolute, 0.1, true);
+  assert.equal(same.counts.missing, 1);
+  assert.equal(same.exitCode, 1);
+});
+
+test('a renamed gated figure is missing under its old name and new under its new one, and fails the gate', () => {
+  const renamed = BASE.map((f, i) => (i === 0 ? { ...f, name: 'pool speedup, 2 workers vs 1' } : f));
+  const c = compareBench(benchFile('old', BASE), benchFile('renamed', renamed), 0.1, false);
+  assert.deepEqual(
+    c.lines.map((l) => [l.name, l.baseline, l.candidate, l.verdict]),
+    [
+      ['sweep speedup, 2 workers vs 1', 1.9, null, 'missing'],
+      ['sweep time / engine time, 1 worker', 1.2, 1.2, 'within-threshold'],
+      ['sweep 200,000 tasks, 1 worker', 5000, 5000, 'within-threshold'],
+      ['engine precopy convergent', 900_000, 900_000, 'within-threshold'],
+      ['pool speedup, 2 workers vs 1', null, 1.9, 'new'],
+    ],
+  );
+  assert.equal(c.exitCode, 1);
+  const added = compareBench(benchFile('old', BASE), benchFile('more', [...BASE, { name: 'new figure', unit: 'x', value: 2 }]), 0.1, false);
+  assert.equal(added.lines[4].verdict, 'new');
+  assert.equal(added.exitCode, 0, 'a figure only in the candidate does not fail the gate');
 });
 
 test('--json and --markdown shapes; a file that is not a bench result is bad input (exit 2)', () => {

@@ -126,11 +126,14 @@ export function benchCells(l: BenchLine): string[] {
   return [l.name, v(l.baseline), v(l.candidate), relativeText(l.relative), l.biggerIsBetter ? 'higher' : 'lower', gate, l.verdict];
 }
 
+/** `1 speed regression beyond 10%; 1 gated figure missing from the candidate: 'a'`, or `no speed regression beyond 10% (2 gated figures)`. */
 export function benchHeadline(c: BenchComparison): string {
   const pct = +(c.threshold * 100).toPrecision(3);
-  return c.counts.regressions > 0
-    ? `${plural(c.counts.regressions, 'speed regression', 'speed regressions')} beyond ${pct}%`
-    : `no speed regression beyond ${pct}% (${plural(c.counts.gated, 'gated figure', 'gated figures')})`;
+  const missing = c.lines.filter((l) => l.verdict === 'missing' && l.gated).map((l) => `'${l.name}'`);
+  const parts: string[] = [];
+  if (c.counts.regressions > 0) parts.push(`${plural(c.counts.regressions, 'speed regression', 'speed regressions')} beyond ${pct}%`);
+  if (missing.length > 0) parts.push(`${plural(missing.length, 'gated figure', 'gated figures')} missing from the candidate: ${missing.join(', ')}`);
+  return parts.length > 0 ? parts.join('; ') : `no speed regression beyond ${pct}% (${plural(c.counts.gated, 'gated figure', 'gated figures')})`;
 }
 
 export function benchMethod(c: BenchComparison): string[] {
@@ -139,5 +142,6 @@ export function benchMethod(c: BenchComparison): string[] {
     c.sameMachine
       ? 'absolute figures are gated too (--same-machine: both results come from one machine)'
       : 'absolute figures are shown, not gated (pass --same-machine when both results come from one machine)',
+    'a gated figure the candidate lacks fails the comparison (missing); a renamed figure is missing under its old name and new under its new one: refresh the baseline to accept it',
   ];
 }
