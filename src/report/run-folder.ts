@@ -3,22 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
 import { parseCsvTable } from './csv.js';
+import { TEXT_COLUMNS } from '../sweep/read-runs.js';
 import type { Cell, Manifest, Row, RunFolder, Table } from './types.js';
 
-/** Columns that hold names, never numbers, whatever they look like (a variant may be called `10`). */
-export const TEXT_COLUMNS: ReadonlySet<string> = new Set([
-  'taskId',
-  'scenarioId',
-  'variant',
-  'outcome',
-  'stopReason',
-  'error',
-  'policy',
-  'base',
-  'workload',
-  'estimator',
-  'fidelity',
-]);
+/** Columns that hold names, never numbers: the runs reader's (src/sweep/read-runs.ts). */
+export { TEXT_COLUMNS };
 
 const FILES = ['manifest.json', 'runs.csv', 'summary.csv'] as const;
 
