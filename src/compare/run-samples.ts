@@ -1,6 +1,6 @@
 /**
  * A finished run folder read for a comparison: runs.csv streamed with the
- * sweep's own CSV reader into each scenario's replicates, keyed by the
+ * runs reader (src/sweep/read-runs.ts) into each scenario's replicates, keyed by the
  * scenario's parameter values (its variant and the values of the sweep's
  * axes, as manifest.axes names their columns), never by row order.
  */
@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
-import { parseCsvLine, readLines } from '../sweep/csv.js';
-import { MANIFEST_FILE, readManifest, RUNS_FILE, type Manifest } from '../sweep/output.js';
+import { MANIFEST_FILE, readManifest, type Manifest } from '../sweep/output.js';
 import type { ManifestAxis } from '../sweep/resolve.js';
+import { requireColumns, streamRuns, type RunCell } from '../sweep/read-runs.js';
 import { columnName, formatColumnValue } from '../report/units.js';
 import type { ScenarioRef } from './types.js';
 
@@ -55,7 +55,6 @@ export function finishedRun(dir: string, role: string): Manifest {
     bad(dir, `the ${role} holds shard ${m.shard.index}/${m.shard.count} of a sweep, not the whole of it; join the shards first with migsweep merge <shard-dir>... --out DIR`);
   if (m.status !== 'complete')
     bad(dir, `the ${role} is not a complete run (${m.counts.done}/${m.counts.tasks} tasks, ${m.status}); finish it with migsweep sweep ${m.file} --out ${dir} --resume`);
-  if (!existsSync(join(dir, RUNS_FILE))) bad(dir, `the ${role} has no ${RUNS_FILE}`);
   return m;
 }
 
@@ -71,99 +70,91 @@ export function paramsLabel(params: Record<string, number | string | null>): str
     .join(', ');
 }
 
-/** A cell as a number when it is one in full, else the text ('' -> null). */
-function cellValue(text: string): number | string | null {
-  if (text === '') return null;
-  const n = Number(text);
-  return Number.isFinite(n) && /^[-+0-9.eE]+$/.test(text) ? n : text;
+/** A cell as the text runs.csv holds (numbers print back to the same shortest text; empty is ''). */
+function cellText(cell: RunCell | undefined): string {
+  return cell === null || cell === undefined ? '' : String(cell);
 }
 
-/** Read `dir`'s runs.csv: every scenario's replicates of the given metrics. */
+/**
+ * Read `dir`'s runs (streamed with the runs reader, in batches): every
+ * scenario's replicates of the given metrics. Memory: one entry per
+ * scenario with its replicates' values, never the rows.
+ */
 export async function readRunSamples(dir: string, role: string, metrics: readonly string[]): Promise<RunSamples> {
   const manifest = finishedRun(dir, role);
-  const file = join(dir, RUNS_FILE);
+  const runs = await streamRuns(dir);
+  const file = runs.path;
+  const header = runs.columns;
+  const read = metrics.filter((m) => m !== 'completedShare');
+  try {
+    requireColumns(runs, ['scenarioId', 'variant', 'replicate', 'outcome', 'error', ...read]);
+  } catch (e) {
+    await runs.close();
+    throw e;
+  }
+  const has = new Set(header);
+  const params = header.filter((c) => !NOT_PARAMS.has(c));
   const scenarios = new Map<string, ScenarioSamples>();
   const keyColumns = new Map<string, ManifestAxis[]>();
-  let header: string[] | null = null;
-  let col = new Map<string, number>();
-  let params: number[] = [];
   const constants = new Map<string, (string | null)[]>(); // per variant, per column: the value, null once it varies
-  let lineNo = 0;
-  for await (const line of readLines(file)) {
-    lineNo++;
-    if (line === '') continue;
-    let cells: string[];
-    try {
-      cells = parseCsvLine(line);
-    } catch (e) {
-      bad(file, `${(e as Error).message}; the file is damaged`, lineNo);
+  let lineNo = 1;
+  for await (const batch of runs) {
+    for (const row of batch) {
+      lineNo++;
+      const variant = cellText(row.variant);
+      let axes = keyColumns.get(variant);
+      if (axes === undefined) {
+        axes = axesOf(manifest, variant);
+        keyColumns.set(variant, axes);
+      }
+      const scenarioId = cellText(row.scenarioId);
+      // an axis without a single column (a whole mapping as the value) is named by the scenario id, which hashes it
+      const keyParts = axes.map((a) => (a.column !== null && has.has(a.column) ? `${a.column}=${cellText(row[a.column])}` : `#${scenarioId}`));
+      const key = [variant, ...keyParts].join('\u0001');
+      let s = scenarios.get(key);
+      if (s === undefined) {
+        const shown: Record<string, number | string | null> = {};
+        for (const a of axes) if (a.column !== null && has.has(a.column)) shown[a.column] = row[a.column] ?? null;
+        const jitter = typeof row.linkJitter === 'number' ? row.linkJitter : 0;
+        s = {
+          key,
+          variant,
+          params: shown,
+          label: [variant, paramsLabel(shown)].filter((t) => t !== '').join(', '),
+          scenarioId,
+          replicates: [],
+          seeds: [],
+          outcomes: [],
+          values: new Map(read.map((m) => [m, []])),
+          random: jitter > 0 || row.fidelity === 'page',
+        };
+        scenarios.set(key, s);
+      } else if (s.scenarioId !== scenarioId) {
+        bad(
+          file,
+          `scenarios ${s.scenarioId} and ${scenarioId} have the same variant and axis values (${s.label}); the run is damaged or its manifest's axes do not match its rows`,
+          lineNo,
+        );
+      }
+      s.replicates.push(Number(row.replicate));
+      s.seeds.push(cellText(row.seed));
+      const error = row.error !== null;
+      const outcome = row.outcome;
+      s.outcomes.push(error ? 'error' : outcome === 'completed' || outcome === 'unfinished' || outcome === 'aborted' ? outcome : 'error');
+      for (const [m, list] of s.values) {
+        const v = row[m];
+        list.push(error || v === null || v === undefined ? null : Number(v));
+      }
+      const seen = constants.get(variant);
+      if (seen === undefined)
+        constants.set(
+          variant,
+          params.map((c) => cellText(row[c])),
+        );
+      else for (let k = 0; k < params.length; k++) if (seen[k] !== null && seen[k] !== cellText(row[params[k] as string])) seen[k] = null;
     }
-    if (header === null) {
-      header = cells;
-      col = new Map(header.map((c, i) => [c, i]));
-      const need = ['scenarioId', 'variant', 'replicate', 'outcome', 'error', ...metrics.filter((m) => m !== 'completedShare')];
-      const missing = need.filter((c) => !col.has(c));
-      if (missing.length > 0) bad(file, `has no column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; expected a runs.csv written by migsweep sweep`, 1);
-      params = header.map((_, i) => i).filter((i) => !NOT_PARAMS.has(header![i]));
-      continue;
-    }
-    if (cells.length !== header.length) bad(file, `has ${cells.length} cells, the header ${header.length}; the file is damaged`, lineNo);
-    const get = (c: string) => cells[col.get(c)!];
-    const variant = get('variant');
-    let axes = keyColumns.get(variant);
-    if (axes === undefined) {
-      axes = axesOf(manifest, variant);
-      keyColumns.set(variant, axes);
-    }
-    const scenarioId = get('scenarioId');
-    // an axis without a single column (a whole mapping as the value) is named by the scenario id, which hashes it
-    const keyParts = axes.map((a) => (a.column !== null && col.has(a.column) ? `${a.column}=${get(a.column)}` : `#${scenarioId}`));
-    const key = [variant, ...keyParts].join('\u0001');
-    let s = scenarios.get(key);
-    if (s === undefined) {
-      const shown: Record<string, number | string | null> = {};
-      for (const a of axes) if (a.column !== null && col.has(a.column)) shown[a.column] = cellValue(get(a.column));
-      const jitter = col.has('linkJitter') ? Number(get('linkJitter')) : 0;
-      s = {
-        key,
-        variant,
-        params: shown,
-        label: [variant, paramsLabel(shown)].filter((t) => t !== '').join(', '),
-        scenarioId,
-        replicates: [],
-        seeds: [],
-        outcomes: [],
-        values: new Map(metrics.filter((m) => m !== 'completedShare').map((m) => [m, []])),
-        random: jitter > 0 || (col.has('fidelity') && get('fidelity') === 'page'),
-      };
-      scenarios.set(key, s);
-    } else if (s.scenarioId !== scenarioId) {
-      bad(
-        file,
-        `scenarios ${s.scenarioId} and ${scenarioId} have the same variant and axis values (${s.label}); the run is damaged or its manifest's axes do not match its rows`,
-        lineNo,
-      );
-    }
-    s.replicates.push(Number(get('replicate')));
-    s.seeds.push(col.has('seed') ? get('seed') : '');
-    const error = get('error') !== '';
-    const outcome = get('outcome');
-    s.outcomes.push(error ? 'error' : outcome === 'completed' || outcome === 'unfinished' || outcome === 'aborted' ? outcome : 'error');
-    for (const [m, list] of s.values) {
-      const t = get(m);
-      list.push(error || t === '' ? null : Number(t));
-    }
-    const seen = constants.get(variant);
-    if (seen === undefined)
-      constants.set(
-        variant,
-        params.map((i) => cells[i]),
-      );
-    else for (let k = 0; k < params.length; k++) if (seen[k] !== null && seen[k] !== cells[params[k]]) seen[k] = null;
   }
-  if (header === null) bad(file, 'is empty; expected a header line and one row per task');
-  const names = params.map((i) => header![i]);
   const byVariant = new Map<string, Map<string, string>>();
-  for (const [variant, values] of constants) byVariant.set(variant, new Map(names.flatMap((c, k) => (values[k] === null ? [] : [[c, values[k] as string]]))));
-  return { dir, manifest, scenarios, constants: byVariant, paramColumns: names };
+  for (const [variant, values] of constants) byVariant.set(variant, new Map(params.flatMap((c, k) => (values[k] === null || values[k] === undefined ? [] : [[c, values[k]]]))));
+  return { dir, manifest, scenarios, constants: byVariant, paramColumns: params };
 }

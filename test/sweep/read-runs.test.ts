@@ -5,8 +5,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRunSamples } from '../../src/compare/run-samples.js';
 import { InputError } from '../../src/scenario/errors.js';
 import { requireColumns, streamCsv, streamRuns, type RunRow, type RunsStream } from '../../src/sweep/read-runs.js';
 import { runSweep } from '../../src/sweep/session.js';
@@ -140,6 +141,21 @@ variants:
     assert.equal(rows[0]?.variant, '10');
     assert.equal(rows[0]?.['max-passes_passes'], null);
     assert.equal(rows[7]?.['max-passes_passes'], 3);
+
+    // compare reads the same folder through the reader: 2 variants x 2 rates, 2 replicates each
+    const samples = await readRunSamples(out, 'baseline', ['downtimeMs']);
+    assert.equal(samples.scenarios.size, 4);
+    for (const s of samples.scenarios.values()) assert.deepEqual(s.replicates, [0, 1]);
+    const first = [...samples.scenarios.values()][0];
+    assert.deepEqual(first?.values.get('downtimeMs'), [rows[0]?.downtimeMs, rows[1]?.downtimeMs]);
+
+    // a run cut in the middle of a line: compare names the file and the line
+    const cut = join(dir, 'tiny-cut');
+    cpSync(out, cut, { recursive: true });
+    const text = read(join(cut, 'runs.csv'));
+    writeFileSync(join(cut, 'runs.csv'), text.slice(0, text.length - 40));
+    const e = await inputError(readRunSamples(cut, 'baseline', ['downtimeMs']));
+    assert.match(e.message, /tiny-cut\/runs\.csv:9:1: has \d+ cells, the header has \d+; the file is damaged/);
   });
 
   test('a folder without runs: an InputError saying what was expected', async () => {
