@@ -3,6 +3,7 @@ import { Random } from './random.js';
 import { postcopyPhase, type PostcopyClass } from './postcopy.js';
 import type { Base, Rule } from './policy.js';
 import type { EstimatorKind, Outcome, RunResult, TimelinePoint } from './types.js';
+import type { MigrationView } from './view.js';
 
 export interface EstimatorConfig {
   kind: EstimatorKind;
@@ -10,6 +11,12 @@ export interface EstimatorConfig {
   bufferRate: number;
   /** `bias`: estimate = factor x the true wire rate */
   factor: number;
+}
+
+/** From `atS` seconds on, the link's mean rate is `bytesPerSec`. */
+export interface LinkRateChange {
+  atS: number;
+  bytesPerSec: number;
 }
 
 export interface MigrationSetup {
@@ -28,6 +35,8 @@ export interface MigrationSetup {
   cpuShare: number;
   estimator: EstimatorConfig;
   timeline: TimelinePoint[] | null;
+  /** changes of the link's mean rate at given instants, in time order (none: a constant link) */
+  linkRateChanges?: readonly LinkRateChange[];
 }
 
 /** 0.15 replaces a zero bandwidth by 0.000001 bytes/ns (arch_init.c ram_save_live). */
@@ -35,84 +44,84 @@ const MIN_BANDWIDTH_BYTES_PER_SEC = 1e3;
 
 /**
  * The state of one simulated migration: clock, counters, what a policy can
- * observe, and the actions policies request. Bases drive it; rules read it
- * and call its request methods.
+ * observe, and the actions policies request. The state is private: a base
+ * drives it through the methods below (begin, send, advance, sync, observe,
+ * decide, switchOverIfDue, startPostcopy); rules see it as a MigrationView
+ * and act through its request methods. docs/engine-api.md describes both.
  */
-export class Migration {
+export class Migration implements MigrationView {
   readonly mem: MemoryModel;
   readonly base: Base;
-  readonly rules: Rule[];
+  private readonly rules: Rule[];
   readonly ramBytes: number;
-  /** the link's mean rate */
-  readonly linkBytesPerSec: number;
-  readonly latencyS: number;
-  readonly horizonS: number;
-  /** live sending rate of the current measuring period: the link or the base's rate limit, whichever is lower */
-  liveBytesPerSec: number;
-  /** the link's rate in the current period */
-  linkNowBytesPerSec: number;
+  private readonly latencyS: number;
+  private readonly horizonS: number;
   private readonly maxBandwidthBytesPerSec: number;
   private readonly jitter: number;
   private readonly linkRandom: Random | null;
-  readonly estimator: EstimatorConfig;
-  readonly timeline: TimelinePoint[] | null;
+  private readonly estimator: EstimatorConfig;
+  private readonly timeline: TimelinePoint[] | null;
   readonly vcpus: number;
-  readonly deviceStateBytes: number;
+  private readonly deviceStateBytes: number;
   private readonly cpuShare: number;
   /** the guest's page-write rate unthrottled (bytes/s) */
   private readonly baseWriteRate: number;
-
-  /** seconds since the migration started */
-  t = 0;
-  syncs = 0;
-  /** the downtime limit as the base started with it (s) */
   readonly baseDowntimeLimitS: number;
-  /** the downtime limit now (s); controllers may change it */
-  downtimeLimitS: number;
+
+  // ---- the link ----
+  /** the link's mean rate now (changes only at given instants) */
+  private linkMean: number;
+  /** this period's log-normal factor (1 without jitter) */
+  private linkFactor = 1;
+  private linkNow: number;
+  private live: number;
+  private readonly linkChanges: readonly LinkRateChange[];
+  private nextLinkChange = 0;
+  /** time of the next link-rate change; Infinity when none is left */
+  private nextLinkChangeS: number;
+
+  // ---- clock and observations ----
+  private now = 0;
+  private syncCount = 0;
+  private limitS: number;
   /** who raised the limit last, if anyone (a completion under a raised limit is theirs) */
-  limitRaisedBy: string | null = null;
-  /** last observations at a decision point */
-  pendingBytes = 0;
-  bandwidthEstimate = 0;
-  dirtyRateEstimate = 0;
-  expectedDowntimeS = NaN;
-  lastSyncS = 0;
+  private limitRaisedBy: string | null = null;
+  private pending = 0;
+  private bandwidthEst = 0;
+  private dirtyRateEst = 0;
+  private expectedDowntimeS = NaN;
+  private lastSyncS = 0;
   /** pending bytes right after the last sync (QEMU dirty_bytes_last_sync) */
-  dirtyBytesLastSync = 0;
+  private dirtyBytesAtSync = 0;
 
-  paused = false;
-  pauseStartS = NaN;
-  pauseReason = '';
-  /** CPU throttle in [0, 1): the share of time vCPUs are kept from running */
-  throttle = 0;
-  maxThrottle = 0;
-  throttleCpuSeconds = 0;
-  /** a cap on the guest's page-write rate (dirty-limit), bytes/s */
-  dirtyRateCap = Infinity;
-  /** the workload's own rate now, as a share of its peak (a trace's phases) */
-  writeFactor = 1;
+  // ---- the guest ----
+  private isPaused = false;
+  private pauseStartS = NaN;
+  private pauseReason = '';
+  private throttleShare = 0;
+  private maxThrottle = 0;
+  private throttleCpuSeconds = 0;
+  private dirtyRateCap = Infinity;
+  private writeFactor = 1;
 
-  /** a rule asked for post-copy; the base switches at its next decision */
-  postcopyReason: string | null = null;
-  inPostcopy = false;
-  postcopyFaults = 0;
-  postcopyBlockedS = 0;
-
-  /** a rule asked for switch-over; the base performs it at its next chance */
-  forcedReason: string | null = null;
-  ended = false;
-  outcome: Outcome = 'unfinished';
-  stopReason = '';
-  endS = NaN;
-  downtimeS = NaN;
-  postcopyS = 0;
+  // ---- requests and the end ----
+  private postcopyRequest: string | null = null;
+  private switchoverRequest: string | null = null;
+  private postcopyStarted = false;
+  private postcopyFaults = 0;
+  private postcopyBlockedS = 0;
+  private isEnded = false;
+  private outcome: Outcome = 'unfinished';
+  private stopReason = '';
+  private endS = NaN;
+  private downtimeS = NaN;
+  private postcopyS = 0;
 
   constructor(s: MigrationSetup) {
     this.mem = s.mem;
     this.base = s.base;
     this.rules = s.rules;
     this.ramBytes = s.mem.ramBytes;
-    this.linkBytesPerSec = s.linkBytesPerSec;
     this.latencyS = s.latencyS;
     this.horizonS = s.horizonS;
     this.estimator = s.estimator;
@@ -125,11 +134,102 @@ export class Migration {
     this.jitter = s.linkJitter;
     // a stream of its own, so that jitter draws do not shift page-fidelity writes
     this.linkRandom = s.linkJitter > 0 ? new Random(s.seed ^ 0x5bd1e995) : null;
-    this.linkNowBytesPerSec = s.linkBytesPerSec;
-    this.liveBytesPerSec = Math.min(s.linkBytesPerSec, s.base.maxBandwidthBytesPerSec);
+    this.linkMean = s.linkBytesPerSec;
+    this.linkNow = s.linkBytesPerSec;
+    this.live = Math.min(s.linkBytesPerSec, s.base.maxBandwidthBytesPerSec);
+    this.linkChanges = s.linkRateChanges ?? [];
+    for (let i = 0; i < this.linkChanges.length; i++) {
+      const c = this.linkChanges[i];
+      if (!(c.atS >= (i > 0 ? this.linkChanges[i - 1].atS : 0)) || !(c.bytesPerSec > 0))
+        throw new Error(`linkRateChanges[${i}]: expected a time >= the previous one and a rate > 0, found ${c.atS} s, ${c.bytesPerSec} bytes/s`);
+    }
+    this.nextLinkChangeS = this.linkChanges.length > 0 ? this.linkChanges[0].atS : Infinity;
     this.baseDowntimeLimitS = s.base.downtimeLimitS;
-    this.downtimeLimitS = s.base.downtimeLimitS;
+    this.limitS = s.base.downtimeLimitS;
     this.mem.setCosts(s.base.costs(s.mem.pageBytes));
+  }
+
+  // ---- what rules observe (MigrationView) and bases read ------------------------
+
+  get t(): number {
+    return this.now;
+  }
+  get syncs(): number {
+    return this.syncCount;
+  }
+  get passes(): number {
+    return this.mem.wraps;
+  }
+  /** completed iterations as the base reports them (see Base.iterations) */
+  get iterations(): number {
+    return this.base.iterations(this);
+  }
+  /** bytes as the base counts them (QEMU's `ram.transferred`) */
+  get transferredBytes(): number {
+    return this.mem.sentAccounted;
+  }
+  get pendingBytes(): number {
+    return this.pending;
+  }
+  get bandwidthEstimate(): number {
+    return this.bandwidthEst;
+  }
+  get dirtyRateEstimate(): number {
+    return this.dirtyRateEst;
+  }
+  /** pending bytes right after the last sync (QEMU dirty_bytes_last_sync) */
+  get dirtyBytesLastSync(): number {
+    return this.dirtyBytesAtSync;
+  }
+  get downtimeLimitS(): number {
+    return this.limitS;
+  }
+  get paused(): boolean {
+    return this.isPaused;
+  }
+  get throttle(): number {
+    return this.throttleShare;
+  }
+  get inPostcopy(): boolean {
+    return this.postcopyStarted;
+  }
+  get postcopyReason(): string | null {
+    return this.postcopyRequest;
+  }
+  /** the reason of a switch-over a rule requested (null: none) */
+  get forcedReason(): string | null {
+    return this.switchoverRequest;
+  }
+  get ended(): boolean {
+    return this.isEnded;
+  }
+  /** live sending rate of the current measuring period: the link or the base's rate limit, whichever is lower */
+  get liveBytesPerSec(): number {
+    return this.live;
+  }
+  /** the link's rate in the current period */
+  get linkNowBytesPerSec(): number {
+    return this.linkNow;
+  }
+
+  // ---- driving the migration (bases) --------------------------------------------
+
+  /**
+   * The start: every page is pending. QEMU syncs the bitmap once at setup
+   * (`syncAfterMarking`); the textbook and Xen count the marking itself as
+   * the first sync.
+   */
+  begin(syncAfterMarking: boolean): void {
+    this.mem.markAll();
+    if (syncAfterMarking) this.sync();
+    else this.syncCount = 1;
+    this.record('start');
+  }
+
+  /** What the base saw at its decision point: pending bytes and the downtime it expects. */
+  observe(pendingBytes: number, expectedDowntimeS: number): void {
+    this.pending = pendingBytes;
+    this.expectedDowntimeS = expectedDowntimeS;
   }
 
   /**
@@ -143,22 +243,33 @@ export class Migration {
     // Box-Muller; 1 - u keeps the logarithm finite
     const z = Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
     const sigma = this.jitter;
-    this.linkNowBytesPerSec = this.linkBytesPerSec * Math.exp(sigma * z - (sigma * sigma) / 2);
-    this.liveBytesPerSec = Math.min(this.linkNowBytesPerSec, this.maxBandwidthBytesPerSec);
+    this.linkFactor = Math.exp(sigma * z - (sigma * sigma) / 2);
+    this.setLinkNow();
   }
 
-  get passes(): number {
-    return this.mem.wraps;
+  /**
+   * The link's mean rate from now on (a fleet driver's share of a shared
+   * link). The current period keeps its jitter factor. A send in progress
+   * continues at the new rate (see send); bases that sleep to a tick or a
+   * window pick the rate up at their next period.
+   */
+  setLinkRate(bytesPerSec: number): void {
+    this.linkMean = bytesPerSec;
+    this.setLinkNow();
   }
 
-  /** completed iterations as the base reports them (see Base.iterations) */
-  get iterations(): number {
-    return this.base.iterations(this);
+  private setLinkNow(): void {
+    this.linkNow = this.linkFactor === 1 ? this.linkMean : this.linkMean * this.linkFactor;
+    this.live = Math.min(this.linkNow, this.maxBandwidthBytesPerSec);
   }
 
-  /** bytes as the base counts them (QEMU's `ram.transferred`) */
-  get transferredBytes(): number {
-    return this.mem.sentAccounted;
+  /** Apply the scheduled link-rate changes due by now. */
+  private applyLinkChanges(): void {
+    while (this.nextLinkChangeS <= this.now) {
+      this.setLinkRate(this.linkChanges[this.nextLinkChange].bytesPerSec);
+      this.nextLinkChange++;
+      this.nextLinkChangeS = this.nextLinkChange < this.linkChanges.length ? this.linkChanges[this.nextLinkChange].atS : Infinity;
+    }
   }
 
   /**
@@ -168,23 +279,23 @@ export class Migration {
    * (cpu-throttle.c: run fraction = 1 - pct); a dirty-rate cap bounds the rest.
    */
   dirtyFactor(): number {
-    if (this.paused) return 0;
-    const cpu = this.writeFactor * Math.min(1, (1 - this.throttle) / this.cpuShare);
+    if (this.isPaused) return 0;
+    const cpu = this.writeFactor * Math.min(1, (1 - this.throttleShare) / this.cpuShare);
     const cap = this.baseWriteRate > 0 ? this.dirtyRateCap / this.baseWriteRate : Infinity;
     return cpu < cap ? cpu : cap;
   }
 
   /** Let `dtS` seconds pass with no sending (the guest runs and dirties memory). */
-  elapse(dtS: number): void {
+  private elapse(dtS: number): void {
     if (dtS > 0) {
       this.mem.expose(dtS, this.dirtyFactor());
-      if (this.throttle > 0 && !this.paused) this.throttleCpuSeconds += this.throttle * dtS * this.vcpus;
-      this.t += dtS;
+      if (this.throttleShare > 0 && !this.isPaused) this.throttleCpuSeconds += this.throttleShare * dtS * this.vcpus;
+      this.now += dtS;
     }
   }
 
   /** Earliest own timer of any rule. */
-  nextTimerS(): number {
+  private nextTimerS(): number {
     let next = Infinity;
     for (let i = 0; i < this.rules.length; i++) {
       const r = this.rules[i].nextTimerS(this);
@@ -193,57 +304,81 @@ export class Migration {
     return next;
   }
 
+  /** Fire the rule timers that are due (a base calls this at its pass boundaries). */
   fireTimers(): void {
     for (let i = 0; i < this.rules.length; i++) {
-      if (this.rules[i].nextTimerS(this) <= this.t) this.rules[i].onTimer(this);
-      if (this.ended) return;
+      if (this.rules[i].nextTimerS(this) <= this.now) this.rules[i].onTimer(this);
+      if (this.isEnded) return;
     }
   }
 
   /**
    * Let `dtS` seconds pass while sending `wire` bytes evenly over them,
-   * firing rule timers on the way. Durations, not end times, are passed in,
-   * so a short interval late in a long migration keeps its precision.
+   * firing rule timers and applying link-rate changes on the way. Durations,
+   * not end times, are passed in, so a short interval late in a long
+   * migration keeps its precision. With `rateBound`, the bytes cross the
+   * link at the live rate: after a link-rate change the rest of the interval
+   * is the unsent rest at the new rate (so `dtS` must be wire / live rate).
    * Returns true when the interval ran to its end with the migration still
    * running and no switch-over requested; false when it ended (horizon,
    * abort) or a timer asked for a switch-over (then `t` is the timer's time
-   * and the unsent rest is still pending).
+   * and the unsent rest is still pending: call switchOverIfDue).
    */
-  advance(dtS: number, wire: number): boolean {
+  advance(dtS: number, wire: number, rateBound = false): boolean {
     let leftS = dtS;
     let leftWire = wire;
     for (;;) {
       const tTimer = this.nextTimerS();
-      const stop = tTimer < this.horizonS ? tTimer : this.horizonS;
-      if (stop - this.t >= leftS) {
+      let stop = tTimer < this.horizonS ? tTimer : this.horizonS;
+      const linkChange = this.nextLinkChangeS < stop;
+      if (linkChange) stop = this.nextLinkChangeS;
+      if (stop - this.now >= leftS) {
         if (leftWire > 0) this.mem.sendWire(leftWire);
         this.elapse(leftS);
         return true;
       }
-      const partS = Math.max(0, stop - this.t);
+      const partS = Math.max(0, stop - this.now);
       const partWire = leftS > 0 ? (leftWire * partS) / leftS : 0;
       if (partWire > 0) this.mem.sendWire(partWire);
       leftWire -= partWire;
       leftS -= partS;
       this.elapse(partS);
-      this.t = stop;
+      this.now = stop;
+      if (linkChange) {
+        const before = this.live;
+        this.applyLinkChanges();
+        if (rateBound) leftS *= before / this.live;
+        continue;
+      }
       if (stop === this.horizonS && tTimer >= this.horizonS) {
         this.finishUnfinished();
         return false;
       }
       this.fireTimers();
-      if (this.ended || this.forcedReason !== null) return false;
+      if (this.isEnded || this.switchoverRequest !== null) return false;
     }
+  }
+
+  /**
+   * Send `wire` bytes at the live rate (the bytes leave memory as they go)
+   * and return the seconds it took, or -1 when the migration ended or a
+   * timer asked for a switch-over on the way (see advance).
+   */
+  send(wire: number): number {
+    const t0 = this.now;
+    const dtS = wire / this.live;
+    if (this.nextLinkChangeS >= t0 + dtS) return this.advance(dtS, wire) ? dtS : -1;
+    return this.advance(dtS, wire, true) ? this.now - t0 : -1;
   }
 
   /** A dirty-bitmap sync: the log joins the pending set; controllers see the result. */
   sync(): number {
     const added = this.mem.sync();
-    this.syncs++;
-    this.dirtyBytesLastSync = this.mem.pendingBytes();
-    const dt = this.t - this.lastSyncS;
-    if (dt > 0) this.dirtyRateEstimate = added / dt;
-    this.lastSyncS = this.t;
+    this.syncCount++;
+    this.dirtyBytesAtSync = this.mem.pendingBytes();
+    const dt = this.now - this.lastSyncS;
+    if (dt > 0) this.dirtyRateEst = added / dt;
+    this.lastSyncS = this.now;
     for (let i = 0; i < this.rules.length; i++) this.rules[i].onSync(this, added);
     this.record('sync');
     return added;
@@ -259,7 +394,7 @@ export class Migration {
       if (e.kind === 'bias') bw *= e.factor;
     }
     if (!(bw > 0)) bw = MIN_BANDWIDTH_BYTES_PER_SEC;
-    this.bandwidthEstimate = bw;
+    this.bandwidthEst = bw;
     return bw;
   }
 
@@ -267,39 +402,38 @@ export class Migration {
   decide(): void {
     for (let i = 0; i < this.rules.length; i++) {
       this.rules[i].onDecision(this);
-      if (this.ended) return;
+      if (this.isEnded) return;
     }
     this.record('decision');
   }
 
-  // ---- requests from rules --------------------------------------------------
-
-  /** The reason of a switch-over a timer requested during advance() (read after it returned false). */
-  forcedReasonNow(): string {
-    return this.forcedReason ?? 'forced';
-  }
+  // ---- requests from rules (MigrationView) --------------------------------------
 
   requestSwitchover(reason: string): void {
-    if (this.forcedReason === null) this.forcedReason = reason;
+    if (this.switchoverRequest === null) this.switchoverRequest = reason;
+  }
+
+  requestPostcopy(reason: string): void {
+    if (this.postcopyRequest === null) this.postcopyRequest = reason;
   }
 
   pauseGuest(reason: string): void {
-    if (this.paused) return;
-    this.paused = true;
-    this.pauseStartS = this.t;
+    if (this.isPaused) return;
+    this.isPaused = true;
+    this.pauseStartS = this.now;
     this.pauseReason = reason;
     this.record('pause');
   }
 
   setDowntimeLimit(limitS: number, by: string): void {
-    if (limitS === this.downtimeLimitS) return;
+    if (limitS === this.limitS) return;
     this.limitRaisedBy = limitS > this.baseDowntimeLimitS ? by : null;
-    this.downtimeLimitS = limitS;
+    this.limitS = limitS;
   }
 
   setThrottle(share: number): void {
-    if (share === this.throttle) return;
-    this.throttle = share;
+    if (share === this.throttleShare) return;
+    this.throttleShare = share;
     if (share > this.maxThrottle) this.maxThrottle = share;
     this.record('throttle');
   }
@@ -313,21 +447,33 @@ export class Migration {
     this.dirtyRateCap = bytesPerSec;
   }
 
-  requestPostcopy(reason: string): void {
-    if (this.postcopyReason === null) this.postcopyReason = reason;
+  forceSync(): void {
+    this.sync();
   }
 
   /** Cancel the migration: the guest stays (running) on the source. Post-copy cannot be cancelled. */
   abort(reason: string): void {
-    if (this.ended || this.inPostcopy) return;
-    this.ended = true;
-    this.outcome = 'aborted';
-    this.stopReason = reason;
-    this.endS = this.t;
-    this.record('abort');
+    if (this.isEnded || this.postcopyStarted) return;
+    this.end('aborted', reason, this.now, NaN, 'abort');
   }
 
   // ---- endings ----------------------------------------------------------------
+
+  /**
+   * The base's switch-over test at a decision point, with the rules'
+   * requests: true when the migration has ended (already, or now). The
+   * base's own reason (`dueReason`, null when its test is not met) comes
+   * first, then a rule's request; `expectedDowntimeS`, `backlogWire` and
+   * `finalSync` as for switchOver. After advance() or send() reported an
+   * interruption, this carries out the timer's request.
+   */
+  switchOverIfDue(dueReason: string | null, expectedDowntimeS: number, backlogWire: number, finalSync: boolean): boolean {
+    if (this.isEnded) return true;
+    const reason = dueReason ?? this.switchoverRequest;
+    if (reason === null) return false;
+    this.switchOver(reason, expectedDowntimeS, backlogWire, finalSync);
+    return true;
+  }
 
   /**
    * Stop the guest (if a rule has not paused it already) and copy what is
@@ -337,83 +483,101 @@ export class Migration {
    * the bitmap once more after stopping the guest.
    */
   switchOver(reason: string, expectedDowntimeS: number, backlogWire: number, finalSync: boolean): void {
-    const stopS = this.t;
+    this.applyLinkChanges();
+    const stopS = this.now;
     this.expectedDowntimeS = expectedDowntimeS;
     if (finalSync) this.sync();
     const finalWire = this.mem.sendAll() + this.deviceStateBytes;
     this.newLinkPeriod();
-    const copyS = (backlogWire + finalWire) / this.linkNowBytesPerSec + this.latencyS;
-    const endS = stopS + copyS;
-    this.ended = true;
-    this.outcome = 'completed';
-    this.stopReason = this.paused ? this.pauseReason : reason === 'downtime-met' && this.limitRaisedBy !== null ? this.limitRaisedBy : reason;
-    this.t = endS;
-    this.endS = endS;
+    const copyS = this.wireTimeS(backlogWire + finalWire) + this.latencyS;
+    const stopReason = this.isPaused ? this.pauseReason : reason === 'downtime-met' && this.limitRaisedBy !== null ? this.limitRaisedBy : reason;
     // computed, not subtracted, so a short downtime after a long migration keeps its precision
-    this.downtimeS = this.paused ? stopS - this.pauseStartS + copyS : copyS;
-    this.throttle = 0;
-    this.record('switchover');
+    const downtimeS = this.isPaused ? stopS - this.pauseStartS + copyS : copyS;
+    this.end('completed', stopReason, stopS + copyS, downtimeS, 'switchover');
+  }
+
+  /**
+   * Seconds `bytes` take on the link from now at this period's rate, through
+   * the scheduled rate changes if any fall within.
+   */
+  private wireTimeS(bytes: number): number {
+    const dtS = bytes / this.linkNow;
+    if (this.nextLinkChangeS >= this.now + dtS) return dtS;
+    let leftBytes = bytes;
+    let rate = this.linkNow;
+    let at = this.now;
+    let k = this.nextLinkChange;
+    while (k < this.linkChanges.length && this.linkChanges[k].atS < at + leftBytes / rate) {
+      const change = this.linkChanges[k];
+      leftBytes -= (change.atS - at) * rate;
+      at = change.atS;
+      rate = change.bytesPerSec * this.linkFactor;
+      k++;
+    }
+    return at - this.now + leftBytes / rate;
   }
 
   /**
    * Switch to post-copy (QEMU postcopy_start, policies.md §3.9): stop the
    * guest, sync once more, send the device state; the guest resumes on the
    * destination when that package has arrived (the downtime). The pages
-   * still pending then follow at `rateBytesPerSec` while the guest faults on
-   * the ones it touches first.
+   * still pending then follow at `rateBytesPerSec` (or the link's rate at
+   * the switch, if lower) while the guest faults on the ones it touches first.
    */
   startPostcopy(reason: string, rateBytesPerSec: number, expectedDowntimeS: number): void {
-    const stopS = this.t;
-    this.inPostcopy = true;
+    this.applyLinkChanges();
+    const stopS = this.now;
+    this.postcopyStarted = true;
     this.expectedDowntimeS = expectedDowntimeS;
     this.sync();
     this.record('postcopy');
     this.newLinkPeriod();
-    const link = this.linkNowBytesPerSec;
+    const link = this.linkNow;
     const switchS = this.deviceStateBytes / link + this.latencyS;
     const mem = this.mem;
     const classes: PostcopyClass[] = mem.classes.map((c, i) => ({ sizeBytes: c.sizeBytes, pendingBytes: mem.pendingBytesOf(i), writeBytesPerSec: c.writeBytesPerSec }));
     const faultLatencyS = 2 * this.latencyS + mem.pageBytes / link;
-    const phase = postcopyPhase(classes, mem.pendingWireBytes(), Math.min(rateBytesPerSec, link), mem.pageBytes, faultLatencyS, !this.paused);
+    const phase = postcopyPhase(classes, mem.pendingWireBytes(), Math.min(rateBytesPerSec, link), mem.pageBytes, faultLatencyS, !this.isPaused);
     mem.sendAll();
-    this.mem.sentWire += this.deviceStateBytes;
+    mem.sentWire += this.deviceStateBytes;
     this.postcopyS = phase.durationS;
     this.postcopyFaults = phase.faults;
     this.postcopyBlockedS = phase.blockedS;
-    const endS = stopS + switchS + phase.durationS;
-    this.ended = true;
-    this.outcome = 'completed';
-    this.stopReason = reason;
-    this.t = endS;
-    this.endS = endS;
     // a guest paused before the switch stays paused until the end (libvirt resumes it then)
-    this.downtimeS = this.paused ? stopS - this.pauseStartS + switchS + phase.durationS : switchS;
-    this.throttle = 0;
-    this.record('end');
+    const downtimeS = this.isPaused ? stopS - this.pauseStartS + switchS + phase.durationS : switchS;
+    this.end('completed', reason, stopS + switchS + phase.durationS, downtimeS, 'end');
   }
 
-  finishUnfinished(): void {
-    this.ended = true;
-    this.outcome = 'unfinished';
-    this.stopReason = 'horizon';
-    this.endS = this.t;
-    if (this.paused) this.downtimeS = this.t - this.pauseStartS;
-    this.record('horizon');
+  private finishUnfinished(): void {
+    this.end('unfinished', 'horizon', this.now, this.isPaused ? this.now - this.pauseStartS : NaN, 'horizon');
+  }
+
+  /** The one place a migration ends: completed (switch-over or post-copy), aborted, or at the horizon. */
+  private end(outcome: Outcome, reason: string, endS: number, downtimeS: number, event: string): void {
+    this.isEnded = true;
+    this.outcome = outcome;
+    this.stopReason = reason;
+    this.now = endS;
+    this.endS = endS;
+    this.downtimeS = downtimeS;
+    // the guest runs unthrottled on the destination
+    if (outcome === 'completed') this.throttleShare = 0;
+    this.record(event);
   }
 
   record(event: string): void {
     const tl = this.timeline;
     if (tl === null) return;
     tl.push({
-      tMs: this.t * 1000,
+      tMs: this.now * 1000,
       event,
       pendingBytes: this.mem.pendingBytes(),
       transferredBytes: this.mem.sentAccounted,
       passes: this.mem.wraps,
-      syncs: this.syncs,
+      syncs: this.syncCount,
       dirtyRateBytesPerSec: this.mem.writeRate(this.dirtyFactor()),
-      throttlePct: this.throttle * 100,
-      downtimeLimitMs: this.downtimeLimitS * 1000,
+      throttlePct: this.throttleShare * 100,
+      downtimeLimitMs: this.limitS * 1000,
     });
   }
 
@@ -427,7 +591,7 @@ export class Migration {
       wireBytes: this.mem.sentWire,
       ramBytes: this.ramBytes,
       transferFactor: transferred / this.ramBytes,
-      syncs: this.syncs,
+      syncs: this.syncCount,
       passes: this.mem.wraps,
       outcome: this.outcome,
       stopReason: this.stopReason,

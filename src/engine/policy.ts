@@ -1,4 +1,5 @@
 import type { Migration } from './migration.js';
+import type { MigrationView } from './view.js';
 import type { PageCosts } from './memory/model.js';
 import type { EstimatorKind, ParamSpecs, ParamValues } from './types.js';
 
@@ -23,7 +24,7 @@ export interface Base {
    * guestperf count; textbook and QEMU 0.15: full passes; Xen: live rounds).
    * Rules that act "after N passes" compare against this.
    */
-  iterations(m: Migration): number;
+  iterations(m: MigrationView): number;
   run(m: Migration): void;
 }
 
@@ -36,23 +37,23 @@ export interface Base {
 export interface Rule {
   readonly kind: string;
   /** absolute time (s) of this rule's next own timer; Infinity when none */
-  nextTimerS(m: Migration): number;
-  onTimer(m: Migration): void;
+  nextTimerS(m: MigrationView): number;
+  onTimer(m: MigrationView): void;
   /** at each decision point of the base, before the base applies its own switch-over test */
-  onDecision(m: Migration): void;
+  onDecision(m: MigrationView): void;
   /** after each dirty-bitmap sync, with the bytes newly marked by it */
-  onSync(m: Migration, newlyDirtyBytes: number): void;
+  onSync(m: MigrationView, newlyDirtyBytes: number): void;
 }
 
 /** Shared no-op parts, so a rule implements only what it reacts to. */
 export abstract class RuleBase implements Rule {
   abstract readonly kind: string;
-  nextTimerS(_m: Migration): number {
+  nextTimerS(_m: MigrationView): number {
     return Infinity;
   }
-  onTimer(_m: Migration): void {}
-  onDecision(_m: Migration): void {}
-  onSync(_m: Migration, _newlyDirtyBytes: number): void {}
+  onTimer(_m: MigrationView): void {}
+  onDecision(_m: MigrationView): void {}
+  onSync(_m: MigrationView, _newlyDirtyBytes: number): void {}
 }
 
 /**
@@ -61,11 +62,11 @@ export abstract class RuleBase implements Rule {
  * iteration event and guestperf's 50 ms poll see a new dirty-sync-count.
  */
 export abstract class IterationRule extends RuleBase {
-  protected abstract onIterations(m: Migration): void;
-  override onDecision(m: Migration): void {
+  protected abstract onIterations(m: MigrationView): void;
+  override onDecision(m: MigrationView): void {
     this.onIterations(m);
   }
-  override onSync(m: Migration, _newlyDirtyBytes: number): void {
+  override onSync(m: MigrationView, _newlyDirtyBytes: number): void {
     this.onIterations(m);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { POLICIES, simulate } from '../../src/engine/index.js';
-import type { Migration } from '../../src/engine/migration.js';
+import type { MigrationView } from '../../src/engine/view.js';
 import type { Rule } from '../../src/engine/policy.js';
 import type { TimelinePoint } from '../../src/engine/types.js';
 import { assertClose, basic, GiB, MiB } from './scenario-builder.js';
@@ -129,7 +129,7 @@ describe('auto-converge', () => {
     const period = (dirtyMiB: number) => {
       fake.t += 2;
       fake.transferredBytes += 100 * MiB;
-      (rule as Rule).onSync(fake as unknown as Migration, dirtyMiB * MiB);
+      (rule as Rule).onSync(fake as unknown as MigrationView, dirtyMiB * MiB);
     };
     period(100);
     assert.equal(fake.throttle, 0, 'the first high period only counts');
@@ -144,7 +144,7 @@ describe('auto-converge', () => {
     for (const d of [100, 100, 55, 55]) {
       fake.t += 2;
       fake.transferredBytes += 100 * MiB;
-      (plain as Rule).onSync(fake as unknown as Migration, d * MiB);
+      (plain as Rule).onSync(fake as unknown as MigrationView, d * MiB);
     }
     assertClose(fake.throttle, 0.3, 1e-12, '20 + 10');
   });

@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { IterationRule, type RuleModule } from '../policy.js';
 
 /**
@@ -16,13 +16,13 @@ class AbortAfter extends IterationRule {
   ) {
     super();
   }
-  protected onIterations(m: Migration): void {
+  protected onIterations(m: MigrationView): void {
     if (this.passes !== null && m.iterations >= this.passes) m.abort('abort-passes');
   }
   override nextTimerS(): number {
     return this.timeoutS ?? Infinity;
   }
-  override onTimer(m: Migration): void {
+  override onTimer(m: MigrationView): void {
     m.abort('abort-timeout');
   }
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase, type RuleModule } from '../policy.js';
 import type { ParamValues } from '../types.js';
 import { ThrottleTrigger } from './throttle-trigger.js';
@@ -38,7 +38,7 @@ class AutoConverge extends RuleBase {
     this.periodicSync = p.periodicSync as boolean;
   }
 
-  override onSync(m: Migration, newlyDirtyBytes: number): void {
+  override onSync(m: MigrationView, newlyDirtyBytes: number): void {
     if (!this.trigger.onSync(m, newlyDirtyBytes)) return;
     const now = m.throttle * 100;
     let pct: number;
@@ -53,14 +53,14 @@ class AutoConverge extends RuleBase {
     m.setThrottle(Math.min(pct, this.max) / 100);
   }
 
-  override nextTimerS(_m: Migration): number {
+  override nextTimerS(_m: MigrationView): number {
     return this.periodicSync ? this.nextSyncTickS : Infinity;
   }
 
-  override onTimer(m: Migration): void {
+  override onTimer(m: MigrationView): void {
     this.nextSyncTickS += DIRTY_SYNC_PERIOD_S;
     // cpu_throttle_dirty_sync_timer_tick: only after the first iteration, and only if no sync happened since the last tick
-    if (m.syncs > 1 && m.syncs === this.syncsAtLastTick && !m.paused) m.sync();
+    if (m.syncs > 1 && m.syncs === this.syncsAtLastTick && !m.paused) m.forceSync();
     this.syncsAtLastTick = m.syncs;
   }
 }

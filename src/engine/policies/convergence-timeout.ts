@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase, type RuleModule } from '../policy.js';
 
 /**
@@ -17,7 +17,7 @@ class ConvergenceTimeout extends RuleBase {
   ) {
     super();
   }
-  override onDecision(m: Migration): void {
+  override onDecision(m: MigrationView): void {
     if (m.t < this.timeoutS) return;
     const steps = Math.floor((m.t - this.timeoutS) / this.periodS) + 1;
     m.setDowntimeLimit(m.baseDowntimeLimitS * this.factor ** steps, 'convergence-timeout');

@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase, type RuleModule } from '../policy.js';
 import { ThrottleTrigger } from './throttle-trigger.js';
 
@@ -21,7 +21,7 @@ class DirtyLimit extends RuleBase {
     super();
     this.trigger = new ThrottleTrigger(triggerThreshold);
   }
-  override onSync(m: Migration, newlyDirtyBytes: number): void {
+  override onSync(m: MigrationView, newlyDirtyBytes: number): void {
     if (this.trigger.onSync(m, newlyDirtyBytes)) m.setDirtyRateCap(this.vcpuLimitBytesPerSec * m.vcpus);
   }
 }

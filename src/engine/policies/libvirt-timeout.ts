@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase, type RuleModule } from '../policy.js';
 
 /**
@@ -20,7 +20,7 @@ class LibvirtTimeout extends RuleBase {
   override nextTimerS(): number {
     return this.fired ? Infinity : this.timeoutS;
   }
-  override onTimer(m: Migration): void {
+  override onTimer(m: MigrationView): void {
     this.fired = true;
     if (this.action === 'postcopy') m.requestPostcopy('timeout-postcopy');
     else m.pauseGuest('timeout-pause');

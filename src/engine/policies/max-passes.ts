@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase, type RuleModule } from '../policy.js';
 
 /**
@@ -12,7 +12,7 @@ class MaxPasses extends RuleBase {
   constructor(private readonly passes: number) {
     super();
   }
-  override onDecision(m: Migration): void {
+  override onDecision(m: MigrationView): void {
     if (m.passes >= this.passes) m.requestSwitchover('max-passes');
   }
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase, type RuleModule } from '../policy.js';
 import type { ParamValues } from '../types.js';
 
@@ -49,11 +49,11 @@ class Nova extends RuleBase {
     this.p = p;
   }
 
-  override nextTimerS(m: Migration): number {
+  override nextTimerS(m: MigrationView): number {
     return m.inPostcopy ? Infinity : this.nextPollS;
   }
 
-  override onTimer(m: Migration): void {
+  override onTimer(m: MigrationView): void {
     const p = this.p;
     if (this.steps === null) {
       const gib = dataGiB(m.ramBytes, p.disk as number);

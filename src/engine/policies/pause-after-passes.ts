@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { IterationRule, type RuleModule } from '../policy.js';
 
 /**
@@ -11,7 +11,7 @@ class PauseAfterPasses extends IterationRule {
   constructor(private readonly passes: number) {
     super();
   }
-  protected onIterations(m: Migration): void {
+  protected onIterations(m: MigrationView): void {
     if (!m.paused && m.iterations >= this.passes) m.pauseGuest('pause-after-passes');
   }
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase, type RuleModule } from '../policy.js';
 
 /**
@@ -13,10 +13,10 @@ class PauseAfter extends RuleBase {
   constructor(private readonly timeoutS: number) {
     super();
   }
-  override nextTimerS(m: Migration): number {
+  override nextTimerS(m: MigrationView): number {
     return m.paused ? Infinity : this.timeoutS;
   }
-  override onTimer(m: Migration): void {
+  override onTimer(m: MigrationView): void {
     m.pauseGuest('timeout-pause');
   }
 }

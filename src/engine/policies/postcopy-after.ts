@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { IterationRule, type RuleModule } from '../policy.js';
 
 /**
@@ -18,13 +18,13 @@ class PostcopyAfter extends IterationRule {
   ) {
     super();
   }
-  protected onIterations(m: Migration): void {
+  protected onIterations(m: MigrationView): void {
     if (this.passes !== null && m.iterations >= this.passes) m.requestPostcopy('postcopy-after');
   }
-  override nextTimerS(m: Migration): number {
+  override nextTimerS(m: MigrationView): number {
     return this.timeoutS === null || m.postcopyReason !== null ? Infinity : this.timeoutS;
   }
-  override onTimer(m: Migration): void {
+  override onTimer(m: MigrationView): void {
     m.requestPostcopy('postcopy-after');
   }
 }

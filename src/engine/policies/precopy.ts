@@ -1,4 +1,5 @@
 import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import type { Base, BaseModule } from '../policy.js';
 import type { PageCosts } from '../memory/model.js';
 import type { ParamValues } from '../types.js';
@@ -24,7 +25,7 @@ class Precopy implements Base {
     this.zeroPageBytes = p.zeroPageBytes as number | null;
   }
 
-  iterations(m: Migration): number {
+  iterations(m: MigrationView): number {
     return m.passes;
   }
 
@@ -36,9 +37,7 @@ class Precopy implements Base {
 
   run(m: Migration): void {
     const mem = m.mem;
-    mem.markAll();
-    m.syncs = 1; // the first "sync" marks all of RAM
-    m.record('start');
+    m.begin(false); // the marking of all RAM is the first "sync"
     // this pass's bytes and time, summed (not differences of running totals, which lose precision)
     let passWire = 0;
     let passS = 0;
@@ -46,13 +45,9 @@ class Precopy implements Base {
     for (;;) {
       const wire = mem.aheadWireBytes();
       const wraps = mem.wraps;
-      const dtS = wire / m.liveBytesPerSec;
-      if (!m.advance(dtS, wire)) {
-        if (m.ended) return;
-        // a timer asked for switch-over in the middle of a pass
-        m.switchOver(m.forcedReasonNow(), mem.pendingBytes() / m.bandwidthEstimate, 0, true);
-        return;
-      }
+      const dtS = m.send(wire);
+      // a timer asked for switch-over in the middle of a pass (or the migration ended)
+      if (dtS < 0 && m.switchOverIfDue(null, mem.pendingBytes() / m.bandwidthEstimate, 0, true)) return;
       passWire += wire;
       passS += dtS;
       if (mem.wraps === wraps) continue; // rounding left a sliver of the pass; finish it
@@ -62,24 +57,11 @@ class Precopy implements Base {
       passWire = 0;
       passS = 0;
       const pending = mem.pendingBytes();
-      m.pendingBytes = pending;
-      m.expectedDowntimeS = pending / bw;
+      m.observe(pending, pending / bw);
       m.decide();
-      if (m.ended) return;
-      if (pending <= bw * m.downtimeLimitS) {
-        m.switchOver('downtime-met', pending / bw, 0, false);
-        return;
-      }
-      if (m.forcedReason !== null) {
-        m.switchOver(m.forcedReason, pending / bw, 0, false);
-        return;
-      }
+      if (m.switchOverIfDue(pending <= bw * m.downtimeLimitS ? 'downtime-met' : null, pending / bw, 0, false)) return;
       m.fireTimers();
-      if (m.ended) return;
-      if (m.forcedReason !== null) {
-        m.switchOver(m.forcedReason, pending / bw, 0, false);
-        return;
-      }
+      if (m.switchOverIfDue(null, pending / bw, 0, false)) return;
     }
   }
 }

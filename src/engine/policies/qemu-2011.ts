@@ -1,4 +1,5 @@
 import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import type { Base, BaseModule } from '../policy.js';
 import type { PageCosts } from '../memory/model.js';
 import type { ParamValues } from '../types.js';
@@ -42,7 +43,7 @@ class Qemu2011 implements Base {
     this.maxBandwidthBytesPerSec = p.maxBandwidth as number;
   }
 
-  iterations(m: Migration): number {
+  iterations(m: MigrationView): number {
     return m.passes;
   }
 
@@ -58,18 +59,15 @@ class Qemu2011 implements Base {
   run(m: Migration): void {
     const mem = m.mem;
     // Stage 1 (t = 0): mark every page, start dirty logging, send the first burst.
-    mem.markAll();
-    m.sync();
-    m.record('start');
+    m.begin(true);
     // The link drains what the limiter lets through: one tick's budget at most.
     m.newLinkPeriod();
     let burst = mem.sendWire(m.liveBytesPerSec * TICK_S);
     for (let k = 1; ; k++) {
       if (!m.advance(k * TICK_S - m.t, 0)) {
-        if (m.ended) return;
-        // A timer asked for switch-over between ticks: stop now, the last burst still drains.
+        // A timer asked for switch-over between ticks (or the migration ended): stop now, the last burst still drains.
         const queued = Math.max(0, burst - (m.t - (k - 1) * TICK_S) * m.linkNowBytesPerSec);
-        m.switchOver(m.forcedReasonNow(), mem.pendingBytes() / m.bandwidthEstimate, queued, true);
+        m.switchOverIfDue(null, mem.pendingBytes() / m.bandwidthEstimate, queued, true);
         return;
       }
       // Stage 2 call: sync, burst, measure, decide.
@@ -78,19 +76,10 @@ class Qemu2011 implements Base {
       burst = mem.sendWire(m.liveBytesPerSec * TICK_S);
       const bw = m.estimateBandwidth(burst, TICK_S);
       const remaining = mem.pendingBytes();
-      m.pendingBytes = remaining;
       const expected = remaining / bw;
-      m.expectedDowntimeS = expected;
+      m.observe(remaining, expected);
       m.decide();
-      if (m.ended) return;
-      if (expected <= m.downtimeLimitS) {
-        m.switchOver('downtime-met', expected, burst, true);
-        return;
-      }
-      if (m.forcedReason !== null) {
-        m.switchOver(m.forcedReason, expected, burst, true);
-        return;
-      }
+      if (m.switchOverIfDue(expected <= m.downtimeLimitS ? 'downtime-met' : null, expected, burst, true)) return;
     }
   }
 }

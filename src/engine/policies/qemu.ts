@@ -1,4 +1,5 @@
 import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import type { Base, BaseModule } from '../policy.js';
 import type { PageCosts } from '../memory/model.js';
 import type { ParamValues } from '../types.js';
@@ -52,7 +53,7 @@ class Qemu implements Base {
     this.maxPostcopyBytesPerSec = pc > 0 ? pc : Infinity;
   }
 
-  iterations(m: Migration): number {
+  iterations(m: MigrationView): number {
     // dirty-sync-count starts at 1 after setup; libvirt and guestperf count it
     return m.syncs - 1;
   }
@@ -68,9 +69,7 @@ class Qemu implements Base {
 
   run(m: Migration): void {
     const mem = m.mem;
-    mem.markAll();
-    m.sync(); // qemu_savevm_state_setup: the first sync, dirty-sync-count = 1
-    m.record('start');
+    m.begin(true); // qemu_savevm_state_setup: the first sync, dirty-sync-count = 1
     let threshold = 0; // threshold_size is 0 until the first window closes
     const budget = this.maxBandwidthBytesPerSec * WINDOW_S; // rate_limit_max, per window
     let windowStartS = 0;
@@ -89,20 +88,12 @@ class Qemu implements Base {
         m.sync(); // qemu_savevm_state_pending_exact
         pending = mem.pendingBytes();
       }
-      m.pendingBytes = pending;
       const bw = m.bandwidthEstimate;
       // what it would take now; QEMU itself reports dirty_bytes_last_sync / bandwidth as expected-downtime
       const expected = bw > 0 ? pending / bw : NaN;
-      m.expectedDowntimeS = bw > 0 ? m.dirtyBytesLastSync / bw : NaN;
+      m.observe(pending, bw > 0 ? m.dirtyBytesLastSync / bw : NaN);
       // pending 0 completes even before the first window closes (threshold 0)
-      if (pending <= threshold) {
-        m.switchOver('downtime-met', expected, 0, true);
-        return;
-      }
-      if (m.forcedReason !== null) {
-        m.switchOver(m.forcedReason, expected, 0, true);
-        return;
-      }
+      if (m.switchOverIfDue(pending <= threshold ? 'downtime-met' : null, expected, 0, true)) return;
       // ---- qemu_savevm_state_iterate: send until the window's budget is used, nothing is left, or MAX_WAIT ----
       m.newLinkPeriod();
       const link = m.linkNowBytesPerSec;
@@ -113,8 +104,7 @@ class Qemu implements Base {
       let stepS = sent / link;
       if (windowWire >= budget) stepS = Math.max(stepS, windowStartS + WINDOW_S - m.t);
       if (!m.advance(stepS, 0)) {
-        if (m.ended) return;
-        m.switchOver(m.forcedReasonNow(), expected, 0, true);
+        m.switchOverIfDue(null, expected, 0, true);
         return;
       }
       const windowS = m.t - windowStartS;

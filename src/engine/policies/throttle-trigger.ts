@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 
 /** ram.c migration_bitmap_sync: the dirty-rate period closes at a sync at least 1000 ms after it opened. */
 const PERIOD_S = 1;
@@ -23,7 +23,7 @@ export class ThrottleTrigger {
   constructor(private readonly thresholdPct: number) {}
 
   /** Feed a sync; true when the trigger fires. */
-  onSync(m: Migration, newlyDirtyBytes: number): boolean {
+  onSync(m: MigrationView, newlyDirtyBytes: number): boolean {
     this.dirtyInPeriod += newlyDirtyBytes;
     if (!(m.t > this.periodStartS + PERIOD_S)) return false;
     const xfer = m.transferredBytes - this.xferAtPeriodStart;

@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase, type RuleModule } from '../policy.js';
 
 /**
@@ -12,7 +12,7 @@ class TransferFactor extends RuleBase {
   constructor(private readonly factor: number) {
     super();
   }
-  override onDecision(m: Migration): void {
+  override onDecision(m: MigrationView): void {
     if (m.transferredBytes > this.factor * m.ramBytes) m.requestSwitchover('transfer-factor');
   }
 }

@@ -36,18 +36,15 @@ class XenV2 implements Base {
 
   run(m: Migration): void {
     const mem = m.mem;
-    mem.markAll();
-    m.syncs = 1;
-    m.record('start');
+    m.begin(false);
     let dirtyPages = mem.ramBytes / mem.pageBytes;
     for (;;) {
       // policy at the loop top: dirty_count < SPP_TARGET_DIRTY_COUNT or iteration >= SPP_MAX_ITERATIONS
       const stopAfterRound = dirtyPages < this.targetDirtyCount || this.iteration >= this.maxIterations;
       m.newLinkPeriod();
       const wire = mem.aheadWireBytes();
-      if (wire > 0 && !m.advance(wire / m.liveBytesPerSec, wire)) {
-        if (m.ended) return;
-        m.switchOver(m.forcedReasonNow(), NaN, 0, true);
+      if (wire > 0 && m.send(wire) < 0) {
+        m.switchOverIfDue(null, NaN, 0, true);
         return;
       }
       if (stopAfterRound) {
@@ -55,11 +52,12 @@ class XenV2 implements Base {
         return;
       }
       this.iteration++;
-      m.pendingBytes = mem.pendingBytes();
+      m.observe(mem.pendingBytes(), NaN);
       m.decide();
-      if (m.ended) return;
-      if (this.iteration >= this.maxIterations || m.forcedReason !== null) {
-        m.switchOver(m.forcedReason ?? 'xen-max-iters', NaN, 0, true);
+      // a rule's request comes before the base's own limit here
+      if (m.switchOverIfDue(null, NaN, 0, true)) return;
+      if (this.iteration >= this.maxIterations) {
+        m.switchOver('xen-max-iters', NaN, 0, true);
         return;
       }
       m.sync(); // SHADOW_OP_CLEAN

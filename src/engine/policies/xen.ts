@@ -55,9 +55,7 @@ class XenLegacy implements Base {
     const page = mem.pageBytes;
     const chunks = Math.min(MAX_CHUNKS, Math.max(1, Math.ceil(mem.ramBytes / page / BATCH_PAGES)));
     const span = mem.ramBytes / chunks;
-    mem.markAll();
-    m.syncs = 1;
-    m.record('start');
+    m.begin(false);
     for (;;) {
       this.iter++;
       m.newLinkPeriod();
@@ -66,27 +64,21 @@ class XenLegacy implements Base {
       const skippedBefore = mem.skippedBytes;
       while (mem.wraps === wraps) {
         const wire = mem.sendAheadChunk(Math.min(span, mem.aheadSpanBytes()), true);
-        if (!m.advance(wire / m.liveBytesPerSec, 0)) {
-          if (m.ended) return;
-          m.switchOver(m.forcedReasonNow(), NaN, 0, true);
+        if (!m.advance(wire / m.liveBytesPerSec, 0, true)) {
+          m.switchOverIfDue(null, NaN, 0, true);
           return;
         }
       }
       const sentPages = (mem.sentAccounted - sentBefore) / page;
       const skippedPages = (mem.skippedBytes - skippedBefore) / page;
-      m.pendingBytes = mem.pendingBytes();
+      m.observe(mem.pendingBytes(), NaN);
       m.decide();
-      if (m.ended) return;
       let reason: string | null = null;
       if (this.iter >= this.maxIters) reason = 'xen-max-iters';
       else if (sentPages + skippedPages < FEW_PAGES) reason = 'xen-few-pages';
       else if (mem.sentAccounted / page > (mem.ramBytes / page) * this.maxFactor) reason = 'xen-max-factor';
-      else if (m.forcedReason !== null) reason = m.forcedReason;
-      if (reason !== null) {
-        // suspend, SHADOW_OP_CLEAN, the last iteration sends every dirty page
-        m.switchOver(reason, NaN, 0, true);
-        return;
-      }
+      // suspend, SHADOW_OP_CLEAN, the last iteration sends every dirty page
+      if (m.switchOverIfDue(reason, NaN, 0, true)) return;
       m.sync(); // SHADOW_OP_CLEAN: the pages written during the pass (skipped ones included) are next
       m.fireTimers();
       if (m.ended) return;

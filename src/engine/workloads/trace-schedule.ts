@@ -1,4 +1,4 @@
-import type { Migration } from '../migration.js';
+import type { MigrationView } from '../view.js';
 import { RuleBase } from '../policy.js';
 import type { DirtyTrace } from '../types.js';
 import { peakRate } from './trace.js';
@@ -19,7 +19,7 @@ export class TraceSchedule extends RuleBase {
   override nextTimerS(): number {
     return this.next < this.trace.timesS.length ? this.trace.timesS[this.next] : Infinity;
   }
-  override onTimer(m: Migration): void {
+  override onTimer(m: MigrationView): void {
     const rate = this.trace.ratesBytesPerSec[this.next];
     this.next++;
     m.setWriteFactor(this.peak > 0 ? rate / this.peak : 0);
