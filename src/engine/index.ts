@@ -3,4 +3,6 @@ export { simulate, type SimulateOptions } from './simulate.js';
 export { POLICIES, baseKinds, ruleKinds } from './policies/index.js';
 export { WORKLOADS } from './workloads/index.js';
 export type { PolicyModule, BaseModule, RuleModule } from './policy.js';
+export type { LinkRateChange } from './migration.js';
+export type { MigrationView } from './view.js';
 export type * from './types.js';

@@ -1,7 +1,7 @@
 import { FluidMemory } from './memory/fluid.js';
 import { PageMemory } from './memory/pages.js';
 import type { MemoryModel } from './memory/model.js';
-import { Migration } from './migration.js';
+import { Migration, type LinkRateChange } from './migration.js';
 import { POLICIES } from './policies/index.js';
 import type { Base, Rule } from './policy.js';
 import { Random } from './random.js';
@@ -13,6 +13,12 @@ import { TraceSchedule } from './workloads/trace-schedule.js';
 export interface SimulateOptions {
   /** collect one point per event (syncs, decisions, pauses, the end) */
   timeline?: TimelinePoint[];
+  /**
+   * Changes of the link's rate at given instants (a fleet driver's shares of
+   * a shared link), in time order; the scenario's bandwidth holds until the
+   * first. None: the scenario's link, exactly as without this option.
+   */
+  linkRateChanges?: readonly LinkRateChange[];
 }
 
 /**
@@ -54,6 +60,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
     horizonS: s.horizon,
     estimator: resolveEstimator(s, base.defaultEstimator),
     timeline: opts.timeline ?? null,
+    linkRateChanges: opts.linkRateChanges ?? [],
   });
   base.run(m);
   return m.result();
