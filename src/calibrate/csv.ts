@@ -1,5 +1,5 @@
 // CSV tables of calibration results (csv-stringify) and measured.csv read back. Column names follow
-// DESIGN.md's metric names where one exists (totalTimeMs, downtimeMs,
+// the metric names of docs/architecture.md#interfaces-that-are-a-contract where one exists (totalTimeMs, downtimeMs,
 // expectedDowntimeMs, transferredBytes, syncs, maxThrottlePct, outcome), so
 // measured and simulated tables can be joined.
 import { stringify } from 'csv-stringify/sync';
@@ -74,7 +74,7 @@ export function toCsv(rows: ReadonlyArray<Record<string, unknown>>): string {
   });
 }
 
-/** comparison.csv: one row per run and model, DESIGN.md metric names with Measured / Predicted / RelError. */
+/** comparison.csv: one row per run and model, the metric names of docs/architecture.md with Measured / Predicted / RelError. */
 export function comparisonCsvRows(rows: ModelRows): Array<Record<string, string | number | boolean | null>> {
   const out: Array<Record<string, string | number | boolean | null>> = [];
   for (const model of ['fluid', 'page'] as const) {

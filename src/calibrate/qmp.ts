@@ -6,7 +6,7 @@
 // {"return", "id"} or {"error": {class, desc}, "id"}, and asynchronous
 // {"event", "data", "timestamp"} messages may arrive at any time, including
 // between a command and its response. A QMP socket serves one client at a
-// time (qemu-observed.md item 9), so one QmpClient is kept open per QEMU for
+// time (docs/qemu-observed.md#9-one-qmp-client-at-a-time), so one QmpClient is kept open per QEMU for
 // the whole run.
 import { connect, type Socket } from 'node:net';
 

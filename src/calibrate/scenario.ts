@@ -1,5 +1,5 @@
 // The scenario the engine runs for one real migration: what QEMU and the
-// guest reported, turned into a scenario in the file format of DESIGN.md
+// guest reported, turned into a scenario in the file format of docs/engine-model.md#scenario
 // (base units), so that `migsweep run` can replay it. Pure.
 import { median } from 'simple-statistics';
 import type { Fidelity } from '../engine/types.js';
@@ -8,7 +8,7 @@ import type { MeasuredRun } from './types.js';
 /** x86 page size; QEMU's ram.duplicate and ram.normal count 4 KiB target pages. */
 const PAGE_BYTES = 4096;
 
-/** The scenario shape of DESIGN.md (what a scenario file holds). */
+/** The scenario shape of docs/engine-model.md#scenario (what a scenario file holds). */
 export interface RawScenario {
   vm: { ram: number; pageSize: number; zeroShare: number };
   workload: { kind: 'cyclic' | 'uniform'; dirtyRate: number; workingSet?: number; layout?: 'contiguous' };
@@ -55,7 +55,7 @@ export function guestRatePagesPerSec(run: MeasuredRun): number {
 /**
  * The rate QEMU sent at while the guest ran, bytes/s: the mean of its `mbps`
  * (10^6 bit/s, per 100 ms window) over the samples taken while active
- * (qemu-observed.md 6: a model fed from a real run uses the measured rate).
+ * (docs/qemu-observed.md#6-the-live-transfer-rate-is-max-bandwidth: a model fed from a real run uses the measured rate).
  * On an idle host it is max-bandwidth within 1.5 %; when other processes
  * compete for the CPUs it can fall several % below (92.5 % was seen), and
  * the model should send as slowly as QEMU did. A run too short for a sample

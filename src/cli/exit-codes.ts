@@ -1,4 +1,4 @@
-/** Exit codes of every command (DESIGN.md): 0 done, 1 a check or comparison failed, 2 bad input. */
+/** Exit codes of every command (docs/architecture.md#interfaces-that-are-a-contract): 0 done, 1 a check or comparison failed, 2 bad input. */
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;

@@ -518,7 +518,7 @@ export class Migration implements MigrationView {
   }
 
   /**
-   * Switch to post-copy (QEMU postcopy_start, policies.md §3.9): stop the
+   * Switch to post-copy (QEMU postcopy_start; docs/engine-model.md#post-copy): stop the
    * guest, sync once more, send the device state; the guest resumes on the
    * destination when that package has arrived (the downtime). The pages
    * still pending then follow at `rateBytesPerSec` (or the link's rate at

@@ -3,7 +3,7 @@
  * destination; the pages still pending are pushed in the background at the
  * post-copy rate, and a guest write to a page not yet received is a remote
  * fault: the vCPU waits a round trip plus the page's transfer (QEMU has no
- * constant for this; policies.md §3.9 models it as RTT + page time, and so
+ * constant for this; docs/engine-model.md#post-copy models it as RTT + page time, and so
  * do we). Faults are counted from the workload's page writes (reads are not
  * modelled), with the writer blocked while it waits.
  *

@@ -59,7 +59,7 @@ const facet = z
   .union([z.literal('none'), column])
   .describe("one panel per value of this column; 'none' for a single panel; default: the link bandwidth when the sweep has several");
 
-/** The dimension a column's values carry, from the unit in its name (DESIGN.md: units in names). */
+/** The dimension a column's values carry, from the unit in its name (docs/engine-model.md#units: units in names). */
 export function columnDimension(col: string): Dimension | null {
   if (col.endsWith('BytesPerSec')) return 'rate';
   if (col.endsWith('Bytes')) return 'bytes';

@@ -90,7 +90,7 @@ export function scenarioColumns(s: Scenario): Record<string, Cell> {
   return out;
 }
 
-/** The metric columns of a result, in the order DESIGN.md lists them. */
+/** The metric columns of a result, in the order docs/architecture.md#interfaces-that-are-a-contract lists them. */
 export const METRIC_COLUMNS = [
   'totalTimeMs',
   'downtimeMs',

@@ -93,7 +93,7 @@ export function sweepSchema(forEditors = false) {
       variants: z.array(variantSchema).min(1).optional().describe('policy variants, each crossed with the axes; default: the base alone'),
       charts: chartsSchema.optional(),
     })
-    .describe('a migsweep sweep file (DESIGN.md "Sweep file")');
+    .describe('a migsweep sweep file (docs/sweeps.md)');
 }
 
 /** The JSON Schema editors use to check sweep files (written to sweeps/schema.json). */

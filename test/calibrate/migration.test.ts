@@ -82,7 +82,7 @@ test('an idle guest with all RAM filled sends every page once at max-bandwidth, 
     timeBoundS: 30,
   });
   assert.equal(r.outcome, 'completed');
-  // Switch-over happens inside the first pass (qemu-observed.md item 1): sync 1 at
+  // Switch-over happens inside the first pass (docs/qemu-observed.md#1-switch-over-inside-the-first-pass): sync 1 at
   // setup, sync 2 when the unsent rest of the first copy fell below
   // bandwidth x 300 ms, sync 3 in the final copy. Observed: 3.
   assert.ok(r.syncs >= 2 && r.syncs <= 4, `syncs ${r.syncs}`);

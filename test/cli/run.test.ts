@@ -12,7 +12,7 @@ function migsweep(...args: string[]) {
 }
 
 describe('migsweep run', () => {
-  test('--json prints one flat object with the DESIGN.md metric names and the scenario parameters', () => {
+  test('--json prints one flat object with the metric names of docs/architecture.md and the scenario parameters', () => {
     const r = migsweep('run', `${FIXTURES}worked-example.yaml`, '--json');
     assert.equal(r.code, 0, r.err);
     const lines = r.out.trim().split('\n');

@@ -5,7 +5,7 @@ import { assertClose, basic, GiB, MiB, testRandom } from './scenario-builder.js'
 
 /**
  * Liu et al. (HPDC 2011) / Clark et al. closed form, written out here
- * independently of the engine (models.md):
+ * independently of the engine (docs/engine-model.md#the-event-driven-closed-form):
  *   V_i = V_mem L^i, L = D / R;  n = first round i >= 1 with V_i <= R x downtime
  *   V_mig = V_mem (1 - L^(n+1)) / (1 - L);  T_mig = V_mig / R;  T_down = V_n / R.
  * The textbook decides after each full pass, so the first pass is always

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { simulate } from '../../src/engine/index.js';
 import { assertClose, basic, GiB, MiB } from './scenario-builder.js';
 
-/** QEMU 0.15 constants, from policies.md §1 (arch_init.c, buffered_file.c, migration.c). */
+/** QEMU 0.15 constants, from docs/policies.md#qemu-2011 (QEMU v0.15.0 arch_init.c, buffered_file.c, migration.c). */
 const TICK_S = 0.1;
 const MAX_THROTTLE = 32 * MiB; // B/s
 const HEADER = 8;

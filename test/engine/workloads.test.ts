@@ -6,7 +6,7 @@ import { assertClose, basic, GiB, MiB } from './scenario-builder.js';
 /**
  * A second implementation of textbook precopy for saturating workloads:
  * the pass recurrence written directly from the occupancy formula of
- * models.md, one class of pages at a time.
+ * docs/engine-model.md#workloads, one class of pages at a time.
  *   V_0 = RAM;  V_{i+1} = sum_c S_c (1 - exp(-w_c T_i / S_c)),  T_i = V_i / R
  * Stop after pass i when V_{i+1} <= R x downtime.
  */

@@ -12,7 +12,7 @@ import { Dirtying, type MemoryModel, type PageClass, type PageCosts } from './mo
  * Sync, uniform writes: the log holds L = S (1 - exp(-E/S)) and is
  * independent of the marks (random writes do not know which pages are still
  * pending), so the union adds (S - M) (1 - exp(-E/S)): the occupancy model of
- * models.md §"How pages get dirty". Linear writes land on pages not yet
+ * docs/engine-model.md#the-event-driven-closed-form. Linear writes land on pages not yet
  * pending (every dirtied byte is new): the union adds min(E, S - M).
  */
 export class FluidMemory implements MemoryModel {

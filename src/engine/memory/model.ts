@@ -4,7 +4,7 @@
  * bitmap with seeded random writes). Both keep the two bitmaps QEMU keeps:
  * the migration bitmap ("marked": pages still to send) and the dirty log
  * (pages written since the last sync), which a sync ORs into the migration
- * bitmap (QEMU migration_bitmap_sync; policies.md §3.5).
+ * bitmap (QEMU migration/ram.c migration_bitmap_sync; docs/engine-model.md#the-event-driven-closed-form).
  */
 
 /** How a class of pages gets written. */
@@ -72,7 +72,7 @@ export interface MemoryModel {
   /** Send marked pages from the cursor on, wrapping, until `budget` wire bytes are used or nothing is marked; returns wire bytes sent. */
   sendWire(budget: number): number;
   /**
-   * Xen's pass (xc_domain_save, policies.md §7.1): walk the next `spanBytes`
+   * Xen's pass (xc_domain_save, docs/policies.md#xen): walk the next `spanBytes`
    * of address space ahead of the cursor, sending the marked pages except
    * those written since the last sync when `skipLogged` (they would be sent
    * again anyway; they stay marked for the next pass). Wraps at the end of

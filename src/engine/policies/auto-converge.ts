@@ -7,7 +7,7 @@ import { ThrottleTrigger } from './throttle-trigger.js';
 const DIRTY_SYNC_PERIOD_S = 5;
 
 /**
- * QEMU auto-converge (capability since 1.6; policies.md §3.7, ram.c
+ * QEMU auto-converge (capability since 1.6; docs/policies.md#auto-converge, ram.c
  * mig_throttle_guest_down, cpu-throttle.c). When the trigger fires, the
  * vCPUs are throttled to `initial`% the first time, then `increment`% more
  * each time (tail-slow: only as much as the dirty/transfer ratio asks), up
@@ -70,7 +70,7 @@ export const autoConverge: RuleModule = {
   role: 'rule',
   requires: ['qemu'],
   summary: 'throttle the vCPUs 20% then +10% per trigger (dirtied > 50% of sent in a >= 1 s sync period, twice), up to 99%',
-  source: 'QEMU ram.c migration_trigger_throttle, mig_throttle_guest_down; cpu-throttle.c; options.c (policies.md §3.7)',
+  source: 'QEMU ram.c migration_trigger_throttle, mig_throttle_guest_down; cpu-throttle.c; options.c (docs/policies.md#auto-converge)',
   params: {
     initial: { kind: 'number', default: 20, min: 1, max: 99, doc: 'cpu-throttle-initial (%)' },
     increment: { kind: 'number', default: 10, min: 1, max: 99, doc: 'cpu-throttle-increment (%)' },

@@ -4,7 +4,7 @@ import { ThrottleTrigger } from './throttle-trigger.js';
 
 /**
  * QEMU dirty-limit (capability since 8.1, needs the KVM dirty ring;
- * policies.md §3.8). The auto-converge trigger, when it fires, calls
+ * docs/policies.md#dirty-limit). The auto-converge trigger, when it fires, calls
  * migration_dirty_limit_guest(): every vCPU's dirty rate is capped at
  * `vcpuLimit` (vcpu-dirty-limit, 1 MB/s by default). QEMU's controller
  * (system/dirtylimit.c) converges to the quota over a few 1 s periods by
@@ -31,7 +31,7 @@ export const dirtyLimit: RuleModule = {
   role: 'rule',
   requires: ['qemu'],
   summary: "on the auto-converge trigger, cap each vCPU's dirty rate at vcpuLimit (1 MB/s)",
-  source: 'QEMU migration_dirty_limit_guest, system/dirtylimit.c; options.c (policies.md §3.8)',
+  source: 'QEMU migration_dirty_limit_guest, system/dirtylimit.c; options.c (docs/policies.md#dirty-limit)',
   params: {
     vcpuLimit: { kind: 'rate', default: 1024 * 1024, positive: true, doc: 'vcpu-dirty-limit per vCPU (QEMU: 1 MB/s, in MiB)' },
     triggerThreshold: { kind: 'number', default: 50, min: 1, max: 100, doc: 'throttle-trigger-threshold (%)' },

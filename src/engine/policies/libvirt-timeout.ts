@@ -31,7 +31,7 @@ export const libvirtTimeout: RuleModule = {
   kind: 'libvirt-timeout',
   role: 'rule',
   summary: 'at t = timeout, suspend the guest or switch to post-copy (virsh migrate --timeout)',
-  source: 'libvirt tools/virsh-domain.c cmdMigrate, virshMigrateTimeout (policies.md §5)',
+  source: 'libvirt tools/virsh-domain.c cmdMigrate, virshMigrateTimeout (docs/policies.md#libvirt-timeout)',
   params: {
     timeout: { kind: 'time', positive: true, doc: '--timeout (seconds of live migration)' },
     action: { kind: 'enum', default: 'suspend', choices: ['suspend', 'postcopy'], doc: '--timeout-suspend or --timeout-postcopy' },

@@ -7,7 +7,7 @@ const POLL_S = 0.5;
 const GiB = 1024 ** 3;
 
 /**
- * OpenStack Nova's libvirt driver (policies.md §6; nova/virt/libvirt/
+ * OpenStack Nova's libvirt driver (docs/policies.md#nova; nova/virt/libvirt/
  * migration.py downtime_steps, update_downtime, should_trigger_timeout_action;
  * driver.py _live_migration_monitor, _live_migration_data_gb).
  *

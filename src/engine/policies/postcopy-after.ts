@@ -8,7 +8,7 @@ import { IterationRule, type RuleModule } from '../policy.js';
  * tools/virsh-domain.c virshMigrateIteration); guestperf's post_copy_iters N
  * starts it when dirty-sync-count >= N (passes: N - 1; engine.py); libvirt
  * `--timeout-postcopy` on a timer. QEMU takes the request at its next
- * iteration (migrate-start-postcopy, policies.md §3.9).
+ * iteration (migrate-start-postcopy, docs/engine-model.md#post-copy).
  */
 class PostcopyAfter extends IterationRule {
   readonly kind = 'postcopy-after';

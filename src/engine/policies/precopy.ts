@@ -10,7 +10,7 @@ import type { ParamValues } from '../types.js';
  * pages dirtied during the previous round; after each full pass, switch over
  * when the pending bytes fit in `downtimeLimit` at the bandwidth measured over
  * that pass (bytes / time of the pass). One dirty-bitmap sync per pass. With
- * a linear workload this is the closed form of models.md.
+ * a linear workload this is the closed form of docs/engine-model.md#the-event-driven-closed-form.
  */
 class Precopy implements Base {
   readonly kind = 'precopy';
@@ -70,7 +70,7 @@ export const precopy: BaseModule = {
   kind: 'precopy',
   role: 'base',
   summary: 'textbook pre-copy: after each full pass, stop and copy when pending <= bandwidth of that pass x downtimeLimit',
-  source: 'Clark et al. NSDI 2005; Liu et al. HPDC 2011; SimGrid live-migration plugin (models.md)',
+  source: 'Clark et al. NSDI 2005; Liu et al. HPDC 2011; SimGrid live-migration plugin (docs/policies.md#precopy)',
   params: {
     downtimeLimit: { kind: 'time', default: 0.03, positive: true, doc: 'downtime the rule aims for' },
     maxBandwidth: { kind: 'rate', default: null, positive: true, doc: 'rate limit on the live passes (the stop-and-copy runs at link speed); none by default' },

@@ -10,7 +10,7 @@ const TICK_S = 0.1;
 const PAGE_HEADER_BYTES = 8;
 
 /**
- * QEMU 0.15 (the 2011 thread's baseline; policies.md §1, arch_init.c
+ * QEMU 0.15 (the 2011 thread's baseline; docs/policies.md#qemu-2011, arch_init.c
  * ram_save_live, migration.c, buffered_file.c).
  *
  * Every 100 ms tick the rate limiter calls ram_save_live: it syncs the dirty
@@ -88,7 +88,7 @@ export const qemu2011: BaseModule = {
   kind: 'qemu-2011',
   role: 'base',
   summary: 'QEMU 0.15: 100 ms ticks, sync every tick, 32 MiB/s limit, stop when remaining / buffer bandwidth <= 30 ms',
-  source: 'QEMU v0.15.0 arch_init.c ram_save_live, migration.c, buffered_file.c (policies.md §1)',
+  source: 'QEMU v0.15.0 arch_init.c ram_save_live, migration.c, buffered_file.c (docs/policies.md#qemu-2011)',
   params: {
     downtimeLimit: { kind: 'time', default: 0.03, positive: true, doc: 'max_downtime (migrate_set_downtime), 30 ms in 0.15' },
     maxBandwidth: { kind: 'rate', default: 32 * 1024 * 1024, positive: true, doc: 'max_throttle (migrate_set_speed), 32 MiB/s in 0.15' },

@@ -12,7 +12,7 @@ const MAX_WAIT_S = 0.05;
 const PAGE_HEADER_BYTES = 8;
 
 /**
- * Modern QEMU (10.x; policies.md §3, migration/migration.c
+ * Modern QEMU (10.x; docs/policies.md#qemu, migration/migration.c
  * migration_thread, migration_iteration_run, migration_update_counters;
  * migration/ram.c; migration/migration-stats.c).
  *
@@ -21,7 +21,7 @@ const PAGE_HEADER_BYTES = 8;
  * (pages still marked, no sync); only when that is below threshold_size does
  * it sync the dirty bitmap and recount (pending_exact), and it completes when
  * pending <= threshold_size. So the bitmap is re-synced rarely and a lightly
- * dirtying guest switches over inside the first pass (qemu-observed.md 1).
+ * dirtying guest switches over inside the first pass (docs/qemu-observed.md#1-switch-over-inside-the-first-pass).
  * Otherwise it sends until the window's budget (max-bandwidth / 10 per 100
  * ms) is used, then sleeps to the window's end; with a link slower than the
  * limit it keeps sending and returns every 50 ms (MAX_WAIT); with nothing
@@ -31,7 +31,7 @@ const PAGE_HEADER_BYTES = 8;
  * threshold_size = bandwidth x downtime-limit, or avail-switchover-bandwidth
  * x limit when set. The stop-and-copy runs without a rate limit
  * (migration_completion_precopy), at the link's speed, so the real downtime
- * is usually far below the limit (qemu-observed.md 2). Pages cost header +
+ * is usually far below the limit (docs/qemu-observed.md#2-the-final-copy-ignores-max-bandwidth). Pages cost header +
  * 4096 bytes, a zero page header + 1 byte (save_zero_page, no multifd), and
  * `transferred` counts those bytes (migration_transferred_bytes).
  */
@@ -123,7 +123,7 @@ export const qemu: BaseModule = {
   kind: 'qemu',
   role: 'base',
   summary: 'modern QEMU: 100 ms windows, sync only when pending < bandwidth x limit (300 ms), 128 MiB/s, final copy unthrottled',
-  source: 'QEMU 10.x migration/migration.c migration_iteration_run, migration_update_counters; ram.c; options.c (policies.md §3)',
+  source: 'QEMU 10.x migration/migration.c migration_iteration_run, migration_update_counters; ram.c; options.c (docs/policies.md#qemu)',
   params: {
     downtimeLimit: { kind: 'time', default: 0.3, positive: true, max: 2000, doc: 'downtime-limit (DEFAULT_MIGRATE_SET_DOWNTIME 300 ms)' },
     maxBandwidth: { kind: 'rate', default: 128 * 1024 * 1024, min: 0, doc: 'max-bandwidth (MAX_THROTTLE 128 MiB/s; 0 = unlimited)' },

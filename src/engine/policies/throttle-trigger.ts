@@ -5,7 +5,7 @@ const PERIOD_S = 1;
 
 /**
  * QEMU's trigger for auto-converge and dirty-limit (ram.c
- * migration_trigger_throttle, policies.md §3.7), evaluated at a sync that
+ * migration_trigger_throttle, docs/policies.md#auto-converge), evaluated at a sync that
  * closes a period of at least 1 s: the bytes newly dirtied in the period
  * (num_dirty_pages_period x page size) exceed `thresholdPct` of the bytes
  * transferred in it, for the second time since it last fired

@@ -6,7 +6,7 @@ import { xenPageCosts } from './xen.js';
 
 /**
  * Xen migration v2 (tools/libs/guest/xg_sr_save.c send_memory_live with
- * simple_precopy_policy; policies.md §7.2): round 1 sends every page, each
+ * simple_precopy_policy; docs/policies.md#xen-v2): round 1 sends every page, each
  * later round the pages dirtied during the previous one (no skipping). The
  * policy stops when a round's dirty count is below 50 pages (that round is
  * still sent live, then the final one) or after 5 rounds; then
@@ -72,7 +72,7 @@ export const xenV2: BaseModule = {
   kind: 'xen-v2',
   role: 'base',
   summary: 'Xen migration v2: stop when a round dirtied < 50 pages or after 5 rounds (simple_precopy_policy)',
-  source: 'Xen tools/libs/guest/xg_sr_save.c send_memory_live, simple_precopy_policy (policies.md §7.2)',
+  source: 'Xen tools/libs/guest/xg_sr_save.c send_memory_live, simple_precopy_policy (docs/policies.md#xen-v2)',
   params: {
     maxIterations: { kind: 'count', default: 5, min: 1, doc: 'SPP_MAX_ITERATIONS' },
     targetDirtyCount: { kind: 'count', default: 50, min: 0, doc: 'SPP_TARGET_DIRTY_COUNT (pages)' },

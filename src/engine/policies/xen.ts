@@ -19,7 +19,7 @@ const FEW_PAGES = 50;
 
 /**
  * Xen's legacy save loop (tools/libxc/xc_domain_save.c, removed 2015;
- * policies.md §7.1). Pass `iter` sends the pages dirty at the start of the
+ * docs/policies.md#xen). Pass `iter` sends the pages dirty at the start of the
  * pass, but skips those written again since (SHADOW_OP_PEEK before each
  * batch): they would be resent anyway and stay dirty for the next pass.
  * After each live pass it stops when iter >= max_iters (29, "limit us to 30
@@ -90,7 +90,7 @@ export const xen: BaseModule = {
   kind: 'xen',
   role: 'base',
   summary: 'Xen legacy libxc: skip pages re-dirtied during the pass; stop at 29 iterations, < 50 pages, or > 3 x RAM sent',
-  source: 'Xen tools/libxc/xc_domain_save.c (DEF_MAX_ITERS 29, DEF_MAX_FACTOR 3; policies.md §7.1)',
+  source: 'Xen tools/libxc/xc_domain_save.c (DEF_MAX_ITERS 29, DEF_MAX_FACTOR 3; docs/policies.md#xen)',
   params: {
     maxIters: { kind: 'count', default: 29, min: 1, doc: 'max_iters (DEF_MAX_ITERS 29)' },
     maxFactor: { kind: 'number', default: 3, positive: true, doc: 'max_factor (DEF_MAX_FACTOR 3): pages sent / RAM pages' },

@@ -6,7 +6,7 @@ import { layout, workingSetBytes } from './layout.js';
 /**
  * A hot set taking `hotShare` of the page writes, the rest spread uniformly
  * over the cold part of the working set (Clark et al.'s writable working
- * set; models.md item 3): N_h (1 - e^(-w_h t / N_h)) + N_c (1 - e^(-w_c t / N_c)).
+ * set; docs/engine-model.md#workloads): N_h (1 - e^(-w_h t / N_h)) + N_c (1 - e^(-w_c t / N_c)).
  * The hot set saturates within a pass and is resent every pass: the floor
  * that makes pre-copy stall.
  */

@@ -4,7 +4,7 @@ import type { WorkloadModule } from './workload.js';
 import { layout, workingSetBytes } from './layout.js';
 
 /**
- * The textbook model closed forms assume (models.md, Liu et al. 2011): the
+ * The textbook model closed forms assume (docs/engine-model.md#workloads, Liu et al. 2011): the
  * guest dirties `dirtyRate` new bytes per second, each one not yet pending,
  * capped at the working set: dirty(t) = min(rate x t, W). No saturation.
  */

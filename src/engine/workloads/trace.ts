@@ -11,7 +11,7 @@ export function peakRate(trace: DirtyTrace): number {
 }
 
 /**
- * Replay of a recorded dirty rate (a file, see README "Trace files"): the
+ * Replay of a recorded dirty rate (a file, docs/engine-model.md#trace-files): the
  * guest writes at each phase's rate, over the working set, in the given
  * pattern (uniform random, cyclic, or linear). The engine changes the rate
  * at each phase boundary (a timer), so a trace costs one event per phase.

@@ -7,7 +7,7 @@ import { layout, workingSetBytes } from './layout.js';
  * Page writes at `dirtyRate` bytes/s spread uniformly at random over the
  * working set; a page written twice before it is sent is sent once, so the
  * unique dirty bytes after t seconds are W (1 - exp(-rate t / W)) (occupancy;
- * models.md). Real QEMU reports exactly this saturation (qemu-observed.md 3).
+ * models.md). Real QEMU reports exactly this saturation (docs/qemu-observed.md#3-the-reported-dirty-rate-saturates).
  */
 export const uniform: WorkloadModule = {
   kind: 'uniform',
