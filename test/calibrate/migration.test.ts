@@ -62,7 +62,6 @@ test('an idle guest whose RAM was never written migrates at 128 MiB/s in millise
   // Observed with QEMU 7.2 TCG: ~20 ms, 2 syncs (the setup sync and the final one in
   // ram_save_complete: nothing was pending, so no sync in between), ~0.7 MB sent.
   assert.ok(r.syncs <= 3, `syncs ${r.syncs}`);
-  assert.ok(r.totalTimeMs < 1000, `total ${r.totalTimeMs} ms`);
   assert.ok(r.transferredBytes < 4 * MIB, `transferred ${r.transferredBytes} B`);
   // 256 MiB = 65536 pages; all but the few the firmware and the guest kernel touched are zero.
   assert.ok(r.duplicatePages > 65000, `duplicate ${r.duplicatePages}`);
@@ -95,7 +94,12 @@ test('an idle guest with all RAM filled sends every page once at max-bandwidth, 
   assert.ok(r.downtimeMs !== null && r.downtimeMs < 300, `downtime ${r.downtimeMs}`);
   // While active QEMU's mbps sits at the limit (128 MiB/s = 1073.7 Mbit/s).
   assert.ok(r.meanMbps !== null && Math.abs(r.meanMbps - 1073.7) < 0.15 * 1073.7, `mean mbps ${r.meanMbps}`);
-  assert.ok(r.totalTimeMs > 1500 && r.totalTimeMs < 4000, `total ${r.totalTimeMs} ms`);
+  // The live copy cannot beat the rate limit: QEMU sends at most max-bandwidth per
+  // 100 ms window (migration_rate_limit), so precopy bytes take at least their
+  // time at 128 MiB/s, less one window. (No upper bound: how long a TCG guest
+  // takes depends on the host's load, not on QEMU's rules.)
+  const floorMs = ((r.precopyBytes as number) / QEMU_MAX_BANDWIDTH_128) * 1000 - 100;
+  assert.ok(r.totalTimeMs >= floorMs, `total ${r.totalTimeMs} ms, the rate limit allows no less than ${floorMs.toFixed(0)} ms`);
   assert.equal(liveQemuCount(), 0);
 });
 
