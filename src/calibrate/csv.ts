@@ -128,7 +128,7 @@ const NUMBER_COLUMNS = [
   'maxThrottlePct',
   'duplicatePages',
 ] as const;
-const OPTIONAL_NUMBER_COLUMNS = ['downtimeMs', 'meanMbps', 'downtimeBytes', 'guestRateBeforePagesPerSec', 'guestRateDuringPagesPerSec'] as const;
+const OPTIONAL_NUMBER_COLUMNS = ['downtimeMs', 'meanMbps', 'downtimeBytes', 'guestRateBeforePagesPerSec', 'guestRateDuringPagesPerSec', 'guestFillBytes'] as const;
 const BOOLEAN_COLUMNS = ['fill', 'autoConverge'] as const;
 const TEXT_COLUMNS = ['name', 'qemuVersion', 'accel'] as const;
 

@@ -4,7 +4,7 @@
 import { simulate } from '../engine/index.js';
 import type { RunResult } from '../engine/types.js';
 import { validateScenario } from '../scenario/validate.js';
-import { calibrationScenario, type PredictionModel } from './scenario.js';
+import { calibrationScenario, linkPerRun, type InputSource, type PredictionModel } from './scenario.js';
 import type { MeasuredRun } from './types.js';
 
 /** Page fidelity is averaged over this many seeds (the writer's start phase is random). */
@@ -69,11 +69,23 @@ export function predictOnce(run: MeasuredRun, model: PredictionModel): Predictio
 }
 
 /** Fluid once; page fidelity (contiguous working set) over seeds 1..PAGE_SEEDS, averaged. */
-export function predictRun(run: MeasuredRun, linkBytesPerSec: number): RunPredictions {
+export function predictRun(run: MeasuredRun, linkBytesPerSec: number, inputs: InputSource = 'measured'): RunPredictions {
   const page: Prediction[] = [];
-  for (let seed = 1; seed <= PAGE_SEEDS; seed++) page.push(predictOnce(run, { linkBytesPerSec, fidelity: 'page', seed }));
+  for (let seed = 1; seed <= PAGE_SEEDS; seed++) page.push(predictOnce(run, { linkBytesPerSec, inputs, fidelity: 'page', seed }));
   return {
-    fluid: predictOnce(run, { linkBytesPerSec, fidelity: 'fluid', seed: 1 }),
+    fluid: predictOnce(run, { linkBytesPerSec, inputs, fidelity: 'fluid', seed: 1 }),
     page: meanPrediction(page),
   };
+}
+
+/**
+ * Every run of a grid predicted from `inputs` (see InputSource): out of
+ * sample (`ahead`) each run gets the stop-and-copy speed of the other runs.
+ * Undefined when some run has no link to be predicted with (no other
+ * completed run sent anything while stopped).
+ */
+export function predictGrid(runs: readonly MeasuredRun[], inputs: InputSource): RunPredictions[] | undefined {
+  const links = linkPerRun(runs, inputs);
+  if (links.some((l) => l === undefined)) return undefined;
+  return runs.map((r, i) => predictRun(r, links[i] as number, inputs));
 }

@@ -12,6 +12,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { QmpClient } from './qmp.js';
 import { SerialLog } from './serial.js';
 
@@ -21,6 +22,8 @@ const QEMU_BINARY = 'qemu-system-x86_64';
 const QEMU_INSTALL_HINT = 'install it with `apt-get install -y qemu-system-x86` (Debian/Ubuntu) or run scripts/ci-install-qemu.sh';
 const OUTPUT_TAIL_CHARS = 4000;
 const QUIT_TIMEOUT_MS = 5000;
+/** How long a broken QMP connection waits for QEMU's exit, to report that instead. */
+const EXIT_AFTER_BROKEN_QMP_MS = 2000;
 const KILL_WAIT_MS = 5000;
 
 /** qemu-system-x86_64 is not installed (message says how to install it). */
@@ -197,17 +200,22 @@ export class QemuProcess {
     const proc = new QemuProcess(options.name, child, new SerialLog(serialPath), qmpSocketPath, undefined);
     const abandon = new AbortController();
     try {
-      const earlyExit = proc.exited.then(({ code, signal }) => {
-        throw new Error(`${options.name} QEMU exited during start-up (code ${code}, signal ${signal}):\n${proc.output()}`);
+      const exitError = ({ code, signal }: { code: number | null; signal: NodeJS.Signals | null }): Error =>
+        new Error(`${options.name} QEMU exited during start-up (code ${code}, signal ${signal}):\n${proc.output()}`);
+      const earlyExit = proc.exited.then((exit) => {
+        throw exitError(exit);
       });
       const failed = spawnFailed.then((err) => {
         throw new Error(`cannot start ${binary}: ${err.message}`);
       });
-      proc.qmpClient = await Promise.race([
-        QmpClient.connect(qmpSocketPath, { connectTimeoutMs: options.qmpConnectTimeoutMs ?? 15_000, signal: abandon.signal }),
-        earlyExit,
-        failed,
-      ]);
+      // QEMU opens its QMP socket before it loads the kernel, so one that cannot
+      // load it may break the connection (EPIPE) before its exit is seen: then
+      // the exit, with QEMU's own message, is the error to report.
+      const connect = QmpClient.connect(qmpSocketPath, { connectTimeoutMs: options.qmpConnectTimeoutMs ?? 15_000, signal: abandon.signal }).catch(async (err: unknown) => {
+        const exit = await Promise.race([proc.exited, delay(EXIT_AFTER_BROKEN_QMP_MS, undefined)]);
+        throw exit === undefined ? err : exitError(exit);
+      });
+      proc.qmpClient = await Promise.race([connect, earlyExit, failed]);
       return proc;
     } catch (err) {
       abandon.abort();

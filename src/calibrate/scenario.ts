@@ -19,10 +19,29 @@ export interface RawScenario {
   fidelity: Fidelity;
 }
 
+/**
+ * Where a prediction's inputs come from.
+ * - `ahead` (out of sample, the accuracy the calibration reports): what a
+ *   user knows before migrating. The live rate is the configured
+ *   max-bandwidth, the guest's rate its configured write rate, its zero
+ *   pages what the guest reported before `migrate` (the RAM it did not
+ *   fill), and the stop-and-copy speed comes from the OTHER runs of the
+ *   grid (stopCopyBytesPerSec with the scored run left out). Nothing
+ *   measured during the scored migration goes in.
+ * - `measured` (in sample, labelled so wherever it is shown): the live rate,
+ *   guest rate and zero pages measured during the scored run itself, and
+ *   the stop-and-copy speed over every run including it. It says how well
+ *   the model's mechanics fit when fed what happened, not how well it
+ *   predicts.
+ */
+export type InputSource = 'ahead' | 'measured';
+
 /** How the engine is asked to predict a run. */
 export interface PredictionModel {
   /** The machine's stop-and-copy speed, bytes/s (see stopCopyBytesPerSec). */
   linkBytesPerSec: number;
+  /** Which inputs feed the scenario (default `measured`). */
+  inputs?: InputSource;
   /** `fluid` (what users run) or `page` with the working set in one block. */
   fidelity: Fidelity;
   /** Seed of page fidelity's random start phase of the writer (ignored by fluid). */
@@ -44,9 +63,11 @@ export function isIdle(run: Pick<MeasuredRun, 'wsMiB' | 'ratePagesPerSec'>): boo
  * (cpuShare 1: the guest's TSC pacing does not catch up, so its rate follows
  * its vCPU run time) and the rate during already holds the throttle. A
  * missing figure (a migration shorter than one guest report) falls back to
- * the other one, then to the configured target.
+ * the other one, then to the configured target. Ahead of the migration (out
+ * of sample) the configured target is all that is known.
  */
-export function guestRatePagesPerSec(run: MeasuredRun): number {
+export function guestRatePagesPerSec(run: MeasuredRun, inputs: InputSource = 'measured'): number {
+  if (inputs === 'ahead') return run.ratePagesPerSec;
   const first = run.autoConverge ? run.guestRateBeforePagesPerSec : run.guestRateDuringPagesPerSec;
   const second = run.autoConverge ? run.guestRateDuringPagesPerSec : run.guestRateBeforePagesPerSec;
   return first ?? second ?? run.ratePagesPerSec;
@@ -61,7 +82,8 @@ export function guestRatePagesPerSec(run: MeasuredRun): number {
  * the model should send as slowly as QEMU did. A run too short for a sample
  * (a never-written guest) gets max-bandwidth.
  */
-export function liveRateBytesPerSec(run: Pick<MeasuredRun, 'meanMbps' | 'maxBandwidthBytesPerSec'>): number {
+export function liveRateBytesPerSec(run: Pick<MeasuredRun, 'meanMbps' | 'maxBandwidthBytesPerSec'>, inputs: InputSource = 'measured'): number {
+  if (inputs === 'ahead') return run.maxBandwidthBytesPerSec;
   return run.meanMbps !== null && run.meanMbps > 0 ? (run.meanMbps * 1e6) / 8 : run.maxBandwidthBytesPerSec;
 }
 
@@ -76,23 +98,46 @@ export function liveRateBytesPerSec(run: Pick<MeasuredRun, 'meanMbps' | 'maxBand
  * stopped (a never-written guest) say nothing about it and are left out.
  * Undefined when no run qualifies.
  */
-export function stopCopyBytesPerSec(runs: readonly MeasuredRun[]): number | undefined {
-  const speeds = stopCopySpeeds(runs);
+export function stopCopyBytesPerSec(runs: readonly MeasuredRun[], leaveOut?: string): number | undefined {
+  const speeds = stopCopySpeeds(runs, leaveOut);
   return speeds.length > 0 ? median(speeds) : undefined;
 }
 
-/** downtime-bytes / downtime (bytes/s) of each completed run that sent something while stopped. */
-export function stopCopySpeeds(runs: readonly MeasuredRun[]): number[] {
+/**
+ * The link each run is predicted with: the grid's stop-and-copy speed, over
+ * every run (`measured`, in sample) or over the other runs only (`ahead`:
+ * leave one out, so a run's own downtime does not set the speed that
+ * predicts it). Undefined for a run when no other run qualifies.
+ */
+export function linkPerRun(runs: readonly MeasuredRun[], inputs: InputSource): Array<number | undefined> {
+  const all = stopCopyBytesPerSec(runs);
+  return runs.map((r) => (inputs === 'ahead' ? stopCopyBytesPerSec(runs, r.name) : all));
+}
+
+/** downtime-bytes / downtime (bytes/s) of each completed run that sent something while stopped (but run `leaveOut`). */
+export function stopCopySpeeds(runs: readonly MeasuredRun[], leaveOut?: string): number[] {
   return runs
-    .filter((r) => r.outcome === 'completed' && (r.downtimeBytes ?? 0) > 0 && (r.downtimeMs ?? 0) > 0)
+    .filter((r) => r.name !== leaveOut && r.outcome === 'completed' && (r.downtimeBytes ?? 0) > 0 && (r.downtimeMs ?? 0) > 0)
     .map((r) => (r.downtimeBytes as number) / ((r.downtimeMs as number) / 1000));
 }
 
 /**
- * The scenario that predicts measured run `run`:
+ * The share of RAM that holds zero pages. In sample: the zero pages QEMU
+ * found (ram.duplicate). Ahead: the RAM the guest reported it did not fill
+ * before `migrate` (ram.total - guestFillBytes), falling back to ram.duplicate
+ * for a measured.csv without the guest's report.
+ */
+export function zeroShareOf(run: Pick<MeasuredRun, 'ramTotalBytes' | 'duplicatePages' | 'guestFillBytes'>, inputs: InputSource = 'measured'): number {
+  const zeroBytes = inputs === 'ahead' && run.guestFillBytes !== null ? Math.max(0, run.ramTotalBytes - run.guestFillBytes) : run.duplicatePages * PAGE_BYTES;
+  return Math.min(1, zeroBytes / run.ramTotalBytes);
+}
+
+/**
+ * The scenario that predicts measured run `run` (inputs as model.inputs says,
+ * see InputSource):
  * - vm.ram = QEMU's ram.total (guest RAM plus 640 KiB of ROM and firmware
- *   blocks, which it migrates too); zeroShare = the zero pages QEMU found
- *   (ram.duplicate) as a share of it.
+ *   blocks, which it migrates too: fixed by the configuration); zeroShare =
+ *   zeroShareOf().
  * - workload: the guest's sequential writer, `cyclic` over its working set
  *   at guestRatePagesPerSec() x 4 KiB; page fidelity puts that working set
  *   in one block (`layout: contiguous`), as the guest has it. An idle guest
@@ -107,19 +152,20 @@ export function stopCopySpeeds(runs: readonly MeasuredRun[]): number[] {
  *   cancelled at that bound (`not-converged`).
  */
 export function calibrationScenario(run: MeasuredRun, model: PredictionModel): RawScenario {
+  const inputs = model.inputs ?? 'measured';
   const ram = run.ramTotalBytes;
   const workload: RawScenario['workload'] = isIdle(run)
     ? { kind: 'uniform', dirtyRate: 0 }
     : {
         kind: 'cyclic',
         workingSet: run.wsMiB * 2 ** 20,
-        dirtyRate: guestRatePagesPerSec(run) * PAGE_BYTES,
+        dirtyRate: guestRatePagesPerSec(run, inputs) * PAGE_BYTES,
         ...(model.fidelity === 'page' ? { layout: 'contiguous' as const } : {}),
       };
-  const policy: RawScenario['policy'] = [{ kind: 'qemu', maxBandwidth: liveRateBytesPerSec(run), downtimeLimit: run.downtimeLimitMs / 1000 }];
+  const policy: RawScenario['policy'] = [{ kind: 'qemu', maxBandwidth: liveRateBytesPerSec(run, inputs), downtimeLimit: run.downtimeLimitMs / 1000 }];
   if (run.autoConverge) policy.push({ kind: 'auto-converge', periodicSync: false });
   return {
-    vm: { ram, pageSize: PAGE_BYTES, zeroShare: Math.min(1, (run.duplicatePages * PAGE_BYTES) / ram) },
+    vm: { ram, pageSize: PAGE_BYTES, zeroShare: zeroShareOf(run, inputs) },
     workload,
     link: { bandwidth: model.linkBytesPerSec },
     policy,

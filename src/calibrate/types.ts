@@ -149,6 +149,8 @@ export interface MeasuredRun {
   downtimeBytes: number | null;
   guestRateBeforePagesPerSec: number | null;
   guestRateDuringPagesPerSec: number | null;
+  /** Bytes of RAM the guest filled before `migrate` (its own report); null in a measured.csv without it. */
+  guestFillBytes: number | null;
   qemuVersion: string;
   accel: string;
 }

@@ -26,10 +26,16 @@ describe('migsweep calibrate --from', () => {
     const out = join(tempDir(t, 'migsweep-calibrate-'), 'report');
     const r = migsweep(['calibrate', '--from', FIXTURE_DIR, '--out', out]);
     assert.equal(r.code, 1, r.err);
-    assert.match(r.out, /PASS {2}outcomes: 10 of 10/);
-    assert.match(r.out, /PASS {2}total time: p90/);
-    assert.match(r.out, /PASS {2}transferred bytes: p90/);
-    assert.match(r.out, /FAIL {2}syncs: .*medium-bw32: measured 13, predicted 9/);
+    // out of sample (the accuracy), then in sample, labelled
+    const [ahead, measured] = r.out.split(/^in sample /m);
+    assert.match(ahead, /accuracy targets \(issue 7\), fluid engine, out of sample:\n {2}PASS {2}outcomes: 10 of 10/);
+    assert.match(ahead, /PASS {2}total time: p90 \|error\| 6\.0% <= 15\.0% \(median 3\.1%, 8 runs/);
+    assert.match(ahead, /PASS {2}transferred bytes: p90 \|error\| 3\.8% <= 15\.0% \(median 0\.5%, 9 runs/);
+    assert.match(ahead, /FAIL {2}syncs: .*medium-bw32: measured 13, predicted 10\)/);
+    assert.match(ahead, /leaving the run out: 547-1343 MB\/s/);
+    assert.match(measured, /PASS {2}total time: p90 \|error\| 6\.5% <= 15\.0% \(median 3\.5%, 8 runs/);
+    assert.match(measured, /PASS {2}transferred bytes: p90 \|error\| 5\.0% <= 15\.0% \(median 0\.2%, 9 runs/);
+    assert.match(measured, /FAIL {2}syncs: .*medium-bw32: measured 13, predicted 9\)/);
     assert.match(r.out, /known miss: /);
     assert.match(r.out, /^medium-bw32 +completed +10\.73 s/m);
 
@@ -53,20 +59,36 @@ describe('migsweep calibrate --from', () => {
     assert.match(html, /<svg/);
     assert.match(html, /<td>medium-bw32<\/td>/);
     assert.match(html, /class="fail">FAIL<\/span> syncs/);
+    assert.match(html, /<h2>Accuracy targets \(issue 7\), fluid engine, out of sample<\/h2>/);
+    assert.match(html, /<h2>In sample, for reference<\/h2>/);
   });
 
-  test('each run is written as a scenario that migsweep run replays to the same prediction', (t) => {
+  test('each run is written as a scenario of what was known before it migrated, that migsweep run replays to the same prediction', (t) => {
     const out = join(tempDir(t, 'migsweep-calibrate-'), 'report');
     assert.equal(migsweep(['calibrate', '--from', FIXTURE_DIR, '--out', out]).code, 1);
-    const replay = migsweep(['run', join(out, 'scenarios', 'medium-bw32.json'), '--json']);
+    const file = join(out, 'scenarios', 'medium-bw32.json');
+    // medium-bw32's configuration: 32 MiB written at 6144 pages/s, max-bandwidth 32 MiB/s, 300 ms;
+    // its guest filled 267235328 of QEMU's 268967936 B; the link is small-bw32's 7113306 B in 13 ms,
+    // the median of the seven other runs that sent something while stopped
+    const scenario = JSON.parse(readFileSync(file, 'utf8'));
+    assert.deepEqual(scenario.workload, { kind: 'cyclic', workingSet: 32 * 2 ** 20, dirtyRate: 6144 * 4096 });
+    assert.deepEqual(scenario.policy, [{ kind: 'qemu', maxBandwidth: 32 * 2 ** 20, downtimeLimit: 0.3 }]);
+    assert.equal(scenario.vm.zeroShare, (268967936 - 267235328) / 268967936);
+    assert.equal(scenario.link.bandwidth, 7113306 / 0.013);
+    const replay = migsweep(['run', file, '--json']);
     assert.equal(replay.code, 0, replay.err);
-    const fluidRow = readFileSync(join(out, 'comparison.csv'), 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('medium-bw32,fluid,'));
+    const lines = readFileSync(join(out, 'comparison.csv'), 'utf8').split('\n');
+    const fluidRow = lines.find((l) => l.startsWith('medium-bw32,fluid,'));
     assert.ok(fluidRow);
-    const header = readFileSync(join(out, 'comparison.csv'), 'utf8').split('\n')[0].split(',');
+    const header = lines[0].split(',');
     const cells = fluidRow.split(',');
-    assert.equal(JSON.parse(replay.out).syncs, Number(cells[header.indexOf('syncsPredicted')]));
+    const predicted = (column: string) => Number(cells[header.indexOf(column)]);
+    const run = JSON.parse(replay.out) as { syncs: number; totalTimeMs: number; transferredBytes: number; downtimeMs: number };
+    assert.equal(run.syncs, predicted('syncsPredicted'));
+    // comparison.csv rounds time and downtime to 0.1 ms and bytes to 1 B
+    assert.equal(Math.round(run.totalTimeMs * 10) / 10, predicted('totalTimeMsPredicted'));
+    assert.equal(Math.round(run.transferredBytes), predicted('transferredBytesPredicted'));
+    assert.equal(Math.round(run.downtimeMs * 10) / 10, predicted('downtimeMsPredicted'));
   });
 
   test('bad input exits 2: --from with --quick, a folder without measured.csv', (t) => {

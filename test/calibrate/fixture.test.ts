@@ -1,24 +1,30 @@
 // The comparison on the committed reference grid (test/fixtures/calibration/
 // measured.csv: ten real migrations, QEMU 7.2.22, TCG, a 2-core host, run 2
-// of the default grid). These are issue 7's accuracy targets, held by the
-// engine as it is; the known miss is kept as a test of its own.
+// of the default grid). Issue 7's accuracy targets, out of sample: each run
+// predicted from its configuration and the other runs' stop-and-copy speed.
+// The known miss is held to its documented bound, so a better model passes.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compareGrid, evaluateTargets, summarizeComparison, TARGET_P90_REL_ERROR, type RunComparison } from '../../src/calibrate/compare.js';
+import { compareGrid, evaluateTargets, summarizeComparison, type RunComparison } from '../../src/calibrate/compare.js';
 import { parseMeasuredCsv } from '../../src/calibrate/csv.js';
-import { predictRun } from '../../src/calibrate/predict.js';
-import { stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
+import { predictGrid, type RunPredictions } from '../../src/calibrate/predict.js';
+import { linkPerRun, stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
 
 const FILE = fileURLToPath(new URL('../../../test/fixtures/calibration/measured.csv', import.meta.url));
 const runs = parseMeasuredCsv(readFileSync(FILE, 'utf8'), FILE);
 const link = stopCopyBytesPerSec(runs) as number;
-const rows = compareGrid(
-  runs,
-  runs.map((r) => predictRun(r, link)),
-);
+const rows = compareGrid(runs, predictGrid(runs, 'ahead') as RunPredictions[]);
+const inSample = compareGrid(runs, predictGrid(runs, 'measured') as RunPredictions[]);
 const fluid = summarizeComparison(rows.fluid);
+
+/** downtime-bytes / downtime of a run of the fixture, bytes/s, from its measured.csv row */
+const speed = (bytes: number, ms: number): number => bytes / (ms / 1000);
+// the eight completed runs that sent something while stopped, slowest first:
+// idle-bw128 285, small-bw128 393, idle-bw32 437, small-bw32 547 | large-bw128 1343, medium-bw128 1345, medium-bw32 1441, large-bw32-ac 2039 MB/s
+const SMALL_BW32 = speed(7113306, 13);
+const LARGE_BW128 = speed(38955168, 29);
 
 function row(name: string, model: 'fluid' | 'page'): RunComparison {
   const r = rows[model].find((x) => x.name === name);
@@ -29,8 +35,16 @@ function row(name: string, model: 'fluid' | 'page'): RunComparison {
 describe('the engine against the reference grid (QEMU 7.2 TCG)', () => {
   test('the stop-and-copy speed is the median of 8 completed runs: (547 + 1343 MB/s) / 2', () => {
     assert.equal(runs.length, 10);
-    // small-bw32: 7113306 B in 13 ms; large-bw128: 38955168 B in 29 ms (the middle two of eight)
-    assert.ok(Math.abs(link - (7113306 / 0.013 + 38955168 / 0.029) / 2) < 1, String(link));
+    assert.ok(Math.abs(link - (SMALL_BW32 + LARGE_BW128) / 2) < 1, String(link));
+  });
+
+  test('out of sample each run gets the median of the other runs: leaving out one of the slower four moves it to 1343 MB/s, one of the faster four to 547', () => {
+    const links = new Map(runs.map((r, i) => [r.name, linkPerRun(runs, 'ahead')[i]]));
+    for (const slow of ['idle-bw128', 'small-bw128', 'idle-bw32', 'small-bw32']) assert.equal(links.get(slow), LARGE_BW128, slow);
+    for (const fast of ['large-bw128', 'medium-bw128', 'medium-bw32', 'large-bw32-ac']) assert.equal(links.get(fast), SMALL_BW32, fast);
+    // a run that sent nothing while stopped (or never completed) leaves all eight in
+    assert.equal(links.get('idle-unfilled-bw128'), link);
+    assert.equal(links.get('large-bw32'), link);
   });
 
   test('the fluid engine classifies every run right: nine complete, large-bw32 (64 MiB/s of writes over 32 MiB/s) never converges', () => {
@@ -39,23 +53,27 @@ describe('the engine against the reference grid (QEMU 7.2 TCG)', () => {
   });
 
   test('total time and transferred bytes are within 15 % at the 90th percentile', () => {
-    assert.ok((fluid.totalTime.p90 as number) <= TARGET_P90_REL_ERROR, `time p90 ${fluid.totalTime.p90}`);
-    assert.ok((fluid.transferredBytes.p90 as number) <= TARGET_P90_REL_ERROR, `bytes p90 ${fluid.transferredBytes.p90}`);
+    assert.ok((fluid.totalTime.p90 as number) <= 0.15, `time p90 ${fluid.totalTime.p90}`);
+    assert.ok((fluid.transferredBytes.p90 as number) <= 0.15, `bytes p90 ${fluid.transferredBytes.p90}`);
     // idle-unfilled is left out of both (setup time), large-bw32 of time only (both at the 60 s bound)
     assert.equal(fluid.totalTime.n, 8);
     assert.equal(fluid.transferredBytes.n, 9);
   });
 
-  test('syncs are within 1 in every run but medium-bw32', () => {
+  test('syncs are within 1 in every run but medium-bw32; outcomes, time and bytes meet their targets in and out of sample', () => {
     for (const r of rows.fluid) {
       if (r.name === 'medium-bw32') continue;
       assert.ok(Math.abs(r.syncsDiff as number) <= 1, `${r.name}: measured ${r.syncs.measured}, predicted ${r.syncs.predicted}`);
     }
-    const targets = evaluateTargets(fluid);
-    assert.deepEqual(
-      targets.filter((t) => !t.pass).map((t) => t.name),
-      ['syncs'],
-    );
+    for (const [label, grid] of [
+      ['out of sample', rows],
+      ['in sample', inSample],
+    ] as const) {
+      const passed = evaluateTargets(summarizeComparison(grid.fluid))
+        .filter((t) => t.pass)
+        .map((t) => t.name);
+      for (const target of ['outcomes', 'total time', 'transferred bytes'] as const) assert.ok(passed.includes(target), `${label}: ${target}`);
+    }
   });
 
   test('auto-converge reaches 70 % as QEMU does (20 %, then +10 every second sync above the trigger)', () => {
@@ -64,21 +82,23 @@ describe('the engine against the reference grid (QEMU 7.2 TCG)', () => {
     assert.equal(ac.maxThrottlePct.predicted, 70);
   });
 
-  test('real QEMU needs more syncs when a sequential writer and the send cursor move through one contiguous block: the fluid model sees overlap and stops early', () => {
+  test('the known miss stays within its documented bound (docs/calibration.md): medium-bw32 at most 4 syncs short, its time and bytes within 10 %', () => {
     // medium-bw32: 32 MiB written page after page at ~6100 pages/s (24 MiB/s) over a 32 MiB/s link.
-    // The writer's new pages almost never fall on pages still pending, so real QEMU's
-    // pending set shrinks by only (send rate - dirty rate) per round: 13 syncs. The fluid
-    // model assumes scattered pages and remembers only the writer's last arc, so part of
-    // each arc lands on pending pages, the rest shrinks faster and it stops after fewer.
-    const f = row('medium-bw32', 'fluid');
-    const p = row('medium-bw32', 'page');
-    assert.equal(f.syncs.measured, 13);
-    assert.ok((f.syncs.predicted as number) < 13 - 1, `fluid predicts ${f.syncs.predicted} syncs`);
-    // page fidelity with the working set in one block keeps the address order and comes closer
-    // (10 here; 11 in an earlier run of the grid that measured 12)
-    assert.ok(Math.abs((p.syncs.predicted as number) - 13) < Math.abs((f.syncs.predicted as number) - 13), `page predicts ${p.syncs.predicted}`);
-    // the extra rounds are short: time and bytes of that run still agree
-    assert.ok(Math.abs(f.totalTimeMs.relError as number) <= 0.1);
-    assert.ok(Math.abs(f.transferredBytes.relError as number) <= 0.1);
+    // The writer's new pages almost never fall on pending pages, so real QEMU's pending set
+    // shrinks by only (send rate - dirty rate) per round: 13 syncs. The fluid model assumes
+    // scattered pages and stops after fewer (10 out of sample, 9 in sample). The bound is what
+    // KNOWN_MISS documents; a model that gets closer passes too.
+    for (const [label, grid] of [
+      ['out of sample', rows],
+      ['in sample', inSample],
+    ] as const) {
+      for (const model of ['fluid', 'page'] as const) {
+        const r = grid[model].find((x) => x.name === 'medium-bw32') as RunComparison;
+        assert.equal(r.syncs.measured, 13);
+        assert.ok(Math.abs(r.syncsDiff as number) <= 4, `${label} ${model}: predicts ${r.syncs.predicted} syncs`);
+        assert.ok(Math.abs(r.totalTimeMs.relError as number) <= 0.1, `${label} ${model}: time ${r.totalTimeMs.relError}`);
+        assert.ok(Math.abs(r.transferredBytes.relError as number) <= 0.1, `${label} ${model}: bytes ${r.transferredBytes.relError}`);
+      }
+    }
   });
 });

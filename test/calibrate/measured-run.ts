@@ -29,6 +29,7 @@ export function measuredRun(over: Partial<MeasuredRun> = {}): MeasuredRun {
     downtimeBytes: 10083528,
     guestRateBeforePagesPerSec: 5942,
     guestRateDuringPagesPerSec: 6115,
+    guestFillBytes: 267235328,
     qemuVersion: 'QEMU emulator version 7.2.22',
     accel: 'tcg',
     ...over,

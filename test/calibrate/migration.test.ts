@@ -92,8 +92,10 @@ test('an idle guest with all RAM filled sends every page once at max-bandwidth, 
   // stopped, without the rate limit: downtime is far below 300 ms.
   assert.ok(r.downtimeBytes !== null && r.downtimeBytes > 10 * MIB, `downtime bytes ${r.downtimeBytes}`);
   assert.ok(r.downtimeMs !== null && r.downtimeMs < 300, `downtime ${r.downtimeMs}`);
-  // While active QEMU's mbps sits at the limit (128 MiB/s = 1073.7 Mbit/s).
-  assert.ok(r.meanMbps !== null && Math.abs(r.meanMbps - 1073.7) < 0.15 * 1073.7, `mean mbps ${r.meanMbps}`);
+  // While active QEMU's mbps never exceeds the limit (128 MiB/s = 1073.7 Mbit/s; 1.5 % for
+  // the 100 ms windows' rounding). How far below it sits depends on the host's load (TCG
+  // shares the CPUs with everything else), so that is not asserted.
+  assert.ok(r.meanMbps !== null && r.meanMbps > 0 && r.meanMbps <= 1.015 * 1073.7, `mean mbps ${r.meanMbps}`);
   // The live copy cannot beat the rate limit: QEMU sends at most max-bandwidth per
   // 100 ms window (migration_rate_limit), so precopy bytes take at least their
   // time at 128 MiB/s, less one window. (No upper bound: how long a TCG guest

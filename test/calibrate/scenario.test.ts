@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrationScenario, guestRatePagesPerSec, liveRateBytesPerSec, stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
+import { calibrationScenario, guestRatePagesPerSec, linkPerRun, liveRateBytesPerSec, stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { measuredRun, MIB, RAM_TOTAL_BYTES } from './measured-run.js';
 
@@ -76,6 +76,43 @@ describe('the scenario of a measured run', () => {
         assert.equal(v.vm.ram, RAM_TOTAL_BYTES);
       }
     }
+  });
+});
+
+describe('the scenario out of sample: only what is known before the run migrates', () => {
+  const AHEAD = { ...FLUID, inputs: 'ahead' } as const;
+  // what medium-bw32 measured during its migration, none of which may reach the scenario
+  const run = measuredRun({ meanMbps: 250, guestRateBeforePagesPerSec: 5942, guestRateDuringPagesPerSec: 6115, duplicatePages: 336 });
+
+  test('the guest writes at its configured rate, QEMU sends at its configured max-bandwidth', () => {
+    const s = calibrationScenario(run, AHEAD);
+    assert.deepEqual(s.workload, { kind: 'cyclic', workingSet: 32 * MIB, dirtyRate: 6144 * 4096 });
+    assert.deepEqual(s.policy, [{ kind: 'qemu', maxBandwidth: 32 * MIB, downtimeLimit: 0.3 }]);
+    assert.equal(guestRatePagesPerSec(measuredRun({ autoConverge: true, guestRateBeforePagesPerSec: 15516, ratePagesPerSec: 16384 }), 'ahead'), 16384);
+    assert.equal(liveRateBytesPerSec(measuredRun({ maxBandwidthBytesPerSec: 128 * MIB, meanMbps: 1000 }), 'ahead'), 128 * MIB);
+  });
+
+  test('zero pages are the RAM the guest did not fill before migrate, not what QEMU found', () => {
+    // 268967936 - 267235328 = 1732608 B (423 pages) never filled
+    assert.equal(calibrationScenario(run, AHEAD).vm.zeroShare, 1732608 / 268967936);
+    // a guest that filled nothing: all of it (QEMU still found 115 pages written by firmware and kernel)
+    assert.equal(calibrationScenario(measuredRun({ fill: false, wsMiB: 0, ratePagesPerSec: 0, guestFillBytes: 0, duplicatePages: 65551 }), AHEAD).vm.zeroShare, 1);
+    // a measured.csv without the guest's report falls back to QEMU's count
+    assert.equal(calibrationScenario(measuredRun({ guestFillBytes: null }), AHEAD).vm.zeroShare, (336 * 4096) / 268967936);
+  });
+
+  test("each run's link is the median of the other runs (leave one out); in sample every run gets the median of all", () => {
+    const runs = [
+      measuredRun({ name: 'a', downtimeBytes: 10e6, downtimeMs: 20 }), // 500 MB/s
+      measuredRun({ name: 'b', downtimeBytes: 30e6, downtimeMs: 100 }), // 300 MB/s
+      measuredRun({ name: 'c', downtimeBytes: 12e6, downtimeMs: 10 }), // 1.2 GB/s
+      measuredRun({ name: 'd', outcome: 'not-converged', downtimeBytes: 0, downtimeMs: null }),
+    ];
+    // a: (300 + 1200) / 2; b: (500 + 1200) / 2; c: (500 + 300) / 2; d sent nothing while stopped: all three
+    assert.deepEqual(linkPerRun(runs, 'ahead'), [7.5e8, 8.5e8, 4e8, 5e8]);
+    assert.deepEqual(linkPerRun(runs, 'measured'), [5e8, 5e8, 5e8, 5e8]);
+    // one qualifying run: nothing is left to predict it with
+    assert.deepEqual(linkPerRun(runs.slice(0, 1), 'ahead'), [undefined]);
   });
 });
 
