@@ -2,8 +2,10 @@
  * The report's timeline example: pick one workload and link of the sweep,
  * rebuild the exact scenario of each policy there from the sweep file kept
  * in manifest.json (the sweep's own grid: same ids, same seeds), and run it
- * again with a timeline. The engine is pure, so the run is the one in
- * runs.csv; the report says so when it is not (an engine changed since).
+ * again with a timeline. The engine is pure, so the run is the one the sweep
+ * made; the report says so when its numbers fall outside the replicates'
+ * range in summary.csv (an engine changed since). A handful of scenarios at
+ * most (MAX_TIMELINE_RUNS), never one per scenario.
  */
 import { simulate } from '../engine/index.js';
 import type { Scenario, TimelinePoint } from '../engine/types.js';
@@ -12,10 +14,11 @@ import { buildScenario, decodeScenario, scenarioIdOf, taskIdOf, taskSeed, withVa
 import { resolveSweep } from '../sweep/resolve.js';
 import { parseSweep } from '../sweep/spec.js';
 import type { Grid } from '../sweep/types.js';
+import { MAX_TIMELINE_RUNS } from './chart-limits.js';
 import type { ChartEntry } from './charts-schema.js';
 import { distinct, sameCell } from './table.js';
 import { columnName, formatColumnValue } from './units.js';
-import type { Row, RunFolder, TimelineExample } from './types.js';
+import type { Manifest, Row, RunFolder, TimelineExample } from './types.js';
 
 type TimelineEntry = ChartEntry & { kind: 'timeline' };
 
@@ -23,6 +26,14 @@ type TimelineEntry = ChartEntry & { kind: 'timeline' };
 export interface ExampleChoice {
   rows: Row[];
   why: string;
+}
+
+/** At most `max` of `rows`, evenly spaced in their order (the sweep's grid order), and a sentence when some were left out. */
+export function fewRows(rows: readonly Row[], max = MAX_TIMELINE_RUNS): { rows: Row[]; left: string | null } {
+  if (rows.length <= max) return { rows: [...rows], left: null };
+  const out: Row[] = [];
+  for (let i = 0; i < max; i++) out.push(rows[Math.round((i * (rows.length - 1)) / (max - 1))] as Row);
+  return { rows: out, left: `${max} of the ${rows.length} scenarios at this condition, evenly spaced in the sweep's order (the others differ only in policy constants).` };
 }
 
 /**
@@ -69,10 +80,11 @@ export function chooseExample(summary: readonly Row[], variants: readonly string
   const sorted = [...own].sort((a, b) => ratio(a) - ratio(b));
   const pick = sorted[Math.floor((sorted.length - 1) / 2)];
   const atCondition = summary.filter((r) => conditionColumns.every((c) => sameCell(r[c], pick[c])));
-  const rows = entry.variant !== undefined ? atCondition.filter((r) => r.variant === entry.variant) : atCondition;
+  const all = entry.variant !== undefined ? atCondition.filter((r) => r.variant === entry.variant) : atCondition;
   const rank = new Map(variants.map((v, i) => [v, i]));
-  rows.sort((a, b) => (rank.get(String(a.variant)) ?? 0) - (rank.get(String(b.variant)) ?? 0));
-  return { rows, why };
+  all.sort((a, b) => (rank.get(String(a.variant)) ?? 0) - (rank.get(String(b.variant)) ?? 0));
+  const few = fewRows(all);
+  return { rows: few.rows, why: few.left ? `${why} Drawn: ${few.left}` : why };
 }
 
 /** The condition in words from the columns that vary in the sweep: `dirty rate 256 MiB/s, link bandwidth 1 Gbit/s`. */
@@ -85,32 +97,49 @@ export function conditionCaption(row: Row, summary: readonly Row[], conditionCol
 }
 
 /** The sweep's grid from the sweep file text kept in manifest.json; null (with the reason) when it cannot be rebuilt. */
-export function gridFromManifest(run: RunFolder): { grid: Grid } | { reason: string } {
-  const sweep = run.manifest.sweep as { given?: unknown } | undefined;
+export function gridFromManifest(manifest: Manifest): { grid: Grid } | { reason: string } {
+  const sweep = manifest.sweep as { given?: unknown } | undefined;
   if (typeof sweep?.given !== 'string') return { reason: 'manifest.json does not hold the sweep file (sweep.given)' };
   try {
-    return { grid: resolveSweep(parseSweep(String(run.manifest.file ?? 'sweep file'), sweep.given)).grid };
+    return { grid: resolveSweep(parseSweep(String(manifest.file ?? 'sweep file'), sweep.given)).grid };
   } catch (e) {
     return { reason: `the sweep file in manifest.json no longer resolves: ${(e as Error).message.split('\n')[0]}` };
   }
 }
 
-/** The scenario of a task, exactly as the sweep ran it (its seed included), or null when the grid has no such scenario. */
-export function scenarioOfTask(grid: Grid, scenarioId: string, replicate: number): Scenario | null {
+/** The scenarios of the given ids at one replicate, exactly as the sweep ran them (seeds included), in one pass over the grid; an id the grid lacks is absent. */
+export function scenariosOfTasks(grid: Grid, scenarioIds: readonly string[], replicate: number): Map<string, Scenario> {
+  const wanted = new Set(scenarioIds);
+  const out = new Map<string, Scenario>();
   const digits: number[] = [];
-  for (const v of grid.variants) {
-    for (let g = v.offset; g < v.offset + v.scenarios; g++) {
-      decodeScenario(grid, g, digits);
-      if (scenarioIdOf(v, digits) !== scenarioId) continue;
-      const taskId = taskIdOf(scenarioId, replicate);
-      return withValue(buildScenario(v, digits), ['seed'], taskSeed(grid.seed, taskId)) as Scenario;
-    }
+  for (let g = 0; g < grid.scenarios && out.size < wanted.size; g++) {
+    const v = grid.variants[decodeScenario(grid, g, digits).variant];
+    if (v === undefined) continue;
+    const id = scenarioIdOf(v, digits);
+    if (!wanted.has(id)) continue;
+    out.set(id, withValue(buildScenario(v, digits), ['seed'], taskSeed(grid.seed, taskIdOf(id, replicate))) as Scenario);
   }
-  return null;
+  return out;
 }
 
-/** Metrics that must agree between a re-run and runs.csv for the timeline to be that run's. */
+/** Metrics whose re-run value must lie within the replicates' range in summary.csv for the timeline to be the sweep's run. */
 const CHECKED = ['totalTimeMs', 'downtimeMs', 'transferredBytes', 'passes'] as const;
+
+/**
+ * Whether a re-run's metrics lie within the min to max of its scenario's
+ * replicates in summary.csv (equal to them when the scenario is
+ * deterministic); the metrics it misses, by name.
+ */
+export function outsideReplicates(row: Row, result: Record<(typeof CHECKED)[number], number>): string[] {
+  return CHECKED.filter((m) => {
+    const lo = row[`${m}_min`];
+    const hi = row[`${m}_max`];
+    const v = result[m];
+    if (typeof lo !== 'number' || typeof hi !== 'number') return false;
+    if (!Number.isFinite(v)) return true;
+    return !(sameCell(v, lo) || sameCell(v, hi) || (v > lo && v < hi));
+  });
+}
 
 /**
  * The timeline example of a run for a `timeline` chart entry, or the reason
@@ -120,26 +149,32 @@ const CHECKED = ['totalTimeMs', 'downtimeMs', 'transferredBytes', 'passes'] as c
 export function timelineExample(run: RunFolder, variants: readonly string[], conditionColumns: readonly string[], entry: TimelineEntry): TimelineExample | { reason: string } {
   const file = `${run.dir}/manifest.json`;
   const choice = chooseExample(run.summary.rows, variants, conditionColumns, entry, file);
-  const built = gridFromManifest(run);
+  const built = gridFromManifest(run.manifest);
   if ('reason' in built) return built;
-  const runsById = new Map(run.runs.rows.map((r) => [String(r.taskId), r]));
+  const scenarios = scenariosOfTasks(
+    built.grid,
+    choice.rows.map((r) => String(r.scenarioId)),
+    0,
+  );
   const several = new Map<string, number>();
   for (const r of choice.rows) several.set(String(r.variant), (several.get(String(r.variant)) ?? 0) + 1);
   const runs: TimelineExample['runs'] = [];
   const differs: string[] = [];
   for (const row of choice.rows) {
     const scenarioId = String(row.scenarioId);
-    const scenario = scenarioOfTask(built.grid, scenarioId, 0);
-    if (scenario === null) return { reason: `scenario ${scenarioId} of summary.csv is not in the sweep's grid (was the sweep file edited?)` };
+    const scenario = scenarios.get(scenarioId);
+    if (scenario === undefined) return { reason: `scenario ${scenarioId} of summary.csv is not in the sweep's grid (was the sweep file edited?)` };
     const points: TimelinePoint[] = [];
     const result = simulate(scenario, { timeline: points });
-    const csvRow = runsById.get(taskIdOf(scenarioId, 0));
     const name = (several.get(String(row.variant)) ?? 0) > 1 ? `${row.variant}: ${row.policy}` : String(row.variant);
-    if (csvRow && (csvRow.outcome !== result.outcome || CHECKED.some((m) => !sameCell(csvRow[m], Number.isFinite(result[m]) ? result[m] : null)))) differs.push(name);
+    // a completed run must be one of the replicates that completed: the summary's statistics are over those
+    const share = row.completedShare;
+    const outcomeSeen = typeof share !== 'number' || (result.outcome === 'completed' ? share > 0 : share < 1);
+    if (!outcomeSeen || (result.outcome === 'completed' && outsideReplicates(row, result).length > 0)) differs.push(name);
     runs.push({ variant: name, scenario, result, points });
   }
   const caption = conditionCaption(choice.rows[0], run.summary.rows, conditionColumns);
   let why = `${choice.why} Each policy's first replicate, run again with its timeline.`;
-  if (differs.length) why += ` Note: the run again of ${differs.join(', ')} differs from runs.csv (the engine changed since the sweep?).`;
+  if (differs.length) why += ` Note: the run again of ${differs.join(', ')} lies outside its replicates' range in summary.csv (the engine changed since the sweep?).`;
   return { caption, why, runs };
 }

@@ -14,9 +14,10 @@ import { hasComparison } from './charts/compare.js';
 import { timelineExample } from './example-runs.js';
 import { renderHtml, type ReportChart } from './html.js';
 import { renderSvg, svgToPng } from './render.js';
+import { sampledAxesNote } from './axis-sample.js';
 import { readRunFolder } from './run-folder.js';
+import { wrapLines } from './charts/style.js';
 import type { BuiltChart, ChartContext, SkippedChart } from './types.js';
-import { variantLines } from './variant-table.js';
 
 export interface ReportOptions {
   /** also write charts/<name>.png */
@@ -44,9 +45,22 @@ function build(entry: ChartEntry, ctx: ChartContext, where: string): BuiltChart 
   }
 }
 
+/** Charts drawn from summary rows (not the timeline's re-runs, not the comparison): they say when the sweep's axes were sampled. */
+const FROM_SUMMARY = new Set<ChartEntry['kind']>(['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real']);
+
+/** The spec with `lines` added under its subtitle. */
+function withSubtitleLines(spec: BuiltChart['spec'], lines: readonly string[]): BuiltChart['spec'] {
+  if (lines.length === 0) return spec;
+  const title = (spec as { title?: unknown }).title;
+  const t = typeof title === 'object' && title !== null ? (title as { text: unknown; subtitle?: string | string[] }) : { text: title ?? '' };
+  const before = t.subtitle === undefined ? [] : Array.isArray(t.subtitle) ? t.subtitle : [t.subtitle];
+  return { ...spec, title: { ...t, subtitle: [...before, ...wrapLines([...lines], 110)] } } as BuiltChart['spec'];
+}
+
 /** Write the report of the run in `runDir`. Throws an InputError when the folder is not a sweep's. */
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutcome> {
-  const run = readRunFolder(runDir);
+  const run = await readRunFolder(runDir);
+  const sampledNote = sampledAxesNote(run.sampledAxes);
   const manifestFile = join(runDir, 'manifest.json');
   // the sweep writes [] when the sweep file has no `charts`: the defaults then
   const given = Array.isArray(run.manifest.charts) && run.manifest.charts.length === 0 ? undefined : run.manifest.charts;
@@ -73,6 +87,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
       skipped.push({ name, reason: out.skipped });
       continue;
     }
+    if (FROM_SUMMARY.has(entries[i].kind)) out.spec = withSubtitleLines(out.spec, sampledNote);
     const files = { spec: `charts/${name}.vl.json`, svg: `charts/${name}.svg`, ...(opts.png ? { png: `charts/${name}.png` } : {}) };
     writeFileSync(join(runDir, files.spec), `${JSON.stringify(out.spec, null, 2)}\n`);
     const svg = await renderSvg(out.spec);
@@ -84,7 +99,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   const scripts = copyLibraries(join(runDir, 'lib'));
   const html = renderHtml({
     manifest: run.manifest,
-    variants: variantLines(run.summary.rows, ctx.variants, run.summary.columns),
+    variants: run.variantTable.lines(ctx.variants),
     charts,
     skipped,
     scripts,

@@ -2,6 +2,8 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartEntry } from './charts-schema.js';
 import type { RunResult, Scenario, TimelinePoint } from '../engine/types.js';
+import type { SampledAxis } from './axis-sample.js';
+import type { VariantTally } from './variant-table.js';
 
 /** One CSV cell as read back: empty = null, a number in full = number, else text. */
 export type Cell = number | string | null;
@@ -17,6 +19,10 @@ export interface ManifestAxis {
   path: string;
   column: string;
   values: unknown[];
+  /** where the axis is written (`axes.vm.ram`, `variants[1].axes.policy[1].passes`): the grid dimension it is */
+  source?: string;
+  /** the variants the axis applies to */
+  variants?: string[];
 }
 
 /**
@@ -45,12 +51,18 @@ export interface Manifest {
   [key: string]: unknown;
 }
 
-/** A finished sweep's output folder, read back. */
+/** A finished sweep's output folder, read back for the report (manifest.json and summary.csv; never runs.csv). */
 export interface RunFolder {
   dir: string;
   manifest: Manifest;
-  runs: Table;
+  /** the summary.csv rows the charts draw: all of them, or those at the sampled axes' kept values */
   summary: Table;
+  /** scenarios in summary.csv (rows read, kept or not) */
+  scenarios: number;
+  /** the axes whose values the charts show only in part (every chart's subtitle says so) */
+  sampledAxes: SampledAxis[];
+  /** the per-policy table over every scenario of summary.csv */
+  variantTable: VariantTally;
 }
 
 /** Everything a chart builder may use. Built once per report. */

@@ -8,11 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { parseCsvTable } from '../../src/report/csv.js';
 import { writeReport, type ReportOutcome } from '../../src/report/index.js';
-import { TEXT_COLUMNS } from '../../src/report/run-folder.js';
 import type { Row } from '../../src/report/types.js';
 import { SEED_THREAD_SWEEP, runFixtureSweep } from './sweep-run.js';
+import { summaryRows } from './summary-rows.js';
 
 let dir = '';
 let out: ReportOutcome;
@@ -22,7 +21,7 @@ const specs: Record<string, TopLevelSpec & Record<string, unknown>> = {};
 before(async () => {
   dir = await runFixtureSweep(SEED_THREAD_SWEEP, 'seed-thread');
   out = await writeReport(dir, { png: true });
-  summary = parseCsvTable(readFileSync(join(dir, 'summary.csv'), 'utf8'), 'summary.csv', TEXT_COLUMNS);
+  summary = summaryRows(dir);
   for (const c of out.charts) specs[c.name] = JSON.parse(readFileSync(join(dir, 'charts', `${c.name}.vl.json`), 'utf8'));
 });
 
@@ -84,7 +83,7 @@ test('every spec compiles with vega-lite', () => {
 });
 
 test('the charts of the summary carry only summary.csv columns (and named derived ones), and encode only fields they have', () => {
-  // RAM is joined in from runs.csv by scenarioId (run-folder.ts): summary.csv leaves that metric column out
+  // RAM, when it is an axis, is decoded per scenario from the grid (axis-columns.ts): summary.csv leaves that metric column out
   const header = new Set([...summary.columns, 'ramBytes']);
   const DERIVED_DATA = new Set(['front', 'condition']); // the Pareto marking (pareto.ts)
   for (const name of ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real']) {
