@@ -171,6 +171,10 @@ export class Migration implements MigrationView {
   get pendingBytes(): number {
     return this.pending;
   }
+  /** the bytes still marked now (QEMU's ram `remaining`, what query-migrate and libvirt's job stats report) */
+  get remainingBytes(): number {
+    return this.mem.pendingBytes();
+  }
   get bandwidthEstimate(): number {
     return this.bandwidthEst;
   }
@@ -429,6 +433,7 @@ export class Migration implements MigrationView {
     if (limitS === this.limitS) return;
     this.limitRaisedBy = limitS > this.baseDowntimeLimitS ? by : null;
     this.limitS = limitS;
+    this.record('limit');
   }
 
   setThrottle(share: number): void {

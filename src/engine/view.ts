@@ -22,6 +22,8 @@ export interface MigrationView {
   readonly vcpus: number;
   /** pending bytes at the base's last decision point */
   readonly pendingBytes: number;
+  /** the bytes still marked now (QEMU's ram `remaining`, as query-migrate and libvirt's job stats report it) */
+  readonly remainingBytes: number;
   /** the bandwidth the base believes in (its estimator's last figure), bytes/s */
   readonly bandwidthEstimate: number;
   /** bytes newly dirtied per second between the last two syncs */
@@ -36,6 +38,8 @@ export interface MigrationView {
   readonly inPostcopy: boolean;
   /** the reason of a post-copy request not yet carried out (null: none) */
   readonly postcopyReason: string | null;
+  /** the migration is over (a rule consulted after another one ended it must do nothing) */
+  readonly ended: boolean;
 
   // ---- requests ----------------------------------------------------------------
   /** Stop and copy at the base's next chance (the first request's reason wins). */

@@ -15,6 +15,11 @@ import { pauseAfterPasses } from './pause-after-passes.js';
 import { abortAfter } from './abort-after.js';
 import { libvirtTimeout } from './libvirt-timeout.js';
 import { nova } from './nova.js';
+import { kubevirt } from './kubevirt.js';
+import { kubevirtDowntimeRamp } from './kubevirt-downtime-ramp.js';
+import { ovirt } from './ovirt.js';
+import { proxmox } from './proxmox.js';
+import { cloudstack } from './cloudstack.js';
 
 /** Every policy, by the `kind` a scenario names it with. The only place that knows the list. */
 export const POLICIES: Readonly<Record<string, PolicyModule>> = Object.freeze({
@@ -34,6 +39,11 @@ export const POLICIES: Readonly<Record<string, PolicyModule>> = Object.freeze({
   [libvirtTimeout.kind]: libvirtTimeout,
   [nova.kind]: nova,
   [abortAfter.kind]: abortAfter,
+  [kubevirt.kind]: kubevirt,
+  [kubevirtDowntimeRamp.kind]: kubevirtDowntimeRamp,
+  [ovirt.kind]: ovirt,
+  [proxmox.kind]: proxmox,
+  [cloudstack.kind]: cloudstack,
 });
 
 export function baseKinds(): string[] {
