@@ -5,7 +5,7 @@
  * shards, merge, compare with a baseline, job summary, report, artifacts, the bench gate.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { parse } from 'yaml';
@@ -19,19 +19,45 @@ const WORKFLOWS = join(PACKAGE_ROOT, '.github', 'workflows');
 interface Workflow {
   on: Record<string, unknown>;
   env?: Record<string, string | number>;
-  jobs: Record<string, Job & { needs?: string; strategy?: { matrix: Record<string, (string | number)[]> }; container?: string; 'runs-on': string }>;
+  jobs: Record<
+    string,
+    Job & { needs?: string; if?: string; strategy?: { matrix: Record<string, (string | number)[]>; 'fail-fast'?: boolean }; container?: string; 'runs-on': string }
+  >;
 }
 
 const read = (name: string) => parse(readFileSync(join(WORKFLOWS, name), 'utf8')) as Workflow;
 const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.filter((s) => s.run !== undefined).map((s) => s.run!.trim()));
 
 describe('the workflow files', () => {
-  test('ci.yml: on pull requests, Debian packages from scripts/ci-install-*.sh, then npm ci && npm test', () => {
+  test('ci.yml: on pull requests, .ci/run (not a copy of its steps) in Debian containers of Node 20, 22 and 24, none cancelling the others', () => {
     const ci = read('ci.yml');
     assert.ok('pull_request' in ci.on);
-    assert.equal(ci.jobs.test.container, 'node:20-bookworm');
-    assert.deepEqual(runs(ci), ['bash scripts/ci-install-chromium.sh && bash scripts/ci-install-qemu.sh', 'npm ci && npm test']);
-    for (const script of ['ci-install-chromium.sh', 'ci-install-qemu.sh']) assert.ok(existsSync(join(PACKAGE_ROOT, 'scripts', script)));
+    const test = ci.jobs.test;
+    assert.equal(test.container, 'node:${{ matrix.node }}-bookworm');
+    assert.deepEqual(test.strategy!.matrix.node, [20, 22, 24]);
+    assert.equal(test.strategy!['fail-fast'], false);
+    assert.deepEqual(runs(ci), ['bash .ci/run']);
+  });
+
+  test('.ci/run: Debian packages from scripts/ci-install-*.sh, npm ci, lint, the Slurm recipe end to end, then the tests last', () => {
+    const lines = readFileSync(join(PACKAGE_ROOT, '.ci', 'run'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    const at = (command: string) => {
+      const i = lines.findIndex((l) => l.startsWith(command));
+      assert.ok(i >= 0, `.ci/run runs ${command}`);
+      return i;
+    };
+    const order = ['for s in scripts/ci-install-*.sh', 'npm ci', 'npm run lint --if-present', 'bash scripts/ci-slurm-e2e.sh', 'npm test'].map(at);
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      'in this order',
+    );
+    assert.equal(lines.at(-1), 'npm test', "node's test summary is the last thing CI prints");
+    for (const script of ['ci-install-chromium.sh', 'ci-install-qemu.sh', 'ci-install-slurm.sh', 'ci-slurm-e2e.sh'])
+      assert.ok(existsSync(join(PACKAGE_ROOT, 'scripts', script)), script);
   });
 
   test('nightly.yml: on a schedule and on demand; a matrix of shards, a merge job per sweep, the bench', () => {
@@ -46,6 +72,10 @@ describe('the workflow files', () => {
     );
     assert.equal(n.jobs.merge.needs, 'shard');
     assert.deepEqual(n.jobs.merge.strategy!.matrix.sweep, matrix.sweep);
+    // a failed shard fails neither the other shards nor the other sweep's merge, compare and summary
+    assert.equal(n.jobs.shard.strategy!['fail-fast'], false);
+    assert.equal(n.jobs.merge.strategy!['fail-fast'], false);
+    assert.equal(n.jobs.merge.if, '${{ !cancelled() }}', 'the merges run once the shards have ended, whatever their outcome');
     assert.deepEqual(Object.keys(n.jobs), ['shard', 'merge', 'bench']);
     for (const [, job] of Object.entries(n.jobs))
       for (const s of job.steps) if (s.uses) assert.match(s.uses, /^actions\/[\w/-]+@v\d+$/, `${s.uses}: an official action, pinned to a major version`);
@@ -97,6 +127,21 @@ describe('the nightly, run here', () => {
     const artifact = join(dir, 'artifacts', 'nightly-guestperf');
     for (const f of ['runs.csv', 'summary.csv', 'manifest.json', 'compare.json', 'index.html', 'charts/compare.svg']) assert.ok(existsSync(join(artifact, f)), f);
     assert.equal(readFileSync(join(artifact, 'runs.csv'), 'utf8'), readFileSync(join(dir, 'baseline', 'guestperf', 'runs.csv'), 'utf8'), 'merged shards = one machine');
+  });
+
+  test("a shard that failed: its sweep's merge fails saying which shard is missing, in the job summary, and compares nothing", async () => {
+    // the artifacts of a run in which shard 1 of guestperf failed (it uploaded nothing)
+    const artifacts = join(dir, 'artifacts-shard-failed');
+    cpSync(join(dir, 'artifacts', 'shard-guestperf-0'), join(artifacts, 'shard-guestperf-0'), { recursive: true });
+    const r = await runJob(nightly.jobs.merge, ctx({ sweep }, { artifacts }));
+    assert.equal(r.failed, true);
+    assert.match(
+      r.log.find((l) => l.includes('merge the shards'))!,
+      /^failed \(2\): /,
+    );
+    assert.match(r.summary, /^### :x: migsweep merge guestperf failed \(exit 2\): no comparison\n\n```\n.*shard 1\/2 missing: 2 shards make this sweep, 1 given/);
+    assert.ok(r.log.includes('skipped: compare with the committed baseline'));
+    assert.ok(!existsSync(join(artifacts, 'nightly-guestperf', 'runs.csv')), 'no merged runs published');
   });
 
   test('a regression: the summary says what got worse, the report and artifacts are still published, then the job fails', async () => {
