@@ -72,6 +72,10 @@ export class Utf8Builder {
     }
     this.length += this.bytes.write(text, this.length);
   }
+  /** Bytes written so far. */
+  get byteLength(): number {
+    return this.length;
+  }
   /** The bytes written: a view on the builder's own ArrayBuffer (transferable). */
   done(): Uint8Array {
     return new Uint8Array(this.bytes.buffer, 0, this.length);

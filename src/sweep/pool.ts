@@ -13,6 +13,8 @@
  *   by task; a task that kills its worker again becomes an error row.
  */
 import { Piscina } from 'piscina';
+import { concatRunColumns } from './parquet/run-columns.js';
+import type { ColumnKind } from './parquet/schema.js';
 import { RowWriter } from './rows.js';
 import type { BatchRequest, BatchResult, Grid, Shard } from './types.js';
 import type { WorkerData } from './worker.js';
@@ -45,6 +47,8 @@ export interface PoolOptions {
   budgetMs?: number;
   /** the compiled worker module (tests pass one that wraps the engine) */
   workerFile?: URL;
+  /** when given, every batch also brings its rows as columns of these kinds (for runs.parquet) */
+  columnKinds?: ColumnKind[] | null;
   /** receives every batch, in task order */
   write(result: BatchResult, start: number, end: number): void;
   /** polled before each dispatch: true = dispatch no more, finish what is running */
@@ -88,7 +92,7 @@ export class BatchSizer {
 }
 
 export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
-  const workerData: WorkerData = { grid: o.grid, shard: o.shard };
+  const workerData: WorkerData = { grid: o.grid, shard: o.shard, columnKinds: o.columnKinds ?? null };
   const pool = new Piscina<BatchRequest, BatchResult>({
     filename: (o.workerFile ?? DEFAULT_WORKER).href,
     minThreads: o.workers,
@@ -100,7 +104,7 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
   });
   if (o.from % o.grid.replicates !== 0) throw new Error(`internal: the pool must start at a scenario's first replicate, not at task ${o.from}`);
   const sizer = new BatchSizer(o.batchSize, o.workers, o.grid.replicates);
-  const rows = new RowWriter(o.grid, o.shard);
+  const rows = new RowWriter(o.grid, o.shard, o.columnKinds ?? null);
   let workerDeaths = 0;
 
   // A batch whose worker died is rerun task by task in a pool of one thread that
@@ -207,6 +211,7 @@ function concat(parts: BatchResult[]): BatchResult {
       (n) => new Float64Array(n),
       (p) => p.metrics,
     ),
+    ...(parts[0].columns ? { columns: concatRunColumns(parts.map((p) => p.columns!)) } : {}),
     ms: parts.reduce((n, p) => n + p.ms, 0),
   };
 }

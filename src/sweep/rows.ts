@@ -11,6 +11,8 @@ import { METRIC_COLUMNS, scenarioColumns } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { cellText, csvText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
+import { RunColumnsBuilder } from './parquet/run-columns.js';
+import type { ColumnKind } from './parquet/schema.js';
 import { STATUS, type BatchResult, type Grid, type Shard } from './types.js';
 
 export type Simulate = (s: Scenario) => RunResult;
@@ -34,6 +36,8 @@ interface ScenarioRows {
   params: string;
   beforeSeed: string;
   afterSeed: string;
+  /** the parameter cells (the seed's is null), for the Parquet columns */
+  cells: CsvCell[];
 }
 
 /**
@@ -51,9 +55,13 @@ export class RowWriter {
   /** the SUMMARY_METRICS of the last task as its row writes them */
   private readonly texts: string[] = SUMMARY_METRICS.map(() => '');
 
+  /** the batch's runs as columns too (for runs.parquet) when the row writer has column kinds */
+  private columns: RunColumnsBuilder | null = null;
+
   constructor(
     private readonly grid: Grid,
     private readonly shard: Shard | null,
+    private readonly kinds: readonly ColumnKind[] | null = null,
   ) {
     grid.header.forEach((c, i) => {
       if (i >= FIRST_PARAM) this.paramIndex.set(c, i);
@@ -79,6 +87,7 @@ export class RowWriter {
     const variant = new Uint16Array(count);
     const metrics = new Float64Array(count * M);
     const rows = new Utf8Builder(count * 512);
+    this.columns = this.kinds === null ? null : new RunColumnsBuilder(this.kinds, this.grid.header, count);
     // a batch that starts at a scenario's first replicate summarises each scenario as soon as its last one is done
     const summary = start % this.grid.replicates === 0 ? new Utf8Builder(Math.ceil(count / this.grid.replicates) * 1024) : null;
     let o = start;
@@ -104,6 +113,7 @@ export class RowWriter {
       status: done < count ? status.slice(0, done) : status,
       variant: done < count ? variant.slice(0, done) : variant,
       metrics: done < count ? metrics.slice(0, done * M) : metrics,
+      ...(this.columns !== null ? { columns: this.columns.done() } : {}),
       ms: performance.now() - t0,
     };
   }
@@ -130,8 +140,9 @@ export class RowWriter {
     const fail = () => {
       throw new Error(message);
     };
+    this.columns = this.kinds === null ? null : new RunColumnsBuilder(this.kinds, this.grid.header, 1);
     const text = Buffer.from(this.task(ordinal, fail, 0, status, variant, metrics));
-    return { end: ordinal + 1, text, summary: new Uint8Array(0), status, variant, metrics, ms: 0 };
+    return { end: ordinal + 1, text, summary: new Uint8Array(0), status, variant, metrics, ...(this.columns !== null ? { columns: this.columns.done() } : {}), ms: 0 };
   }
 
   private scenarioRows(index: number): ScenarioRows {
@@ -161,11 +172,12 @@ export class RowWriter {
       params: joinCells([before, after]),
       beforeSeed: before === null ? '' : `${before},`,
       afterSeed: after === null ? '' : `,${after}`,
+      cells: params,
     };
     return this.current;
   }
 
-  /** Simulate one task; its row as text; its status, variant and summary metrics into the arrays at `i`. */
+  /** Simulate one task; its row as text; its status, variant and summary metrics into the arrays at `i`; its cells into the columns when they are built. */
   private task(ordinal: number, simulate: Simulate, i: number, status: Uint8Array, variant: Uint16Array, metrics: Float64Array): string {
     const { scenario: index, replicate } = taskAt(this.grid, this.shard, ordinal);
     const rows = this.scenarioRows(index);
@@ -174,6 +186,7 @@ export class RowWriter {
     variant[i] = rows.variant;
     let values = '';
     let error = '';
+    let result: RunResult | null = null;
     try {
       const r = simulate(withValue(rows.scenario, ['seed'], seed) as Scenario);
       for (let m = 0; m < METRIC_COLUMNS.length; m++) {
@@ -187,15 +200,30 @@ export class RowWriter {
         const v = r[SUMMARY_METRICS[m]];
         metrics[i * M + m] = Number.isFinite(v) ? v : NaN;
       }
+      result = r;
     } catch (e) {
       values = ','.repeat(METRIC_COLUMNS.length);
-      error = cellText(oneLine(e instanceof Error ? e.message || e.name : String(e)));
+      error = oneLine(e instanceof Error ? e.message || e.name : String(e));
       status[i] = STATUS.error;
       metrics.fill(NaN, i * M, (i + 1) * M);
     }
+    if (this.columns !== null) this.columnCells(this.columns, taskId, rows, replicate, result, seed, error);
     // a task id (hex digits and a dash) and a replicate number never need quotes
     const params = this.seedIndex >= 0 ? `${rows.beforeSeed}${seed}${rows.afterSeed}` : rows.params;
-    return `${taskId},${rows.ids},${replicate}${values},${params},${error}\n`;
+    return `${taskId},${rows.ids},${replicate}${values},${params},${cellText(error)}\n`;
+  }
+
+  /** The cells of one row, in header order, into the batch's columns (the same cells as the runs.csv row). */
+  private columnCells(columns: RunColumnsBuilder, taskId: string, rows: ScenarioRows, replicate: number, r: RunResult | null, seed: number, error: string): void {
+    columns.cell(0, taskId);
+    columns.cell(1, rows.scenarioId);
+    columns.cell(2, this.grid.variants[rows.variant].name);
+    columns.cell(3, replicate);
+    for (let m = 0; m < METRIC_COLUMNS.length; m++) columns.cell(FIRST_METRIC + m, r === null ? null : cell(r[METRIC_COLUMNS[m]]));
+    const seedAt = this.seedIndex - FIRST_PARAM;
+    for (let p = 0; p < rows.cells.length; p++) columns.cell(FIRST_PARAM + p, p === seedAt ? seed : rows.cells[p]);
+    columns.cell(this.errorIndex, error === '' ? null : error);
+    columns.endRow();
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Scenario } from '../engine/types.js';
 import type { PathSegment } from '../scenario/path.js';
+import type { RunColumns } from './parquet/run-columns.js';
 
 /** A range axis as written: `{ from: 1MiB/s, to: 2GiB/s, steps: 15, scale: log }`. */
 export interface RangeSpec {
@@ -126,6 +127,8 @@ export interface BatchResult {
   status: Uint8Array;
   variant: Uint16Array;
   metrics: Float64Array;
+  /** the rows as columns, for runs.parquet (only when the pool was asked for them) */
+  columns?: RunColumns;
   ms: number;
 }
 

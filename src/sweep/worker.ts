@@ -6,12 +6,16 @@
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { simulate } from '../engine/index.js';
+import { runColumnBuffers } from './parquet/run-columns.js';
+import type { ColumnKind } from './parquet/schema.js';
 import { RowWriter, type Simulate } from './rows.js';
 import type { BatchRequest, BatchResult, Grid, Shard } from './types.js';
 
 export interface WorkerData {
   grid: Grid;
   shard: Shard | null;
+  /** the kinds of the runs.parquet columns when the batches must bring their rows as columns too */
+  columnKinds?: ColumnKind[] | null;
 }
 
 /** A batch handler around a simulate function (tests wrap the engine to make it throw or die). */
@@ -19,10 +23,10 @@ export function batchHandler(run: Simulate): (req: BatchRequest) => unknown {
   let writer: RowWriter | null = null;
   return (req) => {
     const data = workerData as WorkerData;
-    writer ??= new RowWriter(data.grid, data.shard);
+    writer ??= new RowWriter(data.grid, data.shard, data.columnKinds ?? null);
     const r: BatchResult = writer.batch(req.start, req.end, run, req.budgetMs);
     // every array has a buffer of its own: hand them over instead of copying
-    const buffers = [r.text.buffer, r.summary.buffer, r.status.buffer, r.variant.buffer, r.metrics.buffer];
+    const buffers = [r.text.buffer, r.summary.buffer, r.status.buffer, r.variant.buffer, r.metrics.buffer, ...(r.columns ? runColumnBuffers(r.columns) : [])];
     return move({ [transferableSymbol]: buffers, [valueSymbol]: r } as never);
   };
 }

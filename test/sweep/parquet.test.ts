@@ -1,0 +1,251 @@
+/**
+ * runs.parquet: the same rows as runs.csv, cell for cell (read back by
+ * hyparquet, a reader independent of the writer), the same bytes for any
+ * worker count, batch size, resume point or shard merge, and a clear error
+ * for a damaged part.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { InputError } from '../../src/scenario/errors.js';
+import { csvText, parseCsvLine } from '../../src/sweep/csv.js';
+import { shardTaskCount } from '../../src/sweep/grid.js';
+import { mergeParquetShards } from '../../src/sweep/parquet/merge.js';
+import { ParquetRunsWriter, PARTS_DIR } from '../../src/sweep/parquet/part-writer.js';
+import { streamParquet } from '../../src/sweep/parquet/read.js';
+import { keepWholeParts } from '../../src/sweep/parquet/resume.js';
+import { columnKinds } from '../../src/sweep/parquet/schema.js';
+import { runPool } from '../../src/sweep/pool.js';
+import { loadSweep } from '../../src/sweep/session.js';
+import type { Shard } from '../../src/sweep/types.js';
+import { sweepFile, tempDir } from './helpers.js';
+
+const dir = tempDir();
+
+/** 3 rates x 2 links x 2 variants x 3 replicates = 36 tasks; a jittery link makes replicates differ; one variant's policy gives text constants. */
+const FILE = sweepFile(
+  dir,
+  'pq',
+  `name: pq
+seed: 5
+replicates: 3
+base:
+  vm: { ram: 1GiB, zeroShare: 0.1 }
+  workload: { kind: uniform, dirtyRate: 10MiB/s, workingSet: 256MiB }
+  link: { bandwidth: 1Gbit/s, jitter: 0.2 }
+  policy: { kind: qemu-2011 }
+  horizon: 10min
+axes:
+  workload.dirtyRate: [1MiB/s, 30MiB/s, 300MiB/s]
+  link.bandwidth: [100Mbit/s, 1Gbit/s]
+variants:
+  - name: qemu-2011
+  - name: "treutner, capped"
+    set: { policy: [{ kind: qemu-2011 }, { kind: max-passes, passes: 5 }, { kind: transfer-factor, factor: 2 }] }
+`,
+);
+const { grid } = loadSweep(FILE);
+const kinds = columnKinds(grid);
+/** parts of 7 rows: not a multiple of the 3 replicates, so batches and scenarios straddle part boundaries */
+const PART = 7;
+
+interface RunOptions {
+  workers?: number;
+  batchSize?: number;
+  shard?: Shard | null;
+  /** ordinals to run (default all) */
+  from?: number;
+  to?: number;
+  /** where the Parquet writer starts (a resume keeps parts before it) */
+  partsFrom?: number;
+  finish?: boolean;
+}
+
+let n = 0;
+/** Run tasks through the pool with columns asked for; runs.csv (rows appended) and runs.parquet/ in `out`. */
+async function run(o: RunOptions = {}, out = join(dir, `run-${n++}`)): Promise<string> {
+  mkdirSync(out, { recursive: true });
+  const shard = o.shard ?? null;
+  const csv = join(out, 'runs.csv');
+  if (!existsSync(csv)) writeFileSync(csv, csvText([grid.header]));
+  const writer = new ParquetRunsWriter(out, grid.header, kinds, o.partsFrom ?? 0, PART);
+  await runPool({
+    grid,
+    shard,
+    workers: o.workers ?? 2,
+    from: o.from ?? 0,
+    to: o.to ?? shardTaskCount(grid, shard),
+    batchSize: o.batchSize,
+    columnKinds: kinds,
+    stopping: () => false,
+    write: (r, start) => {
+      appendFileSync(csv, r.text);
+      writer.append(r.columns!, start);
+    },
+  });
+  if (o.finish !== false) writer.finish();
+  return out;
+}
+
+function partFiles(out: string): string[] {
+  return readdirSync(join(out, PARTS_DIR)).sort();
+}
+
+/** Every part's bytes, by name. */
+function partBytes(out: string): Map<string, Buffer> {
+  return new Map(partFiles(out).map((f) => [f, readFileSync(join(out, PARTS_DIR, f))]));
+}
+
+function assertSameParts(a: string, b: string): void {
+  const x = partBytes(a);
+  const y = partBytes(b);
+  assert.deepEqual([...y.keys()], [...x.keys()]);
+  for (const [name, bytes] of x) assert.ok(bytes.equals(y.get(name)!), `${name} differs`);
+}
+
+describe('runs.parquet', () => {
+  test('holds the rows of runs.csv cell for cell: same columns in the same order, text as UTF-8, integral columns INT64, empty cells null (read by hyparquet)', async () => {
+    const out = await run({ workers: 2 });
+    // 36 tasks in parts of 7: 5 whole parts and one of 1
+    assert.deepEqual(partFiles(out), ['part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet', 'part-00003.parquet', 'part-00004.parquet', 'part-00005.parquet']);
+    const [head, ...lines] = readFileSync(join(out, 'runs.csv'), 'utf8').trimEnd().split('\n');
+    const header = parseCsvLine(head);
+    const csvRows = lines.map(parseCsvLine);
+    assert.equal(csvRows.length, 36);
+    const rows: Record<string, unknown>[] = [];
+    for (const f of partFiles(out)) {
+      const bytes = readFileSync(join(out, PARTS_DIR, f));
+      const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+      const meta = parquetMetadata(file);
+      const leaves = meta.schema.slice(1);
+      assert.deepEqual(
+        leaves.map((s) => s.name),
+        header,
+      );
+      const type = (name: string) => leaves.find((s) => s.name === name)!;
+      assert.equal(type('replicate').type, 'INT64');
+      assert.equal(type('syncs').type, 'INT64');
+      assert.equal(type('totalTimeMs').type, 'DOUBLE');
+      assert.equal(type('taskId').type, 'BYTE_ARRAY');
+      assert.equal(type('taskId').logical_type?.type ?? type('taskId').converted_type, type('taskId').logical_type ? 'STRING' : 'UTF8');
+      rows.push(...(await parquetReadObjects({ file })));
+    }
+    assert.equal(rows.length, 36);
+    let nulls = 0;
+    let texts = 0;
+    csvRows.forEach((cells, r) => {
+      header.forEach((name, c) => {
+        const csv = cells[c];
+        const v = rows[r][name];
+        if (csv === '') {
+          assert.equal(v, null, `row ${r + 1} ${name}: an empty cell is null`);
+          nulls++;
+        } else if (kinds[c] === 'text') {
+          assert.equal(v, csv, `row ${r + 1} ${name}`);
+          texts++;
+        } else {
+          assert.equal(typeof v, kinds[c] === 'int64' ? 'bigint' : 'number', `row ${r + 1} ${name}`);
+          assert.equal(Number(v), Number(csv), `row ${r + 1} ${name}`);
+        }
+      });
+    });
+    // the fixture has empty cells (error, postcopy columns) and text with a comma (a quoted CSV cell)
+    assert.ok(nulls >= 36);
+    assert.ok(texts >= 36 * 5);
+    assert.ok(rows.some((row) => row.variant === 'treutner, capped'));
+  });
+
+  test('is the same bytes for 1 or 2 workers and any batch size', async () => {
+    const a = await run({ workers: 1, batchSize: 3 });
+    const b = await run({ workers: 2 });
+    const c = await run({ workers: 2, batchSize: 12 });
+    assertSameParts(a, b);
+    assertSameParts(a, c);
+  });
+
+  test('resumes to the same bytes: the whole parts are kept, a short last part is written again', async () => {
+    const whole = await run({ workers: 1 });
+    // interrupted after 24 tasks: parts 0-2 (21 rows) whole, part 3 short (3 rows)
+    const out = await run({ workers: 2, to: 24 });
+    assert.equal(partFiles(out).length, 4);
+    const kept = keepWholeParts(out, grid, null, PART);
+    assert.equal(kept, 21);
+    assert.equal(partFiles(out).length, 3);
+    await run({ workers: 2, from: 21, partsFrom: kept }, out);
+    assertSameParts(whole, out);
+  });
+
+  test('resumes from a part boundary inside a scenario: the pool restarts at the scenario, the rows the parts hold are not written twice', async () => {
+    const whole = await run({ workers: 1 });
+    // 14 tasks = 2 whole parts; task 14 is the 3rd replicate of scenario 4, so the pool restarts at task 12
+    const out = await run({ workers: 1, to: 15 });
+    const kept = keepWholeParts(out, grid, null, PART);
+    assert.equal(kept, 14);
+    await run({ workers: 2, from: 12, partsFrom: kept }, out);
+    assertSameParts(whole, out);
+  });
+
+  test('merged shards are the bytes of one machine', async () => {
+    const whole = await run({ workers: 2 });
+    const s0 = await run({ shard: { index: 0, count: 2, from: '--shard' } });
+    const s1 = await run({ shard: { index: 1, count: 2, from: '--shard' } });
+    const merged = join(dir, 'merged');
+    assert.equal(mergeParquetShards([s0, s1], merged, grid, PART), 36);
+    assertSameParts(whole, merged);
+  });
+
+  test('reads back as rows of cells (numbers, text, null), part after part', async () => {
+    const out = await run({ workers: 2 });
+    const stream = await streamParquet(join(out, PARTS_DIR), { columns: ['taskId', 'replicate', 'totalTimeMs', 'error', 'variant'], batchRows: 10 });
+    assert.deepEqual(stream.columns, grid.header);
+    const got: Record<string, unknown>[] = [];
+    const sizes: number[] = [];
+    for await (const batch of stream) {
+      sizes.push(batch.length);
+      got.push(...batch);
+    }
+    assert.deepEqual(sizes, [10, 10, 10, 6]);
+    const csv = readFileSync(join(out, 'runs.csv'), 'utf8').trimEnd().split('\n').slice(1).map(parseCsvLine);
+    const at = (name: string) => grid.header.indexOf(name);
+    assert.deepEqual(
+      got,
+      csv.map((c) => ({ taskId: c[at('taskId')], replicate: Number(c[at('replicate')]), totalTimeMs: Number(c[at('totalTimeMs')]), error: null, variant: c[at('variant')] })),
+    );
+  });
+
+  describe('a damaged part is an InputError naming the file', () => {
+    async function readAll(out: string) {
+      const stream = await streamParquet(join(out, PARTS_DIR));
+      for await (const _batch of stream);
+    }
+    test('cut short (no footer)', async () => {
+      const out = await run({ workers: 1 });
+      const file = join(out, PARTS_DIR, 'part-00002.parquet');
+      truncateSync(file, 200);
+      await assert.rejects(readAll(out), (e: unknown) => e instanceof InputError && e.file === file && /not a readable Parquet file/.test(e.message) && /--resume/.test(e.message));
+    });
+    test('not Parquet at all, as the first part', async () => {
+      const out = await run({ workers: 1 });
+      const file = join(out, PARTS_DIR, 'part-00000.parquet');
+      writeFileSync(file, 'taskId,scenarioId\n1,2\n');
+      await assert.rejects(readAll(out), (e: unknown) => e instanceof InputError && e.file === file);
+    });
+    test('a missing part', async () => {
+      const out = await run({ workers: 1 });
+      const { rmSync } = await import('node:fs');
+      rmSync(join(out, PARTS_DIR, 'part-00001.parquet'));
+      await assert.rejects(readAll(out), (e: unknown) => e instanceof InputError && e.file === join(out, PARTS_DIR, 'part-00001.parquet') && /is missing/.test(e.message));
+    });
+    test('resume refuses a part from another run', async () => {
+      const out = await run({ workers: 1 });
+      const other = await run({ workers: 1, shard: { index: 1, count: 2, from: '--shard' } });
+      writeFileSync(join(out, PARTS_DIR, 'part-00001.parquet'), readFileSync(join(other, PARTS_DIR, 'part-00001.parquet')));
+      assert.throws(
+        () => keepWholeParts(out, grid, null, PART),
+        (e: unknown) => e instanceof InputError && e.file === join(out, PARTS_DIR, 'part-00001.parquet') && /should be task/.test(e.message),
+      );
+    });
+  });
+});
