@@ -36,15 +36,20 @@ export function registerRun(program: Command): void {
     });
 }
 
+/** The guest's rate; a trace's as its range and the mean its column shows (over the horizon, see meanRate). */
+function writeRateText(s: Scenario): string {
+  const trace = s.workload.file;
+  if (s.workload.kind !== 'trace' || trace === undefined || trace.ratesBytesPerSec.length < 2) return formatRate(s.workload.dirtyRate);
+  const rates = trace.ratesBytesPerSec;
+  return `${formatRate(Math.min(...rates))} to ${formatRate(Math.max(...rates))} (mean ${formatRate(s.workload.dirtyRate)} over the ${formatMs(s.horizon * 1000)} horizon)`;
+}
+
 /** The human-readable summary of one run. */
 export function summary(file: string, s: Scenario, r: RunResult): string {
   const lines: [string, string][] = [
     ['scenario', file],
     ['policy', policyLabel(s)],
-    [
-      'guest',
-      `${formatBytes(s.vm.ram)} RAM, ${s.workload.kind} writes at ${formatRate(s.workload.dirtyRate)} over ${formatBytes(s.workload.workingSet ?? s.vm.ram * (1 - s.vm.zeroShare))}`,
-    ],
+    ['guest', `${formatBytes(s.vm.ram)} RAM, ${s.workload.kind} writes at ${writeRateText(s)} over ${formatBytes(s.workload.workingSet ?? s.vm.ram * (1 - s.vm.zeroShare))}`],
     ['link', `${formatRate(s.link.bandwidth)}${s.link.latency > 0 ? `, ${formatMs(s.link.latency * 1000)} latency` : ''}`],
   ];
   if (r.outcome === 'completed') {

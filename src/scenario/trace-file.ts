@@ -83,13 +83,33 @@ export function parseTrace(path: string, text: string, pageBytes: number): Trace
   return { ok: true, trace: { path, timesS, ratesBytesPerSec: rates } };
 }
 
-/** The mean rate over the recorded span (the last phase counts only when it is the only one). */
-export function meanRate(t: DirtyTrace): number {
+/**
+ * The rate a trace workload shows in the `dirtyRateBytesPerSec` column: the
+ * trace's time-weighted mean over the scenario's horizon, [0, horizon], each
+ * phase holding until the next and the last one to the horizon, exactly as
+ * the engine plays it (a phase that starts after the horizon never plays).
+ *
+ * Why this span: the column is a scenario parameter, so it must come from
+ * the inputs alone (every replicate and every policy of one scenario shares
+ * it, summary.csv and `migsweep compare` pair scenarios by it), which rules
+ * out the mean over each migration's own duration. Among input-only spans
+ * the horizon is the one the scenario itself states: for a migration that
+ * runs to the horizon (the non-converging runs, where the rate matters most)
+ * it IS the mean over the migration; for one that ends earlier it weighs the
+ * last phase more than that migration saw. The recorded span alone, [0, last
+ * phase start], would drop the last phase, so a trace quiet for 5 s and then
+ * writing 50 MiB/s would show 0. A horizon that is not finite shows the last
+ * phase's rate (the limit of the mean).
+ */
+export function meanRate(t: DirtyTrace, horizonS: number): number {
   const n = t.timesS.length;
-  if (n === 1) return t.ratesBytesPerSec[0];
+  if (!Number.isFinite(horizonS)) return t.ratesBytesPerSec[n - 1];
   let sum = 0;
-  for (let i = 0; i + 1 < n; i++) sum += t.ratesBytesPerSec[i] * (t.timesS[i + 1] - t.timesS[i]);
-  return sum / t.timesS[n - 1];
+  for (let i = 0; i < n && t.timesS[i] < horizonS; i++) {
+    const end = i + 1 < n ? Math.min(t.timesS[i + 1], horizonS) : horizonS;
+    sum += t.ratesBytesPerSec[i] * (end - t.timesS[i]);
+  }
+  return sum / horizonS;
 }
 
 /** Where a scenario's relative trace path is resolved: beside the file that names it, else the working folder. */

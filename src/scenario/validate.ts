@@ -48,7 +48,7 @@ export function validateScenario(given: unknown, ctx: ValidateContext): Scenario
       problems.slice(0, 12).map((p) => place(p, ctx, raw)),
     );
   const s = res.data as Scenario;
-  if (s.workload.kind === 'trace' && s.workload.file) s.workload.dirtyRate = meanRate(s.workload.file);
+  if (s.workload.kind === 'trace' && s.workload.file) s.workload.dirtyRate = meanRate(s.workload.file, s.horizon);
   return s;
 }
 

@@ -4,12 +4,17 @@ import { fileURLToPath } from 'node:url';
 import { simulate } from '../../src/engine/index.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { parseTrace } from '../../src/scenario/trace-file.js';
+import { scenarioColumns } from '../../src/scenario/flatten.js';
 import { assertClose, basic, GiB, MiB } from './scenario-builder.js';
 
 const TRACES = fileURLToPath(new URL('../../../test/fixtures/traces/', import.meta.url));
 
-const withTrace = (file: string, pattern: string, policy: Record<string, unknown>[]) =>
-  validateScenario({ vm: { ram: GiB }, workload: { kind: 'trace', file, pattern }, link: { bandwidth: 100 * MiB }, policy }, { file: '<test>', baseDir: TRACES });
+const withTrace = (file: string, pattern: string, policy: Record<string, unknown>[], horizon?: string) =>
+  validateScenario(
+    { vm: { ram: GiB }, workload: { kind: 'trace', file, pattern }, link: { bandwidth: 100 * MiB }, policy, ...(horizon === undefined ? {} : { horizon }) },
+    { file: '<test>', baseDir: TRACES },
+  );
+const EXAMPLES = fileURLToPath(new URL('../../../sweeps/examples/', import.meta.url));
 
 describe('trace workload: a recorded dirty rate, phase by phase', () => {
   test('quiet for 5 s, then 50 MiB/s of linear writes: the closed form from the second phase on', () => {
@@ -30,9 +35,30 @@ describe('trace workload: a recorded dirty rate, phase by phase', () => {
     assert.deepEqual(a, b);
   });
 
-  test('the mean rate is what the columns show', () => {
+  test('the columns show the mean rate over the horizon, the last phase holding to it', () => {
+    // quiet for 5 s, then 50 MiB/s until the default horizon of 1 h: 50 MiB/s x 3595 s / 3600 s
     const s = withTrace('quiet-then-busy.csv', 'linear', [{ kind: 'precopy' }]);
-    assert.equal(s.workload.dirtyRate, 0, 'the recorded span is the quiet first phase only');
+    assert.equal(s.horizon, 3600);
+    assertClose(s.workload.dirtyRate, (50 * MiB * 3595) / 3600, 1e-15, 'dirtyRate');
+    assertClose(scenarioColumns(s).dirtyRateBytesPerSec as number, (50 * MiB * 3595) / 3600, 1e-15, 'column');
+    // over a 10 s horizon: 5 s quiet, 5 s at 50 MiB/s
+    assertClose(withTrace('quiet-then-busy.csv', 'linear', [{ kind: 'precopy' }], '10s').workload.dirtyRate, 25 * MiB, 1e-15, '10 s');
+    // a one-phase trace is its rate, whatever the horizon (2560 pages/s x 4 KiB)
+    assert.equal(withTrace('qemu-pages.csv', 'uniform', [{ kind: 'qemu' }]).workload.dirtyRate, 10 * MiB);
+  });
+
+  test("the example sweep's bursty trace: 10 MiB/s for 30 s, 600 MiB/s for 60 s, then 40 MiB/s", () => {
+    const bursty = (horizon: string) =>
+      validateScenario(
+        { vm: { ram: 8 * GiB }, workload: { kind: 'trace', file: 'bursty.trace.csv', pattern: 'uniform' }, link: { bandwidth: 100 * MiB }, policy: { kind: 'qemu' }, horizon },
+        { file: '<test>', baseDir: EXAMPLES },
+      ).workload.dirtyRate;
+    // 1 h: (10 x 30 + 600 x 60 + 40 x 3510) / 3600 = 176700 / 3600 MiB/s
+    assertClose(bursty('1h'), (176700 / 3600) * MiB, 1e-15, '1 h');
+    // 60 s: the 90 s phase never plays; (10 x 30 + 600 x 30) / 60 = 305 MiB/s
+    assertClose(bursty('60s'), 305 * MiB, 1e-15, '60 s');
+    // 20 s: the first phase only
+    assertClose(bursty('20s'), 10 * MiB, 1e-15, '20 s');
   });
 
   test('a bad trace file: the trace line and the scenario place, exit code 2 material', () => {
