@@ -2,6 +2,7 @@ import { POLICIES } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
 import type { ParamKind, RunResult, Scenario } from '../engine/types.js';
 import { workingSetBytes } from '../engine/workloads/layout.js';
+import { formatPathSegments, type PathSegment } from './path.js';
 
 export type Cell = number | string | null;
 
@@ -49,44 +50,69 @@ function formatParam(kind: ParamKind, v: number | string | boolean): string {
  * `downtimeLimitMs` repeats the base's limit under one name for charts.
  */
 export function scenarioColumns(s: Scenario): Record<string, Cell> {
-  const out: Record<string, Cell> = {
-    policy: policyLabel(s),
-    base: s.policy[0].kind,
-    workload: s.workload.kind,
-    ramBytes: s.vm.ram,
-    pageSizeBytes: s.vm.pageSize,
-    zeroShare: s.vm.zeroShare,
-    dirtyRateBytesPerSec: s.workload.dirtyRate,
-    workingSetBytes: workingSetBytes(s),
-    cpuShare: s.workload.cpuShare,
-    vcpus: s.vm.vcpus,
-    deviceStateBytes: s.vm.deviceState,
+  return flatten(s, null);
+}
+
+/**
+ * The column a scenario path becomes (`link.bandwidth` -> `bandwidthBytesPerSec`,
+ * `policy[1].passes` -> `max-passes_passes`, `policy[0].downtimeLimit` ->
+ * `downtimeLimitMs`, the one name charts use across bases), or null when no
+ * single column holds it (a whole mapping, a list, a path the scenario lacks).
+ * The path is canonical: a policy entry by its index, `policy[0].x`.
+ */
+export function columnOfPath(s: Scenario, path: readonly PathSegment[]): string | null {
+  const columns: Record<string, string> = {};
+  flatten(s, columns);
+  return columns[formatPathSegments(path)] ?? null;
+}
+
+/**
+ * Build the flat columns; when `columnOf` is given, also note which column
+ * each scenario path becomes (the first column written from a path is its
+ * column, so that the base's limit is `downtimeLimitMs`).
+ */
+function flatten(s: Scenario, columnOf: Record<string, string> | null): Record<string, Cell> {
+  const out: Record<string, Cell> = {};
+  const put = (column: string, cell: Cell, path: string | null): void => {
+    out[column] = cell;
+    if (columnOf !== null && path !== null && !(path in columnOf)) columnOf[path] = column;
   };
+  put('policy', policyLabel(s), null);
+  put('base', s.policy[0].kind, 'policy[0].kind');
+  put('workload', s.workload.kind, 'workload.kind');
+  put('ramBytes', s.vm.ram, 'vm.ram');
+  put('pageSizeBytes', s.vm.pageSize, 'vm.pageSize');
+  put('zeroShare', s.vm.zeroShare, 'vm.zeroShare');
+  put('dirtyRateBytesPerSec', s.workload.dirtyRate, 'workload.dirtyRate');
+  put('workingSetBytes', workingSetBytes(s), 'workload.workingSet');
+  put('cpuShare', s.workload.cpuShare, 'workload.cpuShare');
+  put('vcpus', s.vm.vcpus, 'vm.vcpus');
+  put('deviceStateBytes', s.vm.deviceState, 'vm.deviceState');
   for (const [name, spec] of Object.entries(WORKLOADS[s.workload.kind].params)) {
     const [col, cell] = unitColumn(name, spec.kind, (s.workload as unknown as Record<string, unknown>)[name]);
-    out[col] = cell;
+    put(col, cell, `workload.${name}`);
   }
-  out.bandwidthBytesPerSec = s.link.bandwidth;
+  put('bandwidthBytesPerSec', s.link.bandwidth, 'link.bandwidth');
   // L of the closed-form model: > 1 means the guest dirties faster than the link sends
-  out.dirtyRateToBandwidth = s.workload.dirtyRate / s.link.bandwidth;
-  out.latencyMs = s.link.latency * 1000;
-  out.linkJitter = s.link.jitter;
+  put('dirtyRateToBandwidth', s.workload.dirtyRate / s.link.bandwidth, null);
+  put('latencyMs', s.link.latency * 1000, 'link.latency');
+  put('linkJitter', s.link.jitter, 'link.jitter');
   const limit = s.policy[0].downtimeLimit;
-  out.downtimeLimitMs = typeof limit === 'number' ? limit * 1000 : null;
+  put('downtimeLimitMs', typeof limit === 'number' ? limit * 1000 : null, 'policy[0].downtimeLimit');
   const seen = new Map<string, number>();
-  for (const p of s.policy) {
+  s.policy.forEach((p, i) => {
     const n = (seen.get(p.kind) ?? 0) + 1;
     seen.set(p.kind, n);
     const prefix = n === 1 ? p.kind : `${p.kind}#${n}`;
     for (const [name, spec] of Object.entries(POLICIES[p.kind].params)) {
       const [col, cell] = unitColumn(name, spec.kind, p[name]);
-      out[`${prefix}_${col}`] = cell;
+      put(`${prefix}_${col}`, cell, `policy[${i}].${name}`);
     }
-  }
-  out.estimator = s.estimator?.kind ?? null;
-  out.horizonMs = s.horizon * 1000;
-  out.seed = s.seed;
-  out.fidelity = s.fidelity;
+  });
+  put('estimator', s.estimator?.kind ?? null, 'estimator.kind');
+  put('horizonMs', s.horizon * 1000, 'horizon');
+  put('seed', s.seed, 'seed');
+  put('fidelity', s.fidelity, 'fidelity');
   return out;
 }
 

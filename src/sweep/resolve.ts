@@ -16,7 +16,7 @@
 import { basename, extname } from 'node:path';
 import { InputError, type InputProblem } from '../scenario/errors.js';
 import { formatPathSegments, getPath, parsePath, setPath, type PathSegment } from '../scenario/path.js';
-import { METRIC_COLUMNS, policyLabel, scenarioColumns } from '../scenario/flatten.js';
+import { columnOfPath, METRIC_COLUMNS, policyLabel, scenarioColumns } from '../scenario/flatten.js';
 import { validateScenario } from '../scenario/validate.js';
 import type { Scenario } from '../engine/types.js';
 import { canonical, isPrefix, placeProblem, problemSegments, ProblemList, responsible, scopeOf, showValue, type Assignment } from './origins.js';
@@ -147,7 +147,7 @@ export function resolveSweep(source: SweepSource): ResolvedSweep {
     paramColumns,
     header: ['taskId', 'scenarioId', 'variant', 'replicate', ...METRIC_COLUMNS, ...paramColumns, 'error'],
   };
-  const axes = manifestAxes(grid, probes, columns);
+  const axes = manifestAxes(grid, probes);
   return { source, grid, contexts, axes, resolved: resolvedView(grid, spec) };
 }
 
@@ -416,18 +416,21 @@ export function mergeColumns(union: string[], seq: readonly string[]): void {
 }
 
 /**
- * The CSV column of each axis path, found by probing: the column whose
- * values equal the axis values (or, for durations, the values in ms);
- * among several, one named after the path's last key, the first in order.
+ * The CSV column of each axis path, as the flattener names it (the probe
+ * scenario of the axis's first value decides the policy prefix), with the
+ * axis values as that column holds them.
  */
-function manifestAxes(grid: Grid, probes: Scenario[][][], columns: string[]): ManifestAxis[] {
+function manifestAxes(grid: Grid, probes: Scenario[][][]): ManifestAxis[] {
   const out: ManifestAxis[] = [];
   grid.variants.forEach((v, vi) => {
     v.dims.forEach((d, di) => {
       const cols = probes[vi][di].map((s) => scenarioColumns(s));
       d.paths.forEach((path, k) => {
         const base = d.keys.map((row) => JSON.parse(row[k]) as unknown);
-        const column = columnOf(path, base, cols, columns);
+        const segs = parsePath(path);
+        // one column for every value of the axis, or none (an axis that also changes a policy's kind)
+        const named = segs === null ? [null] : probes[vi][di].map((s) => columnOfPath(s, canonical(segs)));
+        const column = named.every((c) => c === named[0]) ? named[0] : null;
         const values = column === null ? base : cols.map((c) => c[column]);
         const known = out.find((a) => a.source === d.source && a.path === path && a.column === column && JSON.stringify(a.values) === JSON.stringify(values));
         if (known) known.variants.push(v.name);
@@ -436,16 +439,6 @@ function manifestAxes(grid: Grid, probes: Scenario[][][], columns: string[]): Ma
     });
   });
   return out;
-}
-
-function columnOf(path: string, base: unknown[], cols: Record<string, unknown>[], order: string[]): string | null {
-  const last = String((parsePath(path) ?? [path]).filter((s) => typeof s === 'string').pop() ?? '').toLowerCase();
-  const matches = (scale: number) => order.filter((c) => cols.every((row, i) => (typeof base[i] === 'number' ? row[c] === (base[i] as number) * scale : row[c] === base[i])));
-  for (const scale of [1, 1000]) {
-    const found = matches(scale);
-    if (found.length > 0) return found.find((c) => c.toLowerCase().includes(last)) ?? found[0];
-  }
-  return null;
 }
 
 /** The sweep as resolved, for the manifest: axes with values in base units, variants with their policy labels and own axes. */
