@@ -13,8 +13,9 @@ import { InputError } from '../../src/scenario/errors.js';
 import { csvText, parseCsvLine } from '../../src/sweep/csv.js';
 import { shardTaskCount } from '../../src/sweep/grid.js';
 import { mergeParquetShards } from '../../src/sweep/parquet/merge.js';
-import { ParquetRunsWriter, PARTS_DIR } from '../../src/sweep/parquet/part-writer.js';
+import { PARTS_DIR } from '../../src/sweep/parquet/part-writer.js';
 import { streamParquet } from '../../src/sweep/parquet/read.js';
+import { ParquetRunsSink } from '../../src/sweep/parquet/sink.js';
 import { keepWholeParts } from '../../src/sweep/parquet/resume.js';
 import { columnKinds } from '../../src/sweep/parquet/schema.js';
 import { runPool } from '../../src/sweep/pool.js';
@@ -58,9 +59,8 @@ interface RunOptions {
   /** ordinals to run (default all) */
   from?: number;
   to?: number;
-  /** where the Parquet writer starts (a resume keeps parts before it) */
-  partsFrom?: number;
-  finish?: boolean;
+  /** continue the run in `out` after its first `from` tasks (the sink keeps its whole parts) */
+  resume?: boolean;
 }
 
 let n = 0;
@@ -70,7 +70,11 @@ async function run(o: RunOptions = {}, out = join(dir, `run-${n++}`)): Promise<s
   const shard = o.shard ?? null;
   const csv = join(out, 'runs.csv');
   if (!existsSync(csv)) writeFileSync(csv, csvText([grid.header]));
-  const writer = new ParquetRunsWriter(out, grid.header, kinds, o.partsFrom ?? 0, PART);
+  const sink = new ParquetRunsSink({ runDir: out, grid, shard }, PART);
+  if (o.resume) {
+    await sink.held();
+    sink.resume(o.from ?? 0);
+  } else sink.create();
   await runPool({
     grid,
     shard,
@@ -80,12 +84,12 @@ async function run(o: RunOptions = {}, out = join(dir, `run-${n++}`)): Promise<s
     batchSize: o.batchSize,
     columnKinds: kinds,
     stopping: () => false,
-    write: (r, start) => {
+    write: (r) => {
       appendFileSync(csv, r.text);
-      writer.append(r.columns!, start);
+      sink.write(r);
     },
   });
-  if (o.finish !== false) writer.finish();
+  sink.close();
   return out;
 }
 
@@ -173,7 +177,7 @@ describe('runs.parquet', () => {
     const kept = keepWholeParts(out, grid, null, PART);
     assert.equal(kept, 21);
     assert.equal(partFiles(out).length, 3);
-    await run({ workers: 2, from: 21, partsFrom: kept }, out);
+    await run({ workers: 2, from: 21, resume: true }, out);
     assertSameParts(whole, out);
   });
 
@@ -183,7 +187,7 @@ describe('runs.parquet', () => {
     const out = await run({ workers: 1, to: 15 });
     const kept = keepWholeParts(out, grid, null, PART);
     assert.equal(kept, 14);
-    await run({ workers: 2, from: 12, partsFrom: kept }, out);
+    await run({ workers: 2, from: 12, resume: true }, out);
     assertSameParts(whole, out);
   });
 
