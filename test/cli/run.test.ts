@@ -87,9 +87,20 @@ describe('migsweep run', () => {
     }
   });
 
-  test('--help works', () => {
+  test('--help lists every command, and the example run --help gives does what it says', () => {
     const r = migsweep('--help');
     assert.equal(r.code, 0);
-    assert.match(r.out, /run \[options\] <scenario-file>/);
+    const commands = [...r.out.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+    assert.deepEqual(commands, ['run', 'sweep', 'merge', 'calibrate', 'report', 'compare', 'baseline', 'help']);
+    const run = migsweep('run', '--help');
+    assert.equal(run.code, 0);
+    assert.match(run.out, /^Usage: migsweep run \[options\] <scenario-file>/);
+    for (const option of ['--set <path=value>', '--json', '--timeline', '--out <dir>', '--png']) assert.ok(run.out.includes(`  ${option}`), option);
+    // its examples: the scenario file and `--set workload.dirtyRate=200MiB/s` = 200 x 2^20 B/s
+    const example = run.out.match(/e\.g\. (sweeps\/\S+\.yaml)/)?.[1];
+    assert.equal(example, 'sweeps/examples/seed-thread.yaml');
+    const set = migsweep('run', fileURLToPath(new URL(`../../../${example}`, import.meta.url)), '--json', '--set', 'workload.dirtyRate=200MiB/s');
+    assert.equal(set.code, 0, set.err);
+    assert.equal(JSON.parse(set.out).dirtyRateBytesPerSec, 200 * 2 ** 20);
   });
 });

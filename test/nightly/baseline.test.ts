@@ -17,6 +17,9 @@ import { DETERMINISTIC } from '../compare/helpers.js';
 const BASELINE = join(PACKAGE_ROOT, 'results', 'baseline');
 
 test('results/baseline holds the default and guestperf sweeps: runs.csv, summary.csv and manifest.json, small, not git-ignored', () => {
+  // what `baseline update` refreshes and what the folder holds (with bench.json), both named here
+  assert.deepEqual([...BASELINE_SWEEPS], ['default', 'guestperf']);
+  assert.deepEqual(readdirSync(BASELINE).sort(), ['bench.json', 'default', 'guestperf']);
   for (const name of BASELINE_SWEEPS) {
     const dir = join(BASELINE, name);
     assert.deepEqual(readdirSync(dir).sort(), ['manifest.json', 'runs.csv', 'summary.csv'], `${dir}: no report, only the data`);

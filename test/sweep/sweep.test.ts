@@ -74,7 +74,27 @@ describe('a sweep run', async () => {
   test('runs.csv: ids, the metrics of migsweep run --json, the scenario columns, error last', () => {
     const head = parseCsvLine(runsCsv.split('\n')[0]);
     assert.deepEqual(head.slice(0, 4), ['taskId', 'scenarioId', 'variant', 'replicate']);
-    assert.deepEqual(head.slice(4, 4 + METRIC_COLUMNS.length), [...METRIC_COLUMNS]);
+    // the metric names of migsweep run --json (README, "One migration"), in that order
+    const metrics = [
+      'totalTimeMs',
+      'downtimeMs',
+      'expectedDowntimeMs',
+      'transferredBytes',
+      'wireBytes',
+      'ramBytes',
+      'transferFactor',
+      'syncs',
+      'passes',
+      'outcome',
+      'stopReason',
+      'maxThrottlePct',
+      'throttleCpuSeconds',
+      'postcopyMs',
+      'postcopyFaults',
+      'postcopyBlockedMs',
+    ];
+    assert.deepEqual(head.slice(4, 4 + metrics.length), metrics);
+    assert.deepEqual([...METRIC_COLUMNS], metrics, 'every row check below walks these');
     assert.equal(head.at(-1), 'error');
     for (const c of ['dirtyRateBytesPerSec', 'bandwidthBytesPerSec', 'max-passes_passes', 'transfer-factor_factor', 'seed', 'policy']) assert.ok(head.includes(c), c);
     // the first variant has no max-passes: empty cells
