@@ -28,7 +28,7 @@ export const convergenceTimeout: RuleModule = {
   kind: 'convergence-timeout',
   role: 'rule',
   summary: "after `timeout`, multiply the downtime limit by `factor` every `period` (Liguori's exponential ramp)",
-  source: 'Liguori, qemu-devel 2011-09-14 (seed-thread-2011.txt)',
+  source: 'Liguori, qemu-devel 2011-09-14 (docs/policies.md#background-the-2011-thread)',
   params: {
     timeout: { kind: 'time', default: 60, min: 0, doc: 'when the limit starts to grow' },
     period: { kind: 'time', default: 60, positive: true, doc: 'time between two raises' },

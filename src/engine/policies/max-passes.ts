@@ -21,7 +21,7 @@ export const maxPasses: RuleModule = {
   kind: 'max-passes',
   role: 'rule',
   summary: 'switch over once the N-th full pass over RAM has completed',
-  source: 'Treutner, qemu-devel 2011-09-14, MAX_MEMORY_ITERATIONS (seed-thread-2011.txt)',
+  source: 'Treutner, qemu-devel 2011-09-14, MAX_MEMORY_ITERATIONS (docs/policies.md#background-the-2011-thread)',
   params: { passes: { kind: 'count', default: 10, min: 1, doc: 'full passes before the forced switch-over' } },
   create: (p) => new MaxPasses(p.passes as number),
 };

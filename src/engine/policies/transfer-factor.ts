@@ -21,7 +21,7 @@ export const transferFactor: RuleModule = {
   kind: 'transfer-factor',
   role: 'rule',
   summary: 'switch over once more than factor x RAM has been sent',
-  source: 'Treutner, qemu-devel 2011-09-14, MAX_TOTAL_MEMORY_TRANSFER_FACTOR (seed-thread-2011.txt)',
+  source: 'Treutner, qemu-devel 2011-09-14, MAX_TOTAL_MEMORY_TRANSFER_FACTOR (docs/policies.md#background-the-2011-thread)',
   params: { factor: { kind: 'number', default: 3, positive: true, doc: 'bytes sent / RAM that forces the switch-over' } },
   create: (p) => new TransferFactor(p.factor as number),
 };
