@@ -11,6 +11,7 @@
  *     - { kind: pareto, stat: p95 }
  *     - promised-vs-real
  *     - { kind: timeline, variant: treutner, where: { dirtyRateBytesPerSec: 64MiB/s, bandwidthBytesPerSec: 1Gbit/s } }
+ *     - { kind: metric-vs-axis, metric: downtimeMs, x: downtimeLimitMs, color: auto-converge_increment, facet: [dirtyRateBytesPerSec, ramBytes] }
  *
  * Column names (`x`, `y`, `facet`, `where` keys) are checked against the
  * run's CSV header when the report is drawn, where the header is known.
@@ -19,7 +20,7 @@ import { z } from 'zod';
 import { InputError, formatPath, suggest } from '../scenario/errors.js';
 import { describeFound, parseQuantity, type Dimension } from '../scenario/quantity.js';
 
-export const CHART_KINDS = ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'compare'] as const;
+export const CHART_KINDS = ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'metric-vs-axis', 'compare'] as const;
 export type ChartKind = (typeof CHART_KINDS)[number];
 
 /** Metrics that summary.csv aggregates over replicates (`<metric>_<stat>` columns). */
@@ -139,6 +140,23 @@ const ENTRY_SHAPES = [
     where: where.optional(),
   }),
   z.strictObject({
+    kind: z
+      .literal('metric-vs-axis')
+      .describe('a metric against any axis of the sweep: a line per value of a second axis (or per variant), a panel per value of up to two more, the other axes folded (median)'),
+    ...common,
+    metric: metric.optional().describe('default downtimeMs'),
+    stat: stat.optional(),
+    x: column.optional().describe('default: the axis with the most numeric values'),
+    color: z
+      .union([z.literal('none'), column])
+      .optional()
+      .describe("one line per value of this column; default: the variant when there are several, else the axis with the next most values; 'none' for one line"),
+    facet: z
+      .union([z.literal('none'), column, z.array(column).min(1).max(2)])
+      .optional()
+      .describe("panels: one column, or two (columns of panels, rows of panels); default: the next two axes; 'none' for one panel"),
+  }),
+  z.strictObject({
     kind: z.literal('compare').describe('this run against a baseline, per policy (drawn when the run folder holds compare.json from migsweep compare --out)'),
     ...common,
   }),
@@ -166,8 +184,12 @@ export const chartsSchema = z.array(chartEntrySchema).describe('the charts of th
 
 export type ChartEntry = z.output<typeof entryObject>;
 
-/** What the report draws when the sweep file has no `charts` section (the compare chart only when there is a comparison: see writeReport). */
-export const DEFAULT_CHARTS: readonly ChartEntry[] = CHART_KINDS.filter((kind) => kind !== 'compare').map((kind) => ({ kind }) as ChartEntry);
+/**
+ * What the report draws when the sweep file has no `charts` section and its
+ * axes are dirty rate and link bandwidth (chart-choice.ts picks for other
+ * shapes; the compare chart only when there is a comparison: see writeReport).
+ */
+export const DEFAULT_CHARTS: readonly ChartEntry[] = CHART_KINDS.filter((kind) => kind !== 'compare' && kind !== 'metric-vs-axis').map((kind) => ({ kind }) as ChartEntry);
 
 /**
  * Validate a `charts` list (from a sweep file, or from manifest.json where

@@ -3,11 +3,12 @@
  * charts/*.svg (rendered here, headless), charts/*.png on request, lib/
  * (the chart libraries) and index.html, all inside the run folder.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { InputError } from '../scenario/errors.js';
 import { copyLibraries, packageVersion } from './assets.js';
 import { chartContext } from './chart-context.js';
+import { defaultCharts } from './chart-choice.js';
 import { chartNames, parseCharts, type ChartEntry } from './charts-schema.js';
 import { CHARTS, type ChartBuilder } from './charts/index.js';
 import { hasComparison } from './charts/compare.js';
@@ -57,6 +58,15 @@ function withSubtitleLines(spec: BuiltChart['spec'], lines: readonly string[]): 
   return { ...spec, title: { ...t, subtitle: [...before, ...wrapLines([...lines], 110)] } } as BuiltChart['spec'];
 }
 
+/**
+ * Remove chart files of an earlier report of this folder that this one did
+ * not write (another sweep shape picks other charts): charts/ then holds
+ * exactly what index.html shows.
+ */
+function removeStaleCharts(chartsDir: string, written: ReadonlySet<string>): void {
+  for (const f of readdirSync(chartsDir)) if (/\.(vl\.json|svg|png)$/.test(f) && !written.has(f)) rmSync(join(chartsDir, f));
+}
+
 /** Write the report of the run in `runDir`. Throws an InputError when the folder is not a sweep's. */
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutcome> {
   const run = await readRunFolder(runDir);
@@ -64,7 +74,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   const manifestFile = join(runDir, 'manifest.json');
   // the sweep writes [] when the sweep file has no `charts`: the defaults then
   const given = Array.isArray(run.manifest.charts) && run.manifest.charts.length === 0 ? undefined : run.manifest.charts;
-  const entries = parseCharts(given, manifestFile);
+  const entries = given === undefined || given === null ? defaultCharts(run.manifest) : parseCharts(given, manifestFile);
   if (hasComparison(runDir) && !entries.some((e) => e.kind === 'compare')) entries.push({ kind: 'compare' });
   const names = chartNames(entries);
   let ctx: ChartContext = chartContext(run);
@@ -96,6 +106,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
     charts.push({ name, title: out.title, caption: out.caption, spec: out.spec, files });
     written.push({ name, files: Object.values(files) });
   }
+  removeStaleCharts(chartsDir, new Set(written.flatMap((w) => w.files.map((f) => basename(f)))));
   const scripts = copyLibraries(join(runDir, 'lib'));
   const html = renderHtml({
     manifest: run.manifest,

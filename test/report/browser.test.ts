@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { writeReport } from '../../src/report/index.js';
-import { HOSTILE_SWEEP, SEED_THREAD_SWEEP, runFixtureSweep } from './sweep-run.js';
+import { HOSTILE_SWEEP, POLICY_CONSTANTS_SWEEP, SEED_THREAD_SWEEP, runFixtureSweep } from './sweep-run.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -90,6 +90,30 @@ test('the report of the 2011 sweep draws every chart offline, without an error',
   );
   // the page and the three libraries, nothing else
   assert.equal(v.requests.length, 4, v.requests.join('\n'));
+  assert.deepEqual(v.problems, []);
+  await v.page.close();
+});
+
+test('the report of a sweep over policy constants draws its charts over those constants, offline, without an error', { skip }, async () => {
+  const dir = await runFixtureSweep(POLICY_CONSTANTS_SWEEP, 'browser-constants');
+  await writeReport(dir);
+  const v = await visit(dir);
+  await v.page.screenshot({ path: join(ARTIFACTS, 'constants-full.png'), fullPage: true });
+  assert.deepEqual(
+    v.charts.map((c) => c.name),
+    ['downtime-vs-axis', 'total-time-vs-axis', 'pareto', 'promised-vs-real', 'timeline'],
+  );
+  for (const c of v.charts) {
+    assert.equal(c.state, 'true', `${c.name} did not render`);
+    assert.ok(c.marks >= 20, `${c.name} drew only ${c.marks} marks`);
+  }
+  // 2 RAM sizes x 2 dirty rates = 4 panels, each with a line per increment (3) and the dashed "downtime = limit" line
+  const lines = await v.page.$$eval('#chart-0 svg g.mark-line.role-mark', (groups) => groups.reduce((n, g) => n + g.querySelectorAll('path').length, 0));
+  assert.equal(lines, 4 * 3 + 4);
+  assert.deepEqual(
+    v.requests.filter((u) => !u.startsWith('file://')),
+    [],
+  );
   assert.deepEqual(v.problems, []);
   await v.page.close();
 });

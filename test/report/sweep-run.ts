@@ -76,3 +76,25 @@ export async function runFixtureSweep(yaml: string, label = 'sweep'): Promise<st
   if (r.exitCode !== 0) throw new Error(`fixture sweep ${label} ended with exit code ${r.exitCode}`);
   return out;
 }
+
+/**
+ * A sweep over policy constants (not dirty rate x bandwidth): QEMU's downtime
+ * limit x auto-converge's increment, on 2 RAM sizes x 2 dirty rates: a small
+ * sweeps/examples/policy-constants.yaml. 4 x 3 x 2 x 2 = 48 scenarios.
+ */
+export const POLICY_CONSTANTS_SWEEP = `
+name: constants
+seed: 3
+replicates: 2
+base:
+  vm: { ram: 4GiB, zeroShare: 0.1, vcpus: 2 }
+  workload: { kind: uniform, dirtyRate: 1GiB/s, workingSet: 2GiB }
+  link: { bandwidth: 10Gbit/s, latency: 0.5ms }
+  policy: [{ kind: qemu, maxBandwidth: 0 }, { kind: auto-converge }]
+  horizon: 10min
+axes:
+  policy[0].downtimeLimit: [10ms, 50ms, 300ms, 1s]
+  policy[1].increment: [5, 20, 50]
+  vm.ram: [4GiB, 16GiB]
+  workload.dirtyRate: [1GiB/s, 2GiB/s]
+`;

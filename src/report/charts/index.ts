@@ -7,6 +7,7 @@ import type { ChartEntry, ChartKind } from '../charts-schema.js';
 import type { BuiltChart, ChartContext, SkippedChart } from '../types.js';
 import { compareChart } from './compare.js';
 import { convergenceMap } from './convergence-map.js';
+import { metricVsAxis } from './metric-vs-axis.js';
 import { pareto } from './pareto.js';
 import { promisedVsReal } from './promised-vs-real.js';
 import { timelineChart } from './timeline.js';
@@ -26,5 +27,6 @@ export const CHARTS: { [K in ChartKind]: ChartBuilder<K> } = {
   pareto,
   'promised-vs-real': promisedVsReal,
   timeline: timelineChart,
+  'metric-vs-axis': metricVsAxis,
   compare: compareChart,
 };

@@ -89,3 +89,8 @@ export function baselineOnTop<T extends { variant?: unknown }>(rows: readonly T[
   const rank = new Map(variants.map((v, i) => [v, i]));
   return [...rows].sort((a, b) => (rank.get(String(b.variant)) ?? 0) - (rank.get(String(a.variant)) ?? 0));
 }
+
+/** A title's first letter in capitals: `median downtime` -> `Median downtime`. */
+export function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

@@ -14,7 +14,7 @@ import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, logAxis, showField, type ShownField } from '../units.js';
 import type { BuiltChart, ChartContext, Row } from '../types.js';
 import { OUTCOME_EXPR, conditionTips, facetFor, horizonText, tipShare, tipShown, tipText, type Facet } from './encoding.js';
-import { CONFIG, SCHEMA_URL, baselineOnTop, legendLabels, variantColor, variantShape, wrapLines } from './style.js';
+import { CONFIG, SCHEMA_URL, baselineOnTop, capital, legendLabels, variantColor, variantShape, wrapLines } from './style.js';
 
 type Entry = ChartEntry & { kind: 'downtime-vs-ratio' | 'cost-vs-ratio' };
 
@@ -299,8 +299,4 @@ function replicatesText(rows: readonly Row[]): string {
   const lo = Math.min(...n);
   const hi = Math.max(...n);
   return lo === hi ? `${lo} replicate${lo === 1 ? '' : 's'} per point` : `${lo} to ${hi} replicates per point`;
-}
-
-function capital(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }
