@@ -138,12 +138,14 @@ export class Migration implements MigrationView {
     this.linkNow = s.linkBytesPerSec;
     this.live = Math.min(s.linkBytesPerSec, s.base.maxBandwidthBytesPerSec);
     this.linkChanges = s.linkRateChanges ?? [];
+    let previousS = 0;
     for (let i = 0; i < this.linkChanges.length; i++) {
-      const c = this.linkChanges[i];
-      if (!(c.atS >= (i > 0 ? this.linkChanges[i - 1].atS : 0)) || !(c.bytesPerSec > 0))
+      const c = this.linkChanges[i]!;
+      if (!(c.atS >= previousS) || !(c.bytesPerSec > 0))
         throw new Error(`linkRateChanges[${i}]: expected a time >= the previous one and a rate > 0, found ${c.atS} s, ${c.bytesPerSec} bytes/s`);
+      previousS = c.atS;
     }
-    this.nextLinkChangeS = this.linkChanges.length > 0 ? this.linkChanges[0].atS : Infinity;
+    this.nextLinkChangeS = this.linkChanges[0]?.atS ?? Infinity;
     this.baseDowntimeLimitS = s.base.downtimeLimitS;
     this.limitS = s.base.downtimeLimitS;
     this.mem.setCosts(s.base.costs(s.mem.pageBytes));
@@ -270,9 +272,9 @@ export class Migration implements MigrationView {
   /** Apply the scheduled link-rate changes due by now. */
   private applyLinkChanges(): void {
     while (this.nextLinkChangeS <= this.now) {
-      this.setLinkRate(this.linkChanges[this.nextLinkChange].bytesPerSec);
+      this.setLinkRate(this.linkChanges[this.nextLinkChange]!.bytesPerSec);
       this.nextLinkChange++;
-      this.nextLinkChangeS = this.nextLinkChange < this.linkChanges.length ? this.linkChanges[this.nextLinkChange].atS : Infinity;
+      this.nextLinkChangeS = this.linkChanges[this.nextLinkChange]?.atS ?? Infinity;
     }
   }
 
@@ -302,7 +304,7 @@ export class Migration implements MigrationView {
   private nextTimerS(): number {
     let next = Infinity;
     for (let i = 0; i < this.rules.length; i++) {
-      const r = this.rules[i].nextTimerS(this);
+      const r = this.rules[i]!.nextTimerS(this);
       if (r < next) next = r;
     }
     return next;
@@ -311,7 +313,8 @@ export class Migration implements MigrationView {
   /** Fire the rule timers that are due (a base calls this at its pass boundaries). */
   fireTimers(): void {
     for (let i = 0; i < this.rules.length; i++) {
-      if (this.rules[i].nextTimerS(this) <= this.now) this.rules[i].onTimer(this);
+      const rule = this.rules[i]!;
+      if (rule.nextTimerS(this) <= this.now) rule.onTimer(this);
       if (this.isEnded) return;
     }
   }
@@ -383,7 +386,7 @@ export class Migration implements MigrationView {
     const dt = this.now - this.lastSyncS;
     if (dt > 0) this.dirtyRateEst = added / dt;
     this.lastSyncS = this.now;
-    for (let i = 0; i < this.rules.length; i++) this.rules[i].onSync(this, added);
+    for (let i = 0; i < this.rules.length; i++) this.rules[i]!.onSync(this, added);
     this.record('sync');
     return added;
   }
@@ -405,7 +408,7 @@ export class Migration implements MigrationView {
   /** Consult every rule at a decision point of the base. */
   decide(): void {
     for (let i = 0; i < this.rules.length; i++) {
-      this.rules[i].onDecision(this);
+      this.rules[i]!.onDecision(this);
       if (this.isEnded) return;
     }
     this.record('decision');
@@ -511,13 +514,12 @@ export class Migration implements MigrationView {
     let leftBytes = bytes;
     let rate = this.linkNow;
     let at = this.now;
-    let k = this.nextLinkChange;
-    while (k < this.linkChanges.length && this.linkChanges[k].atS < at + leftBytes / rate) {
-      const change = this.linkChanges[k];
+    for (let k = this.nextLinkChange; k < this.linkChanges.length; k++) {
+      const change = this.linkChanges[k]!;
+      if (!(change.atS < at + leftBytes / rate)) break;
       leftBytes -= (change.atS - at) * rate;
       at = change.atS;
       rate = change.bytesPerSec * this.linkFactor;
-      k++;
     }
     return at - this.now + leftBytes / rate;
   }

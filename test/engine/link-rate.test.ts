@@ -54,9 +54,9 @@ describe('a link-rate change at a given instant', () => {
     for (const policy of [[{ kind: 'precopy' }], [{ kind: 'qemu' }, { kind: 'auto-converge' }], [{ kind: 'qemu-2011' }, { kind: 'max-passes', passes: 10 }], [{ kind: 'xen' }]]) {
       const s = basic({ ram: 2 * GiB, workload: { kind: 'uniform', dirtyRate: 60 * MiB }, bandwidth: 125e6, policy, horizon: 600 });
       const plain = simulate(s);
-      assert.deepEqual(simulate(s, { linkRateChanges: [] }), plain, `${policy[0].kind}: an empty list`);
+      assert.deepEqual(simulate(s, { linkRateChanges: [] }), plain, `${policy[0]!.kind}: an empty list`);
       // a change after the end never applies
-      assert.deepEqual(simulate(s, { linkRateChanges: [{ atS: 1e6, bytesPerSec: 1 }] }), plain, `${policy[0].kind}: a change after the end`);
+      assert.deepEqual(simulate(s, { linkRateChanges: [{ atS: 1e6, bytesPerSec: 1 }] }), plain, `${policy[0]!.kind}: a change after the end`);
     }
   });
 

@@ -31,7 +31,7 @@ function run(script: (m: Migration) => void, opts: { rules?: Rule[]; latencyS?: 
     run: script,
   };
   const m = new Migration({
-    mem: new FluidMemory(RAM, s.vm.pageSize, WORKLOADS.linear.classes(s)),
+    mem: new FluidMemory(RAM, s.vm.pageSize, WORKLOADS.linear!.classes(s)),
     base,
     rules: opts.rules ?? [],
     linkBytesPerSec: LINK,
