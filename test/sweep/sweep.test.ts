@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { simulate } from '../../src/engine/index.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { METRIC_COLUMNS } from '../../src/scenario/flatten.js';
+import { DOCUMENTED_METRICS } from '../cli/metric-names.js';
 import { runSweep, type SweepOptions } from '../../src/sweep/session.js';
 import { mergeShards } from '../../src/sweep/merge.js';
 import { parseCsvLine } from '../../src/sweep/csv.js';
@@ -74,25 +75,7 @@ describe('a sweep run', async () => {
   test('runs.csv: ids, the metrics of migsweep run --json, the scenario columns, error last', () => {
     const head = parseCsvLine(runsCsv.split('\n')[0]);
     assert.deepEqual(head.slice(0, 4), ['taskId', 'scenarioId', 'variant', 'replicate']);
-    // the metric names of migsweep run --json (README, "One migration"), in that order
-    const metrics = [
-      'totalTimeMs',
-      'downtimeMs',
-      'expectedDowntimeMs',
-      'transferredBytes',
-      'wireBytes',
-      'ramBytes',
-      'transferFactor',
-      'syncs',
-      'passes',
-      'outcome',
-      'stopReason',
-      'maxThrottlePct',
-      'throttleCpuSeconds',
-      'postcopyMs',
-      'postcopyFaults',
-      'postcopyBlockedMs',
-    ];
+    const metrics = [...DOCUMENTED_METRICS];
     assert.deepEqual(head.slice(4, 4 + metrics.length), metrics);
     assert.deepEqual([...METRIC_COLUMNS], metrics, 'every row check below walks these');
     assert.equal(head.at(-1), 'error');
