@@ -19,56 +19,27 @@
 import { execFileSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { simulate } from '../src/engine/index.js';
-import type { Scenario } from '../src/engine/types.js';
-import { buildScenario, taskInfo, withValue } from '../src/sweep/grid.js';
 import { PACKAGE_ROOT } from '../src/sweep/output.js';
-import { loadSweep, runSweep } from '../src/sweep/session.js';
+import { runSweep } from '../src/sweep/session.js';
 import { validateScenario } from '../src/scenario/validate.js';
+import { engineAlone } from './engine-alone.js';
+import { benchSweepFile } from './sweep-files.js';
 import { QUICK_ENV, type BenchRow } from './types.js';
 
 /** Each wall-clock measurement is the fastest of this many. */
 const REPEAT = 2;
 
-const SWEEPS = join(PACKAGE_ROOT, 'bench', 'sweeps');
 const sink = () => new Writable({ write: (_c, _e, done) => done() });
-
-/** A bench sweep, shrunk in --quick mode (fewer steps on the first axis). */
-function sweepFile(dir: string, name: string, quickSteps: string): string {
-  const file = join(SWEEPS, `${name}.yaml`);
-  if (process.env[QUICK_ENV] !== '1') return file;
-  const small = join(dir, `${name}.yaml`);
-  writeFileSync(small, readFileSync(file, 'utf8').replace('steps: 500', `steps: ${quickSteps}`));
-  return small;
-}
 
 const cpuMs = (since: NodeJS.CpuUsage) => {
   const c = process.cpuUsage(since);
   return (c.user + c.system) / 1000;
 };
-
-/** The engine alone: every task's simulate() one after the other (wall time of the calls alone, and CPU time). */
-function engineAlone(file: string): { ms: number; cpuMs: number } {
-  const { grid } = loadSweep(file);
-  const digits: number[] = [];
-  let ms = 0;
-  let cpu = 0;
-  for (let o = 0; o < grid.tasks; o++) {
-    const t = taskInfo(grid, null, o, digits);
-    const s = withValue(buildScenario(t.variant, t.digits), ['seed'], t.seed) as Scenario;
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    simulate(s);
-    ms += performance.now() - t0;
-    cpu += cpuMs(c0);
-  }
-  return { ms, cpuMs: cpu };
-}
 
 /** A whole sweep in this process: wall time, CPU time (all threads), and a digest of runs.csv. */
 async function timedSweep(file: string, out: string, workers: number): Promise<{ ms: number; cpuMs: number; tasks: number; digest: string }> {
@@ -136,7 +107,7 @@ export async function run(): Promise<BenchRow[]> {
       extra: `${def.tasks} tasks, ${Math.min(2, cpus)} workers, no report`,
     });
 
-    const throughput = sweepFile(dir, 'throughput', '50');
+    const throughput = benchSweepFile(dir, 'throughput', '50');
     let engine = { ms: Infinity, cpuMs: Infinity };
     let one = { ms: Infinity, cpuMs: Infinity, tasks: 0, digest: '' };
     let two = { ...one };
@@ -196,7 +167,7 @@ export async function run(): Promise<BenchRow[]> {
     rmSync(join(dir, 'one'), { recursive: true, force: true });
     rmSync(join(dir, 'two'), { recursive: true, force: true });
 
-    const million = sweepFile(dir, 'million', '50');
+    const million = benchSweepFile(dir, 'million', '50');
     const child = fileURLToPath(new URL('./memory-child.js', import.meta.url));
     const m = JSON.parse(
       execFileSync(process.execPath, [child, million, join(dir, 'million'), String(Math.min(2, cpus))], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }),

@@ -15,6 +15,8 @@ export interface BenchRow {
    * compare (gated with --same-machine).
    */
   scope?: 'run' | 'machine';
+  /** the command that reproduces this figure (default: `npm run bench -- <module>`), shown in the generated tables */
+  command?: string;
 }
 
 /** What every bench/*.bench.ts module exports. */
@@ -22,3 +24,6 @@ export type BenchModule = { run(): Promise<BenchRow[]> };
 
 /** `npm run bench -- --quick` sets this: modules may measure less (a smoke check, not the reference figures). */
 export const QUICK_ENV = 'MIGSWEEP_BENCH_QUICK';
+
+/** `npm run bench -- --ten-million` sets this: bench/commands.bench.ts also runs the 10,000,000-task sweep (minutes). */
+export const TEN_MILLION_ENV = 'MIGSWEEP_BENCH_TEN_MILLION';
