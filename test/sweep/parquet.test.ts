@@ -6,7 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { InputError } from '../../src/scenario/errors.js';
@@ -219,6 +219,20 @@ describe('runs.parquet', () => {
     );
   });
 
+  test("a part the encoder thread cannot write fails the writer on the main thread with the system's code and the file", async () => {
+    const out = join(dir, 'unwritable');
+    const sink = new ParquetRunsSink({ runDir: out, grid, shard: null }, PART);
+    sink.create();
+    // the folder is replaced by a file: writing a part into it fails with ENOTDIR
+    rmSync(join(out, PARTS_DIR), { recursive: true });
+    writeFileSync(join(out, PARTS_DIR), 'not a folder');
+    await runPool({ grid, shard: null, workers: 1, from: 0, to: 6, columnKinds: kinds, stopping: () => false, write: (r) => sink.write(r) });
+    assert.throws(
+      () => sink.close(),
+      (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOTDIR' && String((e as NodeJS.ErrnoException).path).startsWith(join(out, PARTS_DIR)),
+    );
+  });
+
   describe('a damaged part is an InputError naming the file', () => {
     async function readAll(out: string) {
       const stream = await streamParquet(join(out, PARTS_DIR));
@@ -238,7 +252,6 @@ describe('runs.parquet', () => {
     });
     test('a missing part', async () => {
       const out = await run({ workers: 1 });
-      const { rmSync } = await import('node:fs');
       rmSync(join(out, PARTS_DIR, 'part-00001.parquet'));
       await assert.rejects(readAll(out), (e: unknown) => e instanceof InputError && e.file === join(out, PARTS_DIR, 'part-00001.parquet') && /is missing/.test(e.message));
     });

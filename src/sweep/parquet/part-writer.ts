@@ -11,43 +11,32 @@
  * footer is written, at the end. A part is written to a temporary name and
  * renamed when complete, so an interrupted run keeps every whole part and
  * `--resume` restarts at the first missing one (at most PART_ROWS tasks are
- * redone); and memory holds one part being filled, never the run.
+ * redone); and memory holds one part being filled and at most
+ * MAX_PARTS_IN_FLIGHT being encoded, never the run.
  *
- * Encoding: the part's columns become an Arrow record batch without a copy
- * per value (the workers send Arrow's layout, see run-columns.ts), then
- * parquet-wasm (the Rust `parquet` crate compiled to WebAssembly) writes
- * it: Snappy-compressed, dictionary-encoded only for the text columns that
- * repeat (a dictionary attempt on every number column cost ~8x the rest in
- * scripts/parquet-libraries.mjs). Nothing in the file depends on the time
- * or the machine: created_by names migsweep's version.
+ * The main thread only copies the workers' columns into the part (one
+ * typed-array copy per column and batch, plus the text offsets); a full
+ * part is handed (transferred, not copied) to an encoder thread
+ * (encoder-thread.ts) that encodes and writes it. `finish()` waits for it.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, type Data, type DataType } from 'apache-arrow';
-import * as parquet from 'parquet-wasm';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { PACKAGE_VERSION } from '../output.js';
+import type { EncoderData, PartJob, PartOutcome } from './encoder-thread.js';
+import type { PartData, PartText } from './part-encode.js';
 import { isText, type RunColumns, type TextColumn } from './run-columns.js';
 import type { ColumnKind } from './schema.js';
+
+export { partName } from './part-encode.js';
 
 /** The folder of part files in a run folder. */
 export const PARTS_DIR = 'runs.parquet';
 /** Rows (tasks) per part file and row group: 2^16 keeps a part of ~50 columns at ~30 MB while it fills. */
 export const PART_ROWS = 65_536;
-/** Text columns that are unique per row: no dictionary (it would be dropped after costing its attempt). */
-const UNIQUE_TEXT = new Set(['taskId', 'error']);
-
-export function partName(n: number): string {
-  return `part-${String(n).padStart(5, '0')}.parquet`;
-}
-
-class TextPart {
-  bytes = new Uint8Array(1 << 20);
-  length = 0;
-  readonly offsets: Int32Array;
-  constructor(rows: number) {
-    this.offsets = new Int32Array(rows + 1);
-  }
-}
+/** Parts handed to the encoder and not yet written: the writer waits beyond this (bounds memory when the encoder is slower). */
+const MAX_PARTS_IN_FLIGHT = 2;
+const ENCODER = new URL('./encoder-thread.js', import.meta.url);
 
 /**
  * The Parquet runs writer: rows arrive in task order (append), a part is
@@ -57,8 +46,9 @@ class TextPart {
  */
 export class ParquetRunsWriter {
   readonly dir: string;
-  private readonly numbers: (Float64Array | null)[];
-  private readonly texts: (TextPart | null)[];
+  private numbers: (Float64Array | null)[];
+  private texts: (PartText | null)[];
+  private encoder: Encoder | null = null;
   /** the ordinal of the part's first row, and the rows in it */
   private partStart: number;
   private filled = 0;
@@ -78,7 +68,7 @@ export class ParquetRunsWriter {
     this.partStart = from;
     this.wroteAny = from > 0;
     this.numbers = kinds.map((k) => (k === 'text' ? null : new Float64Array(partRows)));
-    this.texts = kinds.map((k) => (k === 'text' ? new TextPart(partRows) : null));
+    this.texts = kinds.map((k) => (k === 'text' ? newText(partRows) : null));
   }
 
   /** The first ordinal the writer lacks. */
@@ -103,67 +93,105 @@ export class ParquetRunsWriter {
     }
   }
 
-  /** Write the part being filled (the run's last, or what an interrupted run has); an empty run gets one empty part, for its schema. */
+  /** Write the part being filled (the run's last, or what an interrupted run has) and wait until every part is on disk; an empty run gets one empty part, for its schema. */
   finish(): void {
     if (this.filled > 0 || !this.wroteAny) this.writePart();
+    const encoder = this.encoder;
+    this.encoder = null;
+    encoder?.close();
   }
 
   private copy(batch: RunColumns, from: number, n: number): void {
     const at = this.filled;
     for (let c = 0; c < this.kinds.length; c++) {
       const col = batch.columns[c];
-      if (isText(col)) appendText(this.texts[c] as TextPart, at, col, from, n);
+      if (isText(col)) appendText(this.texts[c] as PartText, at, col, from, n);
       else (this.numbers[c] as Float64Array).set(col.subarray(from, from + n), at);
     }
   }
 
   private writePart(): void {
-    const rows = this.filled;
-    const fields: Field[] = [];
-    const children: Data[] = [];
-    this.kinds.forEach((kind, c) => {
-      const name = this.header[c];
-      const data =
-        kind === 'text'
-          ? textData(this.texts[c] as TextPart, rows)
-          : kind === 'int64'
-            ? int64Data(this.numbers[c] as Float64Array, rows)
-            : doubleData(this.numbers[c] as Float64Array, rows);
-      fields.push(new Field(name, data.type as DataType, true));
-      children.push(data);
-    });
-    const schema = new Schema(fields);
-    const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length: rows, children, nullCount: 0 }));
-    const ipc = tableToIPC(new Table(batch), 'stream');
-    let props = new parquet.WriterPropertiesBuilder()
-      .setCompression(parquet.Compression.SNAPPY)
-      .setCreatedBy(`migsweep ${PACKAGE_VERSION}`)
-      .setMaxRowGroupSize(this.partRows)
-      .setDictionaryEnabled(false);
-    this.kinds.forEach((kind, c) => {
-      if (kind === 'text' && !UNIQUE_TEXT.has(this.header[c])) props = props.setColumnDictionaryEnabled(this.header[c], true);
-    });
-    const bytes = parquet.writeParquet(parquet.Table.fromIPCStream(ipc), props.build());
+    const part: PartData = {
+      header: this.header,
+      kinds: this.kinds,
+      rows: this.filled,
+      partRows: this.partRows,
+      createdBy: `migsweep ${PACKAGE_VERSION}`,
+      numbers: this.numbers,
+      texts: this.texts,
+    };
     const n = this.partStart / this.partRows;
-    const file = join(this.dir, partName(n));
-    const tmp = join(this.dir, `.${partName(n)}.tmp`);
-    // a part appears under its name only whole: a kill while writing leaves a temporary file, never half a part
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
+    const encoder = (this.encoder ??= new Encoder(this.dir));
+    encoder.send({ n, part });
     this.wroteAny = true;
-    this.partStart += rows;
+    this.partStart += this.filled;
     this.filled = 0;
-    for (const t of this.texts) if (t !== null) t.length = 0;
+    // the buffers went to the encoder: the next part gets new ones
+    this.numbers = this.kinds.map((k) => (k === 'text' ? null : new Float64Array(this.partRows)));
+    this.texts = this.kinds.map((k) => (k === 'text' ? newText(this.partRows) : null));
   }
 }
 
-function appendText(part: TextPart, at: number, col: TextColumn, from: number, n: number): void {
+function newText(rows: number): PartText {
+  return { bytes: new Uint8Array(rows * 32), length: 0, offsets: new Int32Array(rows + 1) };
+}
+
+/**
+ * The encoder thread and what it has been sent: sends parts (their buffers
+ * transferred), waits synchronously (Atomics.wait) when too many are in
+ * flight and at the end, and throws a part's write error on the main thread.
+ */
+class Encoder {
+  private readonly worker: Worker;
+  private readonly done = new Int32Array(new SharedArrayBuffer(4));
+  private readonly port: MessagePort;
+  private sent = 0;
+
+  constructor(dir: string) {
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const data: EncoderData = { dir, done: this.done, port: port2 };
+    this.worker = new Worker(ENCODER, { workerData: data, transferList: [port2] });
+    // the writer waits for it synchronously; it must not keep the process alive on its own
+    this.worker.unref();
+  }
+
+  send(job: PartJob): void {
+    this.wait(MAX_PARTS_IN_FLIGHT - 1);
+    const buffers = [...job.part.numbers, ...job.part.texts.flatMap((t) => (t ? [t.bytes, t.offsets] : []))].filter((b) => b !== null).map((b) => b.buffer as ArrayBuffer);
+    this.worker.postMessage(job, buffers);
+    this.sent++;
+  }
+
+  /** Wait until all parts are written, then stop the thread. */
+  close(): void {
+    try {
+      this.wait(0);
+    } finally {
+      void this.worker.terminate();
+    }
+  }
+
+  /** Block until at most `inFlight` parts are unwritten; a part that failed throws here. */
+  private wait(inFlight: number): void {
+    for (;;) {
+      this.drain();
+      const finished = Atomics.load(this.done, 0);
+      if (this.sent - finished <= inFlight) break;
+      Atomics.wait(this.done, 0, finished, 60_000);
+    }
+    this.drain();
+  }
+
+  private drain(): void {
+    for (let m = receiveMessageOnPort(this.port); m !== undefined; m = receiveMessageOnPort(this.port)) {
+      const outcome = m.message as PartOutcome;
+      if (outcome.error) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code, path: outcome.error.path });
+    }
+  }
+}
+
+function appendText(part: PartText, at: number, col: TextColumn, from: number, n: number): void {
   const a = col.offsets[from];
   const b = col.offsets[from + n];
   if (part.length + (b - a) > part.bytes.length) {
@@ -175,33 +203,4 @@ function appendText(part: TextPart, at: number, col: TextColumn, from: number, n
   const shift = part.length - a;
   for (let i = 1; i <= n; i++) part.offsets[at + i] = col.offsets[from + i] + shift;
   part.length += b - a;
-}
-
-/** Arrow's validity bitmap (bit set = a value) from a test per row; null when every row has one. */
-function validity(rows: number, valid: (i: number) => boolean): { bitmap: Uint8Array | undefined; nulls: number } {
-  const bitmap = new Uint8Array((rows + 7) >> 3);
-  let nulls = 0;
-  for (let i = 0; i < rows; i++) {
-    if (valid(i)) bitmap[i >> 3] |= 1 << (i & 7);
-    else nulls++;
-  }
-  return { bitmap: nulls > 0 ? bitmap : undefined, nulls };
-}
-
-function doubleData(values: Float64Array, rows: number): Data {
-  const { bitmap, nulls } = validity(rows, (i) => values[i] === values[i]);
-  return makeData({ type: new Float64(), length: rows, data: values.subarray(0, rows), nullBitmap: bitmap, nullCount: nulls });
-}
-
-function int64Data(values: Float64Array, rows: number): Data {
-  const ints = new BigInt64Array(rows);
-  for (let i = 0; i < rows; i++) if (values[i] === values[i]) ints[i] = BigInt(values[i]);
-  const { bitmap, nulls } = validity(rows, (i) => values[i] === values[i]);
-  return makeData({ type: new Int64(), length: rows, data: ints, nullBitmap: bitmap, nullCount: nulls });
-}
-
-function textData(part: TextPart, rows: number): Data {
-  const o = part.offsets;
-  const { bitmap, nulls } = validity(rows, (i) => o[i + 1] > o[i]);
-  return makeData({ type: new Utf8(), length: rows, valueOffsets: o.subarray(0, rows + 1), data: part.bytes.subarray(0, part.length), nullBitmap: bitmap, nullCount: nulls });
 }
