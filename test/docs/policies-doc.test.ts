@@ -32,7 +32,7 @@ function written(spec: ParamSpec): string | RegExp {
 
 describe('docs/policies.md', () => {
   test('every policy of the registry has a section, and every section is a policy of the registry', () => {
-    const documented = [...DOC.matchAll(/^### (\S+)$/gm)].map((m) => m[1]);
+    const documented = [...DOC.matchAll(/^### (\S+)$/gm)].map((m) => m[1] ?? '');
     assert.deepEqual([...documented].sort(), Object.keys(POLICIES).sort());
   });
 
@@ -43,7 +43,7 @@ describe('docs/policies.md', () => {
       for (const [name, spec] of Object.entries(module.params)) {
         const row = text.match(new RegExp(`^\\| \`${name}\` \\| ([^|]*) \\|`, 'm'));
         assert.ok(row, `${kind}: no row for ${name}`);
-        const cell = row[1].trim();
+        const cell = (row[1] ?? '').trim();
         const want = written(spec);
         if (typeof want === 'string') assert.ok(cell === want || cell.startsWith(`${want} `), `${kind}.${name}: the page says '${cell}', the code's default is ${want}`);
         else assert.match(cell, want, `${kind}.${name}`);
