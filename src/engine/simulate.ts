@@ -8,7 +8,7 @@ import { Random } from './random.js';
 import { resolveEstimator } from './estimator.js';
 import type { RunResult, Scenario, TimelinePoint } from './types.js';
 import { WORKLOADS } from './workloads/index.js';
-import { TraceSchedule } from './workloads/trace-schedule.js';
+import { RateSchedule } from './workloads/rate-schedule.js';
 
 export interface SimulateOptions {
   /** collect one point per event (syncs, decisions, pauses, the end) */
@@ -38,7 +38,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
     if (mod === undefined || mod.role !== 'rule') throw new Error(`policy[${i}] must be an add-on rule, found '${entries[i].kind}'`);
     rules.push(mod.create(entries[i]));
   }
-  if (s.workload.kind === 'trace' && s.workload.file) rules.unshift(new TraceSchedule(s.workload.file));
+  if (RateSchedule.wanted(s)) rules.unshift(RateSchedule.of(s));
   const workload = WORKLOADS[s.workload.kind];
   if (workload === undefined) throw new Error(`unknown workload '${s.workload.kind}'`);
   const classes = workload.classes(s);

@@ -71,6 +71,17 @@ export interface Scenario {
      * the send cursor in address order.
      */
     layout: 'scattered' | 'contiguous';
+    /**
+     * A seeded fluctuation of the write rate (docs/engine-model.md#fluctuating-dirty-rates):
+     * every `period` seconds the rate is multiplied by exp(spread x - spread^2 / 2),
+     * x a stationary AR(1) normal process with correlation time `correlation`
+     * (0 = independent periods). null = a steady rate.
+     */
+    fluctuation?: { spread: number; period: number; correlation: number } | null;
+    /** seconds after which the guest stops writing (a build that ends); null = never */
+    duration?: number | null;
+    /** the catalogue entry the workload was expanded from (src/engine/workloads/presets.ts), or null */
+    preset?: string | null;
   };
   /** jitter: sigma of the per-period log-normal variation of the link rate (0 = a constant rate) */
   link: { bandwidth: number; latency: number; jitter: number };

@@ -88,6 +88,15 @@ function flatten(s: Scenario, columnOf: Record<string, string> | null): Record<s
   put('cpuShare', s.workload.cpuShare, 'workload.cpuShare');
   put('vcpus', s.vm.vcpus, 'vm.vcpus');
   put('deviceStateBytes', s.vm.deviceState, 'vm.deviceState');
+  // only when used, so that the columns of a run without them stay as they were
+  const w = s.workload;
+  if (w.preset != null) put('workloadPreset', w.preset, 'workload.preset');
+  if (w.fluctuation != null) {
+    put('fluctuationSpread', w.fluctuation.spread, 'workload.fluctuation.spread');
+    put('fluctuationPeriodMs', w.fluctuation.period * 1000, 'workload.fluctuation.period');
+    put('fluctuationCorrelationMs', w.fluctuation.correlation * 1000, 'workload.fluctuation.correlation');
+  }
+  if (w.duration != null) put('workloadDurationMs', w.duration * 1000, 'workload.duration');
   for (const [name, spec] of Object.entries(WORKLOADS[s.workload.kind].params)) {
     const [col, cell] = unitColumn(name, spec.kind, (s.workload as unknown as Record<string, unknown>)[name]);
     put(col, cell, `workload.${name}`);

@@ -146,6 +146,30 @@ export function workloadSchema() {
     )
       .optional()
       .transform((v) => v ?? 1),
+    fluctuation: z
+      .strictObject({
+        spread: numberParam({ kind: 'number', min: 0, max: 3, doc: 'sigma of the log-normal factor on the write rate (0 = steady; 0.3 = about +-30 %)' }, false),
+        period: quantity('time', { positive: true }, 'how long each drawn rate holds; default 1s')
+          .optional()
+          .transform((v) => v ?? 1),
+        correlation: quantity('time', { min: 0 }, 'correlation time of the rate from period to period (0 = independent periods); default 10s')
+          .optional()
+          .transform((v) => v ?? 10),
+      })
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null)
+      .describe('a seeded fluctuation of the write rate around its mean (docs/engine-model.md#fluctuating-dirty-rates)'),
+    duration: quantity('time', { positive: true }, 'the guest stops writing after this long (a build that ends); default: never')
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
+    preset: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null)
+      .describe('a named application from the catalogue (docs/workloads.md); its fields are the defaults of this workload'),
   };
   const entries = Object.values(WORKLOADS).map((w) => {
     // a trace brings its own rates: dirtyRate is filled in from it

@@ -1,11 +1,12 @@
 import type { z } from 'zod';
 import { POLICIES, baseKinds, ruleKinds } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
+import { WORKLOAD_PRESETS } from '../engine/workloads/presets.js';
 import type { Scenario } from '../engine/types.js';
 import { InputError, suggest, type InputProblem } from './errors.js';
 import { formatPathSegments, getPath, type PathSegment } from './path.js';
 import { SECTION_KEYS, scenarioSchema } from './schema.js';
-import { formatBytes, parseQuantity } from './quantity.js';
+import { describeFound, formatBytes, parseQuantity } from './quantity.js';
 import { baseDirOf, meanRate, readTrace } from './trace-file.js';
 import { resolve } from 'node:path';
 import type { SourceDocument } from './document.js';
@@ -31,12 +32,14 @@ let cachedSchema: ReturnType<typeof scenarioSchema> | null = null;
 export function validateScenario(given: unknown, ctx: ValidateContext): Scenario {
   cachedSchema ??= scenarioSchema();
   const problems: RawProblem[] = [];
-  const raw = withTrace(given, ctx, problems);
+  const raw = withTrace(withPreset(given, problems), ctx, problems);
   const res = cachedSchema.safeParse(raw, { reportInput: true });
   if (!res.success) {
-    const traceUnread = problems.length > 0; // withTrace said why already
+    const traceUnread = problems.some((p) => p.path[1] === 'file'); // withTrace said why already
+    const presetUnread = problems.some((p) => p.path[1] === 'preset'); // the workload's fields were never filled in
     for (const iss of res.error.issues) {
       if (traceUnread && iss.path[0] === 'workload' && iss.path[1] === 'file') continue;
+      if (presetUnread && iss.path[0] === 'workload') continue;
       problems.push(...explain(iss, raw));
     }
   } else {
@@ -67,6 +70,46 @@ function withTrace(raw: unknown, ctx: ValidateContext, problems: RawProblem[]): 
     return raw;
   }
   return { ...(raw as object), workload: { ...w, file: read.trace } };
+}
+
+/**
+ * `workload.preset` names an application of the catalogue
+ * (src/engine/workloads/presets.ts): its fields become the workload's, and
+ * the fields the scenario gives override them one by one. Shares of RAM are
+ * turned into bytes here (whole pages), so the columns show what was run.
+ */
+function withPreset(raw: unknown, problems: RawProblem[]): unknown {
+  const top = raw as { vm?: { ram?: unknown; pageSize?: unknown }; workload?: Record<string, unknown> } | null;
+  const w = top?.workload;
+  if (w === null || typeof w !== 'object' || w.preset === undefined || w.preset === null) return raw;
+  const names = Object.keys(WORKLOAD_PRESETS);
+  const name = w.preset;
+  const preset = typeof name === 'string' ? WORKLOAD_PRESETS[name] : undefined;
+  if (preset === undefined) {
+    const what = typeof name === 'string' ? `unknown workload preset '${name}'${suggest(name, names)}` : `expected a preset name, found ${describeFound(name)}`;
+    problems.push({ path: ['workload', 'preset'], message: `${what} (known: ${names.join(', ')})` });
+    return raw;
+  }
+  const ram = parseQuantity(top?.vm?.ram, 'bytes');
+  const page = parseQuantity(top?.vm?.pageSize ?? 4096, 'bytes');
+  const pageBytes = page.ok ? page.value : 4096;
+  const share = (x: number) => (ram.ok ? Math.max(pageBytes, Math.floor((x * ram.value) / pageBytes) * pageBytes) : undefined);
+  const fromPreset: Record<string, unknown> = { kind: preset.kind, dirtyRate: preset.dirtyRate };
+  // an absolute working set larger than this guest's RAM becomes all of it
+  if (preset.workingSet !== undefined) fromPreset.workingSet = ram.ok && preset.workingSet >= ram.value ? null : preset.workingSet;
+  else if (preset.workingSetShare !== undefined && preset.workingSetShare < 1) fromPreset.workingSet = share(preset.workingSetShare);
+  if (preset.hotSet !== undefined) fromPreset.hotSet = preset.hotSet;
+  else if (preset.hotSetShare !== undefined) fromPreset.hotSet = share(preset.hotSetShare);
+  if (preset.hotShare !== undefined) fromPreset.hotShare = preset.hotShare;
+  if (preset.fluctuation !== undefined) fromPreset.fluctuation = preset.fluctuation;
+  if (preset.duration !== undefined) fromPreset.duration = preset.duration;
+  const merged: Record<string, unknown> = { ...fromPreset, ...w };
+  // a kind of the scenario's own keeps only what that kind takes
+  if (merged.kind !== preset.kind) {
+    if (merged.kind !== 'hotcold') for (const k of ['hotSet', 'hotShare']) if (!(k in w)) delete merged[k];
+    if (merged.kind === 'trace' && !('dirtyRate' in w)) delete merged.dirtyRate;
+  }
+  return { ...(raw as object), workload: merged };
 }
 
 /** A problem at a path inside a scenario (before it is placed in a file). */
@@ -118,7 +161,19 @@ function allowedKeys(path: PathSegment[], raw: unknown): string[] {
   if (head === 'vm') return [...SECTION_KEYS.vm];
   if (head === 'link') return [...SECTION_KEYS.link];
   const kind = (getPath(raw, path) as { kind?: string } | undefined)?.kind;
-  if (head === 'workload') return ['kind', ...(kind === 'trace' ? [] : ['dirtyRate']), 'workingSet', 'cpuShare', 'layout', ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {})];
+  if (head === 'workload' && path[1] === 'fluctuation') return ['spread', 'period', 'correlation'];
+  if (head === 'workload')
+    return [
+      'kind',
+      ...(kind === 'trace' ? [] : ['dirtyRate']),
+      'workingSet',
+      'cpuShare',
+      'layout',
+      'fluctuation',
+      'duration',
+      'preset',
+      ...Object.keys(WORKLOADS[kind ?? '']?.params ?? {}),
+    ];
   if (head === 'estimator') return ['kind', ...(kind === 'buffer' ? ['bufferRate'] : kind === 'bias' ? ['factor'] : [])];
   if (head === 'policy') return ['kind', ...Object.keys(POLICIES[kind ?? '']?.params ?? {})];
   return [];
