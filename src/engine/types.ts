@@ -49,8 +49,10 @@ export interface Scenario {
     kind: WorkloadKind;
     /** bytes/s of page writes (linear: of newly dirtied bytes) */
     dirtyRate: number;
-    /** bytes; null = all RAM that does not hold zero pages */
+    /** bytes; null = all RAM that does not hold zero pages (or `workingSetShare` of RAM) */
     workingSet: number | null;
+    /** the working set as a share of RAM (whole pages), when `workingSet` is null; null = not given */
+    workingSetShare?: number | null;
     /** hotcold only: bytes of the hot set and its share of the writes */
     hotSet?: number;
     hotShare?: number;

@@ -146,6 +146,10 @@ export function workloadSchema() {
     )
       .optional()
       .transform((v) => v ?? 1),
+    workingSetShare: numberParam({ kind: 'share', positive: true, max: 1, doc: 'the working set as a share of RAM, when workingSet is not given (whole pages)' }, false)
+      .nullable()
+      .optional()
+      .transform((v) => v ?? null),
     fluctuation: z
       .strictObject({
         spread: numberParam({ kind: 'number', min: 0, max: 3, doc: 'sigma of the log-normal factor on the write rate (0 = steady; 0.3 = about +-30 %)' }, false),

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { POLICIES, baseKinds, ruleKinds } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
 import { WORKLOAD_PRESETS } from '../engine/workloads/presets.js';
+import { workingSetBytes } from '../engine/workloads/layout.js';
 import type { Scenario } from '../engine/types.js';
 import { InputError, suggest, type InputProblem } from './errors.js';
 import { formatPathSegments, getPath, type PathSegment } from './path.js';
@@ -90,25 +91,17 @@ function withPreset(raw: unknown, problems: RawProblem[]): unknown {
     problems.push({ path: ['workload', 'preset'], message: `${what} (known: ${names.join(', ')})` });
     return raw;
   }
-  const ram = parseQuantity(top?.vm?.ram, 'bytes');
-  const page = parseQuantity(top?.vm?.pageSize ?? 4096, 'bytes');
-  const pageBytes = page.ok ? page.value : 4096;
-  const share = (x: number) => (ram.ok ? Math.max(pageBytes, Math.floor((x * ram.value) / pageBytes) * pageBytes) : undefined);
+  // sizes relative to RAM stay relative (workingSetShare): a sweep over vm.ram scales them
   const fromPreset: Record<string, unknown> = { kind: preset.kind, dirtyRate: preset.dirtyRate };
-  // an absolute working set larger than this guest's RAM becomes all of it
-  if (preset.workingSet !== undefined) fromPreset.workingSet = ram.ok && preset.workingSet >= ram.value ? null : preset.workingSet;
-  else if (preset.workingSetShare !== undefined && preset.workingSetShare < 1) fromPreset.workingSet = share(preset.workingSetShare);
-  if (preset.hotSet !== undefined) fromPreset.hotSet = preset.hotSet;
-  else if (preset.hotSetShare !== undefined) fromPreset.hotSet = share(preset.hotSetShare);
-  if (preset.hotShare !== undefined) fromPreset.hotShare = preset.hotShare;
+  if (preset.workingSet !== undefined) fromPreset.workingSet = preset.workingSet;
+  else if (preset.workingSetShare !== undefined && preset.workingSetShare < 1) fromPreset.workingSetShare = preset.workingSetShare;
   if (preset.fluctuation !== undefined) fromPreset.fluctuation = preset.fluctuation;
   if (preset.duration !== undefined) fromPreset.duration = preset.duration;
   const merged: Record<string, unknown> = { ...fromPreset, ...w };
-  // a kind of the scenario's own keeps only what that kind takes
-  if (merged.kind !== preset.kind) {
-    if (merged.kind !== 'hotcold') for (const k of ['hotSet', 'hotShare']) if (!(k in w)) delete merged[k];
-    if (merged.kind === 'trace' && !('dirtyRate' in w)) delete merged.dirtyRate;
-  }
+  // a trace of the scenario's own brings its rates
+  if (merged.kind === 'trace' && !('dirtyRate' in w)) delete merged.dirtyRate;
+  // a working set of the scenario's own replaces the preset's share
+  if ('workingSet' in w) delete merged.workingSetShare;
   return { ...(raw as object), workload: merged };
 }
 
@@ -206,7 +199,7 @@ export function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
   if (ws !== null && ws > ram)
     out.push({ path: ['workload', 'workingSet'], message: `the working set (${formatBytes(ws)}) is larger than RAM (${formatBytes(ram)}); it must fit in vm.ram` });
   if (s.workload.kind === 'hotcold') {
-    const room = ws ?? ram * (1 - s.vm.zeroShare);
+    const room = workingSetBytes(s);
     const hot = s.workload.hotSet as number;
     if (hot > room) out.push({ path: ['workload', 'hotSet'], message: `the hot set (${formatBytes(hot)}) is larger than the working set (${formatBytes(room)})` });
   }

@@ -31,7 +31,8 @@ export function isPrefix(prefix: readonly PathSegment[], path: readonly PathSegm
  */
 export function scopeOf(segs: readonly PathSegment[]): PathSegment[] {
   const c = canonical(segs);
-  if (c[c.length - 1] === 'kind') return c.slice(0, -1);
+  // a kind, or a workload preset, decides the other fields of its mapping: the whole mapping is the value
+  if (c[c.length - 1] === 'kind' || (c.length === 2 && c[0] === 'workload' && c[1] === 'preset')) return c.slice(0, -1);
   return c;
 }
 

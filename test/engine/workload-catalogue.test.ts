@@ -14,7 +14,7 @@ describe('workload presets: named applications from published measurements', () 
     const s = withWorkload({ preset: 'kernel-compile' });
     assert.equal(s.workload.kind, 'uniform');
     assert.equal(s.workload.dirtyRate, 100e6);
-    assert.equal(s.workload.workingSet, 2 * GiB);
+    assert.equal(s.workload.workingSetShare, 1 / 3, 'a share: a sweep over vm.ram scales it');
     assert.deepEqual(s.workload.fluctuation, { spread: 0.3, period: 5, correlation: 30 });
     assert.equal(s.workload.duration, 275);
     const cols = scenarioColumns(s);
@@ -38,8 +38,8 @@ describe('workload presets: named applications from published measurements', () 
     for (const [name, p] of Object.entries(WORKLOAD_PRESETS)) {
       assert.ok(p.source.length > 20, `${name} has a source`);
       for (const ram of [4 * GiB, 64 * GiB]) {
-        const s = withWorkload({ preset: name }, ram);
-        assert.ok((s.workload.workingSet ?? ram) <= ram, `${name} fits in ${ram / GiB} GiB`);
+        const ws = scenarioColumns(withWorkload({ preset: name }, ram)).workingSetBytes as number;
+        assert.ok(ws > 0 && ws <= ram, `${name} fits in ${ram / GiB} GiB`);
       }
     }
   });
@@ -143,5 +143,46 @@ describe('fluctuating dirty rates', () => {
     // after 100 s nothing is dirtied: the pass that is running and at most one more empty the RAM
     assert.ok(r.totalTimeMs < 100_000 + 2 * (GiB / (100 * MiB)) * 1000, `${r.totalTimeMs} ms`);
     assert.equal(simulate(watched({})).outcome, 'unfinished', 'while it writes it never converges');
+  });
+});
+
+describe('presets in a sweep', () => {
+  test('an axis over workload.preset crossed with vm.ram: each scenario gets its own preset, with shares of its own RAM', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadSweep } = await import('../../src/sweep/session.js');
+    const { buildScenario, decodeScenario } = await import('../../src/sweep/grid.js');
+    const dir = mkdtempSync(join(tmpdir(), 'presets-'));
+    const file = join(dir, 'p.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: p',
+        'base:',
+        '  vm: { ram: 4GiB }',
+        '  workload: { preset: redis }',
+        '  link: { bandwidth: 1Gbit/s }',
+        '  policy: { kind: precopy }',
+        'axes:',
+        '  workload.preset: [idle, kernel-compile, jvm-large]',
+        '  vm.ram: [3GiB, 64GiB]',
+      ].join('\n'),
+    );
+    const { grid } = loadSweep(file);
+    const seen = new Map<string, number>();
+    const digits: number[] = [];
+    for (let g = 0; g < grid.scenarios; g++) {
+      const { variant } = decodeScenario(grid, g, digits);
+      const s = buildScenario(grid.variants[variant]!, digits);
+      const cols = scenarioColumns(s);
+      seen.set(`${cols.workloadPreset} ${s.vm.ram / GiB}`, cols.workingSetBytes as number);
+      if (cols.workloadPreset === 'idle') assert.equal(s.workload.dirtyRate, MiB);
+      if (cols.workloadPreset === 'jvm-large') assert.equal(s.workload.dirtyRate, 67_551 * 4096);
+    }
+    assert.equal(seen.get('idle 3'), 64 * MiB);
+    assert.equal(seen.get('kernel-compile 3'), 1 * GiB, 'a third of 3 GiB');
+    assert.equal(seen.get('kernel-compile 64'), Math.floor((64 * GiB) / 3 / 4096) * 4096);
+    assert.equal(seen.get('jvm-large 64'), 2 * GiB, '1/32 of 64 GiB');
   });
 });

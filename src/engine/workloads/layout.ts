@@ -9,6 +9,8 @@ import type { Scenario } from '../types.js';
  */
 export function workingSetBytes(s: Scenario): number {
   const ram = s.vm.ram;
+  const share = s.workload.workingSetShare;
+  if (s.workload.workingSet === null && share != null) return Math.max(s.vm.pageSize, Math.floor((share * ram) / s.vm.pageSize) * s.vm.pageSize);
   return s.workload.workingSet ?? ram - zeroBytesRequested(s);
 }
 

@@ -10,16 +10,12 @@ export interface WorkloadPreset {
   summary: string;
   /** where the numbers come from; "approximate" when read off a figure */
   source: string;
-  kind: 'linear' | 'uniform' | 'hotcold' | 'cyclic';
+  kind: 'linear' | 'uniform' | 'cyclic';
   /** bytes/s of page writes */
   dirtyRate: number;
   /** the working set: bytes, or a share of RAM */
   workingSet?: number;
   workingSetShare?: number;
-  /** hotcold: the hot set (bytes or share of RAM) and its share of the writes */
-  hotSet?: number;
-  hotSetShare?: number;
-  hotShare?: number;
   fluctuation?: { spread: number; period: number; correlation: number };
   duration?: number;
 }
@@ -77,10 +73,11 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
   },
   'jvm-large': {
     summary: 'a large Java warehouse guest (SPECjbb-like): 67,551 pages/s (~264 MiB/s) over a few GiB',
-    source: 'qemu/qemu commit 7ca1dfad (auto-converge): 256 GiB, 20 vCPUs, 67,551 pages/s, 2.6 GiB left after 1,487 s at ~257 MB/s; working set 8 GiB is an assumption',
+    source:
+      'qemu/qemu commit 7ca1dfad (auto-converge): 256 GiB, 20 vCPUs, 67,551 pages/s, 2.6 GiB left after 1,487 s at ~257 MB/s; a working set of 1/32 of RAM (8 GiB of 256) is an assumption',
     kind: 'uniform',
     dirtyRate: 67_551 * 4096,
-    workingSet: 8 * GiB,
+    workingSetShare: 1 / 32,
   },
   'openshift-hcp-worker': {
     summary: 'an OpenShift hosted-control-plane worker (VEP 291 benchmark): ~650 Mbit/s on average, fluctuating',
