@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { InputError } from './scenario/errors.js';
+import { asWriteFailure } from './sweep/sink.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './cli/exit-codes.js';
 import { registerRun } from './cli/run.js';
 import { registerSweep } from './cli/sweep.js';
@@ -35,6 +36,12 @@ function fail(err: unknown): never {
   if (err instanceof CommanderError) {
     // help and version end with code 0; a usage error is bad input
     process.exit(err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT);
+  }
+  const write = asWriteFailure(err);
+  if (write !== null) {
+    // disk full, read-only, no permission: not a bug, and not the input's fault
+    process.stderr.write(`migsweep: ${write.message}\n`);
+    process.exit(EXIT_FAILED);
   }
   const e = err as Error;
   process.stderr.write(`migsweep: internal error: ${e?.message ?? String(err)}\n`);

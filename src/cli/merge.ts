@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { DEFAULT_FORMAT, OUTPUT_FORMATS, parseFormat, type OutputFormat } from '../sweep/formats.js';
 import { mergeShards } from '../sweep/merge.js';
+import { reportAfterSweep } from './report.js';
 
 export function registerMerge(program: Command): void {
   program
@@ -9,8 +11,19 @@ export function registerMerge(program: Command): void {
     .requiredOption('--out <dir>', 'the merged run folder')
     .option('--force', 'replace the run already in --out')
     .option('--quiet', 'no table; only errors and the results line')
-    .action(async (dirs: string[], opts: { out: string; force?: boolean; quiet?: boolean }) => {
-      const r = await mergeShards({ dirs, out: opts.out, force: opts.force, quiet: opts.quiet, stdout: process.stdout, stderr: process.stderr });
+    .option('--format <format>', `runs files to write: ${OUTPUT_FORMATS.join(', ')} (default: ${DEFAULT_FORMAT}; see docs/output.md)`, (t) => parseFormat(t))
+    .option('--no-report', 'do not write the report of the merged run (migsweep report DIR writes it later)')
+    .action(async (dirs: string[], opts: { out: string; force?: boolean; quiet?: boolean; format?: OutputFormat; report: boolean }) => {
+      const r = await mergeShards({
+        dirs,
+        out: opts.out,
+        force: opts.force,
+        quiet: opts.quiet,
+        format: opts.format,
+        hooks: opts.report ? [reportAfterSweep] : [],
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
       process.exitCode = r.exitCode;
     });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { relative, isAbsolute } from 'node:path';
 import { writeReport } from '../report/index.js';
-import { afterSweep, type AfterSweepHook } from '../sweep/hooks.js';
+import type { AfterSweepHook } from '../sweep/hooks.js';
 import { EXIT_BAD_INPUT } from './exit-codes.js';
 
 /** A path relative to the current folder when it lies below it (what people paste into a browser or a shell). */
@@ -15,7 +15,7 @@ function warn(out: Awaited<ReturnType<typeof writeReport>>): void {
   for (const s of out.skipped) process.stderr.write(`migsweep: report: chart ${s.name} not drawn: ${s.reason}\n`);
 }
 
-/** After every sweep and merge: write the report; the sweep's last line names its index.html. */
+/** After a sweep or merge (the CLI passes it to them): write the report; the sweep's last line names its index.html. */
 export const reportAfterSweep: AfterSweepHook = async (runDir) => {
   const out = await writeReport(runDir);
   warn(out);
@@ -24,7 +24,6 @@ export const reportAfterSweep: AfterSweepHook = async (runDir) => {
 
 /** `migsweep report <run-dir>`, and the report after every `migsweep sweep` / `merge`. */
 export function registerReport(program: Command): void {
-  if (!afterSweep.includes(reportAfterSweep)) afterSweep.push(reportAfterSweep);
   program
     .command('report')
     .description('write the charts (Vega-Lite specs and SVG) and index.html of a finished sweep into its folder')

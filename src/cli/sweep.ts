@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../scenario/errors.js';
 import { PACKAGE_ROOT } from '../sweep/output.js';
+import { DEFAULT_FORMAT, OUTPUT_FORMATS, parseFormat, type OutputFormat } from '../sweep/formats.js';
 import { runSweep } from '../sweep/session.js';
+import { reportAfterSweep } from './report.js';
 import { resolveShard } from '../sweep/shard.js';
 
 const DEFAULT_SWEEP = join('sweeps', 'default.yaml');
@@ -26,6 +28,8 @@ interface SweepFlags {
   quiet?: boolean;
   yes?: boolean;
   batchSize?: number;
+  format?: OutputFormat;
+  report: boolean;
 }
 
 export function registerSweep(program: Command): void {
@@ -42,6 +46,8 @@ export function registerSweep(program: Command): void {
     .option('--quiet', 'no progress and no table; only errors and the results line')
     .option('--yes', `run a sweep of more than 50 million tasks`)
     .option('--batch-size <n>', 'tasks per batch (default: sized to ~50 ms of work)', wholeFlag('--batch-size'))
+    .option('--format <format>', `runs files to write: ${OUTPUT_FORMATS.join(', ')} (default: ${DEFAULT_FORMAT}; see docs/output.md)`, (t) => parseFormat(t))
+    .option('--no-report', 'do not write the report when the sweep is complete (migsweep report DIR writes it later)')
     .action(async (file: string | undefined, opts: SweepFlags) => {
       const shard = resolveShard({ flag: opts.shard, count: opts.shardCount, env: process.env });
       const outcome = await runSweep({
@@ -53,6 +59,8 @@ export function registerSweep(program: Command): void {
         force: opts.force,
         yes: opts.yes,
         batchSize: opts.batchSize,
+        format: opts.format,
+        hooks: opts.report ? [reportAfterSweep] : [],
         progress: opts.quiet ? 'quiet' : undefined,
         stdout: process.stdout,
         stderr: process.stderr,

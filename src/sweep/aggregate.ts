@@ -5,17 +5,16 @@
  * A summary row depends on its scenario's runs alone, and the pool hands
  * the workers whole scenarios, so each worker summarises its own batch
  * (ScenarioSummary over the values it just computed) and the main thread
- * only appends text. The same ScenarioSummary also reads runs.csv back
- * (aggregateRuns: a merge, the finished part of a resumed run), from the
- * same numbers (runs.csv holds every double exactly), so every path writes
- * the same bytes.
+ * only appends text. The same ScenarioSummary also summarises runs read
+ * back from runs.csv (replay.ts: a merge, the finished part of a resumed
+ * run), from the same numbers (runs.csv holds every double exactly), so
+ * every path writes the same bytes.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { medianSorted, quantileSorted } from 'simple-statistics';
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
-import { CellCursor, csvText, readLineBatches } from './csv.js';
 import { describe, DESCRIBE_FIELDS, type Describe } from './stats.js';
-import { STATUS, type Grid, type VariantSummary } from './types.js';
+import type { Sink } from './sink.js';
+import { STATUS, type BatchResult, type Grid, type VariantSummary } from './types.js';
 
 /** The metrics summary.csv describes. */
 export const SUMMARY_METRICS = [
@@ -188,14 +187,27 @@ class VariantTally {
   }
 }
 
-/** The terminal table's numbers: per variant, a few values per run (typed arrays). */
-export class VariantTable {
+/**
+ * The terminal table's numbers: per variant, a few values per run (typed
+ * arrays). A sink: fed every batch; on resume, the runs already on disk.
+ */
+export class VariantTable implements Sink {
+  readonly name = 'the terminal table';
   private readonly tallies: VariantTally[];
   rows = 0;
   errors = 0;
   constructor(grid: Grid) {
     this.tallies = grid.variants.map((v) => new VariantTally(v.name));
   }
+  create(): void {}
+  resume(): 'replay' {
+    return 'replay';
+  }
+  write(batch: BatchResult): void {
+    const n = batch.status.length;
+    for (let i = 0; i < n; i++) this.add(batch.variant[i] as number, batch.status[i] as number, batch.metrics, i * SUMMARY_METRICS.length);
+  }
+  close(): void {}
   add(variant: number, status: number, metrics: ArrayLike<number>, at: number): void {
     const t = this.tallies[variant];
     this.rows++;
@@ -215,98 +227,5 @@ export class VariantTable {
   }
   summary(): VariantSummary[] {
     return this.tallies.map((t) => t.summary());
-  }
-}
-
-/** A runs.csv that is not what this sweep writes. */
-export class RunsFileError extends Error {}
-
-const OUTCOME_STATUS: Record<string, number> = { completed: STATUS.completed, aborted: STATUS.aborted, unfinished: STATUS.unfinished };
-
-/**
- * Read runs.csv (its first `rows` rows; default all), write summary.csv
- * from scratch for them, and return the per-variant table. A scenario's
- * parameter cells are copied from its first row as they are written there.
- */
-export async function aggregateRuns(grid: Grid, runsFile: string, summaryFile: string, rows = Infinity): Promise<VariantTable> {
-  const fd = openSync(summaryFile, 'w');
-  try {
-    const out = new TextBatcher(fd);
-    out.add(csvText([summaryHeader(grid)]));
-    const col = new Map(grid.header.map((c, i) => [c, i]));
-    const idx = (c: string) => col.get(c) as number;
-    const metricCells = SUMMARY_METRICS.map(idx);
-    const [iScenario, iVariant, iOutcome, iError] = [idx('scenarioId'), idx('variant'), idx('outcome'), idx('error')];
-    const firstParam = 4 + METRIC_COLUMNS.length;
-    const iSeed = grid.header.indexOf('seed');
-    const variantIndex = new Map(grid.variants.map((v, i) => [v.name, i]));
-    const table = new VariantTable(grid);
-    const summary = new ScenarioSummary();
-    const cells = new CellCursor();
-    const metrics = new Float64Array(SUMMARY_METRICS.length);
-    const texts: string[] = SUMMARY_METRICS.map(() => '');
-    const header = csvText([grid.header]).slice(0, -1);
-
-    /** The parameter cells of the row being read, as written, without the seed. */
-    const paramsText = () => {
-      if (iSeed < firstParam) return cells.raw(firstParam, iError);
-      const parts: string[] = [];
-      if (iSeed > firstParam) parts.push(cells.raw(firstParam, iSeed));
-      if (iError > iSeed + 1) parts.push(cells.raw(iSeed + 1, iError));
-      return parts.join(',');
-    };
-
-    let scenarioId = '';
-    let line = 0;
-    read: for await (const batch of readLineBatches(runsFile)) {
-      for (const text of batch) {
-        line++;
-        if (line === 1) {
-          if (text !== header) throw new RunsFileError(`${runsFile}: the header is not this sweep's runs.csv header`);
-          continue;
-        }
-        if (line - 1 > rows) break read;
-        cells.scan(text);
-        if (cells.count !== grid.header.length) throw new RunsFileError(`${runsFile}: line ${line} has ${cells.count} cells, expected ${grid.header.length}`);
-        const variant = cells.cell(iVariant);
-        const v = variantIndex.get(variant);
-        if (v === undefined) throw new RunsFileError(`${runsFile}: line ${line} names variant '${variant}', which this sweep does not have`);
-        const id = cells.cell(iScenario);
-        if (id !== scenarioId || !summary.started) {
-          if (summary.started) out.add(summary.line());
-          scenarioId = id;
-          summary.start(cells.raw(iScenario, iVariant + 1), paramsText());
-        }
-        const status = cells.empty(iError) ? (OUTCOME_STATUS[cells.cell(iOutcome)] ?? STATUS.error) : STATUS.error;
-        for (let m = 0; m < metricCells.length; m++) {
-          texts[m] = cells.cell(metricCells[m]);
-          metrics[m] = texts[m] === '' ? NaN : Number(texts[m]);
-        }
-        summary.add(status, metrics, 0, texts);
-        table.add(v, status, metrics, 0);
-      }
-    }
-    if (summary.started) out.add(summary.line());
-    out.end();
-    return table;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Text written in chunks of about a megabyte. */
-class TextBatcher {
-  private parts: string[] = [];
-  private size = 0;
-  constructor(private readonly fd: number) {}
-  add(text: string): void {
-    this.parts.push(text);
-    this.size += text.length;
-    if (this.size >= 1 << 20) this.end();
-  }
-  end(): void {
-    if (this.size > 0) writeSync(this.fd, this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
   }
 }

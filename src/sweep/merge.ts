@@ -6,19 +6,23 @@
  * K, K + N, ... with their replicates, so the rows are interleaved back
  * scenario by scenario; each row's task id is checked on the way.
  */
-import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InputError } from '../scenario/errors.js';
 import { EXIT_FAILED, EXIT_OK } from '../cli/exit-codes.js';
-import { aggregateRuns } from './aggregate.js';
+import { VariantTable } from './aggregate.js';
 import { csvText, readLines } from './csv.js';
+import { DEFAULT_FORMAT, runsSinks, type OutputFormat } from './formats.js';
 import { shardTaskCount, taskInfo } from './grid.js';
-import { afterSweep, type AfterSweepHook } from './hooks.js';
-import { fingerprintOf, machine, prepareNewFolder, readManifest, RUNS_FILE, SUMMARY_FILE, writeManifest, type Manifest } from './output.js';
+import type { AfterSweepHook } from './hooks.js';
+import { fingerprintOf, machine, prepareNewFolder, readManifest, RUNS_FILE, writeManifest, type Manifest } from './output.js';
+import { RunsDecoder } from './replay.js';
 import { resolveSweep } from './resolve.js';
 import { resultLine, runHooks } from './session.js';
+import { closeAll, writeAll, type Sink, type WriteFaults } from './sink.js';
 import { parseSweep } from './spec.js';
+import { SummaryCsvSink } from './summary-sink.js';
 import type { Grid } from './types.js';
 import { variantTable } from './variant-table.js';
 
@@ -29,8 +33,16 @@ export interface MergeOptions {
   quiet?: boolean;
   stdout: Writable;
   stderr: Writable;
+  /** what runs once the folder is complete (the CLI passes the report writer); none by default */
   hooks?: AfterSweepHook[];
+  /** the runs files to write (default csv) */
+  format?: OutputFormat;
+  /** injected write failures (tests) */
+  writeFaults?: WriteFaults;
 }
+
+/** Rows handed to the sinks at a time (whole scenarios). */
+const MERGE_BATCH_ROWS = 4096;
 
 function bad(where: string, message: string): never {
   throw new InputError(where, [{ path: '', message }]);
@@ -85,42 +97,42 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
   const say = (t: string) => o.stderr.write(`${t}\n`);
   const started = performance.now();
   const { shards, grid } = checkShards(o.dirs);
+  const format = o.format ?? DEFAULT_FORMAT;
+  // the merged folder's outputs: the same sinks as a sweep's, fed the shards' rows in task order
+  const table = new VariantTable(grid);
+  const sinks: Sink[] = [...runsSinks(format, { runDir: o.out, grid, shard: null, faults: o.writeFaults }), new SummaryCsvSink(o.out, grid, o.writeFaults), table];
   prepareNewFolder(o.out, o.force === true);
   const n = shards.length;
   const header = csvText([grid.header]).trimEnd();
   const readers = shards.map((s) => readLines(join(s.dir, RUNS_FILE)));
   for (const [i, r] of readers.entries()) {
     const h = await r.next();
-    if (h.done || h.value !== header) bad(join(shards[i].dir, RUNS_FILE), "the header is not this sweep's runs.csv header; the shard is damaged");
+    if (h.done || h.value !== header) bad(join(shards[i]!.dir, RUNS_FILE), "the header is not this sweep's runs.csv header; the shard is damaged");
   }
-  const fd = openSync(join(o.out, RUNS_FILE), 'w');
-  let errors = 0;
+  const lineNo = shards.map(() => 1);
+  const decoder = new RunsDecoder(grid, 0);
   try {
-    let buffer = `${header}\n`;
+    for (const s of sinks) s.create();
     for (let g = 0; g < grid.scenarios; g++) {
       const k = g % n;
+      const file = join(shards[k]!.dir, RUNS_FILE);
       for (let r = 0; r < grid.replicates; r++) {
-        const line = await readers[k].next();
-        const file = join(shards[k].dir, RUNS_FILE);
+        const line = await readers[k]!.next();
         const expected = taskInfo(grid, null, g * grid.replicates + r).taskId;
-        if (line.done) bad(file, `ends before task ${expected}: the shard has fewer rows than its ${shardTaskCount(grid, shards[k].m.shard)} tasks`);
+        if (line.done) bad(file, `ends before task ${expected}: the shard has fewer rows than its ${shardTaskCount(grid, shards[k]!.m.shard)} tasks`);
+        lineNo[k]!++;
         if (!line.value.startsWith(`${expected},`)) bad(file, `has '${line.value.slice(0, line.value.indexOf(','))}' where task ${expected} should be; the shard is damaged`);
-        if (!line.value.endsWith(',')) errors++;
-        buffer += `${line.value}\n`;
-        if (buffer.length > 1 << 20) {
-          writeSync(fd, buffer);
-          buffer = '';
-        }
+        decoder.add(line.value, file, lineNo[k]!);
       }
+      if (decoder.rows >= MERGE_BATCH_ROWS) writeAll(sinks, decoder.take());
     }
-    writeSync(fd, buffer);
-    for (const [i, r] of readers.entries()) if (!(await r.next()).done) bad(join(shards[i].dir, RUNS_FILE), 'has more rows than its tasks; the shard is damaged');
+    writeAll(sinks, decoder.take());
+    for (const [i, r] of readers.entries()) if (!(await r.next()).done) bad(join(shards[i]!.dir, RUNS_FILE), 'has more rows than its tasks; the shard is damaged');
   } finally {
-    closeSync(fd);
+    closeAll(sinks);
     await Promise.all(readers.map((r) => r.return(undefined)));
   }
 
-  const table = await aggregateRuns(grid, join(o.out, RUNS_FILE), join(o.out, SUMMARY_FILE));
   const ms = shards.map((s) => s.m);
   const first = ms[0];
   const manifest: Manifest = {
@@ -137,10 +149,10 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
     merged: shards.map((s) => ({ dir: s.dir, index: s.m.shard!.index, count: s.m.shard!.count, fingerprint: s.m.fingerprint, host: s.m.host })),
     mergedAt: new Date().toISOString(),
     mergeMs: Math.round(performance.now() - started),
+    runsFormat: format,
   };
   writeManifest(o.out, manifest);
-  if (table.errors !== errors) bad(o.out, 'internal: the error count of the merged rows and of the summary differ');
-  const written = await runHooks(o.hooks ?? afterSweep, o.out, say);
+  const written = await runHooks(o.hooks ?? [], o.out, say);
   if (!o.quiet) o.stdout.write(`merged ${n} shards: ${grid.tasks.toLocaleString('en-US')} tasks\n\n${variantTable(table.summary())}\n`);
   o.stdout.write(resultLine(o.out, written.paths));
   return { exitCode: table.errors > 0 || written.failed ? EXIT_FAILED : EXIT_OK, runDir: o.out };

@@ -53,6 +53,8 @@ export interface PoolOptions {
   write(result: BatchResult, start: number, end: number): void;
   /** polled before each dispatch: true = dispatch no more, finish what is running */
   stopping(): boolean;
+  /** aborted: stop at once; the batches in flight are dropped (nothing more is written) */
+  abort?: AbortSignal;
 }
 
 export interface PoolOutcome {
@@ -120,12 +122,15 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
     }
   };
 
+  // once settled (all written, a write failed, or aborted) no batch is written or rerun any more
+  let settled = false;
   const run = async (start: number, end: number): Promise<BatchResult> => {
     try {
       const r = await pool.run({ start, end, budgetMs: o.budgetMs ?? BATCH_BUDGET_MS });
       sizer.observe(r.end - start, r.ms);
       return r;
-    } catch {
+    } catch (e) {
+      if (settled) throw e;
       workerDeaths++;
       const r = concat(await Promise.all(Array.from({ length: end - start }, (_, i) => alone(start + i))));
       if (rows.wholeScenarios(start, end)) r.summary = rows.summarise(start, end, r.status, r.metrics);
@@ -134,9 +139,18 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
   };
 
   try {
-    return await new Promise<PoolOutcome>((resolve, reject) => {
+    return await new Promise<PoolOutcome>((resolveOnce, rejectOnce) => {
+      const resolve = (r: PoolOutcome) => {
+        if (!settled) resolveOnce(r);
+        settled = true;
+      };
+      const reject = (e: unknown) => {
+        if (!settled) rejectOnce(e);
+        settled = true;
+      };
       let next = o.from;
       let written = o.from;
+      o.abort?.addEventListener('abort', () => resolve({ reached: written, workerDeaths }), { once: true });
       let open = 0;
       // the rest of batches that ran out of budget: sent again first (also when stopping: they fill the gaps)
       const rest: [number, number][] = [];
@@ -145,6 +159,7 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
       const dispatch = (start: number, end: number) => {
         open++;
         run(start, end).then((result) => {
+          if (settled) return;
           if (result.end < end) {
             rest.push([result.end, end]);
             rest.sort((a, b) => a[0] - b[0]); // the earliest first: it holds up the writing

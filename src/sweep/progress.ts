@@ -4,6 +4,8 @@
  * LINE_INTERVAL_MS otherwise (CI logs, nightly jobs), nothing when quiet.
  */
 import type { Writable } from 'node:stream';
+import type { Sink } from './sink.js';
+import { STATUS, type BatchResult } from './types.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'quiet';
 
@@ -69,4 +71,32 @@ export function formatDuration(seconds: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** The progress line as a sink: counts the tasks and errors of each batch (resumed runs start at what was done). */
+export class ProgressSink implements Sink {
+  readonly name = 'progress';
+  private done: number;
+  private errors: number;
+  constructor(
+    private readonly progress: Progress,
+    done: number,
+    errors: number,
+  ) {
+    this.done = done;
+    this.errors = errors;
+  }
+  create(): void {}
+  resume(): 'kept' {
+    return 'kept';
+  }
+  write(batch: BatchResult): void {
+    const n = batch.status.length;
+    for (let i = 0; i < n; i++) if (batch.status[i] === STATUS.error) this.errors++;
+    this.done += n;
+    this.progress.update(this.done, this.errors);
+  }
+  close(): void {
+    this.progress.finish(this.done, this.errors);
+  }
 }

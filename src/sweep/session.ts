@@ -1,45 +1,50 @@
 /**
  * One `migsweep sweep`: read and check the sweep file, expand it, refuse an
  * absurd size without --yes, check every scenario, prepare (or resume) the
- * run folder, run the tasks, then summarise, write the manifest, run the
- * after-sweep hooks and print the table. Signals stop it cleanly.
+ * run folder, then run the tasks through the pool into the outputs' sinks
+ * (sink.ts: runs files per --format, summary.csv, the terminal table, the
+ * progress line), write the manifest, run the after-sweep hooks it was
+ * given and print the table. Signals stop it cleanly; a failed write stops
+ * it with the file named and everything written kept.
  */
-import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Writable } from 'node:stream';
 import { simulate } from '../engine/index.js';
 import type { Scenario } from '../engine/types.js';
 import { InputError } from '../scenario/errors.js';
+import { formatBytes } from '../scenario/quantity.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
-import { aggregateRuns, SUMMARY_METRICS, summaryHeader, VariantTable } from './aggregate.js';
+import { VariantTable } from './aggregate.js';
 import { checkEveryScenario } from './check.js';
-import { csvText } from './csv.js';
+import { estimateDisk } from './disk.js';
+import { DEFAULT_FORMAT, parseFormat, runsSinks, type OutputFormat } from './formats.js';
 import { buildScenario, decodeScenario, shardScenarioCount, shardTaskCount, withValue } from './grid.js';
-import { afterSweep, type AfterSweepHook } from './hooks.js';
+import type { AfterSweepHook } from './hooks.js';
 import {
-  cutPartialLine,
   defaultRunDir,
   findResumable,
   fingerprintOf,
   gitCommit,
   machine,
+  MANIFEST_FILE,
   openForResume,
   PACKAGE_VERSION,
   prepareNewFolder,
   RUNS_FILE,
-  SUMMARY_FILE,
-  truncateTo,
-  verifyRuns,
   writeManifest,
   MANIFEST_FORMAT,
   TOOL,
   type Manifest,
+  type Session,
 } from './output.js';
 import { runPool } from './pool.js';
-import { formatDuration, Progress, type ProgressMode } from './progress.js';
+import { formatDuration, Progress, ProgressSink, type ProgressMode } from './progress.js';
 import { resolveSweep, type ResolvedSweep } from './resolve.js';
+import { asWriteFailure, closeAll, type WriteFailure, writeAll, type Sink, type WriteFaults } from './sink.js';
+import { sampleTasks, type TaskCost } from './sample.js';
 import { readSweep } from './spec.js';
+import { SummaryCsvSink } from './summary-sink.js';
 import type { Grid, Shard } from './types.js';
 import { variantTable } from './variant-table.js';
 
@@ -68,7 +73,12 @@ export interface SweepOptions {
   stderr: Writable;
   /** handle SIGINT and SIGTERM (the CLI does) */
   signals?: boolean;
+  /** what runs once the folder is complete (the CLI passes the report writer); none by default */
   hooks?: AfterSweepHook[];
+  /** the runs files to write (default csv); a resumed run keeps the format it was started with */
+  format?: OutputFormat;
+  /** injected write failures (tests) */
+  writeFaults?: WriteFaults;
 }
 
 export interface SweepOutcome {
@@ -93,63 +103,57 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const resolved = loadSweep(o.file);
   const grid = resolved.grid;
   const total = shardTaskCount(grid, shard);
+  const cost = sampleTasks(grid, shard);
 
   if (total > MAX_TASKS_WITHOUT_YES && !o.yes) {
-    const perTaskMs = sampleCostMs(grid);
     throw new InputError(o.file, [
       {
         path: '',
-        message: `this sweep has ${total.toLocaleString('en-US')} tasks${shard ? ' in this shard' : ''} (over ${MAX_TASKS_WITHOUT_YES.toLocaleString('en-US')}); at about ${perTaskMs.toPrecision(2)} ms a task that is roughly ${formatDuration((total * perTaskMs) / 1000 / workers)} on ${workers} workers, and a runs.csv of about ${Math.round((total * 400) / 1e9)} GB. Pass --yes to run it anyway, or split it with --shard K/N`,
+        message: `this sweep has ${total.toLocaleString('en-US')} tasks${shard ? ' in this shard' : ''} (over ${MAX_TASKS_WITHOUT_YES.toLocaleString('en-US')}); at about ${cost.msPerTask.toPrecision(2)} ms a task that is roughly ${formatDuration((total * cost.msPerTask) / 1000 / workers)} on ${workers} workers, and a runs.csv of about ${formatBytes(total * cost.runsBytesPerTask)}. Pass --yes to run it anyway, or split it with --shard K/N`,
       },
     ]);
   }
   checkEveryScenario(resolved, shard);
 
-  const fingerprint = fingerprintOf(grid);
-  const resultsRoot = o.resultsRoot ?? 'results';
-  let runDir: string;
-  let manifest: Manifest;
+  const run = openRun(o, resolved, shard, workers, total);
+  const { runDir, manifest, format } = run;
+  const resumeHint = `migsweep sweep ${o.file} --out ${runDir} --resume${shard && shard.from === '--shard' ? ` --shard ${shard.index}/${shard.count}` : ''}`;
+
+  // the outputs: one sink each (sink.ts); the runs files first (a resume starts where they end)
+  const runsOutputs = runsSinks(format, { runDir, grid, shard, faults: o.writeFaults });
+  const table = new VariantTable(grid);
+  const outputs: Sink[] = [...runsOutputs, new SummaryCsvSink(runDir, grid, o.writeFaults), table];
   let done = 0;
-  let errors = 0;
-  const now = new Date().toISOString();
-  let table: VariantTable;
-  if (o.resume) {
-    const found = o.out ?? findResumable(resultsRoot, grid.name, fingerprint, shard);
-    if (found === null)
-      throw new InputError(join(resultsRoot, grid.name), [
-        { path: '', message: `no unfinished run of '${grid.name}'${shard ? ` shard ${shard.index}/${shard.count}` : ''} to resume here; name the folder with --out DIR` },
-      ]);
-    runDir = found;
-    manifest = openForResume(runDir, fingerprint, shard);
-    const runs = join(runDir, RUNS_FILE);
-    if (existsSync(runs)) cutPartialLine(runs);
-    if (!existsSync(runs) || statSync(runs).size === 0) writeHeader(runs, grid.header);
-    const kept = await verifyRuns(runs, grid, shard);
-    if (manifest.status === 'complete' && kept.rows === total) {
-      say(`${runDir}: complete already (${total} tasks); nothing to resume`);
-      o.stdout.write(`results: ${runDir}\n`);
-      return { runDir, exitCode: manifest.counts.errors > 0 ? EXIT_FAILED : EXIT_OK, done: total, total, errors: manifest.counts.errors };
+  try {
+    if (o.resume) {
+      const held = await heldRows(runsOutputs);
+      if (manifest.status === 'complete' && held.rows === total) {
+        say(`${runDir}: complete already (${total} tasks); nothing to resume`);
+        o.stdout.write(`results: ${runDir}\n`);
+        return { runDir, exitCode: manifest.counts.errors > 0 ? EXIT_FAILED : EXIT_OK, done: total, total, errors: manifest.counts.errors };
+      }
+      done = held.wholeRows;
+      checkDisk(o, runDir, total - done, cost, format);
+      await resumeOutputs(outputs, runsOutputs, done, format);
+      manifest.status = 'running';
+      manifest.workers = workers;
+      manifest.end = null;
+      manifest.sessions.push({ start: new Date().toISOString(), end: null, workers, tasks: 0 });
+    } else {
+      checkDisk(o, runDir, total, cost, format);
+      prepareNewFolder(runDir, o.force === true);
+      for (const s of outputs) s.create();
     }
-    // restart at the last whole scenario; summary.csv is redone for what is kept
-    if (kept.wholeRows < kept.rows) truncateTo(runs, kept.wholeBytes);
-    done = kept.wholeRows;
-    table = await aggregateRuns(grid, runs, join(runDir, SUMMARY_FILE), done);
-    errors = table.errors;
-    manifest.status = 'running';
-    manifest.workers = workers;
-    manifest.end = null;
-    manifest.sessions.push({ start: now, end: null, workers, tasks: 0 });
-  } else {
-    runDir = o.out ?? defaultRunDir(resultsRoot, grid.name, shard);
-    prepareNewFolder(runDir, o.force === true);
-    writeHeader(join(runDir, RUNS_FILE), grid.header);
-    writeHeader(join(runDir, SUMMARY_FILE), summaryHeader(grid));
-    manifest = newManifest(resolved, fingerprint, workers, shard, total, now);
-    table = new VariantTable(grid);
+    manifest.counts.done = done;
+    manifest.counts.errors = table.errors;
+    writeManifest(runDir, manifest);
+  } catch (e) {
+    closeAll(outputs, true);
+    const failure = asWriteFailure(e);
+    if (failure === null) throw e;
+    say(`migsweep: ${failure.message}; nothing was run`);
+    return { runDir, exitCode: EXIT_FAILED, done, total, errors: 0 };
   }
-  manifest.counts.done = done;
-  manifest.counts.errors = errors;
-  writeManifest(runDir, manifest);
 
   const mode: ProgressMode = o.progress ?? ((o.stderr as { isTTY?: boolean }).isTTY ? 'bar' : 'lines');
   if (!quiet) {
@@ -157,14 +161,17 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     const part = shard ? `, shard ${shard.index}/${shard.count} (from ${shard.from}): ${total.toLocaleString('en-US')} tasks` : '';
     const resumed = done > 0 ? `, resuming after ${done.toLocaleString('en-US')} done` : '';
     say(`sweep ${grid.name}: ${what}${part}${resumed}; ${workers} worker${workers === 1 ? '' : 's'} -> ${runDir}`);
+    say(`disk: ${estimateDisk(runDir, total - done, cost, format).text}`);
   }
 
   // Ctrl-C / SIGTERM: dispatch nothing more, write what is running, exit 130. A second signal stops at once.
   let stopping = false;
+  const abort = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopping) {
       say(`\nmigsweep: ${sig} again: stopping now; the tasks written so far are kept`);
-      process.exit(EXIT_INTERRUPTED);
+      abort.abort();
+      return;
     }
     stopping = true;
     say(`\nmigsweep: ${sig}: finishing the batches in flight (${sig === 'SIGINT' ? 'Ctrl-C' : sig} again stops at once)`);
@@ -174,13 +181,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     process.on('SIGTERM', onSignal);
   }
 
-  const progress = new Progress(o.stderr, mode, total, done);
+  const sinks = [...outputs, new ProgressSink(new Progress(o.stderr, mode, total, done), done, table.errors)];
   const started = performance.now();
   const startDone = done;
-  const runsFd = openSync(join(runDir, RUNS_FILE), 'a');
-  const summaryFd = openSync(join(runDir, SUMMARY_FILE), 'a');
+  let failure: WriteFailure | null = null;
   try {
-    await runPool({
+    const pool = await runPool({
       grid,
       shard,
       workers,
@@ -190,37 +196,56 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
       budgetMs: o.batchBudgetMs,
       workerFile: o.workerFile,
       stopping: () => stopping,
+      abort: abort.signal,
       write: (result) => {
-        writeSync(runsFd, result.text);
-        if (result.summary.length > 0) writeSync(summaryFd, result.summary);
-        const n = result.status.length;
-        for (let i = 0; i < n; i++) table.add(result.variant[i], result.status[i], result.metrics, i * SUMMARY_METRICS.length);
-        done += n;
-        errors = table.errors;
-        progress.update(done, errors);
+        writeAll(sinks, result);
+        done = result.end;
       },
     });
+    done = pool.reached;
+  } catch (e) {
+    failure = asWriteFailure(e);
+    if (failure === null) throw e;
   } finally {
-    closeSync(runsFd);
-    closeSync(summaryFd);
     if (o.signals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
+    try {
+      closeAll(sinks);
+    } catch (e) {
+      failure ??= asWriteFailure(e);
+      if (failure === null) throw e;
+    }
   }
-  progress.finish(done, errors);
-  const session = manifest.sessions[manifest.sessions.length - 1];
+  const errors = table.errors;
+  const session = manifest.sessions[manifest.sessions.length - 1] as Session;
   session.end = new Date().toISOString();
   session.tasks = done - startDone;
   manifest.durationMs += Math.round(performance.now() - started);
   manifest.counts.done = done;
   manifest.counts.errors = errors;
 
+  if (failure !== null) {
+    manifest.status = 'interrupted';
+    try {
+      writeManifest(runDir, manifest);
+    } catch {
+      // the manifest on disk still says 'running': --resume continues it all the same
+    }
+    say(`migsweep: ${failure.message}`);
+    say(
+      `stopped after ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} tasks: what was written is kept in ${runDir} (a resume checks it and redoes the last unfinished scenario)`,
+    );
+    say(`once the problem is fixed (space freed, the folder writable), continue with: ${resumeHint}`);
+    return { runDir, exitCode: EXIT_FAILED, done, total, errors };
+  }
+
   if (done < total) {
     manifest.status = 'interrupted';
     writeManifest(runDir, manifest);
     say(`interrupted: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} tasks are done and saved in ${runDir}`);
-    say(`continue with: migsweep sweep ${o.file} --out ${runDir} --resume${shard && shard.from === '--shard' ? ` --shard ${shard.index}/${shard.count}` : ''}`);
+    say(`continue with: ${resumeHint}`);
     return { runDir, exitCode: EXIT_INTERRUPTED, done, total, errors };
   }
 
@@ -228,7 +253,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   manifest.end = session.end;
   writeManifest(runDir, manifest);
   // a shard is a part of a sweep: the report waits for the merge
-  const written = shard === null || shard.count === 1 ? await runHooks(o.hooks ?? afterSweep, runDir, say) : { paths: [], failed: false };
+  const written = shard === null || shard.count === 1 ? await runHooks(o.hooks ?? [], runDir, say) : { paths: [], failed: false };
   if (!quiet) o.stdout.write(`\n${variantTable(table.summary())}\n`);
   if (errors > 0) say(`${errors} task${errors === 1 ? '' : 's'} failed: see the error column of ${join(runDir, RUNS_FILE)}`);
   o.stdout.write(resultLine(runDir, written.paths));
@@ -236,16 +261,66 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   return { runDir, exitCode, done, total, errors };
 }
 
-function writeHeader(file: string, header: string[]): void {
-  const fd = openSync(file, 'w');
-  try {
-    writeSync(fd, csvText([header]));
-  } finally {
-    closeSync(fd);
+/** The run folder and its manifest: a new one, or the run being resumed (checked to be this sweep's). */
+function openRun(o: SweepOptions, resolved: ResolvedSweep, shard: Shard | null, workers: number, total: number): { runDir: string; manifest: Manifest; format: OutputFormat } {
+  const grid = resolved.grid;
+  const fingerprint = fingerprintOf(grid);
+  const resultsRoot = o.resultsRoot ?? 'results';
+  if (!o.resume) {
+    const format = o.format ?? DEFAULT_FORMAT;
+    const runDir = o.out ?? defaultRunDir(resultsRoot, grid.name, shard);
+    return { runDir, format, manifest: newManifest(resolved, fingerprint, workers, shard, total, new Date().toISOString(), format) };
   }
+  const runDir = o.out ?? findResumable(resultsRoot, grid.name, fingerprint, shard);
+  if (runDir === null)
+    throw new InputError(join(resultsRoot, grid.name), [
+      { path: '', message: `no unfinished run of '${grid.name}'${shard ? ` shard ${shard.index}/${shard.count}` : ''} to resume here; name the folder with --out DIR` },
+    ]);
+  const manifest = openForResume(runDir, fingerprint, shard);
+  return { runDir, manifest, format: resumedFormat(runDir, manifest, o.format) };
 }
 
-function newManifest(r: ResolvedSweep, fingerprint: string, workers: number, shard: Shard | null, total: number, now: string): Manifest {
+/** The rows every runs file holds (the fewest), after each cut what a kill left half written. */
+async function heldRows(runsOutputs: readonly Sink[]): Promise<{ rows: number; wholeRows: number }> {
+  let held = { rows: Infinity, wholeRows: Infinity };
+  for (const s of runsOutputs) {
+    if (s.held === undefined) continue;
+    const h = await s.held();
+    held = { rows: Math.min(held.rows, h.rows), wholeRows: Math.min(held.wholeRows, h.wholeRows) };
+  }
+  return held;
+}
+
+/** Continue every output after `done` tasks: the runs files keep theirs, the rest are fed them again from a runs file. */
+async function resumeOutputs(outputs: readonly Sink[], runsOutputs: readonly Sink[], done: number, format: OutputFormat): Promise<void> {
+  const replay = outputs.filter((s) => s.resume(done) === 'replay');
+  if (replay.length === 0 || done === 0) return;
+  const source = runsOutputs.find((s) => s.replay !== undefined);
+  if (source?.replay === undefined) throw new Error(`internal: no runs output of --format ${format} can replay its runs for a resume`);
+  for await (const batch of source.replay(done)) writeAll(replay, batch);
+}
+
+/** Refuse (exit 2) a run that clearly does not fit on its disk, unless --yes. */
+function checkDisk(o: SweepOptions, runDir: string, tasks: number, cost: TaskCost, format: OutputFormat): void {
+  const disk = estimateDisk(runDir, tasks, cost, format);
+  if (disk.needBytes <= disk.freeBytes || o.yes) return;
+  throw new InputError(runDir, [
+    {
+      path: '',
+      message: `this run needs ${disk.text}: it will not fit. Free some space, write elsewhere with --out DIR, split it with --shard K/N, or pass --yes to start anyway (it stops with a message when the disk is full, and --resume continues it once there is room)`,
+    },
+  ]);
+}
+
+/** The format of a resumed run: the one its manifest records (a different --format is refused). */
+function resumedFormat(runDir: string, m: Manifest, given: OutputFormat | undefined): OutputFormat {
+  const recorded = typeof m.runsFormat === 'string' ? parseFormat(m.runsFormat, join(runDir, MANIFEST_FILE)) : DEFAULT_FORMAT;
+  if (given !== undefined && given !== recorded)
+    throw new InputError('--format', [{ path: '', message: `${runDir} was started with --format ${recorded}; resume it with the same format (or leave --format out)` }]);
+  return recorded;
+}
+
+function newManifest(r: ResolvedSweep, fingerprint: string, workers: number, shard: Shard | null, total: number, now: string, format: OutputFormat): Manifest {
   const grid = r.grid;
   return {
     tool: TOOL,
@@ -268,6 +343,7 @@ function newManifest(r: ResolvedSweep, fingerprint: string, workers: number, sha
     counts: { tasks: total, scenarios: shardScenarioCount(grid, shard), done: 0, errors: 0, sweepTasks: grid.tasks, sweepScenarios: grid.scenarios },
     axes: r.axes,
     charts: r.source.spec.charts ?? [],
+    runsFormat: format,
     sweep: { given: r.source.text, resolved: r.resolved },
   };
 }
@@ -292,19 +368,4 @@ export async function runHooks(hooks: readonly AfterSweepHook[], runDir: string,
 export function resultLine(runDir: string, written: string[]): string {
   const show = (p: string) => (isAbsolute(p) && !relative(process.cwd(), p).startsWith('..') ? relative(process.cwd(), p) : p);
   return `results: ${show(runDir)}${written.map((p) => `  report: ${show(p)}`).join('')}\n`;
-}
-
-/** The mean cost of a task (ms), from up to 32 scenarios spread over the grid, run here (at most ~2 s). */
-export function sampleCostMs(grid: Grid): number {
-  const n = Math.min(32, grid.scenarios);
-  const t0 = performance.now();
-  let ran = 0;
-  const digits: number[] = [];
-  for (let i = 0; i < n && performance.now() - t0 < 2000; i++) {
-    const g = Math.floor((i * grid.scenarios) / n);
-    const { variant } = decodeScenario(grid, g, digits);
-    simulate(withValue(buildScenario(grid.variants[variant], digits), ['seed'], grid.seed) as Scenario);
-    ran++;
-  }
-  return (performance.now() - t0) / Math.max(1, ran);
 }

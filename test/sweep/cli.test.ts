@@ -101,6 +101,29 @@ describe('migsweep sweep on the command line', async () => {
     assert.equal(read(join(out, 'summary.csv')), read(join(whole, 'summary.csv')));
   });
 
+  test('a second Ctrl-C stops at once (exit 130, whole rows kept); --resume makes the same bytes', async () => {
+    const out = join(dir, 'sigint-twice');
+    const run = migsweepBackground(['sweep', SLOW, '--out', out, '--workers', '2']);
+    const runs = join(out, 'runs.csv');
+    while (!(existsSync(runs) && lines(runs) > 1)) await sleep(20);
+    run.child.kill('SIGINT');
+    await sleep(5);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    assert.equal(r.code, 130, r.err);
+    assert.match(r.err, /SIGINT again: stopping now; the tasks written so far are kept/);
+    assert.match(r.err, /interrupted: [\d,]+ of 2,000 tasks are done and saved in /);
+    assert.equal(JSON.parse(read(join(out, 'manifest.json'))).status, 'interrupted');
+    // every row on disk is whole and is the reference's row
+    const kept = read(runs);
+    assert.ok(kept.endsWith('\n'));
+    assert.ok(read(join(whole, 'runs.csv')).startsWith(kept));
+    const resumed = migsweep(['sweep', SLOW, '--out', out, '--resume', '--quiet']);
+    assert.equal(resumed.code, 0, resumed.err);
+    assert.equal(read(runs), read(join(whole, 'runs.csv')));
+    assert.equal(read(join(out, 'summary.csv')), read(join(whole, 'summary.csv')));
+  });
+
   test('SIGTERM stops the same way', async () => {
     const r = await interrupted('SIGTERM', join(dir, 'sigterm'));
     assert.equal(r.code, 130, r.err);
@@ -170,6 +193,8 @@ describe('migsweep sweep on the command line', async () => {
       [['--workers', '0'], /--workers: expected a whole number of at least 1, found '0'/],
       [['--shard', '3/3'], /shard 3 of 3 does not exist/],
       [['--resume', '--force'], /give one of them/],
+      [['--format', 'parket'], /--format: unknown format 'parket'; did you mean 'parquet'\? \(expected one of csv, parquet, both\)/],
+      [['--format', 'cvs'], /--format: unknown format 'cvs'; did you mean 'csv'\?/],
     ];
     for (const [flags, message] of cases) {
       const r = migsweep(['sweep', QUICK, '--out', join(dir, 'never'), ...flags]);
@@ -180,6 +205,15 @@ describe('migsweep sweep on the command line', async () => {
     const noFile = migsweep(['sweep', join(dir, 'nope.yaml')]);
     assert.equal(noFile.code, 2);
     assert.match(noFile.err, /nope.yaml: no such file/);
+  });
+
+  test('--format csv is recorded in the manifest; --no-report leaves the report out', () => {
+    const out = join(dir, 'no-report');
+    const r = migsweep(['sweep', QUICK, '--out', out, '--quiet', '--format', 'csv', '--no-report']);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, `results: ${out}\n`);
+    assert.equal(JSON.parse(read(join(out, 'manifest.json'))).runsFormat, 'csv');
+    assert.deepEqual(readdirSync(out).sort(), ['manifest.json', 'runs.csv', 'summary.csv']);
   });
 
   test('results folders are plain files: runs.csv ends with a newline', () => {

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
+import { runSweep, type SweepOptions } from '../../src/sweep/session.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 /** test/ in the source tree (fixtures are not compiled) */
@@ -70,4 +71,20 @@ export function fnv1a(text: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;
+}
+
+/**
+ * runSweep on `file` in-process, quiet, 2 workers, no after-sweep hooks,
+ * each run in a fresh folder under `dir` unless `out` is given; what it
+ * printed comes back with the outcome.
+ */
+export function sweeper(file: string, dir: string) {
+  let n = 0;
+  return async (extra: Partial<SweepOptions> = {}) => {
+    const stdout = new Sink();
+    const stderr = new Sink();
+    const out = extra.out ?? join(dir, `run-${n++}`);
+    const r = await runSweep({ file, out, workers: 2, progress: 'quiet', stdout, stderr, hooks: [], ...extra });
+    return { ...r, out, stdout: stdout.text, stderr: stderr.text };
+  };
 }

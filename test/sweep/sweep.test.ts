@@ -11,10 +11,9 @@ import { simulate } from '../../src/engine/index.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { METRIC_COLUMNS } from '../../src/scenario/flatten.js';
 import { DOCUMENTED_METRICS } from '../cli/metric-names.js';
-import { runSweep, type SweepOptions } from '../../src/sweep/session.js';
 import { mergeShards } from '../../src/sweep/merge.js';
 import { parseCsvLine } from '../../src/sweep/csv.js';
-import { fnv1a, read, rows, Sink, sweepFile, tempDir, TEST_SRC } from './helpers.js';
+import { fnv1a, read, rows, Sink, sweepFile, sweeper, tempDir, TEST_SRC } from './helpers.js';
 
 const MiB = 2 ** 20;
 const dir = tempDir();
@@ -45,13 +44,7 @@ charts:
 );
 
 let n = 0;
-async function sweep(extra: Partial<SweepOptions> = {}) {
-  const stdout = new Sink();
-  const stderr = new Sink();
-  const out = extra.out ?? join(dir, `run-${n++}`);
-  const r = await runSweep({ file: SMALL, out, workers: 2, progress: 'quiet', stdout, stderr, hooks: [], ...extra });
-  return { ...r, out, stdout: stdout.text, stderr: stderr.text };
-}
+const sweep = sweeper(SMALL, dir);
 
 type Row = Record<string, string>;
 function table(csv: string): Row[] {

@@ -1,0 +1,38 @@
+/**
+ * `--format csv|parquet|both`: which runs files a sweep (or a merge)
+ * writes. Each runs format is one sink (sink.ts); RUNS_SINKS is the only
+ * place a format is wired in (the Parquet writer adds its row here).
+ * summary.csv, manifest.json and the report do not depend on the format.
+ */
+import { InputError, suggest } from '../scenario/errors.js';
+import { CsvRunsSink } from './runs-csv-sink.js';
+import type { RunsSinkContext, Sink } from './sink.js';
+
+export const OUTPUT_FORMATS = ['csv', 'parquet', 'both'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export const DEFAULT_FORMAT: OutputFormat = 'csv';
+
+/** The runs files of each format. */
+const RUNS_FILES_OF: Record<OutputFormat, readonly RunsFileFormat[]> = { csv: ['csv'], parquet: ['parquet'], both: ['csv', 'parquet'] };
+type RunsFileFormat = 'csv' | 'parquet';
+
+/** The sink that writes each runs file format; a format without one is refused as not available yet. */
+const RUNS_SINKS: Partial<Record<RunsFileFormat, (c: RunsSinkContext) => Sink>> = {
+  csv: (c) => new CsvRunsSink(c),
+};
+
+/** A `--format` value, or an InputError (exit 2) naming the nearest valid one. */
+export function parseFormat(text: string, flag = '--format'): OutputFormat {
+  const t = text.trim().toLowerCase();
+  if ((OUTPUT_FORMATS as readonly string[]).includes(t)) return t as OutputFormat;
+  throw new InputError(flag, [{ path: '', message: `unknown format '${text}'${suggest(t, OUTPUT_FORMATS)} (expected one of ${OUTPUT_FORMATS.join(', ')})` }]);
+}
+
+/** The runs sinks of a format, in a fixed order (CSV first: the resume point is read from it). */
+export function runsSinks(format: OutputFormat, c: RunsSinkContext): Sink[] {
+  return RUNS_FILES_OF[format].map((f) => {
+    const make = RUNS_SINKS[f];
+    if (make === undefined) throw new InputError('--format', [{ path: '', message: `the ${f} output is not available yet in this version of migsweep; use --format csv` }]);
+    return make(c);
+  });
+}
