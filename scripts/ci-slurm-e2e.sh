@@ -57,17 +57,38 @@ stop_pidfile() {
   done
   kill -9 "$pid" 2>/dev/null || true
 }
+# This cluster's job steps (slurmstepd) left behind: their working folder or
+# open files are in the state folder. A step whose slurmd has gone keeps
+# retrying to report to it and ignores SIGTERM.
+stray_steps() {
+  local d pid
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    [ "$(cat "$d/comm" 2>/dev/null)" = slurmstepd ] || continue
+    if [[ "$(readlink "$d/cwd" 2>/dev/null)" == "$state"* ]] || ls -l "$d/fd" 2>/dev/null | grep -q -- "$state"; then echo "$pid"; fi
+  done
+}
 stop_all() {
+  local i pid
+  # cancel what is still queued or running first, so that no job outlives the daemons
+  if [ -f "$state/slurm.conf" ] && [ -f "$state/slurmctld.pid" ] && SLURM_CONF=$state/slurm.conf timeout 10 scontrol ping >/dev/null 2>&1; then
+    SLURM_CONF=$state/slurm.conf timeout 10 scancel --user="$(id -un)" 2>/dev/null || true
+    for i in $(seq 1 40); do
+      [ -z "$(SLURM_CONF=$state/slurm.conf timeout 10 squeue -h -o %A 2>/dev/null)" ] && break
+      sleep 0.5
+    done
+  fi
   stop_pidfile "$state/slurmd.pid"
   stop_pidfile "$state/slurmctld.pid"
   stop_pidfile "$state/munged.pid"
+  for pid in $(stray_steps); do kill -9 "$pid" 2>/dev/null || true; done
 }
 
 stop_all
 rm -rf "$state"
 mkdir -p "$state"/{munge,spool,ctld,run}
 chmod 0755 "$state"
-chmod 0700 "$state/munge"
+chmod 0755 "$state/munge" # the key itself is 0600; clients need to reach the socket
 
 dump_logs() {
   local f
