@@ -70,7 +70,6 @@ function removeStaleCharts(chartsDir: string, written: ReadonlySet<string>): voi
 /** Write the report of the run in `runDir`. Throws an InputError when the folder is not a sweep's. */
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutcome> {
   const run = await readRunFolder(runDir);
-  const sampledNote = sampledAxesNote(run.sampledAxes);
   const manifestFile = join(runDir, 'manifest.json');
   // the sweep writes [] when the sweep file has no `charts`: the defaults then
   const given = Array.isArray(run.manifest.charts) && run.manifest.charts.length === 0 ? undefined : run.manifest.charts;
@@ -97,7 +96,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
       skipped.push({ name, reason: out.skipped });
       continue;
     }
-    if (FROM_SUMMARY.has(entries[i].kind)) out.spec = withSubtitleLines(out.spec, sampledNote);
+    if (FROM_SUMMARY.has(entries[i].kind)) out.spec = withSubtitleLines(out.spec, sampledAxesNote(run.sampledAxes.filter((a) => !out.sampledColumns?.includes(a.column))));
     const files = { spec: `charts/${name}.vl.json`, svg: `charts/${name}.svg`, ...(opts.png ? { png: `charts/${name}.png` } : {}) };
     writeFileSync(join(runDir, files.spec), `${JSON.stringify(out.spec, null, 2)}\n`);
     const svg = await renderSvg(out.spec);

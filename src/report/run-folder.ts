@@ -2,21 +2,22 @@
  * Reading a sweep's output folder back for the report: manifest.json and
  * summary.csv, never runs.csv (a million-run sweep's runs.csv does not fit
  * the report's memory; everything the charts draw is per scenario).
- * summary.csv is streamed by the runs reader (csv-parse, in batches): every
- * row goes into the per-policy table, and only the rows at the axis values
- * the charts show (axis-sample.ts) are kept.
+ * summary.csv is streamed (summary-stream.ts): every row goes into the
+ * per-policy table, and only the rows at the axis values the charts show
+ * (axis-sample.ts) are kept.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../scenario/errors.js';
-import { TEXT_COLUMNS, streamCsv } from '../sweep/read-runs.js';
+import { TEXT_COLUMNS, numberOrText } from '../sweep/read-runs.js';
 import { axisColumnsByScenario } from './axis-columns.js';
 import { keptRowTest, sampleAxes } from './axis-sample.js';
 import { gridFromManifest } from './example-runs.js';
+import { streamSummary } from './summary-stream.js';
 import { VariantTally } from './variant-table.js';
 import type { Cell, Manifest, ManifestAxis, Row, RunFolder } from './types.js';
 
-/** Columns that hold names, never numbers: the runs reader's (src/sweep/read-runs.ts), which reads summary.csv too. */
+/** Columns that hold names, never numbers: the runs reader's (src/sweep/read-runs.ts). */
 export { TEXT_COLUMNS };
 
 const FILES = ['manifest.json', 'summary.csv'] as const;
@@ -47,25 +48,43 @@ export async function readRunFolder(dir: string, limits: { maxPerAxis?: number; 
   const manifest = readManifest(dir);
   const axes = sampleAxes(Array.isArray(manifest.axes) ? manifest.axes : [], limits.maxPerAxis, limits.maxScenarios);
   const isKept = keptRowTest(axes);
-  const stream = await streamCsv(join(dir, 'summary.csv'));
-  // axis columns the summary lacks (RAM), decoded per scenario from the sweep's grid
-  const extra = missingAxisColumns(manifest, stream.columns);
-  const columns = extra ? [...stream.columns, ...extra.axes.map((a) => a.column)] : [...stream.columns];
-  const tally = new VariantTally(columns);
+  let columns: string[] = [];
+  let tally = new VariantTally([]);
   const rows: Row[] = [];
   let scenarios = 0;
-  for await (const batch of stream) {
-    for (const row of batch) {
+  // axis columns the summary lacks (RAM), decoded per scenario from the sweep's grid
+  let extra: { axes: ManifestAxis[]; byScenario: Map<string, Cell[]> } | null = null;
+  let at = new Map<string, number>();
+  let isText: boolean[] = [];
+  await streamSummary(
+    join(dir, 'summary.csv'),
+    (header) => {
+      extra = missingAxisColumns(manifest, header);
+      columns = extra ? [...header, ...extra.axes.map((a) => a.column)] : [...header];
+      at = new Map(header.map((c, i) => [c, i]));
+      isText = header.map((c) => TEXT_COLUMNS.has(c));
+      tally = new VariantTally(columns);
+    },
+    (record) => {
       scenarios++;
-      if (extra) {
-        const added = extra.byScenario.get(String(row.scenarioId));
-        extra.axes.forEach((a, k) => (row[a.column] = added?.[k] ?? null));
-      }
-      const cell = (c: string): Cell | undefined => row[c];
+      const added = extra?.byScenario.get(record[at.get('scenarioId') ?? -1] ?? '');
+      // cells are cast when read: most rows only feed the per-policy table, a dozen of their cells
+      const cell = (c: string): Cell | undefined => {
+        const i = at.get(c);
+        if (i !== undefined) {
+          const raw = record[i] ?? '';
+          return isText[i] ? (raw === '' ? null : raw) : numberOrText(raw);
+        }
+        const k = extra ? extra.axes.findIndex((a) => a.column === c) : -1;
+        return k >= 0 ? (added?.[k] ?? null) : undefined;
+      };
       tally.add(cell);
-      if (isKept(String(row.variant), cell)) rows.push(row);
-    }
-  }
+      if (!isKept(String(cell('variant')), cell)) return;
+      const row: Row = {};
+      for (const c of columns) row[c] = cell(c) ?? null;
+      rows.push(row);
+    },
+  );
   return { dir, manifest, summary: { columns, rows }, scenarios, sampledAxes: axes.filter((a) => a.kept.length < a.values.length), variantTable: tally };
 }
 

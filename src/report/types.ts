@@ -103,4 +103,6 @@ export interface BuiltChart {
   spec: TopLevelSpec;
   /** one or two sentences for the report: what to look at */
   caption: string;
+  /** sampled sweep axes whose sampling the chart's subtitle states itself (the report adds a sentence for the others) */
+  sampledColumns?: string[];
 }

@@ -90,7 +90,11 @@ test('a sampled axis keeps only the rows at its kept values for the charts; the 
   assert.deepEqual(b!.constants, []);
 });
 
-test('a summary.csv with a broken line is an input error naming the file', async () => {
-  const dir = folder({}, 'scenarioId,variant\n1,a\n2\n');
-  await assert.rejects(readRunFolder(dir), (e: unknown) => e instanceof InputError && /summary\.csv/.test(e.message));
+test('a summary.csv with a short line, an unclosed quote or nothing in it is an input error naming the file and line', async () => {
+  const short = folder({}, 'scenarioId,variant\n1,a\n2\n');
+  await assert.rejects(readRunFolder(short), (e: unknown) => e instanceof InputError && /summary\.csv/.test(e.message) && /line 3: has 1 fields, the header has 2/.test(e.message));
+  const unclosed = folder({}, 'scenarioId,variant\n1,"a\n');
+  await assert.rejects(readRunFolder(unclosed), (e: unknown) => e instanceof InputError && /summary\.csv/.test(e.message) && /quote/i.test(e.message));
+  const empty = folder({}, '');
+  await assert.rejects(readRunFolder(empty), (e: unknown) => e instanceof InputError && /summary\.csv/.test(e.message) && /is empty/.test(e.message));
 });

@@ -5,6 +5,8 @@
  * "where does each policy finish at all, and at what price".
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { evenlySpaced } from '../axis-sample.js';
+import { MAX_MAP_CELLS_PER_SIDE } from '../chart-limits.js';
 import type { ChartEntry } from '../charts-schema.js';
 import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, niceMarks, showField } from '../units.js';
@@ -40,7 +42,22 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
   const value = `${metric}_${stat}`;
   const { summary } = ctx.run;
   requireColumns(summary, 'summary.csv', where, ['variant', x, y, value, 'completedShare', 'unfinishedShare', 'abortedShare']);
-  const rows = summary.rows;
+  // at most MAX_MAP_CELLS_PER_SIDE columns and rows of cells: the others are left out, and the subtitle says so
+  const sideNotes: string[] = [];
+  const covered: string[] = [];
+  const side = (col: string) => {
+    const all = (distinct(summary.rows, col).filter((v) => typeof v === 'number') as number[]).sort((a, b) => a - b);
+    if (all.length <= MAX_MAP_CELLS_PER_SIDE) return null;
+    // counted against the sweep's own axis when the report sampled it already (one sentence, not two)
+    const sweepAxis = ctx.run.sampledAxes.find((a) => a.column === col);
+    const total = sweepAxis ? `the sweep's ${sweepAxis.values.length}` : `the ${all.length}`;
+    sideNotes.push(`Sampled: ${MAX_MAP_CELLS_PER_SIDE} of ${total} values of ${columnName(col)} have cells (evenly spaced); the others are not drawn.`);
+    covered.push(col);
+    return new Set(evenlySpaced(all, MAX_MAP_CELLS_PER_SIDE));
+  };
+  const keepX = side(x);
+  const keepY = side(y);
+  const rows = summary.rows.filter((r) => (keepX === null || keepX.has(r[x] as number)) && (keepY === null || keepY.has(r[y] as number)));
   const xs = showField(x, numbers(rows, x), { log: true });
   const ys = showField(y, numbers(rows, y), { log: true });
   const vs = showField(metric, numbers(rows, value), { source: value, title: `${stat} ${columnName(metric)}` });
@@ -77,6 +94,7 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
           ...(others.length
             ? [`Also varying in this sweep: ${others.map(columnName).join(', ')}; each cell shows the medians over ${others.length === 1 ? 'its values' : 'them'}.`]
             : []),
+          ...sideNotes,
         ],
         120,
       ),
@@ -163,6 +181,7 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
     config: CONFIG,
   } as TopLevelSpec;
   return {
+    sampledColumns: covered,
     name: 'convergence-map',
     title,
     spec,
