@@ -26,6 +26,7 @@ import { join } from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
 import { InputError } from '../scenario/errors.js';
 import { RUNS_FILE } from './output.js';
+import { PARQUET_FORMAT } from './parquet/read.js';
 
 /** One cell as read back: empty = null, a number in full = number, else text. */
 export type RunCell = number | string | null;
@@ -93,7 +94,7 @@ const CSV_FORMAT: RunsFormat = {
 };
 
 /** The formats streamRuns looks for, in order of preference. */
-export const RUNS_FORMATS: readonly RunsFormat[] = [CSV_FORMAT];
+export const RUNS_FORMATS: readonly RunsFormat[] = [PARQUET_FORMAT, CSV_FORMAT];
 
 /** The runs of a run folder, from the first format of RUNS_FORMATS it holds; an InputError when it holds none. */
 export async function streamRuns(runDir: string, o: ReadOptions = {}): Promise<RunsStream> {

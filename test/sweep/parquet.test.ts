@@ -19,6 +19,7 @@ import { ParquetRunsSink } from '../../src/sweep/parquet/sink.js';
 import { keepWholeParts } from '../../src/sweep/parquet/resume.js';
 import { columnKinds } from '../../src/sweep/parquet/schema.js';
 import { runPool } from '../../src/sweep/pool.js';
+import { streamCsv, streamRuns } from '../../src/sweep/read-runs.js';
 import { loadSweep } from '../../src/sweep/session.js';
 import type { Shard } from '../../src/sweep/types.js';
 import { sweepFile, tempDir } from './helpers.js';
@@ -217,6 +218,23 @@ describe('runs.parquet', () => {
       got,
       csv.map((c) => ({ taskId: c[at('taskId')], replicate: Number(c[at('replicate')]), totalTimeMs: Number(c[at('totalTimeMs')]), error: null, variant: c[at('variant')] })),
     );
+  });
+
+  test('streamRuns reads a folder written both ways from runs.parquet, to the same cells as runs.csv', async () => {
+    const out = await run({ workers: 2 });
+    const parquet = await streamRuns(out);
+    assert.equal(parquet.format, 'parquet');
+    assert.equal(parquet.path, join(out, PARTS_DIR));
+    const csv = await streamCsv(join(out, 'runs.csv'));
+    assert.deepEqual(parquet.columns, csv.columns);
+    const all = async (s: AsyncIterable<Record<string, unknown>[]>) => {
+      const rows: Record<string, unknown>[] = [];
+      for await (const b of s) rows.push(...b);
+      return rows;
+    };
+    const [p, c] = [await all(parquet), await all(csv)];
+    assert.equal(p.length, 36);
+    assert.deepEqual(p, c);
   });
 
   test("a part the encoder thread cannot write fails the writer on the main thread with the system's code and the file", async () => {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { InputError } from '../../scenario/errors.js';
+import type { RunsFormat } from '../read-runs.js';
 import { partName, PARTS_DIR } from './part-writer.js';
 
 const PART = /^part-(\d{5})\.parquet$/;
@@ -142,3 +143,6 @@ export async function streamParquet(dir: string, o: ParquetReadOptions = {}): Pr
     },
   };
 }
+
+/** runs.parquet as one of the formats streamRuns reads (read-runs.ts). */
+export const PARQUET_FORMAT: RunsFormat = { name: 'parquet', find: findParts, open: (path, o) => streamParquet(path, o) };
