@@ -246,3 +246,71 @@ describe('cloudstack: the KVM agent loop', () => {
 });
 
 void MiB;
+
+describe('kubevirt-stall-detector (VEP 248, stall-detector.go)', () => {
+  /**
+   * The first sync (not the setup's: no bandwidth sample yet) whose remaining
+   * data is >= (1 - 4 %) x the smallest remaining of the syncs more than 40 s
+   * older: where the detector first sees a stall (the remaining data falls
+   * here, so that sync is also the best so far, a local minimum).
+   */
+  function firstStall(tl: TimelinePoint[]): TimelinePoint {
+    const syncs = tl.filter((p) => p.event === 'sync' && p.tMs > 0);
+    for (const s of syncs) {
+      const older = syncs.filter((o) => s.tMs - o.tMs >= 40_000);
+      if (older.length > 0 && s.pendingBytes >= Math.trunc(Math.min(...older.map((o) => o.pendingBytes)) * 0.96)) return s;
+    }
+    throw new Error('no stall');
+  }
+
+  test('defaults on a guest whose remaining data plateaus near 3.8 GB: at the first stalled sync the estimated downtime (~31 s) is far above 1.5 x 900 ms, so it aborts there', () => {
+    const { result, tl } = timeline(busy16([{ kind: 'kubevirt-stall-detector' }]));
+    const stall = firstStall(tl);
+    assert.equal(stall.syncs, 5, 'syncs 2-4 were still shrinking by more than 4 % over 40 s');
+    assert.equal(result.outcome, 'aborted');
+    assert.equal(result.stopReason, 'kubevirt-stall-abort');
+    assertClose(result.totalTimeMs, stall.tMs, 1e-12, 'abort time');
+  });
+
+  test('workload disruption allowed: a hard switch-over there (limit 2,000,000 ms), the downtime being the ~31 s copy of what is left', () => {
+    const { result, tl } = timeline(busy16([{ kind: 'kubevirt-stall-detector', allowWorkloadDisruption: true }]));
+    const stall = firstStall(tl);
+    assert.deepEqual(limitChanges(tl), [[stall.tMs, 2_000_000]]);
+    assert.equal(result.stopReason, 'kubevirt-stall-hard');
+    // what is left after the sync, at the link's 125 MB/s
+    assertClose(result.downtimeMs, (stall.pendingBytes / 125e6) * 1000, 0.01, 'downtime');
+  });
+
+  test('post-copy allowed: post-copy at the stall instead, with the switch as the only downtime', () => {
+    const r = simulate(busy16([{ kind: 'kubevirt-stall-detector', allowPostCopy: true }]));
+    assert.equal(r.stopReason, 'kubevirt-stall-postcopy');
+    assert.ok(r.postcopyMs > 0 && r.downtimeMs < 1);
+  });
+
+  test('the limit starts at min(maxDowntime, 300 ms); a guest that converges is not touched', () => {
+    const calm = (rules: Record<string, unknown>[]) =>
+      basic({ ram: 4 * GiB, workload: { kind: 'uniform', dirtyRate: '10MiB/s', workingSet: '1GiB' }, bandwidth: 125e6, policy: [{ kind: 'qemu', maxBandwidth: 0 }, ...rules] });
+    const { result, tl } = timeline(calm([{ kind: 'kubevirt-stall-detector', maxDowntime: '200ms' }]));
+    assert.deepEqual(limitChanges(tl)[0]?.[1], 200);
+    assert.equal(result.stopReason, 'downtime-met');
+    assert.deepEqual(
+      timeline(calm([{ kind: 'kubevirt-stall-detector' }])).tl.filter((p) => p.event === 'limit'),
+      [],
+      '300 ms is already QEMU default',
+    );
+  });
+
+  test('defaults match pkg/virt-config/virt-config.go: margin 4 %, window 40 s, switch-over 60 s, alpha 0.4, factor 1.5, decay 0.5, local minima, completion factor 2', () => {
+    const p = POLICIES['kubevirt-stall-detector']!.params;
+    const d = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.default]));
+    assert.equal(d.stallMargin, 0.04);
+    assert.equal(d.stallProgressTimeout, 40);
+    assert.equal(d.switchoverTimeout, 60);
+    assert.equal(d.ewmaAlpha, 0.4);
+    assert.equal(d.precopyPossibleFactor, 1.5);
+    assert.equal(d.patienceWindowDecayFactor, 0.5);
+    assert.equal(d.searchLocalMinima, true);
+    assert.equal(d.completionTimeoutFactor, 2);
+    assert.equal(d.maxDowntime, 0.9);
+  });
+});

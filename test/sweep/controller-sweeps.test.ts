@@ -22,12 +22,12 @@ function scenarioAt(file: string, variant: string, at: Record<string, unknown>) 
 }
 
 describe("the sweeps of today's controllers", () => {
-  test('controllers.yaml: 8 presets x 3 links x 3 guest sizes x 8 controllers x 3 replicates = 1728 tasks', () => {
+  test('controllers.yaml: 8 presets x 3 links x 3 guest sizes x 9 controllers x 3 replicates = 1944 tasks', () => {
     const { grid } = loadSweep(join(SWEEPS, 'controllers.yaml'));
-    assert.equal(grid.tasks, 8 * 3 * 3 * 8 * 3);
+    assert.equal(grid.tasks, 8 * 3 * 3 * 9 * 3);
     assert.deepEqual(
       grid.variants.map((v) => v.name),
-      ['qemu', 'libvirt-timeout', 'nova', 'kubevirt', 'kubevirt-ramp', 'ovirt', 'proxmox', 'cloudstack'],
+      ['qemu', 'libvirt-timeout', 'nova', 'kubevirt', 'kubevirt-ramp', 'kubevirt-stall', 'ovirt', 'proxmox', 'cloudstack'],
     );
   });
 

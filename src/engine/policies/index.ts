@@ -17,6 +17,7 @@ import { libvirtTimeout } from './libvirt-timeout.js';
 import { nova } from './nova.js';
 import { kubevirt } from './kubevirt.js';
 import { kubevirtDowntimeRamp } from './kubevirt-downtime-ramp.js';
+import { kubevirtStallDetector } from './kubevirt-stall-detector.js';
 import { ovirt } from './ovirt.js';
 import { proxmox } from './proxmox.js';
 import { cloudstack } from './cloudstack.js';
@@ -41,6 +42,7 @@ export const POLICIES: Readonly<Record<string, PolicyModule>> = Object.freeze({
   [abortAfter.kind]: abortAfter,
   [kubevirt.kind]: kubevirt,
   [kubevirtDowntimeRamp.kind]: kubevirtDowntimeRamp,
+  [kubevirtStallDetector.kind]: kubevirtStallDetector,
   [ovirt.kind]: ovirt,
   [proxmox.kind]: proxmox,
   [cloudstack.kind]: cloudstack,
