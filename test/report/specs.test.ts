@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { writeReport, type ReportOutcome } from '../../src/report/index.js';
 import type { Row } from '../../src/report/types.js';
@@ -78,8 +79,15 @@ test('the report writes the six charts as spec, SVG and PNG, the libraries and i
   assert.ok(existsSync(out.index));
 });
 
-test('every spec compiles with vega-lite', () => {
+test('every spec compiles with vega-lite, and each chart of the summary carries one row per scenario it can draw', () => {
   for (const [name, spec] of Object.entries(specs)) assert.doesNotThrow(() => compile(spec), name);
+  // 12 dirty rates x 3 links x 4 variants = 144 scenarios
+  assert.equal(summary.rows.length, 144);
+  for (const name of ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto']) assert.equal((specs[name]!.data as { values: Row[] }).values.length, 144, name);
+  // promised against real: only the scenarios that completed with a downtime and an expectation
+  const promised = summary.rows.filter((r) => (r.completedShare as number) >= 0.5 && (r.expectedDowntimeMs_median as number) > 0 && (r.downtimeMs_median as number) > 0);
+  assert.ok(promised.length > 0 && promised.length < 144);
+  assert.equal((specs['promised-vs-real']!.data as { values: Row[] }).values.length, promised.length);
 });
 
 test('the charts of the summary carry only summary.csv columns (and named derived ones), and encode only fields they have', () => {
@@ -135,11 +143,42 @@ test('downtime against the ratio: log scales, the 30 ms limit drawn, the runs th
   assert.match(JSON.stringify(crosses[0].transform), /qemu-2011/);
 });
 
-test('cost against the ratio: total time with the 1 h horizon and bytes sent / RAM, one row each', () => {
+test('cost against the ratio: total time with the 1 h horizon and bytes sent / RAM, a point per scenario in each link panel', () => {
   const svg = readFileSync(join(dir, 'charts', 'cost-vs-ratio.svg'), 'utf8');
   assert.match(svg, /horizon \(1 h\): still running/);
   assert.match(svg, /median total migration time/);
   assert.match(svg, /median bytes sent \/ RAM/);
+  // vega's SVG: a group of class mark-symbol per layer and panel, its points as paths; layer 3 filled (completed), layer 4 hollow (not)
+  const groups = [...svg.matchAll(/<g class="mark-symbol role-mark concat_(\d)_child_layer_(\d)_marks"[^>]*>(.*?)<\/g>/gs)].map((m) => ({
+    row: Number(m[1]),
+    layer: Number(m[2]),
+    points: (m[3]!.match(/<path/g) ?? []).length,
+  }));
+  const links = [...new Set(summary.rows.map((r) => r.bandwidthBytesPerSec as number))].sort((a, b) => a - b);
+  for (const [row, col] of [
+    [0, 'totalTimeMs_median'],
+    [1, 'transferFactor_median'],
+  ] as const) {
+    const filled = groups.filter((g) => g.row === row && g.layer === 3).map((g) => g.points);
+    const hollow = groups.filter((g) => g.row === row && g.layer === 4).map((g) => g.points);
+    const at = (b: number, done: boolean) =>
+      summary.rows.filter((r) => r.bandwidthBytesPerSec === b && (r[col] as number) > 0 && (r.completedShare as number) >= 0.5 === done).length;
+    assert.deepEqual(
+      filled,
+      links.map((b) => at(b, true)),
+      `${col}: completed points per link`,
+    );
+    assert.deepEqual(
+      hollow,
+      links.map((b) => at(b, false)),
+      `${col}: unfinished points per link`,
+    );
+    // every scenario drawn once: 4 variants x 12 dirty rates per link
+    assert.deepEqual(
+      filled.map((n, i) => n + hollow[i]!),
+      [48, 48, 48],
+    );
+  }
 });
 
 test('pareto: the filled points are exactly the non-dominated policies of each workload and link', () => {
@@ -175,13 +214,38 @@ test("promised against real: one range on both axes, and the thread's factor of 
 });
 
 test('timeline: one workload and link under every policy, re-simulated to the numbers of runs.csv', () => {
-  const s = specs.timeline as unknown as { vconcat: { title: { text: string; subtitle: string } }[]; title: { subtitle: string[] } };
+  const s = specs.timeline as unknown as {
+    vconcat: { title: { text: string; subtitle: string }; vconcat: { layer: { data?: { values: Record<string, number>[] } }[] }[] }[];
+    title: { subtitle: string[] };
+  };
   assert.deepEqual(
     s.vconcat.map((b) => b.title.text),
     ['qemu-2011', 'treutner', 'liguori', 'pause-60s'],
   );
-  assert.match(s.vconcat[0].title.subtitle, /never completed/);
+  assert.match(s.vconcat[0]!.title.subtitle, /never completed/);
   const why = s.title.subtitle.join(' ');
   assert.match(why, /does not always complete/);
-  assert.doesNotMatch(why, /differs from runs\.csv/);
+  assert.doesNotMatch(why, /outside its replicates' range/);
+  // each block's last point is where its run ended: the end time and bytes sent of the first replicate of
+  // that variant in runs.csv (read here with csv-parse), at the block's dirty rate and one link for all four
+  const runs = parse(readFileSync(join(dir, 'runs.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const links = s.vconcat.map((block) => {
+    const series = block.vconcat.flatMap((panel) => panel.layer).find((l) => l.data?.values.some((v) => 'pendingBytes' in v))!.data!.values;
+    const last = series[series.length - 1]!;
+    const same = (a: number, b: string) => Math.abs(a - Number(b)) <= 1e-9 * Math.abs(a);
+    const match = runs.filter(
+      (r) =>
+        r.variant === block.title.text &&
+        r.replicate === '0' &&
+        same(series[0]!.dirtyRateBytesPerSec!, r.dirtyRateBytesPerSec!) &&
+        same(last.tMs!, r.totalTimeMs!) &&
+        same(last.transferredBytes!, r.transferredBytes!),
+    );
+    // (QEMU 0.15's 32 MiB/s cap makes its runs on 1 and 10 Gbit/s identical: a block may match more than one link)
+    assert.ok(match.length >= 1, `${block.title.text}: no run of runs.csv ends at ${last.tMs} ms after ${last.transferredBytes} bytes`);
+    return new Set(match.map((r) => r.bandwidthBytesPerSec));
+  });
+  // one link common to all four
+  const common = [...links[0]!].filter((b) => links.every((l) => l.has(b)));
+  assert.equal(common.length, 1, JSON.stringify(links.map((l) => [...l])));
 });
