@@ -27,7 +27,6 @@ state=${MIGSWEEP_SLURM_STATE:-${TMPDIR:-/tmp}/migsweep-ci-slurm}
 # Ports of this test's own cluster (Slurm's defaults are 6817/6818).
 ctld_port=${MIGSWEEP_SLURM_CTLD_PORT:-16817}
 slurmd_port=${MIGSWEEP_SLURM_SLURMD_PORT:-16818}
-deadline=$(($(date +%s) + timeout_s))
 
 say() { echo "ci-slurm-e2e: $*"; }
 die() {
@@ -83,6 +82,12 @@ stop_all() {
   stop_pidfile "$state/munged.pid"
   for pid in $(stray_steps); do kill -9 "$pid" 2>/dev/null || true; done
 }
+
+# One run at a time per state folder: a second run waits (bounded) rather than stopping the first one's daemons.
+command -v flock >/dev/null 2>&1 || die "flock not found (util-linux)"
+exec 9>"$state.lock"
+flock -w "$timeout_s" 9 || die "another run of this script holds $state.lock"
+deadline=$(($(date +%s) + timeout_s))
 
 stop_all
 rm -rf "$state"
