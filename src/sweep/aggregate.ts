@@ -10,9 +10,9 @@
  * run), from the same numbers (runs.csv holds every double exactly), so
  * every path writes the same bytes.
  */
-import { medianSorted, quantileSorted } from 'simple-statistics';
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
 import { describe, DESCRIBE_FIELDS, type Describe } from './stats.js';
+import { QuantileStore } from './quantiles.js';
 import type { Sink } from './sink.js';
 import { STATUS, type BatchResult, type Grid, type VariantSummary } from './types.js';
 
@@ -146,33 +146,23 @@ export class ScenarioSummary {
   }
 }
 
-/** A growable list of doubles (a million runs' values without a million boxed numbers). */
-class Doubles {
-  private data = new Float64Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.length++] = v;
-  }
-  sorted(): number[] {
-    return Array.from(this.data.subarray(0, this.length).sort());
-  }
-}
-
 class VariantTally {
   runs = 0;
   errors = 0;
   completed = 0;
-  readonly totalTimeMs = new Doubles();
-  readonly downtimeMs = new Doubles();
-  readonly transferFactor = new Doubles();
-  constructor(readonly name: string) {}
+  readonly totalTimeMs: QuantileStore;
+  readonly downtimeMs: QuantileStore;
+  readonly transferFactor: QuantileStore;
+  constructor(
+    readonly name: string,
+    exactLimit?: number,
+  ) {
+    this.totalTimeMs = new QuantileStore(exactLimit);
+    this.downtimeMs = new QuantileStore(exactLimit);
+    this.transferFactor = new QuantileStore(exactLimit);
+  }
   summary(): VariantSummary {
-    const med = (d: Doubles) => (d.length ? medianSorted(d.sorted()) : null);
+    const med = (d: QuantileStore) => d.quantile(0.5);
     const ok = this.runs - this.errors;
     return {
       variant: this.name,
@@ -181,8 +171,9 @@ class VariantTally {
       completedShare: ok > 0 ? this.completed / ok : null,
       totalTimeMsMedian: med(this.totalTimeMs),
       downtimeMsMedian: med(this.downtimeMs),
-      downtimeMsP95: this.downtimeMs.length ? quantileSorted(this.downtimeMs.sorted(), 0.95) : null,
+      downtimeMsP95: this.downtimeMs.quantile(0.95),
       transferFactorMedian: med(this.transferFactor),
+      approximate: this.totalTimeMs.approximate || this.downtimeMs.approximate || this.transferFactor.approximate,
     };
   }
 }
@@ -196,8 +187,9 @@ export class VariantTable implements Sink {
   private readonly tallies: VariantTally[];
   rows = 0;
   errors = 0;
-  constructor(grid: Grid) {
-    this.tallies = grid.variants.map((v) => new VariantTally(v.name));
+  /** `exactLimit`: values per metric and variant kept exactly (see QuantileStore; tests make it small) */
+  constructor(grid: Grid, exactLimit?: number) {
+    this.tallies = grid.variants.map((v) => new VariantTally(v.name, exactLimit));
   }
   create(): void {}
   resume(): 'replay' {

@@ -142,4 +142,6 @@ export interface VariantSummary {
   downtimeMsMedian: number | null;
   downtimeMsP95: number | null;
   transferFactorMedian: number | null;
+  /** the medians and p95 are from a sketch (more runs than QuantileStore keeps exactly): within RELATIVE_ACCURACY */
+  approximate?: boolean;
 }

@@ -1,5 +1,6 @@
 /** The short table printed at the end of a sweep: one line per variant (policy). */
 import { formatMs } from '../scenario/quantity.js';
+import { EXACT_LIMIT, RELATIVE_ACCURACY } from './quantiles.js';
 import type { VariantSummary } from './types.js';
 
 const HEADS = ['variant', 'runs', 'completed', 'total time (median)', 'downtime (median)', 'downtime (p95)', 'transfer factor (median)', 'errors'];
@@ -23,5 +24,8 @@ export function variantTable(rows: readonly VariantSummary[]): string {
       .map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i])))
       .join('  ')
       .trimEnd();
-  return [line(HEADS), ...cells.map(line)].join('\n') + '\n';
+  const note = rows.some((r) => r.approximate)
+    ? [`(variants with more than ${EXACT_LIMIT.toLocaleString('en-US')} runs: medians and p95 within ${100 * RELATIVE_ACCURACY}%, from a sketch)`]
+    : [];
+  return [line(HEADS), ...cells.map(line), ...note].join('\n') + '\n';
 }
