@@ -6,6 +6,8 @@
  * the conversion it makes.
  */
 import { formatBytes, formatMs, formatRate } from '../scenario/quantity.js';
+import { BYTE_LADDER, BYTE_RATE_LADDER, LINK_RATE_LADDER, TIME_LADDER_MS, type UnitStep } from '../common/units.js';
+import { NARROW_LOG_DECADES, TICK_SLACK } from './chart-limits.js';
 import { columnDimension } from './charts-schema.js';
 
 export interface DisplayUnit {
@@ -55,10 +57,6 @@ export function columnName(col: string): string {
     .toLowerCase();
 }
 
-const GiB = 1024 ** 3;
-const MiB = 1024 ** 2;
-const KiB = 1024;
-
 /** Columns of link speeds, shown in bit/s as network people quote them (1 Gbit/s = 1.25e8 B/s). */
 function isLinkRate(col: string): boolean {
   return col === 'bandwidthBytesPerSec';
@@ -75,10 +73,11 @@ export function displayUnit(col: string, values: readonly number[], log = false)
     .map(Math.abs)
     .sort((a, b) => a - b);
   const typical = finite.length === 0 ? 0 : log ? finite[Math.floor((finite.length - 1) / 2)] : finite[finite.length - 1];
-  // a unit is used from `from` x its factor on (hours only from 2 h: 0 to 60 min reads better than 0 to 1 h)
-  const pick = (units: [string, number, number?][]): DisplayUnit => {
-    for (const [unit, factor, from] of units) if (typical >= factor * (from ?? 1)) return { unit, factor };
-    const [unit, factor] = units[units.length - 1];
+  // the largest unit of the ladder (largest first here) in which the typical value is at least 1; hours only from 2 h: 0 to 60 min reads better than 0 to 1 h
+  const pick = (ladder: readonly UnitStep[], from: Record<string, number> = {}): DisplayUnit => {
+    const down = [...ladder].reverse();
+    for (const [unit, factor] of down) if (typical >= factor * (from[unit] ?? 1)) return { unit, factor };
+    const [unit, factor] = ladder[0]!;
     return { unit, factor };
   };
   if (col === 'transferFactor') return { unit: '× RAM', factor: 1 };
@@ -87,39 +86,20 @@ export function displayUnit(col: string, values: readonly number[], log = false)
   if (col === 'dirtyRateToBandwidth' || col.endsWith('Share')) return { unit: '', factor: 1 };
   switch (columnDimension(col)) {
     case 'rate':
-      // links by the fastest: 0.1, 1, 10 Gbit/s read better than 100, 1000, 10000 Mbit/s
+      // links by the fastest: 0.1, 1, 10 Gbit/s read better than 100, 1000, 10000 Mbit/s (and never below kbit/s)
       if (isLinkRate(col)) {
-        const fastest = finite.length ? finite[finite.length - 1] : 0;
-        for (const [unit, factor] of [
-          ['Tbit/s', 1e12 / 8],
-          ['Gbit/s', 1e9 / 8],
-          ['Mbit/s', 1e6 / 8],
-        ] as const)
-          if (fastest >= factor) return { unit, factor };
-        return { unit: 'kbit/s', factor: 1e3 / 8 };
+        const fastest = finite.length ? finite[finite.length - 1]! : 0;
+        const links = LINK_RATE_LADDER.slice(1);
+        for (const [unit, factor] of [...links].reverse()) if (fastest >= factor) return { unit, factor };
+        const [unit, factor] = links[0]!;
+        return { unit, factor };
       }
-      return pick([
-        ['GiB/s', GiB],
-        ['MiB/s', MiB],
-        ['KiB/s', KiB],
-        ['B/s', 1],
-      ]);
+      return pick(BYTE_RATE_LADDER.slice(0, -1));
     case 'bytes':
-      return pick([
-        ['TiB', 1024 * GiB],
-        ['GiB', GiB],
-        ['MiB', MiB],
-        ['KiB', KiB],
-        ['B', 1],
-      ]);
+      return pick(BYTE_LADDER);
     case 'time':
       // times in the CSV are ms
-      return pick([
-        ['h', 3_600_000, 2],
-        ['min', 60_000],
-        ['s', 1000],
-        ['ms', 1],
-      ]);
+      return pick(TIME_LADDER_MS, { h: 2 });
     default:
       return { unit: '', factor: 1 };
   }
@@ -205,28 +185,14 @@ export function humanExpr(col: string, ref: string, digits = 2): string {
     for (let i = steps.length - 2; i >= 0; i--) expr = `${ref} < ${steps[i + 1][0]} ? ${f(steps[i][0], steps[i][1])} : ${expr}`;
     return expr;
   };
+  const steps = (l: readonly UnitStep[]) => l.map(([unit, factor]) => [factor, unit] as [number, string]);
   switch (columnDimension(col)) {
     case 'time':
-      return ladder([
-        [1, 'ms'],
-        [1000, 's'],
-        [60_000, 'min'],
-        [3_600_000, 'h'],
-      ]);
+      return ladder(steps(TIME_LADDER_MS));
     case 'bytes':
-      return ladder([
-        [1, 'B'],
-        [KiB, 'KiB'],
-        [MiB, 'MiB'],
-        [GiB, 'GiB'],
-      ]);
+      return ladder(steps(BYTE_LADDER.slice(0, -1)));
     case 'rate':
-      return ladder([
-        [1, 'B/s'],
-        [KiB, 'KiB/s'],
-        [MiB, 'MiB/s'],
-        [GiB, 'GiB/s'],
-      ]);
+      return ladder(steps(BYTE_RATE_LADDER.slice(0, -1)));
     default:
       return `format(${ref}, '.${digits}~r')`;
   }
@@ -237,7 +203,7 @@ export function humanExpr(col: string, ref: string, digits = 2): string {
  * units): decades, with 2 and 5 between them when the range is narrow; for
  * times, steps people say (10 s, 1 min, 5 min, 1 h) rather than 100 s.
  */
-export function niceMarks(col: string, lo: number, hi: number, narrow = Math.log10(hi / lo) < 2.5): number[] {
+export function niceMarks(col: string, lo: number, hi: number, narrow = Math.log10(hi / lo) < NARROW_LOG_DECADES): number[] {
   if (!(lo > 0) || !(hi >= lo)) return [];
   let candidates: number[];
   if (columnDimension(col) === 'time') {
@@ -275,7 +241,7 @@ export function niceMarks(col: string, lo: number, hi: number, narrow = Math.log
     candidates = [];
     for (let e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)); e++) for (const k of narrow ? [1, 2, 5] : [1]) candidates.push(k * 10 ** e);
   }
-  return candidates.filter((v) => v >= lo / 1.0001 && v <= hi * 1.0001);
+  return candidates.filter((v) => v >= lo / TICK_SLACK && v <= hi * TICK_SLACK);
 }
 
 /** A CSV value of `col` in words for tables and captions: `1 Gbit/s`, `64 MiB/s`, `4 GiB`, `30 ms`. */
@@ -307,7 +273,7 @@ export function logAxis(col: string, values: readonly number[], factor: number, 
   const lo = Math.min(...pos);
   const hi = Math.max(...pos) * headroom;
   // candidates a decade beyond each end, as fine as the data's own range asks
-  const marks = niceMarks(col, lo / 10, hi * 10, Math.log10(hi / lo) < 2.5);
+  const marks = niceMarks(col, lo / 10, hi * 10, Math.log10(hi / lo) < NARROW_LOG_DECADES);
   const below = marks.filter((v) => v <= lo).pop() ?? lo;
   const above = marks.find((v) => v >= hi) ?? hi;
   const inside = marks.filter((v) => v >= below && v <= above);

@@ -3,14 +3,12 @@
  * turned into base units (bytes, bytes per second, seconds) once, at the edge.
  */
 
+import { BYTE_LADDER, LINK_RATE_LADDER, TIME_LADDER_MS } from '../common/units.js';
+
 export type Dimension = 'bytes' | 'rate' | 'time';
 
 const BYTE_UNITS: Record<string, number> = {
-  B: 1,
-  KiB: 1024,
-  MiB: 1024 ** 2,
-  GiB: 1024 ** 3,
-  TiB: 1024 ** 4,
+  ...Object.fromEntries(BYTE_LADDER),
   kB: 1e3,
   KB: 1e3,
   MB: 1e6,
@@ -20,11 +18,7 @@ const BYTE_UNITS: Record<string, number> = {
 
 /** Bit rates are decimal (1 Gbit/s = 1e9 bit/s = 1.25e8 B/s), as network people use them. */
 const BIT_RATE_UNITS: Record<string, number> = {
-  'bit/s': 1 / 8,
-  'kbit/s': 1e3 / 8,
-  'Mbit/s': 1e6 / 8,
-  'Gbit/s': 1e9 / 8,
-  'Tbit/s': 1e12 / 8,
+  ...Object.fromEntries(LINK_RATE_LADDER),
   bps: 1 / 8,
   kbps: 1e3 / 8,
   Kbps: 1e3 / 8,
@@ -107,12 +101,10 @@ export function describeFound(v: unknown): string {
   return String(v);
 }
 
-const BIN = [
-  ['TiB', 1024 ** 4],
-  ['GiB', 1024 ** 3],
-  ['MiB', 1024 ** 2],
-  ['KiB', 1024],
-] as const;
+/** KiB and up, largest first (bytes below 1 KiB are shown as they are). */
+const BIN = BYTE_LADDER.slice(1).reverse();
+/** s and up, largest first. */
+const TIMES = TIME_LADDER_MS.slice(1).reverse();
 
 function trim(n: number): string {
   return Number(n.toPrecision(4)).toString();
@@ -131,8 +123,6 @@ export function formatRate(bytesPerSec: number): string {
 
 export function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
-  if (Math.abs(ms) >= 3_600_000) return `${trim(ms / 3_600_000)} h`;
-  if (Math.abs(ms) >= 60_000) return `${trim(ms / 60_000)} min`;
-  if (Math.abs(ms) >= 1000) return `${trim(ms / 1000)} s`;
+  for (const [u, f] of TIMES) if (Math.abs(ms) >= f) return `${trim(ms / f)} ${u}`;
   return `${trim(ms)} ms`;
 }

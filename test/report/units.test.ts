@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { formatBytes, formatMs, formatRate, parseQuantity } from '../../src/scenario/quantity.js';
 import { axisTitle, displayUnit, formatColumnValue, niceMarks, showField } from '../../src/report/units.js';
 
 const MiB = 1024 ** 2;
@@ -42,4 +43,22 @@ test('values in words for tables', () => {
   assert.equal(formatColumnValue('qemu-2011_maxBandwidthBytesPerSec', 32 * MiB), '32 MiB/s');
   assert.equal(formatColumnValue('downtimeLimitMs', 30), '30 ms');
   assert.equal(formatColumnValue('variant', '<b>'), '<b>');
+});
+
+test('one unit ladder for parsing, tables and charts: what each writes, the others read the same way', () => {
+  // by hand: 3 GiB = 3 x 1024^3 bytes, 2.5 Gbit/s = 2.5e9 / 8 bytes/s, 1.5 TiB = 1.5 x 1024^4 bytes
+  assert.deepEqual(parseQuantity('3GiB', 'bytes'), { ok: true, value: 3_221_225_472 });
+  assert.deepEqual(parseQuantity('2.5Gbit/s', 'rate'), { ok: true, value: 312_500_000 });
+  assert.equal(formatBytes(1_649_267_441_664), '1.5 TiB');
+  assert.equal(formatRate(3_221_225_472), '3 GiB/s');
+  assert.equal(formatMs(90_000), '1.5 min');
+  assert.equal(formatMs(7_200_000), '2 h');
+  assert.equal(formatMs(999), '999 ms');
+  // the chart's axis unit for the same values
+  assert.deepEqual(displayUnit('ramBytes', [3_221_225_472]), { unit: 'GiB', factor: 1_073_741_824 });
+  assert.deepEqual(displayUnit('bandwidthBytesPerSec', [312_500_000]), { unit: 'Gbit/s', factor: 125_000_000 });
+  assert.deepEqual(displayUnit('totalTimeMs', [90_000]), { unit: 'min', factor: 60_000 });
+  // hours only from 2 h: 90 min stays in minutes
+  assert.deepEqual(displayUnit('totalTimeMs', [5_400_000]), { unit: 'min', factor: 60_000 });
+  assert.deepEqual(displayUnit('totalTimeMs', [7_200_000]), { unit: 'h', factor: 3_600_000 });
 });

@@ -8,6 +8,7 @@
  */
 import { median } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
+import { NARROW_LOG_DECADES } from '../chart-limits.js';
 import type { ChartEntry } from '../charts-schema.js';
 import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { fieldRef, humanExpr, niceMarks, showField } from '../units.js';
@@ -30,7 +31,7 @@ export function promisedVsReal(entry: ChartEntry & { kind: 'promised-vs-real' },
   const facetCol = facet?.column ?? null;
   const all = [...numbers(done, xc), ...numbers(done, yc)];
   // both axes in one unit and one range, so that the diagonal runs at 45 degrees
-  const marks = niceMarks('downtimeMs', Math.min(...all) / 10, Math.max(...all) * 10, Math.log10(Math.max(...all) / Math.min(...all)) < 2.5);
+  const marks = niceMarks('downtimeMs', Math.min(...all) / 10, Math.max(...all) * 10, Math.log10(Math.max(...all) / Math.min(...all)) < NARROW_LOG_DECADES);
   const lo = marks.filter((v) => v <= Math.min(...all)).pop() ?? Math.min(...all);
   const hi = marks.find((v) => v >= Math.max(...all)) ?? Math.max(...all);
   const ticks = marks.filter((v) => v >= lo && v <= hi);

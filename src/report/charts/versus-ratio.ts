@@ -9,6 +9,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { formatMs } from '../../scenario/quantity.js';
+import { NARROW_LOG_DECADES, TICK_SLACK } from '../chart-limits.js';
 import type { ChartEntry, SummaryMetric } from '../charts-schema.js';
 import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, logAxis, showField, type ShownField } from '../units.js';
@@ -284,11 +285,11 @@ function decadeTicks(rows: readonly Row[], s: ShownField): number[] {
   const hi = Math.max(...vals);
   const out: number[] = [];
   const span = Math.log10(hi / lo);
-  const steps = span < 2.5 ? [1, 2, 5] : [1];
+  const steps = span < NARROW_LOG_DECADES ? [1, 2, 5] : [1];
   for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++)
     for (const k of steps) {
       const v = k * 10 ** e;
-      if (v >= lo / 1.0001 && v <= hi * 1.0001) out.push(v);
+      if (v >= lo / TICK_SLACK && v <= hi * TICK_SLACK) out.push(v);
     }
   return out;
 }
