@@ -472,14 +472,14 @@ export class Migration implements MigrationView {
    * requests: true when the migration has ended (already, or now). The
    * base's own reason (`dueReason`, null when its test is not met) comes
    * first, then a rule's request; `expectedDowntimeS`, `backlogWire` and
-   * `finalSync` as for switchOver. After advance() or send() reported an
+   * `finalSyncS` as for switchOver. After advance() or send() reported an
    * interruption, this carries out the timer's request.
    */
-  switchOverIfDue(dueReason: string | null, expectedDowntimeS: number, backlogWire: number, finalSync: boolean): boolean {
+  switchOverIfDue(dueReason: string | null, expectedDowntimeS: number, backlogWire: number, finalSyncS: number | null): boolean {
     if (this.isEnded) return true;
     const reason = dueReason ?? this.switchoverRequest;
     if (reason === null) return false;
-    this.switchOver(reason, expectedDowntimeS, backlogWire, finalSync);
+    this.switchOver(reason, expectedDowntimeS, backlogWire, finalSyncS);
     return true;
   }
 
@@ -487,17 +487,18 @@ export class Migration implements MigrationView {
    * Stop the guest (if a rule has not paused it already) and copy what is
    * left at the link's full speed: the stop-and-copy is not rate-limited in
    * any system modelled here. `backlogWire` is data the base queued before
-   * the stop that must cross the link first; `finalSync` when the base syncs
-   * the bitmap once more after stopping the guest.
+   * the stop that must cross the link first; `finalSyncS` when the base syncs
+   * the bitmap once more after stopping the guest: the seconds that sync
+   * takes, inside the downtime (null: no final sync).
    */
-  switchOver(reason: string, expectedDowntimeS: number, backlogWire: number, finalSync: boolean): void {
+  switchOver(reason: string, expectedDowntimeS: number, backlogWire: number, finalSyncS: number | null): void {
     this.applyLinkChanges();
     const stopS = this.now;
     this.expectedDowntimeS = expectedDowntimeS;
-    if (finalSync) this.sync();
+    if (finalSyncS !== null) this.sync();
     const finalWire = this.mem.sendAll() + this.deviceStateBytes;
     this.newLinkPeriod();
-    const copyS = this.wireTimeS(backlogWire + finalWire) + this.latencyS;
+    const copyS = (finalSyncS ?? 0) + this.wireTimeS(backlogWire + finalWire) + this.latencyS;
     const stopReason = this.isPaused ? this.pauseReason : reason === 'downtime-met' && this.limitRaisedBy !== null ? this.limitRaisedBy : reason;
     // computed, not subtracted, so a short downtime after a long migration keeps its precision
     const downtimeS = this.isPaused ? stopS - this.pauseStartS + copyS : copyS;
@@ -531,7 +532,7 @@ export class Migration implements MigrationView {
    * still pending then follow at `rateBytesPerSec` (or the link's rate at
    * the switch, if lower) while the guest faults on the ones it touches first.
    */
-  startPostcopy(reason: string, rateBytesPerSec: number, expectedDowntimeS: number): void {
+  startPostcopy(reason: string, rateBytesPerSec: number, expectedDowntimeS: number, finalSyncS = 0): void {
     this.applyLinkChanges();
     const stopS = this.now;
     this.postcopyStarted = true;
@@ -540,7 +541,7 @@ export class Migration implements MigrationView {
     this.record('postcopy');
     this.newLinkPeriod();
     const link = this.linkNow;
-    const switchS = this.deviceStateBytes / link + this.latencyS;
+    const switchS = finalSyncS + this.deviceStateBytes / link + this.latencyS;
     const mem = this.mem;
     const classes: PostcopyClass[] = mem.classes.map((c, i) => ({ sizeBytes: c.sizeBytes, pendingBytes: mem.pendingBytesOf(i), writeBytesPerSec: c.writeBytesPerSec }));
     const faultLatencyS = 2 * this.latencyS + mem.pageBytes / link;

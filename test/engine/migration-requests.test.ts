@@ -80,7 +80,7 @@ describe('Migration: how a migration ends (one sequence for every ending)', () =
     const { r } = run((m) => {
       m.begin(false);
       assert.equal(m.advance(2, 0), true);
-      assert.equal(m.switchOverIfDue('downtime-met', 0.5, 0, false), true);
+      assert.equal(m.switchOverIfDue('downtime-met', 0.5, 0, null), true);
     });
     assert.equal(r.outcome, 'completed');
     assert.equal(r.stopReason, 'downtime-met');
@@ -94,7 +94,7 @@ describe('Migration: how a migration ends (one sequence for every ending)', () =
     const { r } = run(
       (m) => {
         m.begin(false);
-        m.switchOverIfDue('downtime-met', 0, 0.25e9, false);
+        m.switchOverIfDue('downtime-met', 0, 0.25e9, null);
       },
       { latencyS: 0.001, deviceStateBytes: 1e6 },
     );
@@ -106,14 +106,14 @@ describe('Migration: how a migration ends (one sequence for every ending)', () =
     const own = run((m) => {
       m.begin(false);
       m.requestSwitchover('rule-asked');
-      m.switchOverIfDue('downtime-met', 0, 0, false);
+      m.switchOverIfDue('downtime-met', 0, 0, null);
     });
     assert.equal(own.r.stopReason, 'downtime-met');
     const ruled = run((m) => {
       m.begin(false);
       m.requestSwitchover('rule-asked');
       m.requestSwitchover('second-request'); // the first request's reason wins
-      m.switchOverIfDue(null, 0, 0, false);
+      m.switchOverIfDue(null, 0, 0, null);
     });
     assert.equal(ruled.r.stopReason, 'rule-asked');
   });
@@ -121,7 +121,7 @@ describe('Migration: how a migration ends (one sequence for every ending)', () =
   test('with neither the base test met nor a request, nothing ends', () => {
     const { m, r } = run((m) => {
       m.begin(false);
-      assert.equal(m.switchOverIfDue(null, 0, 0, false), false);
+      assert.equal(m.switchOverIfDue(null, 0, 0, null), false);
     });
     assert.equal(m.ended, false);
     assert.equal(r.outcome, 'unfinished');
@@ -131,14 +131,14 @@ describe('Migration: how a migration ends (one sequence for every ending)', () =
     const raised = run((m) => {
       m.begin(false);
       m.setDowntimeLimit(0.06, 'ramp');
-      m.switchOverIfDue('downtime-met', 0, 0, false);
+      m.switchOverIfDue('downtime-met', 0, 0, null);
     });
     assert.equal(raised.r.stopReason, 'ramp');
     const back = run((m) => {
       m.begin(false);
       m.setDowntimeLimit(0.06, 'ramp');
       m.setDowntimeLimit(0.03, 'ramp');
-      m.switchOverIfDue('downtime-met', 0, 0, false);
+      m.switchOverIfDue('downtime-met', 0, 0, null);
     });
     assert.equal(back.r.stopReason, 'downtime-met');
   });
@@ -150,7 +150,7 @@ describe('Migration: how a migration ends (one sequence for every ending)', () =
       m.advance(2, 0);
       m.pauseGuest('timeout-pause');
       m.advance(1, 0);
-      m.switchOverIfDue('downtime-met', 0, 0, false);
+      m.switchOverIfDue('downtime-met', 0, 0, null);
     });
     assert.equal(r.stopReason, 'timeout-pause');
     assertClose(r.downtimeMs, (1 + COPY_ALL_S) * 1000, 1e-15, 'from the pause');
@@ -186,7 +186,7 @@ describe('Migration: how a migration ends (one sequence for every ending)', () =
       (m) => {
         m.begin(false);
         assert.equal(m.advance(10, 0), false);
-        assert.equal(m.switchOverIfDue(null, 0, 0, false), true, 'an ended migration reports ended');
+        assert.equal(m.switchOverIfDue(null, 0, 0, null), true, 'an ended migration reports ended');
       },
       { rules: [new At(4, (v) => v.abort('abort-timeout'))] },
     );
@@ -217,7 +217,7 @@ describe('Migration: how a migration ends (one sequence for every ending)', () =
         assert.equal(m.send(RAM), -1, 'interrupted');
         assert.equal(m.t, 0.5);
         assertClose(m.mem.pendingBytes(), RAM - 0.5 * LINK, 1e-15, 'half a second sent');
-        m.switchOverIfDue(null, 0, 0, false);
+        m.switchOverIfDue(null, 0, 0, null);
       },
       { rules: [new At(0.5, (v) => v.requestSwitchover('max-passes'))] },
     );

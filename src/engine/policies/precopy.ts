@@ -47,7 +47,7 @@ class Precopy implements Base {
       const wraps = mem.wraps;
       const dtS = m.send(wire);
       // a timer asked for switch-over in the middle of a pass (or the migration ended)
-      if (dtS < 0 && m.switchOverIfDue(null, mem.pendingBytes() / m.bandwidthEstimate, 0, true)) return;
+      if (dtS < 0 && m.switchOverIfDue(null, mem.pendingBytes() / m.bandwidthEstimate, 0, 0)) return;
       passWire += wire;
       passS += dtS;
       if (mem.wraps === wraps) continue; // rounding left a sliver of the pass; finish it
@@ -59,9 +59,9 @@ class Precopy implements Base {
       const pending = mem.pendingBytes();
       m.observe(pending, pending / bw);
       m.decide();
-      if (m.switchOverIfDue(pending <= bw * m.downtimeLimitS ? 'downtime-met' : null, pending / bw, 0, false)) return;
+      if (m.switchOverIfDue(pending <= bw * m.downtimeLimitS ? 'downtime-met' : null, pending / bw, 0, null)) return;
       m.fireTimers();
-      if (m.switchOverIfDue(null, pending / bw, 0, false)) return;
+      if (m.switchOverIfDue(null, pending / bw, 0, null)) return;
     }
   }
 }

@@ -67,7 +67,7 @@ class Qemu2011 implements Base {
       if (!m.advance(k * TICK_S - m.t, 0)) {
         // A timer asked for switch-over between ticks (or the migration ended): stop now, the last burst still drains.
         const queued = Math.max(0, burst - (m.t - (k - 1) * TICK_S) * m.linkNowBytesPerSec);
-        m.switchOverIfDue(null, mem.pendingBytes() / m.bandwidthEstimate, queued, true);
+        m.switchOverIfDue(null, mem.pendingBytes() / m.bandwidthEstimate, queued, 0);
         return;
       }
       // Stage 2 call: sync, burst, measure, decide.
@@ -79,7 +79,7 @@ class Qemu2011 implements Base {
       const expected = remaining / bw;
       m.observe(remaining, expected);
       m.decide();
-      if (m.switchOverIfDue(expected <= m.downtimeLimitS ? 'downtime-met' : null, expected, burst, true)) return;
+      if (m.switchOverIfDue(expected <= m.downtimeLimitS ? 'downtime-met' : null, expected, burst, 0)) return;
     }
   }
 }

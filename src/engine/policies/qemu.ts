@@ -10,6 +10,15 @@ const WINDOW_S = 0.1;
 const MAX_WAIT_S = 0.05;
 /** ram.c save_page_header: be64(offset | flags). */
 const PAGE_HEADER_BYTES = 8;
+const GIB = 1024 ** 3;
+/**
+ * The last dirty-bitmap sync's duration per GiB of RAM, measured on this
+ * project's machines with KVM (QEMU 7.2, a stopped guest, 4 and 16 GiB:
+ * 8.5-9.3 us/GiB; scripts/measure-bitmap-sync.mjs, docs/qemu-observed.md).
+ * A loaded guest's sync harvests its dirty pages too and takes longer
+ * (KubeVirt's VEP 248 cites hundreds of ms to seconds for ~1 TB guests).
+ */
+const FINAL_SYNC_PER_GIB_S = 9e-6;
 
 /**
  * Modern QEMU (10.x; docs/policies.md#qemu, migration/migration.c
@@ -42,6 +51,7 @@ class Qemu implements Base {
   readonly maxBandwidthBytesPerSec: number;
   private readonly availSwitchoverBytesPerSec: number | null;
   private readonly maxPostcopyBytesPerSec: number;
+  private readonly finalSyncPerGiBS: number;
 
   constructor(p: ParamValues) {
     this.downtimeLimitS = p.downtimeLimit as number;
@@ -51,6 +61,7 @@ class Qemu implements Base {
     this.availSwitchoverBytesPerSec = (p.availSwitchoverBandwidth as number | null) || null;
     const pc = p.maxPostcopyBandwidth as number;
     this.maxPostcopyBytesPerSec = pc > 0 ? pc : Infinity;
+    this.finalSyncPerGiBS = p.finalSyncPerGiB as number;
   }
 
   iterations(m: MigrationView): number {
@@ -70,6 +81,8 @@ class Qemu implements Base {
   run(m: Migration): void {
     const mem = m.mem;
     m.begin(true); // qemu_savevm_state_setup: the first sync, dirty-sync-count = 1
+    // the last sync runs with the guest stopped (ram_save_complete; postcopy_start): hidden downtime
+    const finalSyncS = this.finalSyncPerGiBS * (m.ramBytes / GIB);
     let threshold = 0; // threshold_size is 0 until the first window closes
     const budget = this.maxBandwidthBytesPerSec * WINDOW_S; // rate_limit_max, per window
     let windowStartS = 0;
@@ -81,7 +94,7 @@ class Qemu implements Base {
       if (m.ended) return;
       if (m.postcopyReason !== null) {
         // RAM counts as can_postcopy, so must_precopy (0) <= threshold_size always holds
-        m.startPostcopy(m.postcopyReason, this.maxPostcopyBytesPerSec, m.bandwidthEstimate > 0 ? pending / m.bandwidthEstimate : NaN);
+        m.startPostcopy(m.postcopyReason, this.maxPostcopyBytesPerSec, m.bandwidthEstimate > 0 ? pending / m.bandwidthEstimate : NaN, finalSyncS);
         return;
       }
       if (pending < threshold) {
@@ -93,7 +106,7 @@ class Qemu implements Base {
       const expected = bw > 0 ? pending / bw : NaN;
       m.observe(pending, bw > 0 ? m.dirtyBytesLastSync / bw : NaN);
       // pending 0 completes even before the first window closes (threshold 0)
-      if (m.switchOverIfDue(pending <= threshold ? 'downtime-met' : null, expected, 0, true)) return;
+      if (m.switchOverIfDue(pending <= threshold ? 'downtime-met' : null, expected, 0, finalSyncS)) return;
       // ---- qemu_savevm_state_iterate: send until the window's budget is used, nothing is left, or MAX_WAIT ----
       m.newLinkPeriod();
       const link = m.linkNowBytesPerSec;
@@ -104,7 +117,7 @@ class Qemu implements Base {
       let stepS = sent / link;
       if (windowWire >= budget) stepS = Math.max(stepS, windowStartS + WINDOW_S - m.t);
       if (!m.advance(stepS, 0)) {
-        m.switchOverIfDue(null, expected, 0, true);
+        m.switchOverIfDue(null, expected, 0, finalSyncS);
         return;
       }
       const windowS = m.t - windowStartS;
@@ -129,6 +142,12 @@ export const qemu: BaseModule = {
     maxBandwidth: { kind: 'rate', default: 128 * 1024 * 1024, min: 0, doc: 'max-bandwidth (MAX_THROTTLE 128 MiB/s; 0 = unlimited)' },
     availSwitchoverBandwidth: { kind: 'rate', default: null, min: 0, doc: 'avail-switchover-bandwidth: when set, threshold = this x limit instead of the measured bandwidth' },
     maxPostcopyBandwidth: { kind: 'rate', default: 0, min: 0, doc: 'max-postcopy-bandwidth (0 = unlimited)' },
+    finalSyncPerGiB: {
+      kind: 'time',
+      default: FINAL_SYNC_PER_GIB_S,
+      min: 0,
+      doc: 'time of the last dirty-bitmap sync per GiB of RAM, with the guest stopped (hidden downtime; 9 us/GiB measured with KVM here, see docs/qemu-observed.md)',
+    },
   },
   create: (p) => new Qemu(p),
 };

@@ -44,20 +44,20 @@ class XenV2 implements Base {
       m.newLinkPeriod();
       const wire = mem.aheadWireBytes();
       if (wire > 0 && m.send(wire) < 0) {
-        m.switchOverIfDue(null, NaN, 0, true);
+        m.switchOverIfDue(null, NaN, 0, 0);
         return;
       }
       if (stopAfterRound) {
-        m.switchOver(dirtyPages < this.targetDirtyCount ? 'xen-few-pages' : 'xen-max-iters', NaN, 0, true);
+        m.switchOver(dirtyPages < this.targetDirtyCount ? 'xen-few-pages' : 'xen-max-iters', NaN, 0, 0);
         return;
       }
       this.iteration++;
       m.observe(mem.pendingBytes(), NaN);
       m.decide();
       // a rule's request comes before the base's own limit here
-      if (m.switchOverIfDue(null, NaN, 0, true)) return;
+      if (m.switchOverIfDue(null, NaN, 0, 0)) return;
       if (this.iteration >= this.maxIterations) {
-        m.switchOver('xen-max-iters', NaN, 0, true);
+        m.switchOver('xen-max-iters', NaN, 0, 0);
         return;
       }
       m.sync(); // SHADOW_OP_CLEAN

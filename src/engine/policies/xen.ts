@@ -65,7 +65,7 @@ class XenLegacy implements Base {
       while (mem.wraps === wraps) {
         const wire = mem.sendAheadChunk(Math.min(span, mem.aheadSpanBytes()), true);
         if (!m.advance(wire / m.liveBytesPerSec, 0, true)) {
-          m.switchOverIfDue(null, NaN, 0, true);
+          m.switchOverIfDue(null, NaN, 0, 0);
           return;
         }
       }
@@ -78,7 +78,7 @@ class XenLegacy implements Base {
       else if (sentPages + skippedPages < FEW_PAGES) reason = 'xen-few-pages';
       else if (mem.sentAccounted / page > (mem.ramBytes / page) * this.maxFactor) reason = 'xen-max-factor';
       // suspend, SHADOW_OP_CLEAN, the last iteration sends every dirty page
-      if (m.switchOverIfDue(reason, NaN, 0, true)) return;
+      if (m.switchOverIfDue(reason, NaN, 0, 0)) return;
       m.sync(); // SHADOW_OP_CLEAN: the pages written during the pass (skipped ones included) are next
       m.fireTimers();
       if (m.ended) return;
