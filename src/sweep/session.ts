@@ -32,12 +32,11 @@ import {
   PACKAGE_VERSION,
   prepareNewFolder,
   RUNS_FILE,
-  writeManifest,
   MANIFEST_FORMAT,
   TOOL,
   type Manifest,
-  type Session,
 } from './output.js';
+import { ManifestSink } from './manifest-sink.js';
 import { runPool } from './pool.js';
 import { formatDuration, Progress, ProgressSink, type ProgressMode } from './progress.js';
 import { resolveSweep, type ResolvedSweep } from './resolve.js';
@@ -122,7 +121,8 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   // the outputs: one sink each (sink.ts); the runs files first (a resume starts where they end)
   const runsOutputs = runsSinks(format, { runDir, grid, shard, faults: o.writeFaults });
   const table = new VariantTable(grid);
-  const outputs: Sink[] = [...runsOutputs, new SummaryCsvSink(runDir, grid, o.writeFaults), table];
+  const record = new ManifestSink(runDir, manifest, workers);
+  const outputs: Sink[] = [...runsOutputs, new SummaryCsvSink(runDir, grid, o.writeFaults), table, record];
   let done = 0;
   try {
     if (o.resume) {
@@ -135,18 +135,12 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
       done = held.wholeRows;
       checkDisk(o, runDir, total - done, cost, format);
       await resumeOutputs(outputs, runsOutputs, done, format);
-      manifest.status = 'running';
-      manifest.workers = workers;
-      manifest.end = null;
-      manifest.sessions.push({ start: new Date().toISOString(), end: null, workers, tasks: 0 });
+      record.save();
     } else {
       checkDisk(o, runDir, total, cost, format);
       prepareNewFolder(runDir, o.force === true);
       for (const s of outputs) s.create();
     }
-    manifest.counts.done = done;
-    manifest.counts.errors = table.errors;
-    writeManifest(runDir, manifest);
   } catch (e) {
     closeAll(outputs, true);
     const failure = asWriteFailure(e);
@@ -182,8 +176,6 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   }
 
   const sinks = [...outputs, new ProgressSink(new Progress(o.stderr, mode, total, done), done, table.errors)];
-  const started = performance.now();
-  const startDone = done;
   let failure: WriteFailure | null = null;
   try {
     const pool = await runPool({
@@ -219,17 +211,9 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
     }
   }
   const errors = table.errors;
-  const session = manifest.sessions[manifest.sessions.length - 1] as Session;
-  session.end = new Date().toISOString();
-  session.tasks = done - startDone;
-  manifest.durationMs += Math.round(performance.now() - started);
-  manifest.counts.done = done;
-  manifest.counts.errors = errors;
-
   if (failure !== null) {
-    manifest.status = 'interrupted';
     try {
-      writeManifest(runDir, manifest);
+      record.finish('interrupted');
     } catch {
       // the manifest on disk still says 'running': --resume continues it all the same
     }
@@ -242,16 +226,13 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   }
 
   if (done < total) {
-    manifest.status = 'interrupted';
-    writeManifest(runDir, manifest);
+    record.finish('interrupted');
     say(`interrupted: ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} tasks are done and saved in ${runDir}`);
     say(`continue with: ${resumeHint}`);
     return { runDir, exitCode: EXIT_INTERRUPTED, done, total, errors };
   }
 
-  manifest.status = 'complete';
-  manifest.end = session.end;
-  writeManifest(runDir, manifest);
+  record.finish('complete');
   // a shard is a part of a sweep: the report waits for the merge
   const written = shard === null || shard.count === 1 ? await runHooks(o.hooks ?? [], runDir, say) : { paths: [], failed: false };
   if (!quiet) o.stdout.write(`\n${variantTable(table.summary())}\n`);
