@@ -37,6 +37,8 @@ export const PART_ROWS = 65_536;
 /** Parts handed to the encoder and not yet written: the writer waits beyond this (bounds memory when the encoder is slower). */
 const MAX_PARTS_IN_FLIGHT = 2;
 const ENCODER = new URL('./encoder-thread.js', import.meta.url);
+/** How long the writer waits for a part before it checks again; twice this without progress and the encoder is taken for dead. */
+const ENCODER_PATIENCE_MS = 150_000;
 
 /**
  * The Parquet runs writer: rows arrive in task order (append), a part is
@@ -147,7 +149,7 @@ class Encoder {
   private readonly port: MessagePort;
   private sent = 0;
 
-  constructor(dir: string) {
+  constructor(private readonly dir: string) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const data: EncoderData = { dir, done: this.done, port: port2 };
@@ -174,11 +176,15 @@ class Encoder {
 
   /** Block until at most `inFlight` parts are unwritten; a part that failed throws here. */
   private wait(inFlight: number): void {
-    for (;;) {
+    for (let idle = 0; ;) {
       this.drain();
       const finished = Atomics.load(this.done, 0);
       if (this.sent - finished <= inFlight) break;
-      Atomics.wait(this.done, 0, finished, 60_000);
+      // a part takes well under a second; an encoder that finished nothing for minutes has died (its exit event cannot reach a blocked thread)
+      if (Atomics.wait(this.done, 0, finished, ENCODER_PATIENCE_MS) === 'timed-out' && ++idle >= 2)
+        throw new Error(
+          `the Parquet encoder thread wrote no part of ${this.dir} for ${(2 * ENCODER_PATIENCE_MS) / 60_000} minutes; it has stopped (out of memory?); the whole parts are kept: resume the run with --resume`,
+        );
     }
     this.drain();
   }
