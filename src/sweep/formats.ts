@@ -5,8 +5,11 @@
  * summary.csv, manifest.json and the report do not depend on the format.
  */
 import { InputError, suggest } from '../scenario/errors.js';
+import { ParquetRunsSink } from './parquet/sink.js';
+import { columnKinds, type ColumnKind } from './parquet/schema.js';
 import { CsvRunsSink } from './runs-csv-sink.js';
 import type { RunsSinkContext, Sink } from './sink.js';
+import type { Grid } from './types.js';
 
 export const OUTPUT_FORMATS = ['csv', 'parquet', 'both'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -19,7 +22,13 @@ type RunsFileFormat = 'csv' | 'parquet';
 /** The sink that writes each runs file format; a format without one is refused as not available yet. */
 const RUNS_SINKS: Partial<Record<RunsFileFormat, (c: RunsSinkContext) => Sink>> = {
   csv: (c) => new CsvRunsSink(c),
+  parquet: (c) => new ParquetRunsSink(c),
 };
+
+/** The column kinds the workers must send each batch's rows in (PoolOptions.columnKinds), or null when no runs file of the format needs columns. */
+export function batchColumnKinds(format: OutputFormat, grid: Grid): ColumnKind[] | null {
+  return RUNS_FILES_OF[format].includes('parquet') ? columnKinds(grid) : null;
+}
 
 /** A `--format` value, or an InputError (exit 2) naming the nearest valid one. */
 export function parseFormat(text: string, flag = '--format'): OutputFormat {

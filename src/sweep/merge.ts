@@ -12,11 +12,13 @@ import type { Writable } from 'node:stream';
 import { InputError } from '../scenario/errors.js';
 import { EXIT_FAILED, EXIT_OK } from '../cli/exit-codes.js';
 import { VariantTable } from './aggregate.js';
-import { csvText, readLines } from './csv.js';
+import { csvText, readLineBatches } from './csv.js';
 import { DEFAULT_FORMAT, runsSinks, type OutputFormat } from './formats.js';
 import { shardTaskCount, taskInfo } from './grid.js';
 import type { AfterSweepHook } from './hooks.js';
 import { fingerprintOf, machine, prepareNewFolder, readManifest, RUNS_FILE, writeManifest, type Manifest } from './output.js';
+import { PARTS_DIR } from './parquet/part-writer.js';
+import { findParts, parquetLineBatches } from './parquet/read.js';
 import { RunsDecoder } from './replay.js';
 import { resolveSweep } from './resolve.js';
 import { resultLine, runHooks } from './session.js';
@@ -52,7 +54,9 @@ function bad(where: string, message: string): never {
 export function checkShards(dirs: string[]): { shards: { dir: string; m: Manifest }[]; grid: Grid } {
   if (dirs.length === 0) bad('merge', 'expected the shard folders to merge');
   const all = dirs.map((dir) => ({ dir, m: readManifest(dir) }));
-  for (const s of all) if (!existsSync(join(s.dir, RUNS_FILE))) bad(s.dir, `has no ${RUNS_FILE}; the shard folder is damaged (run the shard again with --force)`);
+  for (const s of all)
+    if (!existsSync(join(s.dir, RUNS_FILE)) && findParts(s.dir) === null)
+      bad(s.dir, `has no ${RUNS_FILE} or ${PARTS_DIR}; the shard folder is damaged (run the shard again with --force)`);
   const first = all[0];
   for (const s of all) {
     if (s.m.shard === null) bad(s.dir, 'holds a whole sweep, not a shard (no --shard); there is nothing to merge it with');
@@ -104,7 +108,7 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
   prepareNewFolder(o.out, o.force === true);
   const n = shards.length;
   const header = csvText([grid.header]).trimEnd();
-  const readers = shards.map((s) => readLines(join(s.dir, RUNS_FILE)));
+  const readers = shards.map((s) => shardLines(s.dir));
   for (const [i, r] of readers.entries()) {
     const h = await r.next();
     if (h.done || h.value !== header) bad(join(shards[i]!.dir, RUNS_FILE), "the header is not this sweep's runs.csv header; the shard is damaged");
@@ -156,4 +160,10 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
   if (!o.quiet) o.stdout.write(`merged ${n} shards: ${grid.tasks.toLocaleString('en-US')} tasks\n\n${variantTable(table.summary())}\n`);
   o.stdout.write(resultLine(o.out, written.paths));
   return { exitCode: table.errors > 0 || written.failed ? EXIT_FAILED : EXIT_OK, runDir: o.out };
+}
+
+/** A shard's runs as runs.csv lines: its runs.csv, or (a shard run with --format parquet) its runs.parquet turned into the same lines. */
+async function* shardLines(dir: string): AsyncGenerator<string> {
+  const csv = join(dir, RUNS_FILE);
+  for await (const batch of existsSync(csv) ? readLineBatches(csv) : parquetLineBatches(join(dir, PARTS_DIR))) yield* batch;
 }

@@ -112,15 +112,15 @@ export class RunsDecoder {
 const REPLAY_ROWS = 4096;
 
 /**
- * The first `rows` rows of a runs.csv (checked already: verifyRuns) as
- * batches, for the sinks that start again on resume. The rows' text is left
+ * The first `rows` rows of a runs.csv (checked already: verifyRuns), or of
+ * other runs given as runs.csv lines (`lines`: runs.parquet), as batches, for the sinks that start again on resume. The rows' text is left
  * out: the runs files keep theirs.
  */
-export async function* replayRuns(file: string, grid: Grid, rows: number): AsyncGenerator<BatchResult> {
+export async function* replayRuns(file: string, grid: Grid, rows: number, lines: AsyncIterable<string[]> = readLineBatches(file)): AsyncGenerator<BatchResult> {
   if (rows === 0) return;
   const decoder = new RunsDecoder(grid, 0, false);
   let line = 0;
-  for await (const batch of readLineBatches(file)) {
+  for await (const batch of lines) {
     for (const text of batch) {
       line++;
       if (line === 1) continue;

@@ -16,6 +16,10 @@ export class CsvRunsSink implements Sink {
   readonly name: string;
   private readonly file: OutputFile;
   private wholeBytes = 0;
+  private wholeRows = 0;
+  /** rows before this one are in the file already: a resume may restart earlier for another runs file (runs.parquet keeps whole parts only) */
+  private skipBelow = 0;
+  private ordinal = 0;
 
   constructor(private readonly c: RunsSinkContext) {
     this.name = join(c.runDir, RUNS_FILE);
@@ -34,13 +38,15 @@ export class CsvRunsSink implements Sink {
     }
     const kept = await verifyRuns(this.name, this.c.grid, this.c.shard);
     this.wholeBytes = kept.wholeBytes;
+    this.wholeRows = kept.wholeRows;
     return kept;
   }
 
   resume(done: number): 'kept' {
     // held() found `done` whole rows in wholeBytes; anything after them is redone
     if (statSync(this.name).size > this.wholeBytes) truncateTo(this.name, this.wholeBytes);
-    void done;
+    this.skipBelow = this.wholeRows;
+    this.ordinal = done;
     this.file.open('a');
     return 'kept';
   }
@@ -50,7 +56,12 @@ export class CsvRunsSink implements Sink {
   }
 
   write(batch: BatchResult): void {
-    this.file.write(batch.text);
+    const rows = batch.status.length;
+    let text = batch.text;
+    // the rows this file has already, when the run restarted before them for another runs file
+    for (let skip = Math.min(rows, this.skipBelow - this.ordinal); skip > 0; skip--) text = text.subarray(text.indexOf(0x0a) + 1);
+    this.ordinal += rows;
+    this.file.write(text);
   }
 
   close(): void {

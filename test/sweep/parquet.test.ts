@@ -12,7 +12,6 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { InputError } from '../../src/scenario/errors.js';
 import { csvText, parseCsvLine } from '../../src/sweep/csv.js';
 import { shardTaskCount } from '../../src/sweep/grid.js';
-import { mergeParquetShards } from '../../src/sweep/parquet/merge.js';
 import { PARTS_DIR } from '../../src/sweep/parquet/part-writer.js';
 import { streamParquet } from '../../src/sweep/parquet/read.js';
 import { ParquetRunsSink } from '../../src/sweep/parquet/sink.js';
@@ -20,9 +19,11 @@ import { keepWholeParts } from '../../src/sweep/parquet/resume.js';
 import { columnKinds } from '../../src/sweep/parquet/schema.js';
 import { runPool } from '../../src/sweep/pool.js';
 import { streamCsv, streamRuns } from '../../src/sweep/read-runs.js';
-import { loadSweep } from '../../src/sweep/session.js';
+import { loadSweep, runSweep, type SweepOptions } from '../../src/sweep/session.js';
+import { mergeShards } from '../../src/sweep/merge.js';
+import { replayRuns, RunsDecoder } from '../../src/sweep/replay.js';
 import type { Shard } from '../../src/sweep/types.js';
-import { sweepFile, tempDir } from './helpers.js';
+import { Sink, sweepFile, tempDir } from './helpers.js';
 
 const dir = tempDir();
 
@@ -192,13 +193,21 @@ describe('runs.parquet', () => {
     assertSameParts(whole, out);
   });
 
-  test('merged shards are the bytes of one machine', async () => {
-    const whole = await run({ workers: 2 });
-    const s0 = await run({ shard: { index: 0, count: 2, from: '--shard' } });
-    const s1 = await run({ shard: { index: 1, count: 2, from: '--shard' } });
-    const merged = join(dir, 'merged');
-    assert.equal(mergeParquetShards([s0, s1], merged, grid, PART), 36);
-    assertSameParts(whole, merged);
+  test("rows that come as runs.csv text only (a merge's) make the same parts as the workers' columns", async () => {
+    const out = await run({ workers: 2 });
+    const again = join(dir, 'from-text');
+    const sink = new ParquetRunsSink({ runDir: again, grid, shard: null }, PART);
+    sink.create();
+    const decoder = new RunsDecoder(grid, 0);
+    const lines = readFileSync(join(out, 'runs.csv'), 'utf8').trimEnd().split('\n').slice(1);
+    // batches of 5 rows: not aligned with the parts of 7
+    lines.forEach((line, i) => {
+      decoder.add(line, 'runs.csv', i + 2);
+      if (decoder.rows === 5) sink.write(decoder.take());
+    });
+    sink.write(decoder.take());
+    sink.close();
+    assertSameParts(out, again);
   });
 
   test('reads back as rows of cells (numbers, text, null), part after part', async () => {
@@ -282,5 +291,82 @@ describe('runs.parquet', () => {
         (e: unknown) => e instanceof InputError && e.file === join(out, PARTS_DIR, 'part-00001.parquet') && /should be task/.test(e.message),
       );
     });
+  });
+});
+
+describe('migsweep sweep --format parquet|both, resume and merge', () => {
+  let k = 0;
+  async function sweep(extra: Partial<SweepOptions>) {
+    const out = extra.out ?? join(dir, `sweep-${k++}`);
+    const r = await runSweep({ file: FILE, out, workers: 2, progress: 'quiet', stdout: new Sink(), stderr: new Sink(), hooks: [], ...extra });
+    assert.equal(r.exitCode, 0);
+    return out;
+  }
+  const text = (out: string, f: string) => readFileSync(join(out, f), 'utf8');
+  /** Pretend the run was cut short: its manifest says interrupted (what --resume accepts). */
+  function interrupted(out: string): void {
+    const file = join(out, 'manifest.json');
+    const m = JSON.parse(readFileSync(file, 'utf8')) as { status: string };
+    m.status = 'interrupted';
+    writeFileSync(file, JSON.stringify(m));
+  }
+
+  test("--format both writes runs.csv and runs.parquet; the parts are the same bytes for 1 or 2 workers and any batch size, and hold runs.csv's cells", async () => {
+    const a = await sweep({ format: 'both', workers: 1, batchSize: 3 });
+    const b = await sweep({ format: 'both', workers: 2 });
+    assertSameParts(a, b);
+    assert.equal(text(a, 'runs.csv'), text(b, 'runs.csv'));
+    const fromParquet: unknown[] = [];
+    for await (const batch of await streamRuns(a)) fromParquet.push(...batch);
+    const fromCsv: unknown[] = [];
+    for await (const batch of await streamCsv(join(a, 'runs.csv'))) fromCsv.push(...batch);
+    assert.equal(fromParquet.length, 36);
+    assert.deepEqual(fromParquet, fromCsv);
+  });
+
+  test('--format parquet writes no runs.csv, and the same summary.csv as --format csv', async () => {
+    const p = await sweep({ format: 'parquet' });
+    const c = await sweep({ format: 'csv' });
+    assert.equal(existsSync(join(p, 'runs.csv')), false);
+    assert.equal(partFiles(p).length, 1);
+    assert.equal(text(p, 'summary.csv'), text(c, 'summary.csv'));
+  });
+
+  test('--resume of a --format both run whose runs.parquet holds fewer rows than runs.csv: both end as one uninterrupted run, no row twice', async () => {
+    const whole = await sweep({ format: 'both' });
+    const out = await sweep({ format: 'both' });
+    interrupted(out);
+    // runs.csv keeps its 36 rows; runs.parquet lost its only part: the run restarts at task 0 and runs.csv skips what it has
+    rmSync(join(out, PARTS_DIR, 'part-00000.parquet'));
+    await sweep({ out, resume: true });
+    assert.equal(text(out, 'runs.csv'), text(whole, 'runs.csv'));
+    assertSameParts(whole, out);
+    assert.equal(text(out, 'summary.csv'), text(whole, 'summary.csv'));
+  });
+
+  test('a Parquet-only run replays its runs from the parts for the summary of a resume: the same batches as from runs.csv', async () => {
+    const out = await run({ workers: 2 });
+    const sink = new ParquetRunsSink({ runDir: out, grid, shard: null }, PART);
+    const fromParquet = [];
+    for await (const b of sink.replay(30)) fromParquet.push({ ...b, text: null });
+    const fromCsv = [];
+    for await (const b of replayRuns(join(out, 'runs.csv'), grid, 30)) fromCsv.push({ ...b, text: null });
+    assert.equal(
+      fromCsv.reduce((n, b) => n + b.status.length, 0),
+      30,
+    );
+    assert.deepEqual(fromParquet, fromCsv);
+  });
+
+  test('merge of --format parquet shards (no runs.csv) writes the parts, runs.csv and summary.csv one machine writes', async () => {
+    const whole = await sweep({ format: 'both' });
+    const s0 = await sweep({ format: 'parquet', shard: { index: 0, count: 2, from: '--shard' } });
+    const s1 = await sweep({ format: 'parquet', shard: { index: 1, count: 2, from: '--shard' } });
+    const merged = join(dir, 'merged-both');
+    const r = await mergeShards({ dirs: [s1, s0], out: merged, format: 'both', quiet: true, stdout: new Sink(), stderr: new Sink(), hooks: [] });
+    assert.equal(r.exitCode, 0);
+    assertSameParts(whole, merged);
+    assert.equal(text(merged, 'runs.csv'), text(whole, 'runs.csv'));
+    assert.equal(text(merged, 'summary.csv'), text(whole, 'summary.csv'));
   });
 });

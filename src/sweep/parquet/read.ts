@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { InputError } from '../../scenario/errors.js';
+import { csvText } from '../csv.js';
 import type { RunsFormat } from '../read-runs.js';
 import { partName, PARTS_DIR } from './part-writer.js';
 
@@ -142,6 +143,33 @@ export async function streamParquet(dir: string, o: ParquetReadOptions = {}): Pr
       return batches();
     },
   };
+}
+
+/**
+ * The runs of a runs.parquet folder as runs.csv lines (the header first),
+ * one batch per part: the text runs.csv holds for the same rows (its cells
+ * are written by the same csvText). For merge and resume, which move runs
+ * as lines.
+ */
+export async function* parquetLineBatches(dir: string): AsyncGenerator<string[]> {
+  let first = true;
+  for (const file of listParts(dir)) {
+    const table = readPart(file);
+    const names = table.schema.fields.map((f) => f.name);
+    const lines: string[] = first ? [csvText([names]).slice(0, -1)] : [];
+    first = false;
+    const vectors = names.map((n) => table.getChild(n)!);
+    const cells: ParquetCell[] = new Array<ParquetCell>(names.length);
+    for (let i = 0; i < table.numRows; i++) {
+      for (let c = 0; c < vectors.length; c++) {
+        const v = vectors[c].get(i) as unknown;
+        cells[c] = typeof v === 'bigint' ? Number(v) : (v as ParquetCell);
+      }
+      lines.push(csvText([cells]).slice(0, -1));
+    }
+    yield lines;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** runs.parquet as one of the formats streamRuns reads (read-runs.ts). */

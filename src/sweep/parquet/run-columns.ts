@@ -6,7 +6,7 @@
  * part becomes an Arrow table without a copy per value) where an empty text
  * is null, as it is an empty cell in runs.csv.
  */
-import { Utf8Builder, type CsvCell } from '../csv.js';
+import { CellCursor, Utf8Builder, type CsvCell } from '../csv.js';
 import type { ColumnKind } from './schema.js';
 
 /** A text column: the text of row i is bytes[offsets[i], offsets[i + 1]); empty = null. */
@@ -126,4 +126,24 @@ export function concatRunColumns(parts: RunColumns[]): RunColumns {
     return { bytes, offsets };
   });
   return { rows, columns };
+}
+
+/**
+ * Runs as columns from their runs.csv text (rows without the header): for
+ * batches that come with text only (a merge's or a replay's rows read back
+ * from runs.csv). A number reads back to the same double (runs.csv holds
+ * the shortest text that does), so the parts written are the same bytes.
+ */
+export function columnsFromCsvText(text: Uint8Array, kinds: readonly ColumnKind[], header: readonly string[]): RunColumns {
+  const lines = Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8').split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const b = new RunColumnsBuilder(kinds, header, lines.length);
+  const cells = new CellCursor();
+  for (const line of lines) {
+    cells.scan(line);
+    if (cells.count !== kinds.length) throw new Error(`internal: a runs.csv row with ${cells.count} cells where the header has ${kinds.length}`);
+    for (let c = 0; c < kinds.length; c++) b.cell(c, cells.empty(c) ? null : kinds[c] === 'text' ? cells.cell(c) : Number(cells.cell(c)));
+    b.endRow();
+  }
+  return b.done();
 }

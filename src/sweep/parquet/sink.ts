@@ -3,23 +3,24 @@
  * `both`): a new run creates the part folder, a resumed run keeps its whole
  * parts (resume.ts) and the writer starts at the first part it lacks,
  * skipping the rows it has when the pool restarts earlier for another runs
- * file or at a scenario's first replicate. The pool must be asked for
- * columns (PoolOptions.columnKinds = columnKinds(grid)).
+ * file or at a scenario's first replicate. The pool is asked for columns
+ * (PoolOptions.columnKinds, see formats.ts); batches that come with
+ * runs.csv text only (a merge) are turned into columns here.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BatchResult, Grid, Shard } from '../types.js';
+import { replayRuns } from '../replay.js';
+import type { RunsSinkContext, Sink } from '../sink.js';
+import type { BatchResult } from '../types.js';
 import { ParquetRunsWriter, PART_ROWS, PARTS_DIR } from './part-writer.js';
+import { parquetLineBatches } from './read.js';
 import { keepWholeParts } from './resume.js';
+import { columnsFromCsvText } from './run-columns.js';
 import { columnKinds, type ColumnKind } from './schema.js';
 
-export interface ParquetSinkContext {
-  runDir: string;
-  grid: Grid;
-  shard: Shard | null;
-}
+export type ParquetSinkContext = Pick<RunsSinkContext, 'runDir' | 'grid' | 'shard'>;
 
-export class ParquetRunsSink {
+export class ParquetRunsSink implements Sink {
   readonly name: string;
   readonly kinds: ColumnKind[];
   private writer: ParquetRunsWriter | null = null;
@@ -57,11 +58,17 @@ export class ParquetRunsSink {
     return 'kept';
   }
 
+  /** The first `rows` runs read back as batches (for the outputs that start again on a resume of a Parquet-only run). */
+  replay(rows: number): AsyncGenerator<BatchResult> {
+    return replayRuns(this.name, this.c.grid, rows, parquetLineBatches(this.name));
+  }
+
   write(batch: BatchResult): void {
     if (this.writer === null) throw new Error('internal: runs.parquet written before create() or resume()');
-    if (batch.columns === undefined) throw new Error('internal: a batch without columns for runs.parquet; run the pool with columnKinds');
-    this.writer.append(batch.columns, this.ordinal);
-    this.ordinal += batch.columns.rows;
+    // the workers send columns; a merge's rows come as runs.csv text
+    const columns = batch.columns ?? columnsFromCsvText(batch.text, this.kinds, this.c.grid.header);
+    this.writer.append(columns, this.ordinal);
+    this.ordinal += columns.rows;
   }
 
   /** Write the part being filled (an interrupted run's last part is short, and a resume writes it again). */
