@@ -3,6 +3,7 @@ import { POLICIES } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
 import type { ParamSpec, ParamSpecs, Scenario } from '../engine/types.js';
 import { describeDimension, describeFound, parseQuantity, type Dimension } from './quantity.js';
+import { suggest } from './errors.js';
 
 /**
  * The scenario schema, built from the policy and workload registries so that
@@ -80,7 +81,9 @@ export function paramSchema(spec: ParamSpec): z.ZodType {
       const choices = spec.choices ?? [];
       s = z
         .string({ error: (iss) => `expected one of ${choices.join(' | ')}, found ${describeFound(iss.input)}` })
-        .refine((v) => choices.includes(v), { message: `expected one of ${choices.join(' | ')}` })
+        .superRefine((v, ctx) => {
+          if (!choices.includes(v)) ctx.addIssue({ code: 'custom', message: `expected one of ${choices.join(' | ')}, found '${v}'${suggest(v, choices)}`, input: v });
+        })
         .describe(spec.doc);
       break;
     }

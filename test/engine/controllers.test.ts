@@ -314,3 +314,16 @@ describe('kubevirt-stall-detector (VEP 248, stall-detector.go)', () => {
     assert.equal(d.maxDowntime, 0.9);
   });
 });
+
+describe("controllers' bad input", () => {
+  const withRule = (rule: Record<string, unknown>) => () =>
+    basic({ ram: GiB, workload: { kind: 'uniform', dirtyRate: '1MiB/s' }, bandwidth: 1e8, policy: [{ kind: 'qemu' }, rule] });
+  test('a misspelt oVirt schedule names the nearest one', () => {
+    assert.throws(withRule({ kind: 'ovirt', schedule: 'minimal-downtim' }), /policy\[1\]\.schedule: expected one of .*found 'minimal-downtim'; did you mean 'minimal-downtime'\?/);
+  });
+  test('a negative timeout and a stall margin of 1 are refused at their paths', () => {
+    assert.throws(withRule({ kind: 'kubevirt', progressTimeout: '-5s' }), /policy\[1\]\.progressTimeout: expected a duration >= 0, found '-5s'/);
+    assert.throws(withRule({ kind: 'kubevirt-stall-detector', stallMargin: 1 }), /policy\[1\]\.stallMargin: .*found 1/);
+    assert.throws(withRule({ kind: 'cloudstack', wait: '0s' }), /policy\[1\]\.wait: expected a positive duration/);
+  });
+});
