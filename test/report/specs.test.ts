@@ -215,8 +215,9 @@ test("promised against real: one range on both axes, and the thread's factor of 
 
 test('timeline: one workload and link under every policy, re-simulated to the numbers of runs.csv', () => {
   const s = specs.timeline as unknown as {
-    vconcat: { title: { text: string; subtitle: string }; vconcat: { layer: { data?: { values: Record<string, number>[] } }[] }[] }[];
+    vconcat: { title: { text: string; subtitle: string }; vconcat: { layer: { data?: { values?: Record<string, number>[]; name?: string } }[] }[] }[];
     title: { subtitle: string[] };
+    datasets: Record<string, Record<string, number>[]>;
   };
   assert.deepEqual(
     s.vconcat.map((b) => b.title.text),
@@ -230,7 +231,9 @@ test('timeline: one workload and link under every policy, re-simulated to the nu
   // that variant in runs.csv (read here with csv-parse), at the block's dirty rate and one link for all four
   const runs = parse(readFileSync(join(dir, 'runs.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
   const links = s.vconcat.map((block) => {
-    const series = block.vconcat.flatMap((panel) => panel.layer).find((l) => l.data?.values.some((v) => 'pendingBytes' in v))!.data!.values;
+    // a series drawn in several panels is written once, as a named dataset
+    const rowsOf = (data: { values?: Record<string, number>[]; name?: string } | undefined) => (data?.name !== undefined ? s.datasets[data.name] : data?.values) ?? [];
+    const series = rowsOf(block.vconcat.flatMap((panel) => panel.layer).find((l) => rowsOf(l.data).some((v) => 'pendingBytes' in v))!.data);
     const last = series[series.length - 1]!;
     const same = (a: number, b: string) => Math.abs(a - Number(b)) <= 1e-9 * Math.abs(a);
     const match = runs.filter(

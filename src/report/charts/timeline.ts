@@ -13,6 +13,7 @@ import { chartableTimeline, type ChartableTimeline, type TimelineEvent } from '.
 import type { TimelinePoint } from '../../engine/types.js';
 import { displayUnit, humanExpr, niceMarks, NUMBER_FORMAT } from '../units.js';
 import type { BuiltChart, ChartContext, SkippedChart } from '../types.js';
+import { shareRepeatedData } from './shared-data.js';
 import { CONFIG, SCHEMA_URL, VARIANT_COLORS, wrapLines } from './style.js';
 
 /** One run to draw: its name (a variant or a file), its outcome in words, its points. */
@@ -43,14 +44,14 @@ export function runStatus(r: RunResult): string {
 /** The spec of one or more runs' timelines, stacked, each on its own time axis. */
 export function timelineSpec(runs: readonly TimelineRun[], title: string, subtitle: readonly string[]): TopLevelSpec {
   const blocks = runs.map((run) => runBlock(run, chartableTimeline(run.points, run.result), runs.length > 1));
-  return {
+  return shareRepeatedData({
     $schema: SCHEMA_URL,
     title: { text: title, subtitle: wrapLines(subtitle, 95) },
     vconcat: blocks,
     spacing: 28,
     resolve: { scale: { x: 'independent', y: 'independent' } },
     config: CONFIG,
-  } as TopLevelSpec;
+  }) as TopLevelSpec;
 }
 
 function runBlock(run: TimelineRun, tl: ChartableTimeline, named: boolean) {
