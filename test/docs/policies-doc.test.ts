@@ -18,14 +18,18 @@ function section(kind: string): string | undefined {
   return end < 0 ? rest : rest.slice(0, end + 1);
 }
 
-/** How the page writes a default: 30 ms, 60 s, 32 MiB/s, 10, `abort`, false. */
+/** How the page writes a default: 9 us, 30 ms, 60 s, 32 MiB/s, 10, `abort`, false. */
 function written(spec: ParamSpec): string | RegExp {
   const v = spec.default;
   if (v === undefined) return /^required/;
   if (v === null) return /^(none|unset|page size)/;
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return `\`${v}\``;
-  if (spec.kind === 'time') return v < 1 ? `${Math.round(v * 1000)} ms` : `${v} s`;
+  if (spec.kind === 'time') {
+    const round = (x: number) => Number(x.toPrecision(12));
+    if (v > 0 && v < 1e-3) return `${round(v * 1e6)} us`;
+    return v < 1 ? `${round(v * 1000)} ms` : `${v} s`;
+  }
   if (spec.kind === 'rate' && v > 0) return v % GiB === 0 ? `${v / GiB} GiB/s` : `${v / MiB} MiB/s`;
   return String(v);
 }
