@@ -39,6 +39,9 @@ export interface MigrationSetup {
   linkRateChanges?: readonly LinkRateChange[];
 }
 
+/** A constant link: one shared empty schedule, so that a run without changes allocates none. */
+const NO_LINK_RATE_CHANGES: readonly LinkRateChange[] = Object.freeze([]);
+
 /** 0.15 replaces a zero bandwidth by 0.000001 bytes/ns (arch_init.c ram_save_live). */
 const MIN_BANDWIDTH_BYTES_PER_SEC = 1e3;
 
@@ -137,7 +140,7 @@ export class Migration implements MigrationView {
     this.linkMean = s.linkBytesPerSec;
     this.linkNow = s.linkBytesPerSec;
     this.live = Math.min(s.linkBytesPerSec, s.base.maxBandwidthBytesPerSec);
-    this.linkChanges = s.linkRateChanges ?? [];
+    this.linkChanges = s.linkRateChanges ?? NO_LINK_RATE_CHANGES;
     let previousS = 0;
     for (let i = 0; i < this.linkChanges.length; i++) {
       const c = this.linkChanges[i]!;

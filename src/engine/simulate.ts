@@ -60,7 +60,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
     horizonS: s.horizon,
     estimator: resolveEstimator(s, base.defaultEstimator),
     timeline: opts.timeline ?? null,
-    linkRateChanges: opts.linkRateChanges ?? [],
+    linkRateChanges: opts.linkRateChanges,
   });
   base.run(m);
   return m.result();
