@@ -243,7 +243,7 @@ export async function run(): Promise<BenchRow[]> {
         if (!existsSync(join(out, 'index.html'))) throw new Error('the 10,000,000-task sweep wrote no report');
         const n = (JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { counts: { done: number } }).counts.done;
         rows.push({
-          name: 'command sweep 10,000,000 cheap precopy tasks, 2 workers, report included, peak RSS',
+          name: `command sweep ${n.toLocaleString('en-US')} cheap precopy tasks, 2 workers, report included, peak RSS`,
           unit: 'MiB',
           value: r.peakRssBytes / MiB,
           biggerIsBetter: false,
