@@ -23,7 +23,7 @@ import { loadSweep, runSweep, type SweepOptions } from '../../src/sweep/session.
 import { mergeShards } from '../../src/sweep/merge.js';
 import { replayRuns, RunsDecoder } from '../../src/sweep/replay.js';
 import type { Shard } from '../../src/sweep/types.js';
-import { Sink, sweepFile, tempDir } from './helpers.js';
+import { migsweep, Sink, sweepFile, tempDir } from './helpers.js';
 
 const dir = tempDir();
 
@@ -356,6 +356,24 @@ describe('migsweep sweep --format parquet|both, resume and merge', () => {
       30,
     );
     assert.deepEqual(fromParquet, fromCsv);
+  });
+
+  test('migsweep merge and compare given a damaged part: exit 2 and a message naming the part, no stack trace', async () => {
+    const s0 = await sweep({ format: 'parquet', shard: { index: 0, count: 2, from: '--shard' } });
+    const s1 = await sweep({ format: 'parquet', shard: { index: 1, count: 2, from: '--shard' } });
+    const part = join(s1, PARTS_DIR, 'part-00000.parquet');
+    truncateSync(part, 100);
+    const merged = migsweep(['merge', s0, s1, '--out', join(dir, 'merged-damaged'), '--format', 'parquet']);
+    assert.equal(merged.code, 2);
+    assert.ok(merged.err.includes(`${part}: is not a readable Parquet file`), merged.err);
+    assert.doesNotMatch(merged.err, /\n\s+at /);
+    const whole = await sweep({ format: 'parquet' });
+    const damaged = await sweep({ format: 'parquet' });
+    writeFileSync(join(damaged, PARTS_DIR, 'part-00000.parquet'), 'not parquet');
+    const compared = migsweep(['compare', whole, damaged]);
+    assert.equal(compared.code, 2);
+    assert.ok(compared.err.includes(join(damaged, PARTS_DIR, 'part-00000.parquet')), compared.err);
+    assert.doesNotMatch(compared.err, /\n\s+at /);
   });
 
   test('merge of --format parquet shards (no runs.csv) writes the parts, runs.csv and summary.csv one machine writes', async () => {
