@@ -1,5 +1,7 @@
 /** Pieces of encodings that several charts share: tooltips, the facet by a column, a cell's outcome. */
 import { formatMs } from '../../scenario/quantity.js';
+import { evenlySpaced } from '../axis-sample.js';
+import { MAX_FACET_PANELS } from '../chart-limits.js';
 import { distinct, numbers } from '../table.js';
 import { NUMBER_FORMAT, columnName, fieldRef, showField, type ShownField } from '../units.js';
 import type { Row } from '../types.js';
@@ -36,8 +38,10 @@ export const OUTCOME_EXPR = "datum.completedShare >= 0.5 ? 'completed' : datum.a
 export interface Facet {
   /** the CSV column */
   column: string;
-  /** transforms that make the header's field (a unit conversion; none for a text column) */
-  transforms: ShownField['transform'][];
+  /** transforms that make the header's field (a unit conversion; none for a text column) and keep only the panels shown */
+  transforms: (ShownField['transform'] | { filter: { field: string; oneOf: (string | number)[] } })[];
+  /** a sentence when the column has more values than MAX_FACET_PANELS and some panels are left out */
+  note: string | null;
   header: { field: string; type: 'ordinal'; title: null; header: { labelExpr: string; labelFontSize: number }; sort: 'ascending' };
 }
 
@@ -48,6 +52,12 @@ export function facetFor(rows: readonly Row[], requested: string | undefined, co
   else if (requested !== undefined) col = requested;
   else if (columns.includes('bandwidthBytesPerSec') && distinct(rows, 'bandwidthBytesPerSec').length > 1) col = 'bandwidthBytesPerSec';
   if (col === null) return null;
+  // at most MAX_FACET_PANELS panels side by side: evenly spaced values keep theirs, the others are filtered out and named
+  const all = distinct(rows, col);
+  if (all.every((v) => typeof v === 'number')) (all as number[]).sort((a, b) => a - b);
+  const kept = all.length > MAX_FACET_PANELS ? (evenlySpaced(all, MAX_FACET_PANELS) as (string | number)[]) : null;
+  const keep = kept ? [{ filter: { field: fieldRef(col), oneOf: kept } }] : [];
+  const note = kept ? `Panels: ${MAX_FACET_PANELS} of the ${all.length} values of ${columnName(col)} (evenly spaced); the others are not drawn.` : null;
   const values = numbers(rows, col);
   const header = (field: string, labelExpr: string) => ({
     field: fieldRef(field),
@@ -57,10 +67,15 @@ export function facetFor(rows: readonly Row[], requested: string | undefined, co
     sort: 'ascending' as const,
   });
   // a text column (a workload kind) is shown as it is
-  if (values.length === 0) return { column: col, transforms: [], header: header(col, `${JSON.stringify(`${columnName(col)} `)} + datum.value`) };
+  if (values.length === 0) return { column: col, transforms: keep, note, header: header(col, `${JSON.stringify(`${columnName(col)} `)} + datum.value`) };
   const shown = showField(col, values, { log: false });
   const unit = shown.unit.unit ? ` + ${JSON.stringify(` ${shown.unit.unit}`)}` : '';
-  return { column: col, transforms: [shown.transform], header: header(shown.field, `${JSON.stringify(`${columnName(col)} `)} + format(datum.value, ',.4~r')${unit}`) };
+  return {
+    column: col,
+    transforms: [...keep, shown.transform],
+    note,
+    header: header(shown.field, `${JSON.stringify(`${columnName(col)} `)} + format(datum.value, ',.4~r')${unit}`),
+  };
 }
 
 /** `1 h` from the horizon column, for sentences about unfinished runs. */

@@ -119,6 +119,7 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
           ...(unfinished > 0
             ? [`Not shown: ${unfinished} scenario${unfinished === 1 ? '' : 's'} that never completed (still running at ${horizonText(summary.rows)}), which have no downtime.`]
             : []),
+          ...(facet?.note ? [facet.note] : []),
         ],
         facet ? 125 : 60,
       ),

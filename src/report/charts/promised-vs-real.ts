@@ -103,6 +103,7 @@ export function promisedVsReal(entry: ChartEntry & { kind: 'promised-vs-real' },
   const subtitle = [
     'One point per scenario that completed. On the diagonal the guest was stopped exactly as long as the policy expected when it stopped it; above it, longer.',
     ...factorSentence(done, ctx.variants[0], xc, yc, facetCol),
+    ...(facet?.note ? [facet.note] : []),
   ];
   const spec = {
     $schema: SCHEMA_URL,

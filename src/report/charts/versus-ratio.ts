@@ -89,6 +89,7 @@ function versusRatio(entry: Entry, ctx: ChartContext, where: string, defaults: S
     `x: the guest's dirty rate divided by the link bandwidth (log scale); above 1 the guest dirties memory faster than the link can send it.`,
     `Lines: the ${stat} over ${replicatesText(rows)}${band !== 'none' ? `; shaded: ${BAND_WORDS[band]}` : ''}.${facet ? ` One panel per ${columnName(facetCol!)}.` : ''}`,
   ];
+  if (facet?.note) subtitle.push(facet.note);
   if (ctx.rateCapNote) subtitle.push(ctx.rateCapNote);
   if (lineBy.length) subtitle.push(`One line per policy and ${lineBy.map(columnName).join(', ')} (they vary too).`);
   if (metrics.includes('downtimeMs')) subtitle.push(`× along the top edge: the migration never completed (still running at ${horizonText(rows)}), so it has no downtime.`);
