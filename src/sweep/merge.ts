@@ -6,7 +6,7 @@
  * K, K + N, ... with their replicates, so the rows are interleaved back
  * scenario by scenario; each row's task id is checked on the way.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InputError } from '../scenario/errors.js';
@@ -132,8 +132,13 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
     }
     writeAll(sinks, decoder.take());
     for (const [i, r] of readers.entries()) if (!(await r.next()).done) bad(join(shards[i]!.dir, RUNS_FILE), 'has more rows than its tasks; the shard is damaged');
-  } finally {
     closeAll(sinks);
+  } catch (e) {
+    closeAll(sinks, true);
+    // a merge is redone from its shards: a half-written merged folder (no manifest, so a later merge would refuse it) is removed
+    rmSync(o.out, { recursive: true, force: true });
+    throw e;
+  } finally {
     await Promise.all(readers.map((r) => r.return(undefined)));
   }
 

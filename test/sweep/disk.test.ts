@@ -9,13 +9,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { estimateDisk } from '../../src/sweep/disk.js';
+import { mergeShards } from '../../src/sweep/merge.js';
+import { WriteFailure } from '../../src/sweep/sink.js';
 import { sampleTasks } from '../../src/sweep/sample.js';
 import { loadSweep } from '../../src/sweep/session.js';
-import { migsweep, read, sweepFile, sweeper, tempDir } from './helpers.js';
+import { migsweep, read, Sink, sweepFile, sweeper, tempDir } from './helpers.js';
 
 const dir = tempDir();
 
@@ -80,6 +82,22 @@ describe('disk space', async () => {
     assert.equal(resumed.exitCode, 0, resumed.stderr);
     assert.equal(read(join(failed.out, 'runs.csv')), runsCsv);
     assert.equal(read(join(failed.out, 'summary.csv')), summaryCsv);
+  });
+
+  test('a merge whose disk fills: the write failure named, the half-merged folder removed; merged again, the same bytes', async () => {
+    const shards = [0, 1].map((index) => join(dir, `shard-${index}`));
+    for (const [index, out] of shards.entries()) assert.equal((await sweep({ out, shard: { index, count: 2, from: '--shard' } })).exitCode, 0);
+    const out = join(dir, 'merged');
+    const quiet = { dirs: shards, out, quiet: true, stdout: new Sink(), stderr: new Sink() };
+    await assert.rejects(mergeShards({ ...quiet, writeFaults: { afterBytes: 5000, code: 'ENOSPC' } }), (e: Error) => {
+      assert.ok(e instanceof WriteFailure);
+      assert.equal(e.message, `cannot write ${out}/runs.csv: no space left on the device (ENOSPC)`);
+      return true;
+    });
+    assert.equal(existsSync(out), false);
+    assert.equal((await mergeShards(quiet)).exitCode, 0);
+    assert.equal(read(join(out, 'runs.csv')), runsCsv);
+    assert.equal(read(join(out, 'summary.csv')), summaryCsv);
   });
 
   test('a read-only folder at the start: exit 1, nothing run, the file named', async () => {
