@@ -302,6 +302,12 @@ describe('a sweep run', async () => {
     const r = await sweep();
     const other = sweepFile(dir, 'other2', read(SMALL).replace('replicates: 3', 'replicates: 2'));
     await assert.rejects(sweep({ out: r.out, resume: true, file: other }), /holds a run of a different sweep/);
+    // the manifest records the runs format; a resume keeps it
+    assert.equal(JSON.parse(read(join(r.out, 'manifest.json'))).runsFormat, 'csv');
+    await assert.rejects(
+      sweep({ out: r.out, resume: true, format: 'both' }),
+      /--format: .* was started with --format csv; resume it with the same format \(or leave --format out\)/,
+    );
     const m = read(join(r.out, 'manifest.json'));
     writeFileSync(join(r.out, 'manifest.json'), JSON.stringify({ ...JSON.parse(m), status: 'interrupted' }));
     const file = join(r.out, 'runs.csv');
