@@ -25,6 +25,11 @@ const RUNS_SINKS: Partial<Record<RunsFileFormat, (c: RunsSinkContext) => Sink>> 
   parquet: (c) => new ParquetRunsSink(c),
 };
 
+/** Whether the workers must send each batch's rows as runs.csv text (PoolOptions.csvText): only when runs.csv is written. */
+export function batchCsvText(format: OutputFormat): boolean {
+  return RUNS_FILES_OF[format].includes('csv');
+}
+
 /** The column kinds the workers must send each batch's rows in (PoolOptions.columnKinds), or null when no runs file of the format needs columns. */
 export function batchColumnKinds(format: OutputFormat, grid: Grid): ColumnKind[] | null {
   return RUNS_FILES_OF[format].includes('parquet') ? columnKinds(grid) : null;

@@ -49,6 +49,8 @@ export interface PoolOptions {
   workerFile?: URL;
   /** when given, every batch also brings its rows as columns of these kinds (for runs.parquet) */
   columnKinds?: ColumnKind[] | null;
+  /** false: the batches bring no runs.csv text (no runs.csv is written); default true */
+  csvText?: boolean;
   /** receives every batch, in task order */
   write(result: BatchResult, start: number, end: number): void;
   /** polled before each dispatch: true = dispatch no more, finish what is running */
@@ -94,7 +96,7 @@ export class BatchSizer {
 }
 
 export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
-  const workerData: WorkerData = { grid: o.grid, shard: o.shard, columnKinds: o.columnKinds ?? null };
+  const workerData: WorkerData = { grid: o.grid, shard: o.shard, columnKinds: o.columnKinds ?? null, csvText: o.csvText ?? true };
   const pool = new Piscina<BatchRequest, BatchResult>({
     filename: (o.workerFile ?? DEFAULT_WORKER).href,
     minThreads: o.workers,
@@ -106,7 +108,7 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
   });
   if (o.from % o.grid.replicates !== 0) throw new Error(`internal: the pool must start at a scenario's first replicate, not at task ${o.from}`);
   const sizer = new BatchSizer(o.batchSize, o.workers, o.grid.replicates);
-  const rows = new RowWriter(o.grid, o.shard, o.columnKinds ?? null);
+  const rows = new RowWriter(o.grid, o.shard, o.columnKinds ?? null, o.csvText ?? true);
   let workerDeaths = 0;
 
   // A batch whose worker died is rerun task by task in a pool of one thread that

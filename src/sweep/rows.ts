@@ -62,6 +62,8 @@ export class RowWriter {
     private readonly grid: Grid,
     private readonly shard: Shard | null,
     private readonly kinds: readonly ColumnKind[] | null = null,
+    /** false: no runs.csv text (a --format parquet run), only the columns and what the summary needs */
+    private readonly csvText = true,
   ) {
     grid.header.forEach((c, i) => {
       if (i >= FIRST_PARAM) this.paramIndex.set(c, i);
@@ -86,7 +88,7 @@ export class RowWriter {
     const status = new Uint8Array(count);
     const variant = new Uint16Array(count);
     const metrics = new Float64Array(count * M);
-    const rows = new Utf8Builder(count * 512);
+    const rows = new Utf8Builder(this.csvText ? count * 512 : 16);
     this.columns = this.kinds === null ? null : new RunColumnsBuilder(this.kinds, this.grid.header, count);
     // a batch that starts at a scenario's first replicate summarises each scenario as soon as its last one is done
     const summary = start % this.grid.replicates === 0 ? new Utf8Builder(Math.ceil(count / this.grid.replicates) * 1024) : null;
@@ -191,7 +193,7 @@ export class RowWriter {
       const r = simulate(withValue(rows.scenario, ['seed'], seed) as Scenario);
       for (let m = 0; m < METRIC_COLUMNS.length; m++) {
         const text = cellText(cell(r[METRIC_COLUMNS[m]]));
-        values += `,${text}`;
+        if (this.csvText) values += `,${text}`;
         const k = SUMMARY_INDEX[m];
         if (k >= 0) this.texts[k] = text;
       }
@@ -208,6 +210,7 @@ export class RowWriter {
       metrics.fill(NaN, i * M, (i + 1) * M);
     }
     if (this.columns !== null) this.columnCells(this.columns, taskId, rows, replicate, result, seed, error);
+    if (!this.csvText) return '';
     // a task id (hex digits and a dash) and a replicate number never need quotes
     const params = this.seedIndex >= 0 ? `${rows.beforeSeed}${seed}${rows.afterSeed}` : rows.params;
     return `${taskId},${rows.ids},${replicate}${values},${params},${cellText(error)}\n`;

@@ -18,7 +18,7 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
 import { VariantTable } from './aggregate.js';
 import { checkEveryScenario } from './check.js';
 import { estimateDisk } from './disk.js';
-import { batchColumnKinds, DEFAULT_FORMAT, parseFormat, runsSinks, type OutputFormat } from './formats.js';
+import { batchColumnKinds, batchCsvText, DEFAULT_FORMAT, parseFormat, runsSinks, type OutputFormat } from './formats.js';
 import { buildScenario, decodeScenario, shardScenarioCount, shardTaskCount, withValue } from './grid.js';
 import type { AfterSweepHook } from './hooks.js';
 import {
@@ -188,6 +188,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
       budgetMs: o.batchBudgetMs,
       workerFile: o.workerFile,
       columnKinds: batchColumnKinds(format, grid),
+      csvText: batchCsvText(format),
       stopping: () => stopping,
       abort: abort.signal,
       write: (result) => {

@@ -16,6 +16,8 @@ export interface WorkerData {
   shard: Shard | null;
   /** the kinds of the runs.parquet columns when the batches must bring their rows as columns too */
   columnKinds?: ColumnKind[] | null;
+  /** false when no runs.csv is written: the batches bring no CSV text */
+  csvText?: boolean;
 }
 
 /** A batch handler around a simulate function (tests wrap the engine to make it throw or die). */
@@ -23,7 +25,7 @@ export function batchHandler(run: Simulate): (req: BatchRequest) => unknown {
   let writer: RowWriter | null = null;
   return (req) => {
     const data = workerData as WorkerData;
-    writer ??= new RowWriter(data.grid, data.shard, data.columnKinds ?? null);
+    writer ??= new RowWriter(data.grid, data.shard, data.columnKinds ?? null, data.csvText ?? true);
     const r: BatchResult = writer.batch(req.start, req.end, run, req.budgetMs);
     // every array has a buffer of its own: hand them over instead of copying
     const buffers = [r.text.buffer, r.summary.buffer, r.status.buffer, r.variant.buffer, r.metrics.buffer, ...(r.columns ? runColumnBuffers(r.columns) : [])];
