@@ -11,6 +11,7 @@ import { registerCalibrate } from './cli/calibrate.js';
 import { registerReport } from './cli/report.js';
 import { registerCompare } from './cli/compare.js';
 import { registerBaseline } from './cli/baseline.js';
+import { registerTune } from './cli/tune.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -27,6 +28,7 @@ registerCalibrate(program);
 registerReport(program);
 registerCompare(program);
 registerBaseline(program);
+registerTune(program);
 
 function fail(err: unknown): never {
   if (err instanceof InputError) {

@@ -1,0 +1,53 @@
+/**
+ * Evaluating candidates: each candidate's runs over the whole population,
+ * in the main thread (workers: 0) or through a piscina pool of tune workers
+ * (src/tune/worker.ts) in slices of the population. Every run's numbers
+ * land at the run's own place, so the result is the same for any worker
+ * count or slice size.
+ */
+import { Piscina } from 'piscina';
+import type { Scenario } from '../engine/types.js';
+import { simulateRuns, type Constants } from './runs.js';
+import { RUN_WIDTH } from './statistic.js';
+import type { TuneBatch, TuneWorkerData } from './worker.js';
+
+/** Runs per worker message: big enough that the message costs little, small enough that a few candidates spread over the workers. */
+const SLICE_RUNS = 64;
+
+export interface Evaluator {
+  /** the runs (RUN_WIDTH numbers each, population order) of each candidate */
+  evaluate(candidates: readonly Constants[]): Promise<Float64Array[]>;
+  close(): Promise<void>;
+}
+
+export function createEvaluator(population: Scenario[], workers: number): Evaluator {
+  if (workers <= 0)
+    return {
+      evaluate: (cands) => Promise.resolve(cands.map((c) => simulateRuns(population, c, 0, population.length))),
+      close: () => Promise.resolve(),
+    };
+  const workerData: TuneWorkerData = { population };
+  const pool = new Piscina<TuneBatch, Float64Array>({
+    filename: new URL('./worker.js', import.meta.url).href,
+    minThreads: workers,
+    maxThreads: workers,
+    workerData,
+  });
+  return {
+    async evaluate(cands) {
+      return Promise.all(
+        cands.map(async (constants) => {
+          const out = new Float64Array(population.length * RUN_WIDTH);
+          const slices: Promise<void>[] = [];
+          for (let from = 0; from < population.length; from += SLICE_RUNS) {
+            const to = Math.min(population.length, from + SLICE_RUNS);
+            slices.push(pool.run({ constants, from, to }).then((part) => out.set(part, from * RUN_WIDTH)));
+          }
+          await Promise.all(slices);
+          return out;
+        }),
+      );
+    },
+    close: () => pool.destroy(),
+  };
+}

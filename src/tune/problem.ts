@@ -1,0 +1,255 @@
+/**
+ * From a tune file (shape already checked) to the problem: the population
+ * (the sweep machinery expands and validates it: src/sweep/resolve.ts), the
+ * search dimensions in base units, the constraints and the objective. Every
+ * problem is an InputError with the file's line, the path, what was
+ * expected and what was found.
+ */
+import { basename, extname } from 'node:path';
+import type { Scenario } from '../engine/types.js';
+import { POLICIES } from '../engine/policies/index.js';
+import type { SourceDocument } from '../scenario/document.js';
+import { InputError, suggest, type InputProblem } from '../scenario/errors.js';
+import { formatPathSegments, getPath, parsePath, setPath, type PathSegment } from '../scenario/path.js';
+import { describeFound } from '../scenario/quantity.js';
+import { validateScenario } from '../scenario/validate.js';
+import { buildScenario, decodeScenario, scenarioIdOf, taskIdOf, taskSeed } from '../sweep/grid.js';
+import { canonical, isPrefix } from '../sweep/origins.js';
+import { resolveSweep } from '../sweep/resolve.js';
+import { placeAt } from '../sweep/spec.js';
+import type { Grid } from '../sweep/types.js';
+import type { TuneSource } from './spec.js';
+import { parseLimit, parseStatistic, type Statistic } from './statistic.js';
+
+export type Op = '<=' | '<' | '>=' | '>';
+
+export interface Constraint {
+  text: string;
+  statistic: Statistic;
+  op: Op;
+  /** in the statistic's unit (ms for times, bytes, a share from 0 to 1) */
+  limit: number;
+}
+
+export interface Objective {
+  statistic: Statistic;
+  sense: 'minimize' | 'maximize';
+}
+
+/** One constant to tune. Values are in base units (seconds, bytes, bytes/s, counts). */
+export interface SearchDim {
+  path: string;
+  segments: PathSegment[];
+  /** list: the values to try; range: null */
+  values: number[] | null;
+  from: number;
+  to: number;
+  scale: 'linear' | 'log';
+  round: boolean;
+}
+
+export interface TuneProblem {
+  source: TuneSource;
+  name: string;
+  seed: number;
+  replicates: number;
+  /** the population grid (its seed is the tune seed) */
+  grid: Grid;
+  dims: SearchDim[];
+  constraints: Constraint[];
+  objective: Objective | null;
+  /** every statistic a constraint or the objective names, once, in that order */
+  statistics: Statistic[];
+  /** the base as written, for validating a candidate */
+  rawBase: Record<string, unknown>;
+}
+
+/** The tune file's places, as the sweep resolver names them (it sees population.axes as axes). */
+function populationDoc(doc: SourceDocument): SourceDocument {
+  return {
+    ...doc,
+    locate: (path) => doc.locate(path[0] === 'axes' || path[0] === 'zip' || path[0] === 'replicates' ? ['population', ...path] : path),
+  };
+}
+
+export function resolveTune(source: TuneSource): TuneProblem {
+  const { spec, doc, file } = source;
+  const problems: InputProblem[] = [];
+  const flag = (where: PathSegment[], message: string) => problems.push(placeAt(doc, where, message));
+  const name = spec.name ?? basename(file, extname(file));
+  const seed = spec.seed ?? 1;
+  const replicates = spec.population?.replicates ?? 1;
+  const sweep = resolveSweep({
+    file,
+    text: source.text,
+    doc: populationDoc(doc),
+    spec: { name, seed, replicates, base: spec.base, axes: spec.population?.axes, zip: spec.population?.zip },
+  });
+  const grid = sweep.grid;
+  const variant = grid.variants[0];
+  if (variant === undefined) throw new Error('internal: a population without its variant');
+  const base = variant.base;
+  const populationPaths = variant.dims.flatMap((d) => d.segments);
+
+  const dims: SearchDim[] = [];
+  for (const [path, dimSpec] of Object.entries(spec.search)) {
+    const where: PathSegment[] = ['search', path];
+    const segs = canonical(parsePath(path) ?? []);
+    const swept = populationPaths.find((p) => isPrefix(p, segs) || isPrefix(segs, p));
+    if (swept) {
+      flag(where, `${path} is also a population axis (${formatPathSegments(swept)}); a path is either searched or part of the population`);
+      continue;
+    }
+    const current = getPath(base, segs);
+    if (typeof current !== 'number') {
+      flag(where, notNumeric(base, segs, path, current));
+      continue;
+    }
+    const count = isCount(base, segs);
+    const parse = (value: unknown, at: PathSegment[]): number | null => {
+      const raw = structuredClone(spec.base);
+      const why = setPath(raw, parsePath(path) ?? [], value);
+      if (why !== null) {
+        flag(at, `cannot set ${path}: ${why}`);
+        return null;
+      }
+      try {
+        const s = validateScenario(raw, { file });
+        return getPath(s, segs) as number;
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        const first = e.problems[0];
+        const message = first?.message ?? 'not valid';
+        flag(at, `${String(first?.path ?? path)}: ${message}${message.includes('found') ? '' : ` (found ${describeFound(value)})`}`);
+        return null;
+      }
+    };
+    if (Array.isArray(dimSpec)) {
+      const values = dimSpec.map((v, i) => parse(v, [...where, i]));
+      if (values.some((v) => v === null)) continue;
+      const nums = values as number[];
+      const dup = nums.findIndex((v, i) => nums.indexOf(v) !== i);
+      if (dup >= 0) {
+        flag([...where, dup], `value ${dup + 1} repeats value ${nums.indexOf(nums[dup] as number) + 1} (${String(nums[dup])} in base units); the values must differ`);
+        continue;
+      }
+      dims.push({ path, segments: segs, values: nums, from: Math.min(...nums), to: Math.max(...nums), scale: 'linear', round: false });
+      continue;
+    }
+    const from = parse(dimSpec.from, [...where, 'from']);
+    const to = parse(dimSpec.to, [...where, 'to']);
+    if (from === null || to === null) continue;
+    const scale = dimSpec.scale ?? 'linear';
+    const round = dimSpec.round === true || count;
+    if (!(to > from)) {
+      flag(
+        where,
+        `an empty range: expected from below to, found from ${String(dimSpec.from)} and to ${String(dimSpec.to)}${to === from ? ' (the same value: set it in base instead)' : ''}`,
+      );
+      continue;
+    }
+    if (round && Math.floor(to) - Math.ceil(from) < 1) {
+      flag(where, `an empty range: whole numbers from ${String(dimSpec.from)} to ${String(dimSpec.to)} give at most one value; widen it or set it in base`);
+      continue;
+    }
+    if (scale === 'log' && !(from > 0)) {
+      flag([...where, 'from'], `a log range needs from > 0, found ${String(dimSpec.from)}`);
+      continue;
+    }
+    dims.push({ path, segments: segs, values: null, from: round ? Math.ceil(from) : from, to: round ? Math.floor(to) : to, scale, round });
+  }
+  if (Object.keys(spec.search).length === 0) flag(['search'], 'expected at least one scenario path to search, found none');
+
+  const constraints: Constraint[] = [];
+  (spec.constraints ?? []).forEach((text, i) => {
+    const m = /^\s*(\S+)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(text);
+    if (!m) {
+      flag(['constraints', i], `expected "metric.stat <= value" (or <, >=, >), e.g. "downtimeMs.p99 <= 1s", found '${text}'`);
+      return;
+    }
+    const st = parseStatistic(m[1] as string);
+    if (!st.ok) {
+      flag(['constraints', i], st.reason);
+      return;
+    }
+    const limit = parseLimit(st.statistic, m[3] as string);
+    if (!limit.ok) {
+      flag(['constraints', i], limit.reason);
+      return;
+    }
+    constraints.push({ text: text.trim(), statistic: st.statistic, op: m[2] as Op, limit: limit.value });
+  });
+
+  let objective: Objective | null = null;
+  const o = spec.objective;
+  if (o !== undefined) {
+    const senses = (['minimize', 'maximize'] as const).filter((k) => o[k] !== undefined);
+    if (senses.length !== 1) flag(['objective'], `expected exactly one of minimize or maximize, found ${senses.length === 0 ? 'neither' : 'both'}`);
+    else {
+      const sense = senses[0] as 'minimize' | 'maximize';
+      const st = parseStatistic(o[sense] as string);
+      if (st.ok) objective = { statistic: st.statistic, sense };
+      else flag(['objective', sense], st.reason);
+    }
+  }
+  if (objective === null && constraints.length === 0 && problems.length === 0) flag([], 'nothing to tune for: give constraints, an objective, or both');
+  if (problems.length > 0) throw new InputError(file, problems.slice(0, 12));
+
+  const statistics: Statistic[] = [];
+  for (const s of [...constraints.map((c) => c.statistic), ...(objective ? [objective.statistic] : [])]) if (!statistics.some((t) => t.name === s.name)) statistics.push(s);
+  return { source, name, seed, replicates, grid, dims, constraints, objective, statistics, rawBase: spec.base };
+}
+
+/** A count parameter of a policy (steps, passes) takes whole numbers only. */
+function isCount(base: Scenario, segs: PathSegment[]): boolean {
+  if (segs[0] !== 'policy' || typeof segs[1] !== 'number' || segs.length !== 3) return false;
+  const kind = base.policy[segs[1]]?.kind;
+  const spec = kind === undefined ? undefined : POLICIES[kind]?.params[segs[2] as string];
+  return spec?.kind === 'count';
+}
+
+/** Why a search path cannot be searched: absent (with the nearest name) or not a number. */
+function notNumeric(base: Scenario, segs: PathSegment[], path: string, current: unknown): string {
+  if (current !== undefined) return `expected a path to a number (a constant such as a time, a rate or a count), found ${describeFound(current)} at ${path}`;
+  let parent: unknown = base;
+  let i = 0;
+  for (; i < segs.length - 1; i++) {
+    const next = getPath(parent, [segs[i] as PathSegment]);
+    if (next === undefined || next === null) break;
+    parent = next;
+  }
+  const missing = segs[i] as PathSegment;
+  const here = formatPathSegments(segs.slice(0, i));
+  if (typeof missing === 'number') return `the base has no ${formatPathSegments(segs.slice(0, i + 1))}: ${here} has ${Array.isArray(parent) ? parent.length : 1} entries`;
+  const keys = parent !== null && typeof parent === 'object' ? Object.keys(parent) : [];
+  const kind = (parent as { kind?: unknown } | null)?.kind;
+  return `the base has no ${formatPathSegments(segs.slice(0, i + 1))}${suggest(missing, keys)} (${here || 'the top level'}${typeof kind === 'string' ? ` (${kind})` : ''} has: ${keys.join(', ')})`;
+}
+
+/** The population's runs in order (point by point, replicates together), each with its seed from (seed, point id, replicate). */
+export function populationRuns(grid: Grid, seed: number): Scenario[] {
+  const variant = grid.variants[0];
+  if (variant === undefined) return [];
+  const out: Scenario[] = [];
+  const digits: number[] = [];
+  for (let g = 0; g < grid.scenarios; g++) {
+    decodeScenario(grid, g, digits);
+    const s = buildScenario(variant, digits);
+    const id = scenarioIdOf(variant, digits);
+    for (let r = 0; r < grid.replicates; r++) out.push({ ...s, seed: taskSeed(seed, taskIdOf(id, r)) });
+  }
+  return out;
+}
+
+/** A candidate's constants set on the base as written and validated: null when valid, else why not. */
+export function candidateProblem(problem: TuneProblem, values: readonly number[]): string | null {
+  const raw = structuredClone(problem.rawBase);
+  problem.dims.forEach((d, i) => setPath(raw, parsePath(d.path) ?? [], values[i]));
+  try {
+    validateScenario(raw, { file: problem.source.file });
+    return null;
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return e.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  }
+}

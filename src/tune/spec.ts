@@ -1,0 +1,155 @@
+/**
+ * The tune file's schema (zod), its JSON Schema for editors
+ * (tunes/schema.json), and the structural check of a file: every key known,
+ * every value of the right shape, with the file's line and the nearest valid
+ * name. The population is a sweep's axes (src/sweep/spec.ts); whether the
+ * scenarios and the search paths are valid is problem.ts's job.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { parseText, readDocument, type SourceDocument } from '../scenario/document.js';
+import { InputError, suggest } from '../scenario/errors.js';
+import { parsePath, type PathSegment } from '../scenario/path.js';
+import { describeFound } from '../scenario/quantity.js';
+import { scenarioSchema } from '../scenario/schema.js';
+import { axisSchema, placeAt } from '../sweep/spec.js';
+import type { TuneSpec } from './types.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+const pathKey = z
+  .string()
+  .refine((k) => parsePath(k) !== null, { message: 'expected a scenario path such as workload.dirtyRate or policy[1].steps' })
+  .describe('a scenario path: policy[0].downtimeLimit, policy[1].steps');
+
+const scalarOrQuantity = z.union([z.number(), z.string()]);
+
+export const searchRangeSchema = z
+  .strictObject({
+    from: scalarOrQuantity.describe('lowest value: a number in base units or a quantity (100ms, 1GiB/s)'),
+    to: scalarOrQuantity.describe('highest value, included'),
+    scale: z.enum(['linear', 'log']).optional().describe('linear (default) or log: searched in equal ratios'),
+    round: z.boolean().optional().describe('whole numbers only (counts such as steps)'),
+  })
+  .describe('a range searched between its ends');
+
+const searchDimSchema = z
+  .union([
+    z
+      .array(z.union([z.number(), z.string()]))
+      .min(1)
+      .describe('the values to try, as a scenario would write them'),
+    searchRangeSchema,
+  ])
+  .describe('a search dimension: a range or a list of values');
+
+const populationSchema = z
+  .strictObject({
+    axes: z.record(pathKey, axisSchema).optional().describe("axes crossed with each other, as a sweep's axes: scenario path -> values"),
+    zip: z.array(z.record(pathKey, axisSchema)).optional().describe('groups of paths that advance together; each group is one axis'),
+    replicates: z.number().int().min(1).optional().describe('runs per population point, each with its own seed (default 1)'),
+  })
+  .describe('the workloads and links every constraint must hold for');
+
+const objectiveSchema = z
+  .strictObject({
+    minimize: z.string().optional().describe('a statistic: metric.stat (totalTimeMs.mean) or a share (abortedShare)'),
+    maximize: z.string().optional().describe('a statistic: metric.stat or a share'),
+  })
+  .describe('the statistic to optimise; absent: the Pareto set over the constrained statistics');
+
+export const TUNE_KEYS = ['$schema', 'name', 'description', 'seed', 'base', 'population', 'search', 'constraints', 'objective'] as const;
+const KEYS_AT: Record<string, string[]> = {
+  '': [...TUNE_KEYS],
+  population: Object.keys(populationSchema.shape),
+  objective: Object.keys(objectiveSchema.shape),
+  search: Object.keys(searchRangeSchema.shape),
+};
+
+export function tuneSchema(forEditors = false) {
+  return z
+    .strictObject({
+      $schema: z.string().optional().describe('the JSON Schema this file follows (for editors)'),
+      name: z.string().regex(NAME).optional().describe('the folder name under results/tune/; default: the file name'),
+      description: z.string().optional(),
+      seed: z
+        .number()
+        .int()
+        .min(0)
+        .max(2 ** 32 - 1)
+        .optional()
+        .describe('the population seed: every run gets a seed from it, its population point and replicate (default 1)'),
+      base: (forEditors ? scenarioSchema(true) : z.record(z.string(), z.unknown())).describe('the scenario every population point and candidate starts from'),
+      population: populationSchema.optional(),
+      search: z.record(pathKey, searchDimSchema).describe('the constants to tune: scenario path -> range or list'),
+      constraints: z.array(z.string()).optional().describe('conditions over the population: "downtimeMs.p99 <= 1s", "abortedShare <= 0.02"'),
+      objective: objectiveSchema.optional(),
+    })
+    .describe('a migsweep tune file (docs/tune.md)');
+}
+
+export function tuneJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(tuneSchema(true), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, title: 'migsweep tune file' };
+}
+
+export interface TuneSource {
+  file: string;
+  text: string;
+  doc: SourceDocument;
+  spec: TuneSpec;
+}
+
+export function readTune(file: string): TuneSource {
+  readDocument(file); // a missing file or a folder: the scenario reader's messages
+  return parseTune(file, readFileSync(file, 'utf8'));
+}
+
+export function parseTune(file: string, text: string): TuneSource {
+  const doc = parseText(file, text);
+  const data = doc.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new InputError(file, [
+      { path: '', message: `expected a tune file: a mapping with base, population, search, constraints, objective, found ${describeFound(data)}`, line: 1, col: 1 },
+    ]);
+  const res = tuneSchema().safeParse(data, { reportInput: true });
+  if (!res.success) {
+    const problems = res.error.issues.flatMap((iss) => explain(iss));
+    throw new InputError(
+      file,
+      problems.slice(0, 12).map((p) => placeAt(doc, p.path, p.message)),
+    );
+  }
+  return { file, text, doc, spec: res.data as TuneSpec };
+}
+
+function explain(iss: z.core.$ZodIssue): { path: PathSegment[]; message: string }[] {
+  const path = iss.path.filter((s): s is PathSegment => typeof s !== 'symbol');
+  const input = (iss as { input?: unknown }).input;
+  switch (iss.code) {
+    case 'unrecognized_keys': {
+      const allowed = KEYS_AT[path.length === 0 ? '' : String(path[0])] ?? [];
+      return iss.keys.map((k) => ({ path: [...path, k], message: `unknown key '${k}'${suggest(k, allowed)} (allowed here: ${allowed.join(', ')})` }));
+    }
+    case 'invalid_union': {
+      const branch = Array.isArray(input) ? 0 : input !== null && typeof input === 'object' ? 1 : -1;
+      const sub = branch >= 0 ? iss.errors[branch] : undefined;
+      if (sub) return sub.flatMap((s) => explain({ ...s, path: [...path, ...s.path] } as z.core.$ZodIssue));
+      return [{ path, message: `expected a list of values or a range { from, to, scale, round }, found ${describeFound(input)}` }];
+    }
+    case 'invalid_type':
+      if (input === undefined) return [{ path, message: `missing; expected ${iss.expected}` }];
+      return [{ path, message: `expected ${iss.expected}, found ${describeFound(input)}` }];
+    case 'too_small':
+      if (iss.origin === 'array') return [{ path, message: 'expected at least one entry, found an empty list' }];
+      return [{ path, message: `expected a number >= ${String(iss.minimum)}, found ${describeFound(input)}` }];
+    case 'too_big':
+      return [{ path, message: `expected a number <= ${String(iss.maximum)}, found ${describeFound(input)}` }];
+    case 'invalid_value':
+      return [{ path, message: `expected one of ${iss.values.map((v) => String(v)).join(' | ')}, found ${describeFound(input)}` }];
+    case 'invalid_format':
+      return [{ path, message: `expected a name of letters, digits, '.', '_' or '-' (it becomes a folder name), found ${describeFound(input)}` }];
+    default:
+      return [{ path, message: `${iss.message}${input !== undefined ? `, found ${describeFound(input)}` : ''}` }];
+  }
+}

@@ -1,0 +1,167 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { simulate } from '../../src/engine/simulate.js';
+import { checkBest, runTune } from '../../src/tune/session.js';
+import { runSweep } from '../../src/sweep/session.js';
+import {
+  compensatedSum,
+  read,
+  Sink,
+  SMALL,
+  SMALL_DOWNTIMES,
+  SMALL_DOWNTIMES_S,
+  SMALL_STEPS,
+  smallPopulation,
+  smallStats,
+  tempDir,
+  tuneFile,
+  type7,
+  type SmallStats,
+} from './helpers.js';
+
+const quiet = () => ({ stdout: new Sink(), stderr: new Sink(), quiet: true });
+
+describe('migsweep tune on a space small enough to enumerate', () => {
+  const dir = tempDir();
+  const file = tuneFile(dir, 'small', SMALL);
+
+  test('the answer is the best feasible point of the whole grid, simulated here point by point', async () => {
+    // every grid point over the population, in the file's order (downtime slowest)
+    const grid: { downtime: number; steps: number; stats: SmallStats }[] = [];
+    SMALL_DOWNTIMES.forEach((d, i) => {
+      for (const steps of SMALL_STEPS) grid.push({ downtime: SMALL_DOWNTIMES_S[i] as number, steps, stats: smallStats(smallPopulation(d, steps).map((s) => simulate(s))) });
+    });
+    const feasible = grid.filter((g) => g.stats.downtimeP95 <= 600 && g.stats.abortedShare <= 0.2);
+    assert.ok(feasible.length > 0 && feasible.length < grid.length, `the constraints should cut the grid (feasible: ${feasible.length} of ${grid.length})`);
+    const expected = feasible.reduce((a, b) => (b.stats.totalMean < a.stats.totalMean ? b : a));
+
+    const out = join(dir, 'run');
+    const r = await runTune({ file, out, budget: 50, workers: 0, ...quiet() });
+    assert.equal(r.exitCode, 0);
+    const best = JSON.parse(read(join(out, 'best.json'))) as {
+      strategy: string;
+      constants: Record<string, number>;
+      statistics: Record<string, number>;
+      feasible: boolean;
+      margins: Record<string, number>;
+    };
+    assert.equal(best.strategy, 'grid');
+    assert.deepEqual(best.constants, { 'policy[1].downtime': expected.downtime, 'policy[1].steps': expected.steps });
+    assert.deepEqual(best.statistics, { 'downtimeMs.p95': expected.stats.downtimeP95, abortedShare: expected.stats.abortedShare, 'totalTimeMs.mean': expected.stats.totalMean });
+    assert.equal(best.feasible, true);
+    assert.equal(best.margins['downtimeMs.p95 <= 600ms'], 600 - expected.stats.downtimeP95);
+
+    // candidates.csv: the 12 grid points in order with their statistics and feasibility, then the sensitivity probes
+    const rows = parse(read(join(out, 'candidates.csv')), { columns: true }) as Record<string, string>[];
+    const gridRows = rows.filter((row) => row.phase === 'grid');
+    assert.equal(gridRows.length, 12);
+    gridRows.forEach((row, i) => {
+      const g = grid[i] as (typeof grid)[number];
+      assert.equal(Number(row['policy[1].downtime']), g.downtime);
+      assert.equal(Number(row['policy[1].steps']), g.steps);
+      assert.equal(Number(row['totalTimeMs.mean']), g.stats.totalMean);
+      assert.equal(row.feasible, String(g.stats.downtimeP95 <= 600 && g.stats.abortedShare <= 0.2));
+    });
+  });
+
+  test('the recommendation run as an ordinary sweep over the same population meets every constraint with the reported statistics', async () => {
+    const out = join(dir, 'run-sweep');
+    await runTune({ file, out, budget: 50, workers: 0, ...quiet() });
+    const best = JSON.parse(read(join(out, 'best.json'))) as { constants: Record<string, number>; statistics: Record<string, number> };
+    const sweep = SMALL.replace(/search:[\s\S]*$/, '')
+      .replace('name: small', 'name: small-sweep')
+      .replace(
+        '{ kind: nova, downtimeDelay: 3, completionTimeout: 30 }',
+        `{ kind: nova, downtimeDelay: 3, completionTimeout: 30, downtime: ${best.constants['policy[1].downtime']}, steps: ${best.constants['policy[1].steps']} }`,
+      )
+      .replace('population:\n  axes:', 'axes:')
+      .replace('  replicates: 2', 'replicates: 2')
+      .replace(/\n {4}/g, '\n  ');
+    const sweepDir = join(dir, 'sweep-out');
+    const done = await runSweep({ file: tuneFile(dir, 'small-sweep', sweep), out: sweepDir, workers: 1, progress: 'quiet', stdout: new Sink(), stderr: new Sink(), hooks: [] });
+    assert.equal(done.exitCode, 0);
+    const runs = parse(read(join(sweepDir, 'runs.csv')), { columns: true }) as Record<string, string>[];
+    assert.equal(runs.length, 12);
+    const downtimes = runs
+      .filter((r) => r.downtimeMs !== '')
+      .map((r) => Number(r.downtimeMs))
+      .sort((a, b) => a - b);
+    assert.equal(best.statistics['downtimeMs.p95'], type7(downtimes, 0.95));
+    assert.equal(best.statistics.abortedShare, runs.filter((r) => r.outcome === 'aborted').length / runs.length);
+    assert.equal(best.statistics['totalTimeMs.mean'], compensatedSum(runs.map((r) => Number(r.totalTimeMs))) / runs.length);
+    assert.ok((best.statistics['downtimeMs.p95'] as number) <= 600 && (best.statistics.abortedShare as number) <= 0.2);
+  });
+
+  test('the same candidates.csv in the main thread and with 2 worker threads', async () => {
+    await runTune({ file, out: join(dir, 'w0'), budget: 50, workers: 0, ...quiet() });
+    await runTune({ file, out: join(dir, 'w2'), budget: 50, workers: 2, ...quiet() });
+    assert.equal(read(join(dir, 'w2', 'candidates.csv')), read(join(dir, 'w0', 'candidates.csv')));
+  });
+
+  test('an interrupted run resumed writes each candidate once and ends where an uninterrupted one does', async () => {
+    const whole = await runTune({ file, out: join(dir, 'whole'), budget: 50, workers: 0, ...quiet() });
+    const cut = await runTune({ file, out: join(dir, 'cut'), budget: 50, workers: 0, stopAfter: 5, ...quiet() });
+    assert.equal(cut.exitCode, 130);
+    const partial = read(join(dir, 'cut', 'candidates.csv'));
+    assert.ok(partial.trimEnd().split('\n').length - 1 < 12, 'the interrupted run stopped early');
+    const resumed = await runTune({ file, out: join(dir, 'cut'), budget: 50, workers: 0, resume: true, ...quiet() });
+    assert.equal(resumed.exitCode, 0);
+    assert.ok(read(join(dir, 'cut', 'candidates.csv')).startsWith(partial), 'candidates.csv is only appended to');
+    assert.equal(read(join(dir, 'cut', 'candidates.csv')), read(join(dir, 'whole', 'candidates.csv')));
+    assert.deepEqual(resumed.bestJson?.constants, whole.bestJson?.constants);
+  });
+
+  test('a budget smaller than the grid: a Latin hypercube then pattern search, within the budget, the same answer twice', async () => {
+    const a = await runTune({ file, out: join(dir, 'lhs-a'), budget: 7, workers: 0, ...quiet() });
+    const b = await runTune({ file, out: join(dir, 'lhs-b'), budget: 7, workers: 0, ...quiet() });
+    assert.equal(a.bestJson?.strategy, 'design+pattern');
+    const searched = (parse(read(join(dir, 'lhs-a', 'candidates.csv')), { columns: true }) as Record<string, string>[]).filter((r) => r.phase !== 'sensitivity');
+    assert.equal(searched.length, 7);
+    assert.equal(searched.filter((r) => r.phase === 'design').length, 3);
+    assert.equal(read(join(dir, 'lhs-a', 'candidates.csv')), read(join(dir, 'lhs-b', 'candidates.csv')));
+  });
+
+  test('--check re-runs the recommendation: with the tuning seed it finds the same statistics, with another it reports each constraint', async () => {
+    const out = join(dir, 'check');
+    await runTune({ file, out, budget: 50, workers: 0, ...quiet() });
+    const best = JSON.parse(read(join(out, 'best.json'))) as { statistics: Record<string, number> };
+    const same = await checkBest({ bestFile: join(out, 'best.json'), seed: 7, workers: 0, stdout: new Sink(), stderr: new Sink() });
+    assert.equal(same.exitCode, 0);
+    assert.deepEqual(same.candidate.statistics, Object.values(best.statistics));
+    const sink = new Sink();
+    const fresh = await checkBest({ bestFile: join(out, 'best.json'), workers: 0, stdout: sink, stderr: new Sink() });
+    assert.equal(fresh.seed, 8);
+    // independently: the recommendation over seed 8's draw
+    const constants = JSON.parse(readFileSync(join(out, 'best.json'), 'utf8')) as { constants: Record<string, number> };
+    const d = SMALL_DOWNTIMES[SMALL_DOWNTIMES_S.indexOf(constants.constants['policy[1].downtime'] as number)] as string;
+    const stats = smallStats(smallPopulation(d, constants.constants['policy[1].steps'] as number, 8).map((s) => simulate(s)));
+    const holds = stats.downtimeP95 <= 600 && stats.abortedShare <= 0.2;
+    assert.equal(fresh.exitCode, holds ? 0 : 1);
+    assert.match(sink.text, new RegExp(`${holds ? 'holds' : 'FAILS'}: downtimeMs.p95 <= 600ms: downtimeMs.p95 = `));
+  });
+});
+
+describe('an infeasible problem', () => {
+  test('says so, exits 1, and names the constraint closest to being met and the candidate that came closest', async () => {
+    const dir = tempDir();
+    // no downtime of the grid is under 1 ms, while abortedShare <= 0.5 can be met
+    const text = SMALL.replace('"downtimeMs.p95 <= 600ms", "abortedShare <= 0.2"', '"downtimeMs.p95 <= 1ms", "totalTimeMs.max <= 1ms"');
+    const stdout = new Sink();
+    const r = await runTune({ file: tuneFile(dir, 'never', text), out: join(dir, 'run'), budget: 50, workers: 0, stdout, stderr: new Sink(), quiet: true });
+    assert.equal(r.exitCode, 1);
+    assert.equal(r.bestJson?.feasible, false);
+    // independently: the closest candidate has the smallest sum of relative shortfalls; its smaller shortfall names the constraint
+    const rows = (parse(read(join(dir, 'run', 'candidates.csv')), { columns: true }) as Record<string, string>[]).filter((x) => x.phase === 'grid');
+    const shortfall = (row: Record<string, string>) => (Number(row['downtimeMs.p95']) - 1) / 1 + (Number(row['totalTimeMs.max']) - 1) / 1;
+    const closest = rows.reduce((a, b) => (shortfall(b) < shortfall(a) ? b : a));
+    const which = Number(closest['downtimeMs.p95']) < Number(closest['totalTimeMs.max']) ? 'downtimeMs.p95 <= 1ms' : 'totalTimeMs.max <= 1ms';
+    assert.equal(r.bestJson?.closest?.candidate, closest.id);
+    assert.equal(r.bestJson?.closest?.constraint, which);
+    assert.match(stdout.text, /infeasible: no candidate meets every constraint/);
+    assert.match(stdout.text, new RegExp(`closest to being met: "${which.replace(/[.*]/g, '\\$&')}"`));
+    assert.match(stdout.text, new RegExp(`closest candidate ${closest.id}`));
+  });
+});
