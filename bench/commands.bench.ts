@@ -66,7 +66,7 @@ function csvProbe(sample: { header: string; rows: (string | number)[][] }, total
   const fd = openSync(file, 'w');
   let chunk = `${sample.header}\n`;
   for (let i = 0; i < total; i++) {
-    chunk += `${sample.rows[i % sample.rows.length].map(cell).join(',')}\n`;
+    chunk += `${sample.rows[i % sample.rows.length]!.map(cell).join(',')}\n`;
     if (chunk.length >= MiB) {
       writeSync(fd, chunk);
       chunk = '';

@@ -54,12 +54,12 @@ type Scope = { ctx: RunnerContext; outputs: Record<string, Record<string, string
 function operand(text: string, s: Scope): string {
   const t = text.trim();
   const quoted = /^'(.*)'$/.exec(t);
-  if (quoted) return quoted[1];
-  const [head, ...rest] = t.split('.');
-  if (head === 'matrix') return s.ctx.matrix[rest[0]] ?? '';
-  if (head === 'env') return s.ctx.env[rest[0]] ?? '';
-  if (head === 'vars') return s.ctx.vars[rest[0]] ?? '';
-  if (head === 'steps' && rest[1] === 'outputs') return s.outputs[rest[0]]?.[rest[2]] ?? '';
+  if (quoted) return quoted[1] ?? '';
+  const [head, first = '', second = '', third = ''] = t.split('.');
+  if (head === 'matrix') return s.ctx.matrix[first] ?? '';
+  if (head === 'env') return s.ctx.env[first] ?? '';
+  if (head === 'vars') return s.ctx.vars[first] ?? '';
+  if (head === 'steps' && second === 'outputs') return s.outputs[first]?.[third] ?? '';
   if (t === 'runner.name') return 'local';
   if (t === 'runner.temp') return s.ctx.temp;
   if (t === 'github.run_id') return '1';
@@ -73,6 +73,7 @@ export function evaluate(expr: string, s: Scope): string | boolean {
   const truthy = (v: string | boolean) => v !== false && v !== '';
   const primary = (): string | boolean => {
     const t = tokens[i++];
+    if (t === undefined) throw new Error(`local runner: '${expr}' ends early`);
     if (t === '(') {
       const v = or();
       i++; // ')'
@@ -146,7 +147,7 @@ function upload(w: Record<string, string | number>, s: Scope): void {
     return;
   }
   const roots = paths.map((p) => (p.startsWith('/') ? p : join(PACKAGE_ROOT, p))).map((p) => (existsSync(p) && statSync(p).isDirectory() ? p : dirname(p)));
-  let common = roots[0];
+  let common = roots[0] ?? PACKAGE_ROOT;
   while (!roots.every((r) => r === common || r.startsWith(common + sep))) common = dirname(common);
   const target = join(s.ctx.artifacts, expand(String(w.name), s));
   for (const f of all) {

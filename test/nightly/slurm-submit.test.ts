@@ -44,13 +44,15 @@ function submit(c: { bin: string }, args: string[], env: Record<string, string> 
 }
 
 const calls = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+/** the arguments of the k-th sbatch call ('' when there was none) */
+const call = (log: string, k: number) => calls(log)[k] ?? '';
 
 describe('deploy/slurm/submit.sh', () => {
   test('on 2-CPU nodes of 24 GiB: 2 CPUs and 2G per task, the merge after the array', () => {
     const c = cluster([{ cpus: 2, memMb: 24105 }]);
     const r = submit(c, ['sweeps/default.yaml', '3']);
     assert.equal(r.code, 0, r.stderr);
-    const [array, merge] = calls(c.log);
+    const [array, merge] = [call(c.log, 0), call(c.log, 1)];
     assert.match(array, /--array=0-2 --cpus-per-task=2 --mem=2G /);
     assert.match(array, / deploy\/slurm\/sweep\.sbatch$/);
     assert.match(merge, /^--parsable --dependency=afterok:101 --mem=2G /);
@@ -64,18 +66,18 @@ describe('deploy/slurm/submit.sh', () => {
       { cpus: 1, memMb: 1000 },
     ]);
     assert.equal(submit(small, ['sweeps/default.yaml', '2']).code, 0);
-    assert.match(calls(small.log)[0], /--cpus-per-task=1 --mem=1000M /);
+    assert.match(call(small.log, 0), /--cpus-per-task=1 --mem=1000M /);
     const big = cluster([{ cpus: 64, memMb: 262144 }]);
     assert.equal(submit(big, ['sweeps/default.yaml', '2']).code, 0);
-    assert.match(calls(big.log)[0], /--cpus-per-task=4 --mem=2G /);
+    assert.match(call(big.log, 0), /--cpus-per-task=4 --mem=2G /);
   });
 
   test('--cpus and --mem (or MIGSWEEP_SLURM_CPUS / MIGSWEEP_SLURM_MEM) are passed as given when a node has them', () => {
     const c = cluster([{ cpus: 8, memMb: 16384 }]);
     assert.equal(submit(c, ['--cpus', '6', '--mem', '1500M', 'sweeps/default.yaml', '2']).code, 0);
-    assert.match(calls(c.log)[0], /--cpus-per-task=6 --mem=1500M /);
+    assert.match(call(c.log, 0), /--cpus-per-task=6 --mem=1500M /);
     assert.equal(submit(c, ['sweeps/default.yaml', '2'], { MIGSWEEP_SLURM_CPUS: '3', MIGSWEEP_SLURM_MEM: '4G' }).code, 0);
-    assert.match(calls(c.log)[2], /--cpus-per-task=3 --mem=4G /);
+    assert.match(call(c.log, 2), /--cpus-per-task=3 --mem=4G /);
   });
 
   test('more CPUs or memory than any node has: exit 2 naming what fits, nothing queued', () => {
