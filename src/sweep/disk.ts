@@ -5,8 +5,9 @@
  * refused (exit 2) unless --yes; one that fills the disk anyway stops with
  * the file named and can be resumed (session.ts).
  */
-import { existsSync, statfsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, statfsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { InputError } from '../scenario/errors.js';
 import { formatBytes } from '../scenario/quantity.js';
 import type { OutputFormat } from './formats.js';
 import type { TaskCost } from './sample.js';
@@ -42,4 +43,28 @@ export function estimateDisk(dir: string, tasks: number, cost: TaskCost, format:
   const files = format === 'csv' ? 'runs.csv and summary.csv' : format === 'parquet' ? 'runs.parquet (at most) and summary.csv' : 'runs.csv, runs.parquet and summary.csv';
   const text = `about ${formatBytes(need)} (${tasks.toLocaleString('en-US')} tasks x ~${formatBytes(Math.round(perTask))}: ${files}); ${formatBytes(free.bytes)} free in ${free.where}`;
   return { needBytes: need, freeBytes: free.bytes, where: free.where, text };
+}
+
+/**
+ * Refuse (an InputError, exit 2) a merge whose output clearly will not fit:
+ * it writes what the shards hold, so the shards' own files of the same
+ * names are the estimate. Skipped when a shard lacks one of them (another
+ * format: its size says little about this one's).
+ */
+export function checkMergeSpace(out: string, shardDirs: readonly string[], files: readonly string[]): void {
+  let need = 0;
+  for (const dir of shardDirs)
+    for (const f of files) {
+      const p = join(dir, f);
+      if (!existsSync(p)) return;
+      need += statSync(p).size;
+    }
+  const free = freeBytes(out);
+  if (need <= free.bytes) return;
+  throw new InputError(out, [
+    {
+      path: '',
+      message: `the merged run needs about ${formatBytes(need)} (the shards' ${files.join(' and ')}), and ${free.where} has ${formatBytes(free.bytes)} free: it will not fit. Free some space or merge into another --out`,
+    },
+  ]);
 }

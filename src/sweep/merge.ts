@@ -12,11 +12,12 @@ import type { Writable } from 'node:stream';
 import { InputError } from '../scenario/errors.js';
 import { EXIT_FAILED, EXIT_OK } from '../cli/exit-codes.js';
 import { VariantTable } from './aggregate.js';
+import { checkMergeSpace } from './disk.js';
 import { csvText, readLineBatches } from './csv.js';
 import { DEFAULT_FORMAT, runsSinks, type OutputFormat } from './formats.js';
 import { shardTaskCount, taskInfo } from './grid.js';
 import type { AfterSweepHook } from './hooks.js';
-import { fingerprintOf, machine, prepareNewFolder, readManifest, RUNS_FILE, writeManifest, type Manifest } from './output.js';
+import { fingerprintOf, machine, prepareNewFolder, readManifest, RUNS_FILE, SUMMARY_FILE, writeManifest, type Manifest } from './output.js';
 import { PARTS_DIR } from './parquet/part-writer.js';
 import { findParts, parquetLineBatches } from './parquet/read.js';
 import { RunsDecoder } from './replay.js';
@@ -105,6 +106,12 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
   // the merged folder's outputs: the same sinks as a sweep's, fed the shards' rows in task order
   const table = new VariantTable(grid);
   const sinks: Sink[] = [...runsSinks(format, { runDir: o.out, grid, shard: null, faults: o.writeFaults }), new SummaryCsvSink(o.out, grid, o.writeFaults), table];
+  if (format === 'csv')
+    checkMergeSpace(
+      o.out,
+      shards.map((s) => s.dir),
+      [RUNS_FILE, SUMMARY_FILE],
+    );
   prepareNewFolder(o.out, o.force === true);
   const n = shards.length;
   const header = csvText([grid.header]).trimEnd();

@@ -116,7 +116,10 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
   // (in the main pool another batch may sit in the dying worker's queue).
   let isolation: Piscina<BatchRequest, BatchResult> | null = null;
   const alone = async (ordinal: number): Promise<BatchResult> => {
-    isolation ??= new Piscina<BatchRequest, BatchResult>({ filename: (o.workerFile ?? DEFAULT_WORKER).href, minThreads: 1, maxThreads: 1, workerData });
+    if (isolation === null) {
+      isolation = new Piscina<BatchRequest, BatchResult>({ filename: (o.workerFile ?? DEFAULT_WORKER).href, minThreads: 1, maxThreads: 1, workerData });
+      isolation.on('error', onPoolError);
+    }
     try {
       return await isolation.run({ start: ordinal, end: ordinal + 1 });
     } catch (e) {
@@ -126,6 +129,13 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
 
   // once settled (all written, a write failed, or aborted) no batch is written or rerun any more
   let settled = false;
+  // piscina emits 'error' for a result that arrives after destroy() dropped its task (a batch in flight
+  // when a write failed or a second Ctrl-C aborted): expected then; before that, a failure of the run
+  let failed: (e: unknown) => void = () => {};
+  const onPoolError = (e: unknown) => {
+    if (!settled) failed(e);
+  };
+  pool.on('error', onPoolError);
   const run = async (start: number, end: number): Promise<BatchResult> => {
     try {
       const r = await pool.run({ start, end, budgetMs: o.budgetMs ?? BATCH_BUDGET_MS });
@@ -150,6 +160,7 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
         if (!settled) rejectOnce(e);
         settled = true;
       };
+      failed = reject;
       let next = o.from;
       let written = o.from;
       o.abort?.addEventListener('abort', () => resolve({ reached: written, workerDeaths }), { once: true });

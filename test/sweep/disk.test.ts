@@ -114,25 +114,35 @@ describe('disk space', async () => {
   if (mounted) after(() => spawnSync('umount', [mnt]));
   const why = mounted ? false : 'cannot mount a tmpfs here (not root, or no mount in this container)';
 
-  test('a real 16 KiB tmpfs: the run is refused before it starts (exit 2), and a run started with --yes stops when it is full', { skip: why }, () => {
-    assert.ok(runsCsv.length > 16 * 1024, 'the sweep must not fit in 16 KiB');
-    const out = join(mnt, 'run');
-    const refused = migsweep(['sweep', SWEEP, '--out', out, '--quiet', '--no-report', '--workers', '1']);
-    assert.equal(refused.code, 2, refused.err);
-    assert.match(refused.err, /run: this run needs about [\d.]+ KiB .* free in .*tmpfs: it will not fit\. Free some space/);
+  test(
+    'a real 16 KiB tmpfs: the run is refused before it starts (exit 2), and a run started with --yes stops when it is full; a merge that will not fit is refused',
+    { skip: why },
+    () => {
+      assert.ok(runsCsv.length > 16 * 1024, 'the sweep must not fit in 16 KiB');
+      const out = join(mnt, 'run');
+      const refused = migsweep(['sweep', SWEEP, '--out', out, '--quiet', '--no-report', '--workers', '1']);
+      assert.equal(refused.code, 2, refused.err);
+      assert.match(refused.err, /run: this run needs about [\d.]+ KiB .* free in .*tmpfs: it will not fit\. Free some space/);
 
-    const full = migsweep(['sweep', SWEEP, '--out', out, '--quiet', '--no-report', '--workers', '1', '--yes']);
-    assert.equal(full.code, 1, full.err);
-    assert.match(full.err, /cannot write .*tmpfs\/run\/(runs|summary)\.csv: no space left on the device \(ENOSPC\)/);
-    const kept = readFileSync(join(out, 'runs.csv'), 'utf8');
-    assert.ok(runsCsv.startsWith(kept));
+      const full = migsweep(['sweep', SWEEP, '--out', out, '--quiet', '--no-report', '--workers', '1', '--yes']);
+      assert.equal(full.code, 1, full.err);
+      assert.match(full.err, /cannot write .*tmpfs\/run\/(runs|summary)\.csv: no space left on the device \(ENOSPC\)/);
+      const kept = readFileSync(join(out, 'runs.csv'), 'utf8');
+      assert.ok(runsCsv.startsWith(kept));
 
-    // room again: the same bytes as the run that never failed
-    execFileSync('mount', ['-o', 'remount,size=4m', mnt]);
-    const resumed = migsweep(['sweep', SWEEP, '--out', out, '--resume', '--quiet', '--no-report']);
-    assert.equal(resumed.code, 0, resumed.err);
-    assert.equal(read(join(out, 'runs.csv')), runsCsv);
-    assert.equal(read(join(out, 'summary.csv')), summaryCsv);
-    assert.ok(statSync(join(out, 'manifest.json')).size > 0);
-  });
+      // a merge checks the same way, from the sizes of the shards' files
+      const shards = [0, 1].map((index) => join(dir, `shard-${index}`));
+      const merge = migsweep(['merge', ...shards, '--out', join(mnt, 'merged'), '--quiet', '--no-report']);
+      assert.equal(merge.code, 2, merge.err);
+      assert.match(merge.err, /merged: the merged run needs about [\d.]+ KiB \(the shards' runs\.csv and summary\.csv\), and .*tmpfs has [\d.]+ K?i?B free: it will not fit/);
+
+      // room again: the same bytes as the run that never failed
+      execFileSync('mount', ['-o', 'remount,size=4m', mnt]);
+      const resumed = migsweep(['sweep', SWEEP, '--out', out, '--resume', '--quiet', '--no-report']);
+      assert.equal(resumed.code, 0, resumed.err);
+      assert.equal(read(join(out, 'runs.csv')), runsCsv);
+      assert.equal(read(join(out, 'summary.csv')), summaryCsv);
+      assert.ok(statSync(join(out, 'manifest.json')).size > 0);
+    },
+  );
 });
