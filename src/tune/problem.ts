@@ -72,6 +72,25 @@ function populationDoc(doc: SourceDocument): SourceDocument {
   };
 }
 
+/** The population through the sweep resolver, its messages' paths named as the tune file writes them (population.axes...). */
+function resolvePopulation(source: TuneSource, name: string, seed: number, replicates: number) {
+  const { spec, doc, file } = source;
+  try {
+    return resolveSweep({
+      file,
+      text: source.text,
+      doc: populationDoc(doc),
+      spec: { name, seed, replicates, base: spec.base, axes: spec.population?.axes, zip: spec.population?.zip },
+    });
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    throw new InputError(
+      file,
+      e.problems.map((p) => (/^(axes|zip|replicates)\b/.test(p.path) ? { ...p, path: `population.${p.path}` } : p)),
+    );
+  }
+}
+
 export function resolveTune(source: TuneSource): TuneProblem {
   const { spec, doc, file } = source;
   const problems: InputProblem[] = [];
@@ -79,12 +98,7 @@ export function resolveTune(source: TuneSource): TuneProblem {
   const name = spec.name ?? basename(file, extname(file));
   const seed = spec.seed ?? 1;
   const replicates = spec.population?.replicates ?? 1;
-  const sweep = resolveSweep({
-    file,
-    text: source.text,
-    doc: populationDoc(doc),
-    spec: { name, seed, replicates, base: spec.base, axes: spec.population?.axes, zip: spec.population?.zip },
-  });
+  const sweep = resolvePopulation(source, name, seed, replicates);
   const grid = sweep.grid;
   const variant = grid.variants[0];
   if (variant === undefined) throw new Error('internal: a population without its variant');

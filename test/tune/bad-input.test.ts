@@ -60,7 +60,7 @@ describe('bad tune input exits 2 naming the file, the line, the path, what was e
   test('a population whose scenarios fail validation points at the axis', () => {
     const r = tuneWith(dir, 'population', 'vm.ram: [1GiB, 2GiB]', 'vm.ram: [1GiB, 2Gb/s]');
     assert.equal(r.code, 2);
-    assert.match(r.err, /:11:\d+: .*vm\.ram.*2Gb\/s/);
+    assert.match(r.err, /:11:\d+: population\.axes\.vm\.ram\[1\]: expected a size .*, found '2Gb\/s'/);
   });
 
   test('an unknown key names the nearest one', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { validateScenario } from '../../src/scenario/validate.js';
 import type { RunResult, Scenario } from '../../src/engine/types.js';
 import { fnv1a } from '../sweep/helpers.js';
+import { simulate } from '../../src/engine/simulate.js';
 
 export { CLI, migsweep, read, Sink, tempDir } from '../sweep/helpers.js';
 
@@ -109,4 +110,13 @@ export function smallStats(results: RunResult[]): SmallStats {
     abortedShare: results.filter((r) => r.outcome === 'aborted').length / results.length,
     totalMean: compensatedSum(results.map((r) => r.totalTimeMs)) / results.length,
   };
+}
+
+/** Every point of SMALL's 12-point grid in the file's order (downtime slowest), simulated here over the population. */
+export function smallGrid(seed = 7): { downtime: number; steps: number; stats: SmallStats }[] {
+  const grid: { downtime: number; steps: number; stats: SmallStats }[] = [];
+  SMALL_DOWNTIMES.forEach((d, i) => {
+    for (const steps of SMALL_STEPS) grid.push({ downtime: SMALL_DOWNTIMES_S[i] as number, steps, stats: smallStats(smallPopulation(d, steps, seed).map((s) => simulate(s))) });
+  });
+  return grid;
 }

@@ -13,7 +13,7 @@ import {
   SMALL,
   SMALL_DOWNTIMES,
   SMALL_DOWNTIMES_S,
-  SMALL_STEPS,
+  smallGrid,
   smallPopulation,
   smallStats,
   tempDir,
@@ -29,11 +29,7 @@ describe('migsweep tune on a space small enough to enumerate', () => {
   const file = tuneFile(dir, 'small', SMALL);
 
   test('the answer is the best feasible point of the whole grid, simulated here point by point', async () => {
-    // every grid point over the population, in the file's order (downtime slowest)
-    const grid: { downtime: number; steps: number; stats: SmallStats }[] = [];
-    SMALL_DOWNTIMES.forEach((d, i) => {
-      for (const steps of SMALL_STEPS) grid.push({ downtime: SMALL_DOWNTIMES_S[i] as number, steps, stats: smallStats(smallPopulation(d, steps).map((s) => simulate(s))) });
-    });
+    const grid = smallGrid();
     const feasible = grid.filter((g) => g.stats.downtimeP95 <= 600 && g.stats.abortedShare <= 0.2);
     assert.ok(feasible.length > 0 && feasible.length < grid.length, `the constraints should cut the grid (feasible: ${feasible.length} of ${grid.length})`);
     const expected = feasible.reduce((a, b) => (b.stats.totalMean < a.stats.totalMean ? b : a));
@@ -65,6 +61,51 @@ describe('migsweep tune on a space small enough to enumerate', () => {
       assert.equal(Number(row['totalTimeMs.mean']), g.stats.totalMean);
       assert.equal(row.feasible, String(g.stats.downtimeP95 <= 600 && g.stats.abortedShare <= 0.2));
     });
+  });
+
+  test('sensitivity: the change of the objective one value up and down each constant, from the best point', async () => {
+    const grid = smallGrid();
+    const r = await runTune({ file, out: join(dir, 'sens'), budget: 50, workers: 0, ...quiet() });
+    const best = r.bestJson;
+    assert.ok(best);
+    const at = (downtime: number, steps: number) => grid.find((g) => g.downtime === downtime && g.steps === steps)?.stats.totalMean;
+    const d = best.constants['policy[1].downtime'] as number;
+    const k = best.constants['policy[1].steps'] as number;
+    const here = at(d, k) as number;
+    const di = SMALL_DOWNTIMES_S.indexOf(d);
+    const expectChange = (v: number | undefined) => (v === undefined ? null : v - here);
+    assert.deepEqual(best.sensitivity['policy[1].steps'], {
+      step: k < 6 ? 1 : -1,
+      changeUp: expectChange(k < 6 ? at(d, k + 1) : undefined),
+      changeDown: expectChange(k > 3 ? at(d, k - 1) : undefined),
+    });
+    const up = SMALL_DOWNTIMES_S[di + 1];
+    const down = SMALL_DOWNTIMES_S[di - 1];
+    assert.deepEqual(best.sensitivity['policy[1].downtime'], {
+      step: up !== undefined ? up - d : d - (down as number),
+      changeUp: expectChange(up === undefined ? undefined : at(up, k)),
+      changeDown: expectChange(down === undefined ? undefined : at(down, k)),
+    });
+  });
+
+  test('without an objective: pareto.csv is the feasible points no other feasible point beats on both constrained statistics', async () => {
+    const grid = smallGrid();
+    const noObjective = tuneFile(dir, 'pareto', SMALL.replace('objective: { minimize: totalTimeMs.mean }\n', ''));
+    const r = await runTune({ file: noObjective, out: join(dir, 'pareto-run'), budget: 50, workers: 0, ...quiet() });
+    assert.equal(r.exitCode, 0);
+    const feasible = grid.filter((g) => g.stats.downtimeP95 <= 600 && g.stats.abortedShare <= 0.2);
+    const beats = (a: SmallStats, b: SmallStats) =>
+      a.downtimeP95 <= b.downtimeP95 && a.abortedShare <= b.abortedShare && (a.downtimeP95 < b.downtimeP95 || a.abortedShare < b.abortedShare);
+    const front = feasible.filter((g) => !feasible.some((h) => beats(h.stats, g.stats)));
+    const rows = parse(read(join(dir, 'pareto-run', 'pareto.csv')), { columns: true }) as Record<string, string>[];
+    assert.deepEqual(
+      rows.map((x) => [Number(x['policy[1].downtime']), Number(x['policy[1].steps'])]),
+      front.map((g) => [g.downtime, g.steps]),
+    );
+    // the recommendation: the feasible point furthest inside both constraints (largest smallest relative margin)
+    const slack = (g: (typeof grid)[number]) => Math.min((600 - g.stats.downtimeP95) / 600, (0.2 - g.stats.abortedShare) / 0.2);
+    const widest = feasible.reduce((a, b) => (slack(b) > slack(a) ? b : a));
+    assert.deepEqual(r.bestJson?.constants, { 'policy[1].downtime': widest.downtime, 'policy[1].steps': widest.steps });
   });
 
   test('the recommendation run as an ordinary sweep over the same population meets every constraint with the reported statistics', async () => {
