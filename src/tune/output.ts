@@ -1,5 +1,5 @@
 /**
- * A tune's run folder, results/tune/<name>/<run-id>/ (docs/tune.md#output):
+ * A tune's run folder, results/tune/<name>/<run-id>/ (docs/tune.md#output-resultstunenamerun-id):
  * tune.yaml (the file as run), tune.json (status and fingerprint),
  * candidates.csv (append-only, a row per candidate as it is evaluated),
  * best.json, pareto.csv (no objective).

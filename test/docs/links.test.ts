@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-/** GitHub's anchor of a heading: lower case, punctuation dropped (hyphens and underscores kept), spaces to hyphens. */
+/** GitHub's anchor of a heading: its text (entities decoded), lower case, punctuation dropped (hyphens and underscores kept), spaces to hyphens. */
 export function anchorOf(heading: string): string {
   return heading
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
     .trim()
     .toLowerCase()
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
@@ -47,6 +50,7 @@ describe('documentation links', () => {
     assert.equal(anchorOf('The run folder: `results/<name>/<run-id>/`'), 'the-run-folder-resultsnamerun-id');
     assert.equal(anchorOf('1. Switch-over inside the first pass'), '1-switch-over-inside-the-first-pass');
     assert.equal(anchorOf('qemu-2011'), 'qemu-2011');
+    assert.equal(anchorOf('Output: results/tune/&lt;name&gt;/&lt;run-id&gt;/'), 'output-resultstunenamerun-id');
   });
 
   for (const page of ['README.md', ...filesUnder('docs', '.md')]) {
