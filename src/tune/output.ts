@@ -84,7 +84,7 @@ export function readCandidates(dir: string, problem: TuneProblem): Candidate[] {
   if (status.fingerprint !== fingerprintOf(problem.source.text))
     throw new InputError(dir, [{ path: '', message: `was run from a different tune file (${TUNE_COPY} there differs); start a new run instead of --resume` }]);
   cutPartialLine(file);
-  const rows = parse(readFileSync(file, 'utf8')) as string[][];
+  const rows = parse(readFileSync(file, 'utf8'));
   const header = candidateHeader(problem);
   if (rows.length === 0 || (rows[0] as string[]).join('\0') !== header.join('\0'))
     throw new InputError(file, [{ path: '', message: `expected the header ${header.join(',')}; the folder is damaged` }]);

@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InputError } from '../scenario/errors.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
-import { assess, better, objectiveKey, paretoSet, relativeMargin, violation, type Candidate } from './candidate.js';
+import { assess, better, candidateId, objectiveKey, paretoSet, relativeMargin, violation, type Candidate } from './candidate.js';
 import { createEvaluator, type Evaluator } from './evaluate.js';
 import { appendCandidates, BEST_FILE, findResumable, newRunDir, readCandidates, startFolder, TUNE_COPY, writeJson, writePareto, writeStatus } from './output.js';
 import { candidateProblem, populationRuns, resolveTune, type TuneProblem } from './problem.js';
@@ -165,7 +165,7 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
     const { strategy, best, evaluated } = await runSearch(problem, host);
     const interrupted = stopping;
     let sensitivity: BestJson['sensitivity'] = {};
-    if (best !== null && !interrupted) sensitivity = await sensitivityAround(problem, evaluator, best, dir);
+    if (best !== null && !interrupted) sensitivity = await sensitivityAround(problem, evaluator, best, dir, cache);
     const bestJson = best === null ? null : bestReport(problem, best, evaluated, strategy, budget, !interrupted, sensitivity);
     if (bestJson !== null) writeJson(join(dir, BEST_FILE), bestJson);
     if (problem.objective === null) writePareto(dir, problem, paretoSet(problem, evaluated));
@@ -194,7 +194,7 @@ function describeBest(problem: TuneProblem, c: Candidate): string {
 }
 
 /** The objective (or, without one, the smallest relative margin) a step up and down each constant changes. */
-async function sensitivityAround(problem: TuneProblem, evaluator: Evaluator, best: Candidate, dir: string): Promise<BestJson['sensitivity']> {
+async function sensitivityAround(problem: TuneProblem, evaluator: Evaluator, best: Candidate, dir: string, cache: Map<string, Candidate>): Promise<BestJson['sensitivity']> {
   const measure = (c: Candidate) => -objectiveKey(problem, c) * (problem.objective?.sense === 'minimize' ? -1 : 1);
   const probes: { path: string; sign: number; values: number[] }[] = [];
   problem.dims.forEach((d, k) => {
@@ -205,13 +205,18 @@ async function sensitivityAround(problem: TuneProblem, evaluator: Evaluator, bes
       if (values[k] !== best.values[k]) probes.push({ path: d.path, sign, values });
     }
   });
-  const done = await evaluateAll(
+  // a probe the search evaluated already is taken from it (candidates.csv holds each candidate once)
+  const ids = probes.map((p) => candidateId(p.values));
+  const fresh = probes.filter((_, i) => !cache.has(ids[i] as string));
+  const evaluated = await evaluateAll(
     problem,
     evaluator,
-    probes.map((p) => p.values),
+    fresh.map((p) => p.values),
     'sensitivity',
   );
-  appendCandidates(dir, done);
+  appendCandidates(dir, evaluated);
+  for (const c of evaluated) cache.set(c.id, c);
+  const done = ids.map((id) => cache.get(id));
   const base = measure(best);
   const out: BestJson['sensitivity'] = {};
   problem.dims.forEach((d, k) => {
@@ -308,7 +313,7 @@ function finalLines(problem: TuneProblem, best: BestJson | null, evaluated: Cand
       .map(([k, v]) => `${k} (by ${fmt(v)})`)
       .join('; ')}`,
   );
-  lines.push(`recommended constants (${best.id}):`);
+  lines.push(interrupted ? `best so far (${best.id}; the search is not finished):` : `recommended constants (${best.id}):`);
   for (const l of best.settings) lines.push(`  ${l}`);
   return lines;
 }

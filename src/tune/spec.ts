@@ -120,7 +120,7 @@ export function parseTune(file: string, text: string): TuneSource {
       problems.slice(0, 12).map((p) => placeAt(doc, p.path, p.message)),
     );
   }
-  return { file, text, doc, spec: res.data as TuneSpec };
+  return { file, text, doc, spec: res.data };
 }
 
 function explain(iss: z.core.$ZodIssue): { path: PathSegment[]; message: string }[] {
@@ -134,7 +134,7 @@ function explain(iss: z.core.$ZodIssue): { path: PathSegment[]; message: string 
     case 'invalid_union': {
       const branch = Array.isArray(input) ? 0 : input !== null && typeof input === 'object' ? 1 : -1;
       const sub = branch >= 0 ? iss.errors[branch] : undefined;
-      if (sub) return sub.flatMap((s) => explain({ ...s, path: [...path, ...s.path] } as z.core.$ZodIssue));
+      if (sub) return sub.flatMap((s) => explain({ ...s, path: [...path, ...s.path] }));
       return [{ path, message: `expected a list of values or a range { from, to, scale, round }, found ${describeFound(input)}` }];
     }
     case 'invalid_type':

@@ -56,7 +56,7 @@ export function parseLimit(statistic: Statistic, text: string): { ok: true; valu
     if (t === '' || !Number.isFinite(v) || v < 0 || v > 1) return { ok: false, reason: `expected a share from 0 to 1 (or 0% to 100%), found '${t}'` };
     return { ok: true, value: v };
   }
-  const metric = RUN_METRICS[statistic.metric];
+  const metric = RUN_METRICS[statistic.metric] as RunMetric;
   if (metric.endsWith('Ms')) {
     // a bare number is in the metric's own unit (ms)
     if (/^[+-]?[\d.]+(?:[eE][+-]?\d+)?$/.test(t)) return { ok: true, value: Number(t) };

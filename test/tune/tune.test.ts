@@ -51,7 +51,7 @@ describe('migsweep tune on a space small enough to enumerate', () => {
     assert.equal(best.margins['downtimeMs.p95 <= 600ms'], 600 - expected.stats.downtimeP95);
 
     // candidates.csv: the 12 grid points in order with their statistics and feasibility, then the sensitivity probes
-    const rows = parse(read(join(out, 'candidates.csv')), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(read(join(out, 'candidates.csv')), { columns: true });
     const gridRows = rows.filter((row) => row.phase === 'grid');
     assert.equal(gridRows.length, 12);
     gridRows.forEach((row, i) => {
@@ -97,7 +97,7 @@ describe('migsweep tune on a space small enough to enumerate', () => {
     const beats = (a: SmallStats, b: SmallStats) =>
       a.downtimeP95 <= b.downtimeP95 && a.abortedShare <= b.abortedShare && (a.downtimeP95 < b.downtimeP95 || a.abortedShare < b.abortedShare);
     const front = feasible.filter((g) => !feasible.some((h) => beats(h.stats, g.stats)));
-    const rows = parse(read(join(dir, 'pareto-run', 'pareto.csv')), { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(read(join(dir, 'pareto-run', 'pareto.csv')), { columns: true });
     assert.deepEqual(
       rows.map((x) => [Number(x['policy[1].downtime']), Number(x['policy[1].steps'])]),
       front.map((g) => [g.downtime, g.steps]),
@@ -124,7 +124,7 @@ describe('migsweep tune on a space small enough to enumerate', () => {
     const sweepDir = join(dir, 'sweep-out');
     const done = await runSweep({ file: tuneFile(dir, 'small-sweep', sweep), out: sweepDir, workers: 1, progress: 'quiet', stdout: new Sink(), stderr: new Sink(), hooks: [] });
     assert.equal(done.exitCode, 0);
-    const runs = parse(read(join(sweepDir, 'runs.csv')), { columns: true }) as Record<string, string>[];
+    const runs = parse<Record<string, string>>(read(join(sweepDir, 'runs.csv')), { columns: true });
     assert.equal(runs.length, 12);
     const downtimes = runs
       .filter((r) => r.downtimeMs !== '')
@@ -133,7 +133,7 @@ describe('migsweep tune on a space small enough to enumerate', () => {
     assert.equal(best.statistics['downtimeMs.p95'], type7(downtimes, 0.95));
     assert.equal(best.statistics.abortedShare, runs.filter((r) => r.outcome === 'aborted').length / runs.length);
     assert.equal(best.statistics['totalTimeMs.mean'], compensatedSum(runs.map((r) => Number(r.totalTimeMs))) / runs.length);
-    assert.ok((best.statistics['downtimeMs.p95'] as number) <= 600 && (best.statistics.abortedShare as number) <= 0.2);
+    assert.ok((best.statistics['downtimeMs.p95'] ?? NaN) <= 600 && (best.statistics.abortedShare ?? NaN) <= 0.2);
   });
 
   test('the same candidates.csv in the main thread and with 2 worker threads', async () => {
@@ -159,8 +159,11 @@ describe('migsweep tune on a space small enough to enumerate', () => {
     const a = await runTune({ file, out: join(dir, 'lhs-a'), budget: 7, workers: 0, ...quiet() });
     const b = await runTune({ file, out: join(dir, 'lhs-b'), budget: 7, workers: 0, ...quiet() });
     assert.equal(a.bestJson?.strategy, 'design+pattern');
-    const searched = (parse(read(join(dir, 'lhs-a', 'candidates.csv')), { columns: true }) as Record<string, string>[]).filter((r) => r.phase !== 'sensitivity');
+    assert.deepEqual(b.bestJson?.constants, a.bestJson?.constants);
+    const searched = parse<Record<string, string>>(read(join(dir, 'lhs-a', 'candidates.csv')), { columns: true }).filter((r) => r.phase !== 'sensitivity');
     assert.equal(searched.length, 7);
+    const ids = parse<Record<string, string>>(read(join(dir, 'lhs-a', 'candidates.csv')), { columns: true }).map((r) => r.id);
+    assert.equal(new Set(ids).size, ids.length, 'each candidate once in candidates.csv, sensitivity probes included');
     assert.equal(searched.filter((r) => r.phase === 'design').length, 3);
     assert.equal(read(join(dir, 'lhs-a', 'candidates.csv')), read(join(dir, 'lhs-b', 'candidates.csv')));
   });
@@ -195,7 +198,7 @@ describe('an infeasible problem', () => {
     assert.equal(r.exitCode, 1);
     assert.equal(r.bestJson?.feasible, false);
     // independently: the closest candidate has the smallest sum of relative shortfalls; its smaller shortfall names the constraint
-    const rows = (parse(read(join(dir, 'run', 'candidates.csv')), { columns: true }) as Record<string, string>[]).filter((x) => x.phase === 'grid');
+    const rows = parse<Record<string, string>>(read(join(dir, 'run', 'candidates.csv')), { columns: true }).filter((x) => x.phase === 'grid');
     const shortfall = (row: Record<string, string>) => (Number(row['downtimeMs.p95']) - 1) / 1 + (Number(row['totalTimeMs.max']) - 1) / 1;
     const closest = rows.reduce((a, b) => (shortfall(b) < shortfall(a) ? b : a));
     const which = Number(closest['downtimeMs.p95']) < Number(closest['totalTimeMs.max']) ? 'downtimeMs.p95 <= 1ms' : 'totalTimeMs.max <= 1ms';
