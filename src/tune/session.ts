@@ -18,6 +18,7 @@ import { candidateProblem, populationRuns, resolveTune, type TuneProblem } from 
 import type { Constants } from './runs.js';
 import { gridSize, positionOf, runSearch, stepFor, valueAt, type Strategy } from './search.js';
 import { settingLines } from './settings.js';
+import { writeTuneReport } from './report.js';
 import { readTune } from './spec.js';
 
 export const DEFAULT_BUDGET = 200;
@@ -169,6 +170,8 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
     const bestJson = best === null ? null : bestReport(problem, best, evaluated, strategy, budget, !interrupted, sensitivity);
     if (bestJson !== null) writeJson(join(dir, BEST_FILE), bestJson);
     if (problem.objective === null) writePareto(dir, problem, paretoSet(problem, evaluated));
+    const [bestRuns] = best === null ? [null] : await evaluator.evaluate([constantsOf(problem, best.values)]);
+    writeTuneReport(dir, problem, evaluated, best, bestRuns ?? null, bestJson?.settings ?? []);
     writeStatus(dir, problem, interrupted ? 'interrupted' : 'complete');
     const lines = finalLines(problem, bestJson, evaluated, dir, interrupted);
     o.stdout.write(`${lines.join('\n')}\n`);

@@ -6,6 +6,9 @@ import { parse } from 'csv-parse/sync';
 import { simulate } from '../../src/engine/simulate.js';
 import { checkBest, runTune } from '../../src/tune/session.js';
 import { runSweep } from '../../src/sweep/session.js';
+import { populationRuns } from '../../src/tune/problem.js';
+import { tuneCharts } from '../../src/tune/report.js';
+import { simulateRuns } from '../../src/tune/runs.js';
 import {
   compensatedSum,
   read,
@@ -134,6 +137,42 @@ describe('migsweep tune on a space small enough to enumerate', () => {
     assert.equal(best.statistics.abortedShare, runs.filter((r) => r.outcome === 'aborted').length / runs.length);
     assert.equal(best.statistics['totalTimeMs.mean'], compensatedSum(runs.map((r) => Number(r.totalTimeMs))) / runs.length);
     assert.ok((best.statistics['downtimeMs.p95'] ?? NaN) <= 600 && (best.statistics.abortedShare ?? NaN) <= 0.2);
+  });
+
+  test("report.html: per constraint every candidate against the objective with the chosen one marked, then the chosen constants' runs", async () => {
+    const r = await runTune({ file, out: join(dir, 'report'), budget: 50, workers: 0, ...quiet() });
+    const html = read(join(dir, 'report', 'report.html'));
+    assert.equal(html.match(/<script type="application\/json" id="spec-/g)?.length, 4);
+    const charts = tuneCharts(
+      r.problem,
+      r.evaluated,
+      r.best,
+      r.best === null
+        ? null
+        : simulateRuns(
+            populationRuns(r.problem.grid, 7),
+            r.problem.dims.map((d, i) => [d.segments, r.best?.values[i] ?? NaN]),
+            0,
+            12,
+          ),
+    );
+    const points = (charts[0]?.spec.layer as { data: { values: { id: string; x: number; y: number; chosen: boolean }[] } }[])[2]?.data.values ?? [];
+    assert.equal(points.length, 12);
+    const chosen = points.filter((p) => p.chosen);
+    assert.deepEqual(chosen, [{ id: r.best?.id, x: r.bestJson?.statistics['downtimeMs.p95'], y: r.bestJson?.statistics['totalTimeMs.mean'], feasible: 'feasible', chosen: true }]);
+    // the downtime of each completed run of the chosen constants, and the runs by outcome
+    const d = SMALL_DOWNTIMES[SMALL_DOWNTIMES_S.indexOf(r.bestJson?.constants['policy[1].downtime'] ?? NaN)] as string;
+    const runs = smallPopulation(d, r.bestJson?.constants['policy[1].steps'] ?? NaN).map((s) => simulate(s));
+    const ticks = (charts[2]?.spec.layer as { data: { values: { value: number }[] } }[])[0]?.data.values.map((v) => v.value);
+    assert.deepEqual(
+      ticks,
+      runs.filter((x) => Number.isFinite(x.downtimeMs)).map((x) => x.downtimeMs),
+    );
+    const bars = (charts[3]?.spec.data as { values: { outcome: string; runs: number }[] }).values;
+    assert.deepEqual(
+      bars,
+      ['completed', 'aborted', 'unfinished'].map((o) => ({ outcome: o, runs: runs.filter((x) => x.outcome === o).length })),
+    );
   });
 
   test('the same candidates.csv in the main thread and with 2 worker threads', async () => {
