@@ -345,7 +345,7 @@ export async function checkBest(o: CheckOptions): Promise<{ exitCode: number; ca
     if (typeof v !== 'number') throw new InputError(o.bestFile, [{ path: `constants.${d.path}`, message: `missing; expected the value of ${d.path} in base units` }]);
     return v;
   });
-  const seed = o.seed ?? problem.seed + 1;
+  const seed = o.seed ?? (problem.seed + 1) % 2 ** 32;
   const evaluator = createEvaluator(populationRuns(problem.grid, seed), o.workers ?? availableParallelism());
   try {
     const [c] = await evaluateAll(problem, evaluator, [values], 'check');
