@@ -4,6 +4,10 @@ import type { RunResult, Scenario } from '../engine/types.js';
 import { flatRecord, policyLabel } from '../scenario/flatten.js';
 import { formatBytes, formatMs, formatRate } from '../scenario/quantity.js';
 import { loadScenario } from './scenario-input.js';
+import { readDocument } from '../scenario/document.js';
+import { isFleet, validateFleet } from '../fleet/validate.js';
+import { simulateFleet, type Fleet } from '../fleet/simulate-fleet.js';
+import { fleetJson, fleetSummary } from '../fleet/output.js';
 import { writeTimeline } from '../report/timeline-file.js';
 import { basename, extname, join, relative } from 'node:path';
 
@@ -15,13 +19,19 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description('simulate one migration scenario (YAML or JSON) and print its metrics')
-    .argument('<scenario-file>', 'scenario file, e.g. sweeps/examples/seed-thread.yaml')
+    .argument('<scenario-file>', 'scenario or fleet file, e.g. sweeps/examples/seed-thread.yaml or sweeps/examples/drain.yaml')
     .option('--set <path=value>', 'override a scenario value, e.g. --set workload.dirtyRate=200MiB/s (repeatable)', collect, [])
     .option('--json', 'print one flat JSON object: the metrics and the scenario parameters')
     .option('--timeline', 'also write the run over time: timeline.csv, timeline.vl.json and timeline.svg')
     .option('--out <dir>', 'where --timeline writes (default: results/timeline/<scenario file name>)')
     .option('--png', 'with --timeline, also write timeline.png')
     .action(async (file: string, opts: { set: string[]; json?: boolean; timeline?: boolean; out?: string; png?: boolean }) => {
+      const fleet = loadFleetIfAny(file);
+      if (fleet !== null) {
+        const result = simulateFleet(fleet);
+        process.stdout.write(opts.json ? fleetJson(result) : fleetSummary(file, result));
+        return;
+      }
       const scenario = loadScenario(file, opts.set);
       const name = basename(file, extname(file));
       const timeline = opts.timeline ? await writeTimeline(scenario, name, opts.out ?? join('results', 'timeline', name), { png: opts.png }) : null;
@@ -34,6 +44,12 @@ export function registerRun(program: Command): void {
         (opts.json ? process.stderr : process.stdout).write(`timeline: ${rel.startsWith('..') ? timeline.svg : rel}\n`);
       }
     });
+}
+
+/** A fleet file (hosts and vms) read and validated; null for a single-VM scenario. */
+function loadFleetIfAny(file: string): Fleet | null {
+  const doc = readDocument(file);
+  return isFleet(doc.data) ? validateFleet(doc.data, file, doc) : null;
 }
 
 /** The guest's rate; a trace's as its range and the mean its column shows (over the horizon, see meanRate). */
