@@ -10,8 +10,6 @@
 import { availableParallelism } from 'node:os';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Writable } from 'node:stream';
-import { simulate } from '../engine/index.js';
-import type { Scenario } from '../engine/types.js';
 import { InputError } from '../scenario/errors.js';
 import { formatBytes } from '../scenario/quantity.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
@@ -19,7 +17,7 @@ import { VariantTable } from './aggregate.js';
 import { checkEveryScenario } from './check.js';
 import { estimateDisk } from './disk.js';
 import { batchColumnKinds, batchCsvText, DEFAULT_FORMAT, parseFormat, runsSinks, type OutputFormat } from './formats.js';
-import { buildScenario, decodeScenario, shardScenarioCount, shardTaskCount, withValue } from './grid.js';
+import { shardScenarioCount, shardTaskCount } from './grid.js';
 import type { AfterSweepHook } from './hooks.js';
 import {
   defaultRunDir,
@@ -44,7 +42,7 @@ import { asWriteFailure, closeAll, type WriteFailure, writeAll, type Sink, type 
 import { sampleTasks, type TaskCost } from './sample.js';
 import { readSweep } from './spec.js';
 import { SummaryCsvSink } from './summary-sink.js';
-import type { Grid, Shard } from './types.js';
+import type { Shard } from './types.js';
 import { variantTable } from './variant-table.js';
 
 /** Above this many tasks a sweep runs only with --yes. */
