@@ -9,6 +9,7 @@ import { isFleet, validateFleet } from '../fleet/validate.js';
 import { simulateFleet, type Fleet } from '../fleet/simulate-fleet.js';
 import { fleetJson, fleetSummary } from '../fleet/output.js';
 import { writeTimeline } from '../report/timeline-file.js';
+import { writeFleetGantt } from '../fleet/gantt-file.js';
 import { basename, extname, join, relative } from 'node:path';
 
 function collect(value: string, previous: string[]): string[] {
@@ -22,28 +23,39 @@ export function registerRun(program: Command): void {
     .argument('<scenario-file>', 'scenario or fleet file, e.g. sweeps/examples/seed-thread.yaml or sweeps/examples/drain.yaml')
     .option('--set <path=value>', 'override a scenario value, e.g. --set workload.dirtyRate=200MiB/s (repeatable)', collect, [])
     .option('--json', 'print one flat JSON object: the metrics and the scenario parameters')
-    .option('--timeline', 'also write the run over time: timeline.csv, timeline.vl.json and timeline.svg')
+    .option('--timeline', 'also write the run over time: timeline.csv, timeline.vl.json and timeline.svg (a fleet: its Gantt chart, gantt.vl.json and gantt.svg)')
+    .option('--chart', 'the same as --timeline')
     .option('--out <dir>', 'where --timeline writes (default: results/timeline/<scenario file name>)')
     .option('--png', 'with --timeline, also write timeline.png')
-    .action(async (file: string, opts: { set: string[]; json?: boolean; timeline?: boolean; out?: string; png?: boolean }) => {
+    .action(async (file: string, opts: { set: string[]; json?: boolean; timeline?: boolean; chart?: boolean; out?: string; png?: boolean }) => {
       const fleet = loadFleetIfAny(file);
+      const name = basename(file, extname(file));
+      if (opts.chart) opts.timeline = true;
       if (fleet !== null) {
         const result = simulateFleet(fleet);
         process.stdout.write(opts.json ? fleetJson(result) : fleetSummary(file, result));
+        if (opts.timeline) {
+          const gantt = await writeFleetGantt(result, name, opts.out ?? join('results', 'timeline', name), { png: opts.png });
+          (opts.json ? process.stderr : process.stdout).write(`gantt: ${shownPath(gantt.svg)}\n`);
+        }
         return;
       }
       const scenario = loadScenario(file, opts.set);
-      const name = basename(file, extname(file));
       const timeline = opts.timeline ? await writeTimeline(scenario, name, opts.out ?? join('results', 'timeline', name), { png: opts.png }) : null;
       const result = timeline?.result ?? simulate(scenario);
       if (opts.json) process.stdout.write(`${JSON.stringify(flatRecord(result, scenario))}\n`);
       else process.stdout.write(summary(file, scenario, result));
       // with --json, stdout stays one JSON object
       if (timeline) {
-        const rel = relative(process.cwd(), timeline.svg);
-        (opts.json ? process.stderr : process.stdout).write(`timeline: ${rel.startsWith('..') ? timeline.svg : rel}\n`);
+        (opts.json ? process.stderr : process.stdout).write(`timeline: ${shownPath(timeline.svg)}\n`);
       }
     });
+}
+
+/** A written file's path relative to the working folder when it is below it. */
+function shownPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith('..') ? file : rel;
 }
 
 /** A fleet file (hosts and vms) read and validated; null for a single-VM scenario. */

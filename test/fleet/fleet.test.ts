@@ -3,33 +3,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { simulate } from '../../src/engine/index.js';
 import type { Scenario } from '../../src/engine/types.js';
-import { orchestratorFromPreset } from '../../src/fleet/orchestrators.js';
 import { maxMinShares } from '../../src/fleet/share.js';
-import { simulateFleet, type Fleet, type FleetVm } from '../../src/fleet/simulate-fleet.js';
+import { simulateFleet, type Fleet } from '../../src/fleet/simulate-fleet.js';
 import { validateFleet } from '../../src/fleet/validate.js';
 import { readDocument } from '../../src/scenario/document.js';
 import { buildScenario, decodeScenario, withValue } from '../../src/sweep/grid.js';
 import { loadSweep } from '../../src/sweep/session.js';
 import { assertClose, basic, GiB } from '../engine/scenario-builder.js';
+import { fleet, idle } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-
-/** A fleet on hosts a and b (NICs of `nic` bytes/s) moving the given VMs from a to b. */
-function fleet(nic: number, vms: { name: string; scenario: Scenario; start?: number; from?: string }[], preset = 'none', horizonS = 3600): Fleet {
-  return {
-    hosts: [
-      { name: 'a', nicBytesPerSec: nic },
-      { name: 'b', nicBytesPerSec: nic },
-      { name: 'c', nicBytesPerSec: nic },
-    ],
-    coreBytesPerSec: null,
-    vms: vms.map((v): FleetVm => ({ name: v.name, from: v.from ?? 'a', to: 'b', requestedStartS: v.start ?? 0, priority: 0, scenario: v.scenario })),
-    orchestrator: orchestratorFromPreset(preset),
-    horizonS,
-  };
-}
-
-const idle = (ram: number, policy: Record<string, unknown>[] = [{ kind: 'precopy' }]) => basic({ ram, workload: { kind: 'uniform', dirtyRate: 0 }, bandwidth: 1, policy });
 
 describe('max-min fair shares', () => {
   test('two flows on one link share it; a capped flow leaves the rest to the other; a second bottleneck is respected', () => {
