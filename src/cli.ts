@@ -12,6 +12,7 @@ import { registerReport } from './cli/report.js';
 import { registerCompare } from './cli/compare.js';
 import { registerBaseline } from './cli/baseline.js';
 import { registerTune } from './cli/tune.js';
+import { registerImport } from './cli/import.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -29,6 +30,7 @@ registerReport(program);
 registerCompare(program);
 registerBaseline(program);
 registerTune(program);
+registerImport(program);
 
 function fail(err: unknown): never {
   if (err instanceof InputError) {

@@ -1,0 +1,34 @@
+import { InputError } from '../scenario/errors.js';
+import type { TraceRow } from './trace-rows.js';
+
+/** The input formats `migsweep import` reads (docs/import.md). */
+export const IMPORT_FORMATS = ['guestperf', 'qmp', 'dirty-rate', 'domjobinfo'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** A measurement file turned into trace phases. */
+export interface Imported {
+  format: ImportFormat;
+  rows: TraceRow[];
+  /** the guest page size the source states (bytes), when it states one */
+  pageBytes?: number;
+  /** one line each: what was read, what was skipped and why */
+  notes: string[];
+}
+
+/** QEMU's target page size on x86, used when a source does not state one. */
+export const DEFAULT_PAGE_BYTES = 4096;
+
+/** Bad input at a line of the measurement file. */
+export function badLine(file: string, line: number, message: string): InputError {
+  return new InputError(file, [{ path: '', message, line }]);
+}
+
+/** A finite number >= 0, else undefined. */
+export function count(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** A found value as a message shows it: JSON, or 'nothing' when absent. */
+export function shown(v: unknown): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v);
+}
