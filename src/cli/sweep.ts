@@ -7,6 +7,9 @@ import { DEFAULT_FORMAT, OUTPUT_FORMATS, parseFormat, type OutputFormat } from '
 import { runSweep } from '../sweep/session.js';
 import { reportAfterSweep } from './report.js';
 import { resolveShard } from '../sweep/shard.js';
+import { readDocument } from '../scenario/document.js';
+import { isFleetSweep } from '../fleet/sweep-spec.js';
+import { runFleetSweep } from '../fleet/sweep-session.js';
 
 const DEFAULT_SWEEP = join('sweeps', 'default.yaml');
 
@@ -50,6 +53,22 @@ export function registerSweep(program: Command): void {
     .option('--no-report', 'do not write the report when the sweep is complete (migsweep report DIR writes it later)')
     .action(async (file: string | undefined, opts: SweepFlags) => {
       const shard = resolveShard({ flag: opts.shard, count: opts.shardCount, env: process.env });
+      if (file !== undefined && existsSync(file) && isFleetSweep(readDocument(file).data)) {
+        // a sweep over fleets (docs/fleets.md): its own grid and tables; no shards or report yet
+        if (shard) throw new InputError('--shard', [{ path: '', message: 'a sweep over fleets runs whole (no shards yet); leave out --shard' }]);
+        const outcome = await runFleetSweep({
+          file,
+          out: opts.out,
+          workers: opts.workers,
+          resume: opts.resume,
+          force: opts.force,
+          batchSize: opts.batchSize,
+          stdout: process.stdout,
+          stderr: process.stderr,
+        });
+        process.exitCode = outcome.exitCode;
+        return;
+      }
       const outcome = await runSweep({
         file: file ?? defaultSweepFile(),
         out: opts.out,
