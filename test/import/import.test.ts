@@ -52,7 +52,7 @@ describe('migsweep import: each format converts to the phases worked out by hand
   test('query-migrate log: total-time in ms, one rate per dirty-sync-count, the greeting, events and other replies skipped', () => {
     // measured replies (total-time, sync, pages/s): (3015, 2, 15360) (4020, 2, 15360) (5025, 3, 20480) (6030, 4, 20480) (7035, 5, 5120)
     // -> 15360 from 0, 20480 from 3.015 s and 5.025 s (merged), 5120 from 6.03 s
-    assert.deepEqual(phases('qmp-query-migrate.log'), [
+    assert.deepEqual(phases('qmp-query-migrate.jsonl'), [
       [0, 15360 * PAGE], // 60 MiB/s
       [3.015, 20480 * PAGE], // 80 MiB/s
       [6.03, 5120 * PAGE], // 20 MiB/s
@@ -61,7 +61,7 @@ describe('migsweep import: each format converts to the phases worked out by hand
 
   test('query-dirty-rate log: MiB/s x 2^20, times from start-time, a measurement queried twice counted once, calc-time in ms accepted', () => {
     // measured: 96 MiB/s at start-time 1714989601 (twice), 150 at ...611, 32 at ...621 (calc-time 500 ms)
-    assert.deepEqual(phases('query-dirty-rate.log'), [
+    assert.deepEqual(phases('query-dirty-rate.jsonl'), [
       [0, 96 * MIB],
       [10, 150 * MIB],
       [20, 32 * MIB],
@@ -153,8 +153,8 @@ describe('migsweep import: detection', () => {
   test('each fixture is recognised as its format', () => {
     const cases: [string, string][] = [
       ['guestperf-report.json', 'guestperf'],
-      ['qmp-query-migrate.log', 'qmp'],
-      ['query-dirty-rate.log', 'dirty-rate'],
+      ['qmp-query-migrate.jsonl', 'qmp'],
+      ['query-dirty-rate.jsonl', 'dirty-rate'],
       ['virsh-domjobinfo.txt', 'domjobinfo'],
     ];
     for (const [file, format] of cases) assert.equal(detectFormat(readFileSync(join(FIXTURES, file), 'utf8')), format, file);
@@ -244,7 +244,7 @@ describe('migsweep import (CLI)', () => {
   test('writes the trace the engine reads back, prints a scenario that runs, and its mean rate is the trace worked by hand', () => {
     const dir = mkdtempSync(join(tmpdir(), 'migsweep-import-'));
     const out = join(dir, 'vm17.trace.csv');
-    const r = migsweep('import', join(FIXTURES, 'qmp-query-migrate.log'), '--out', out);
+    const r = migsweep('import', join(FIXTURES, 'qmp-query-migrate.jsonl'), '--out', out);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^format: +qmp \(detected\)$/m);
     assert.match(r.out, /trace: .*vm17\.trace\.csv: 3 phases over 6\.03 s, 20 MiB\/s to 80 MiB\/s/);
