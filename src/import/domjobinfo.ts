@@ -9,11 +9,12 @@
  *   Dirty rate:    <n> pages/s  ram.dirty-pages-rate (VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE)
  *   Iteration:     <n>        ram.dirty-sync-count (VIR_DOMAIN_JOB_MEMORY_ITERATION)
  *   Page size:     <n> bytes  ram.page-size (VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE)
+ *   Auto converge throttle: <n> %  cpu-throttle-percentage (VIR_DOMAIN_JOB_AUTO_CONVERGE_THROTTLE)
  *
  * A block starts at `Job type:`; blocks without a dirty rate (no job, or a
  * libvirt that does not report it) are skipped.
  */
-import { badLine, count, DEFAULT_PAGE_BYTES, type Imported } from './imported.js';
+import { badLine, count, DEFAULT_PAGE_BYTES, throttleNote, type Imported } from './imported.js';
 import { measured, phasesFromSyncSamples, type SyncSample } from './trace-rows.js';
 
 export function looksLikeDomjobinfo(text: string): boolean {
@@ -27,14 +28,16 @@ interface Block {
   pagesPerSec?: number;
   sync?: number;
   pageBytes?: number;
+  throttlePercent?: number;
 }
 
 /** `Label:   123 unit` with the unit the label must carry ('' for none). */
-const FIELDS: Record<string, { key: 'elapsedMs' | 'pagesPerSec' | 'sync' | 'pageBytes'; unit: string }> = {
+const FIELDS: Record<string, { key: 'elapsedMs' | 'pagesPerSec' | 'sync' | 'pageBytes' | 'throttlePercent'; unit: string }> = {
   'Time elapsed': { key: 'elapsedMs', unit: 'ms' },
   'Dirty rate': { key: 'pagesPerSec', unit: 'pages/s' },
   Iteration: { key: 'sync', unit: '' },
   'Page size': { key: 'pageBytes', unit: 'bytes' },
+  'Auto converge throttle': { key: 'throttlePercent', unit: '%' },
 };
 
 export function importDomjobinfo(file: string, text: string): Imported {
@@ -92,5 +95,7 @@ export function importDomjobinfo(file: string, text: string): Imported {
     `${blocks.length} domjobinfo blocks, ${withRate} with a dirty rate, ${samples.length} of the running migration after its first measurement`,
     pageBytes !== undefined ? `page size ${page} B (Page size)` : `no 'Page size' line: assumed ${DEFAULT_PAGE_BYTES} B`,
   ];
+  const throttled = throttleNote(Math.max(0, ...blocks.map((b) => b.throttlePercent ?? 0)));
+  if (throttled !== undefined) notes.push(throttled);
   return { format: 'domjobinfo', rows: phasesFromSyncSamples(samples, page), pageBytes, notes };
 }

@@ -17,7 +17,7 @@
 import { parseText } from '../scenario/document.js';
 import { InputError } from '../scenario/errors.js';
 import type { PathSegment } from '../scenario/path.js';
-import { count, DEFAULT_PAGE_BYTES, type Imported } from './imported.js';
+import { count, DEFAULT_PAGE_BYTES, throttleNote, type Imported } from './imported.js';
 import { measured, phasesFromSyncSamples, type SyncSample } from './trace-rows.js';
 
 /** Does this text look like a guestperf report? (a JSON object with progress_history) */
@@ -41,11 +41,13 @@ export function importGuestperf(file: string, text: string): Imported {
   const history = data.progress_history as unknown[];
   let pageBytes: number | undefined;
   let unmeasured = 0;
+  let maxThrottle = 0;
   const candidates: SyncSample[] = [];
   history.forEach((entry, i) => {
-    const e = entry as { status?: unknown; duration?: unknown; ram?: Record<string, unknown> } | null;
+    const e = entry as { status?: unknown; duration?: unknown; throttle_pcent?: unknown; ram?: Record<string, unknown> } | null;
     if (typeof e !== 'object' || e === null || typeof e.ram !== 'object' || e.ram === null)
       throw fail(['progress_history', i], 'expected a progress record with status, duration and ram (guestperf/progress.py)');
+    maxThrottle = Math.max(maxThrottle, count(e.throttle_pcent) ?? 0);
     const durationMs = count(e.duration);
     if (durationMs === undefined) throw fail(['progress_history', i, 'duration'], 'expected the migration time so far in ms (query-migrate total-time), a number >= 0');
     const pps = count(e.ram.dirty_rate_pps);
@@ -75,5 +77,7 @@ export function importGuestperf(file: string, text: string): Imported {
     `${history.length} progress records, ${samples.length} with a measured dirty rate (${unmeasured} before the first measurement, unmeasured or after completion)`,
     pageBytes !== undefined ? `page size ${page} B (ram.normal_bytes / normal_pages)` : `page size not derivable (no normal pages): assumed ${DEFAULT_PAGE_BYTES} B`,
   ];
+  const throttled = throttleNote(maxThrottle);
+  if (throttled !== undefined) notes.push(throttled);
   return { format: 'guestperf', rows: phasesFromSyncSamples(samples, page), pageBytes, notes };
 }

@@ -32,3 +32,10 @@ export function count(v: unknown): number | undefined {
 export function shown(v: unknown): string {
   return v === undefined ? 'nothing' : JSON.stringify(v);
 }
+
+/** The note for a capture during which auto-converge slowed the guest (undefined when it did not). */
+export function throttleNote(maxThrottlePercent: number): string | undefined {
+  return maxThrottlePercent > 0
+    ? `auto-converge throttled the guest's vCPUs by up to ${maxThrottlePercent} % during this capture: the later rates are the throttled guest's, not its own`
+    : undefined;
+}

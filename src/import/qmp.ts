@@ -12,7 +12,7 @@
  * query-migrate reply's (`setup` included), so polling should start with
  * the migration.
  */
-import { shown, count, DEFAULT_PAGE_BYTES, badLine, type Imported } from './imported.js';
+import { shown, count, DEFAULT_PAGE_BYTES, badLine, throttleNote, type Imported } from './imported.js';
 import { jsonLines, qmpReturn } from './json-lines.js';
 import { measured, phasesFromSyncSamples, type SyncSample } from './trace-rows.js';
 
@@ -49,6 +49,7 @@ export function importQmp(file: string, text: string): Imported {
   const lines = jsonLines(file, text, EXPECTED);
   const candidates: SyncSample[] = [];
   let replies = 0;
+  let maxThrottle = 0;
   let pageBytes: number | undefined;
   let firstStampS: number | undefined;
   for (const { line, stampS, value } of lines) {
@@ -58,6 +59,8 @@ export function importQmp(file: string, text: string): Imported {
     if (stampS !== undefined && firstStampS === undefined) firstStampS = stampS;
     if (typeof r.ram !== 'object' || r.ram === null) continue; // setup: no statistics yet
     replies++;
+    // query-migrate's cpu-throttle-percentage, present while auto-converge throttles
+    maxThrottle = Math.max(maxThrottle, count(r['cpu-throttle-percentage']) ?? 0);
     const ram = r.ram as Record<string, unknown>;
     const pps = count(ram['dirty-pages-rate']);
     if (pps === undefined) throw badLine(file, line, `expected ram.dirty-pages-rate in pages/s (a number >= 0), found ${shown(ram['dirty-pages-rate'])}`);
@@ -92,5 +95,7 @@ export function importQmp(file: string, text: string): Imported {
     `${replies} query-migrate replies, ${samples.length} with a measured dirty rate over ${new Set(samples.map((s) => s.sync)).size} sync periods`,
     pageBytes !== undefined ? `page size ${page} B (ram.page-size)` : `no ram.page-size in the replies: assumed ${DEFAULT_PAGE_BYTES} B`,
   ];
+  const throttled = throttleNote(maxThrottle);
+  if (throttled !== undefined) notes.push(throttled);
   return { format: 'qmp', rows: phasesFromSyncSamples(samples, page), pageBytes, notes };
 }

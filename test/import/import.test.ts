@@ -301,3 +301,39 @@ test('the CSV writer: comments first, times in s to the ms, rates in whole bytes
     '# from x\nt,dirtyRate\n0,1572864\n2,7\n',
   );
 });
+
+test('a capture throttled by auto-converge says so (the rates are the slowed guest)', () => {
+  const reply = (t: number, sync: number, pps: number, throttle?: number) =>
+    JSON.stringify({
+      return: {
+        status: 'active',
+        'total-time': t,
+        ...(throttle === undefined ? {} : { 'cpu-throttle-percentage': throttle }),
+        ram: { 'dirty-sync-count': sync, 'dirty-pages-rate': pps },
+      },
+    });
+  const plain = importText('a.log', [reply(1500, 2, 100), reply(2600, 3, 300)].join('\n'));
+  assert.ok(!plain.notes.some((n) => /throttled/.test(n)));
+  const throttled = importText('a.log', [reply(1500, 2, 100), reply(2600, 3, 300, 20), reply(3700, 4, 200, 30)].join('\n'));
+  assert.ok(
+    throttled.notes.includes("auto-converge throttled the guest's vCPUs by up to 30 % during this capture: the later rates are the throttled guest's, not its own"),
+    throttled.notes.join('\n'),
+  );
+});
+
+test("domjobinfo's Auto converge throttle line is read as the same warning", () => {
+  const block = (ms: number, pps: number, it: number, throttle: string) =>
+    `Job type:         Unbounded\nTime elapsed:     ${ms}         ms\nDirty rate:       ${pps}         pages/s\nIteration:        ${it}\n${throttle}`;
+  const r = importText('a.txt', [block(2000, 100, 2, ''), block(4000, 50, 3, 'Auto converge throttle: 20           %\n')].join('\n'));
+  assert.deepEqual(
+    r.rows.map((x) => [x.tS, x.bytesPerSec]),
+    [
+      [0, 100 * PAGE],
+      [2, 50 * PAGE],
+    ],
+  );
+  assert.ok(
+    r.notes.some((n) => n.startsWith("auto-converge throttled the guest's vCPUs by up to 20 %")),
+    r.notes.join('\n'),
+  );
+});
