@@ -1,5 +1,6 @@
 // Predicted vs measured, per run and over the grid, and the accuracy targets
 // of issue 7. Pure: numbers in, numbers out.
+import { itemAt } from '../common/lookup.js';
 import { median, quantile } from 'simple-statistics';
 import type { Prediction, PredictedOutcome, RunPredictions } from './predict.js';
 import type { MeasuredRun, MigrationOutcome } from './types.js';
@@ -118,8 +119,8 @@ export function compareRun(m: MeasuredRun, p: Prediction): RunComparison {
 /** Compare every run of a grid with its predictions by both models. */
 export function compareGrid(runs: readonly MeasuredRun[], predictions: readonly RunPredictions[]): ModelRows {
   return {
-    fluid: runs.map((r, i) => compareRun(r, predictions[i].fluid)),
-    page: runs.map((r, i) => compareRun(r, predictions[i].page)),
+    fluid: runs.map((r, i) => compareRun(r, itemAt(predictions, i).fluid)),
+    page: runs.map((r, i) => compareRun(r, itemAt(predictions, i).page)),
   };
 }
 

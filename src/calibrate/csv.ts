@@ -2,6 +2,7 @@
 // the metric names of docs/architecture.md#interfaces-that-are-a-contract where one exists (totalTimeMs, downtimeMs,
 // expectedDowntimeMs, transferredBytes, syncs, maxThrottlePct, outcome), so
 // measured and simulated tables can be joined.
+import { itemAt } from '../common/lookup.js';
 import { stringify } from 'csv-stringify/sync';
 import { InputError, type InputProblem } from '../scenario/errors.js';
 import { parseCsvLine } from '../sweep/csv.js';
@@ -165,7 +166,7 @@ export function parseMeasuredCsv(text: string, file: string): MeasuredRun[] {
       problem('', `${cells.length} cells, the header has ${header.length}`);
       return;
     }
-    const cell = (column: string): string => cells[header.indexOf(column)];
+    const cell = (column: string): string => itemAt(cells, header.indexOf(column));
     const num = (column: string, optional: boolean): number | null => {
       const t = cell(column).trim();
       if (t === '' && optional) return null;

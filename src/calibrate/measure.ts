@@ -97,6 +97,7 @@ async function migrateOnce(
     for (const r of results) if (r.status === 'fulfilled') started.push(r.value);
     for (const r of results) if (r.status === 'rejected') throw r.reason;
     const [source, destination] = started;
+    if (source === undefined || destination === undefined) throw new Error('internal error: both QEMU processes started, but one is missing');
 
     log(`${cfg.name}: booting (${accel}, ${append})`);
     await waitGuestReady(source, cfg.ratePagesPerSec, idle, readyTimeoutMs);

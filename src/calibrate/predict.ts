@@ -1,6 +1,7 @@
 // The engine's prediction of each measured run, in the two fidelities the
 // calibration reports: the fluid engine (what users run) and page fidelity
 // with the working set in one block (the guest's real layout).
+import { itemAt } from '../common/lookup.js';
 import { simulate } from '../engine/index.js';
 import type { RunResult } from '../engine/types.js';
 import { validateScenario } from '../scenario/validate.js';
@@ -49,7 +50,7 @@ export function meanPrediction(ps: readonly Prediction[]): Prediction {
   const mean = (pick: (p: Prediction) => number): number => ps.reduce((a, p) => a + pick(p), 0) / ps.length;
   const counts = new Map<PredictedOutcome, number>();
   for (const p of ps) counts.set(p.outcome, (counts.get(p.outcome) ?? 0) + 1);
-  let outcome = ps[0].outcome;
+  let outcome = itemAt(ps, 0).outcome;
   for (const [o, n] of counts) if (n > (counts.get(outcome) ?? 0)) outcome = o;
   const completed = ps.filter((p) => p.downtimeMs !== null);
   return {

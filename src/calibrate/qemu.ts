@@ -53,7 +53,7 @@ export function requireQemu(): string {
 /** The first line of `qemu-system-x86_64 --version`, e.g. "QEMU emulator version 7.2.22 (Debian ...)". */
 export function qemuVersion(binary = requireQemu()): string {
   const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  return (r.stdout ?? '').split('\n')[0].trim();
+  return ((r.stdout ?? '').split('\n')[0] ?? '').trim();
 }
 
 function findOnPath(name: string): string | undefined {

@@ -174,7 +174,8 @@ export class QmpClient {
    */
   nextEvent(name?: string, timeoutMs = this.commandTimeoutMs): Promise<QmpEvent> {
     const index = this.events.findIndex((ev) => name === undefined || ev.event === name);
-    if (index >= 0) return Promise.resolve(this.events.splice(index, 1)[0]);
+    const [queued] = index >= 0 ? this.events.splice(index, 1) : [];
+    if (queued !== undefined) return Promise.resolve(queued);
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     return new Promise<QmpEvent>((resolve, reject) => {
       const waiter: EventWaiter = {
@@ -271,8 +272,8 @@ export class QmpClient {
 
   private onEvent(ev: QmpEvent): void {
     const i = this.eventWaiters.findIndex((w) => w.name === undefined || w.name === ev.event);
-    if (i >= 0) {
-      const [waiter] = this.eventWaiters.splice(i, 1);
+    const [waiter] = i >= 0 ? this.eventWaiters.splice(i, 1) : [];
+    if (waiter !== undefined) {
       clearTimeout(waiter.timer);
       waiter.resolve(ev);
     } else {

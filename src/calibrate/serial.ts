@@ -21,7 +21,7 @@ export type TimedGuestLine = GuestLine & { hostTimeMs: number };
 
 function fields(line: string, start: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (const m of line.slice(start).matchAll(/([a-z_]+)=(\d+)/g)) out.set(m[1], Number(m[2]));
+  for (const [, key, value] of line.slice(start).matchAll(/([a-z_]+)=(\d+)/g)) if (key !== undefined && value !== undefined) out.set(key, Number(value));
   return out;
 }
 

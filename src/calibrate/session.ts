@@ -7,7 +7,6 @@ import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from '../cli/exit-codes.js';
 import { InputError } from '../scenario/errors.js';
-import { formatRate } from '../scenario/quantity.js';
 import { defaultRunDir } from '../sweep/output.js';
 import { renderSvg } from '../report/render.js';
 import { comparisonChartSpec } from './chart.js';

@@ -1,5 +1,6 @@
 // Pure functions that turn what QEMU and the guest reported into the final
 // figures of a run. No I/O here, so they are tested without QEMU.
+import { itemAt } from '../common/lookup.js';
 import type { GuestTick, MigrationOutcome, MigrationRecord, MigrationSample } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -73,7 +74,7 @@ export type SampleSummary = Pick<
 
 function lastValue(samples: readonly MigrationSample[], pick: (s: MigrationSample) => number | null): number | null {
   for (let i = samples.length - 1; i >= 0; i--) {
-    const v = pick(samples[i]);
+    const v = pick(itemAt(samples, i));
     if (v !== null) return v;
   }
   return null;

@@ -1,5 +1,6 @@
 // The comparison as a table: the cells (for the terminal and the HTML page)
 // and the terminal text.
+import { itemAt } from '../common/lookup.js';
 import { formatBytes } from '../scenario/quantity.js';
 import { percent, type ModelRows, type RunComparison } from './compare.js';
 
@@ -60,7 +61,7 @@ function outcomeCell(f: RunComparison, p: RunComparison): string {
 /** The table's cells, one array per run, in TABLE_HEADS order (measured first, then each model). */
 export function tableCells(rows: ModelRows): string[][] {
   return rows.fluid.map((f, i) => {
-    const p = rows.page[i];
+    const p = itemAt(rows.page, i);
     const throttle = f.maxThrottlePct.measured !== null && (f.maxThrottlePct.measured > 0 || (f.maxThrottlePct.predicted ?? 0) > 0);
     return [
       f.name,
@@ -103,10 +104,10 @@ export function exclusionNotes(rows: readonly RunComparison[]): string[] {
 export function terminalTable(rows: ModelRows): string {
   const heads = [...TABLE_HEADS];
   const cells = tableCells(rows);
-  const widths = heads.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const widths = heads.map((h, i) => Math.max(h.length, ...cells.map((c) => itemAt(c, i).length)));
   const line = (c: readonly string[]): string =>
     c
-      .map((x, i) => (i <= 1 ? x.padEnd(widths[i]) : x.padStart(widths[i])))
+      .map((x, i) => (i <= 1 ? x.padEnd(itemAt(widths, i)) : x.padStart(itemAt(widths, i))))
       .join('  ')
       .trimEnd();
   return [line(heads), ...cells.map(line)].join('\n') + '\n';

@@ -18,6 +18,7 @@
  *   that is exact or significant. A smaller completed share (completed ->
  *   unfinished or aborted) or more failed tasks is always a regression.
  */
+import { itemAt } from '../common/lookup.js';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { hashString } from '../engine/random.js';
 import { InputError } from '../scenario/errors.js';
@@ -60,10 +61,10 @@ function sideStats(values: readonly number[]): SideStats {
   if (values.length === 0) return { n: 0, mean: null, min: null, max: null, sd: null };
   return {
     n: values.length,
-    mean: mean(values as number[]),
+    mean: mean(values),
     min: Math.min(...values),
     max: Math.max(...values),
-    sd: values.length > 1 ? sampleStandardDeviation(values as number[]) : null,
+    sd: values.length > 1 ? sampleStandardDeviation(values) : null,
   };
 }
 
@@ -316,7 +317,7 @@ export async function compareRuns(baselineDir: string, candidateDir: string, set
   const permutations = permutationsFor(family, settings.alpha);
   const tested = drafts.filter((d) => d.sample !== null);
   for (const d of tested) {
-    const seed = hashString(`${scenarios[d.scenario].scenarioId}:${d.result.metric}`);
+    const seed = hashString(`${itemAt(scenarios, d.scenario).scenarioId}:${d.result.metric}`);
     const s = d.sample!;
     d.result.p = 'paired' in s ? signFlipTest(s.paired, permutations, seed) : twoSampleTest(s.a, s.b, permutations, seed);
   }

@@ -51,7 +51,7 @@ export function valueDifferences(a: unknown, b: unknown, skip: ReadonlySet<strin
   if (bothArrays && (a as unknown[]).length === (b as unknown[]).length) {
     (a as unknown[]).forEach((x, i) => valueDifferences(x, (b as unknown[])[i], skip, [...path, i], out));
   } else if (bothObjects) {
-    const keys = [...new Set([...Object.keys(a as object), ...Object.keys(b as object)])];
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
     for (const k of keys) valueDifferences((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], skip, [...path, k], out);
   } else if (JSON.stringify(a) !== JSON.stringify(b)) {
     out.push(`${here || '(the scenario)'}: ${shown(a)} -> ${shown(b)}`);
@@ -67,7 +67,8 @@ function sweptPaths(v: GridVariant): string[] {
 /** Lines said once when every one of the `total` common variants has them, else per variant. */
 function collapse(perVariant: Map<string, string[]>, total: number, allLabel: string): string[] {
   const lists = [...perVariant.values()];
-  const common = lists.length === total && total > 0 ? lists[0].filter((line) => lists.every((l) => l.includes(line))) : [];
+  const [first] = lists;
+  const common = lists.length === total && first !== undefined ? first.filter((line) => lists.every((l) => l.includes(line))) : [];
   const out = common.map((line) => `${allLabel}: ${line}`);
   for (const [variant, lines] of perVariant) for (const line of lines) if (!common.includes(line)) out.push(`variant '${variant}': ${line}`);
   return out;

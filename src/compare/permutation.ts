@@ -59,7 +59,7 @@ export function signFlipTest(d: readonly number[], permutations: number, seed: n
     const total = 2 ** n;
     for (let mask = 0; mask < total; mask++) {
       let s = 0;
-      for (let i = 0; i < n; i++) s += mask & (1 << i) ? -d[i] : d[i];
+      for (let i = 0; i < n; i++) s += mask & (1 << i) ? -d[i]! : d[i]!;
       if (Math.abs(s) >= target) extreme++;
     }
     return extreme / total;
@@ -70,7 +70,7 @@ export function signFlipTest(d: readonly number[], permutations: number, seed: n
   while (k < permutations && extreme < EXTREME) {
     k++;
     let s = 0;
-    for (let i = 0; i < n; i++) s += rng.next() < 0.5 ? -d[i] : d[i];
+    for (let i = 0; i < n; i++) s += rng.next() < 0.5 ? -d[i]! : d[i]!;
     if (Math.abs(s) >= target) extreme++;
   }
   return monteCarloP(extreme, k, permutations);
@@ -103,10 +103,10 @@ export function twoSampleTest(a: readonly number[], b: readonly number[], permut
     let s = 0;
     for (let i = 0; i < na; i++) {
       const j = i + rng.int(N - i);
-      const t = pooled[i];
-      pooled[i] = pooled[j];
-      pooled[j] = t;
-      s += pooled[i];
+      const picked = pooled[j]!;
+      pooled[j] = pooled[i]!;
+      pooled[i] = picked;
+      s += picked;
     }
     if (Math.abs(diff(s)) >= target) extreme++;
   }
@@ -122,11 +122,11 @@ export function twoSampleTest(a: readonly number[], b: readonly number[], permut
  * untested count as p = 1, which only makes the thresholds stricter.
  */
 export function holm(p: readonly number[], alpha: number, m = p.length): boolean[] {
-  const order = p.map((_, i) => i).sort((x, y) => p[x] - p[y]);
+  const order = p.map((value, i) => ({ value, i })).sort((x, y) => x.value - y.value);
   const out = p.map(() => false);
-  for (let j = 0; j < order.length; j++) {
-    if (p[order[j]] > alpha / (m - j)) break;
-    out[order[j]] = true;
+  for (const [j, { value, i }] of order.entries()) {
+    if (value > alpha / (m - j)) break;
+    out[i] = true;
   }
   return out;
 }

@@ -28,15 +28,15 @@ export interface SimulateOptions {
  * rules out.
  */
 export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
-  const entries = s.policy;
-  const head = POLICIES[entries[0]?.kind];
-  if (head === undefined || head.role !== 'base') throw new Error(`policy[0] must be a base policy, found '${entries[0]?.kind}'`);
-  const base: Base = head.create(entries[0]);
+  const [first, ...addOns] = s.policy;
+  const head = first === undefined ? undefined : POLICIES[first.kind];
+  if (first === undefined || head === undefined || head.role !== 'base') throw new Error(`policy[0] must be a base policy, found '${first?.kind}'`);
+  const base: Base = head.create(first);
   const rules: Rule[] = [];
-  for (let i = 1; i < entries.length; i++) {
-    const mod = POLICIES[entries[i].kind];
-    if (mod === undefined || mod.role !== 'rule') throw new Error(`policy[${i}] must be an add-on rule, found '${entries[i].kind}'`);
-    rules.push(mod.create(entries[i]));
+  for (const [j, entry] of addOns.entries()) {
+    const mod = POLICIES[entry.kind];
+    if (mod === undefined || mod.role !== 'rule') throw new Error(`policy[${j + 1}] must be an add-on rule, found '${entry.kind}'`);
+    rules.push(mod.create(entry));
   }
   if (RateSchedule.wanted(s)) rules.unshift(RateSchedule.of(s));
   const workload = WORKLOADS[s.workload.kind];

@@ -55,8 +55,8 @@ export function rateCapNote(rows: readonly Row[], columns: readonly string[]): s
   const parts: string[] = [];
   for (const col of columns.filter((c) => c.endsWith('_maxBandwidthBytesPerSec'))) {
     const caps = [...new Set(numbers(rows, col))];
-    if (caps.length !== 1) continue;
-    const cap = caps[0];
+    const [cap] = caps;
+    if (caps.length !== 1 || cap === undefined) continue;
     const faster = [...new Set(links)].filter((b) => b > cap).sort((a, b) => a - b);
     if (faster.length === 0) continue;
     const u = displayUnit('bandwidthBytesPerSec', faster);

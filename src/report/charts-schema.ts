@@ -175,7 +175,7 @@ const shorthand = z
     error: (iss) =>
       `unknown chart kind ${describeFound(iss.input)}${typeof iss.input === 'string' ? suggest(iss.input, CHART_KINDS) : ''}; expected one of ${CHART_KINDS.join(' | ')}`,
   })
-  .transform((kind) => ({ kind }) as z.output<typeof entryObject>);
+  .transform((kind): z.output<typeof entryObject> => ({ kind }));
 
 /** One entry of `charts`: a kind alone (`pareto`) or a mapping with options. */
 export const chartEntrySchema = z.union([shorthand, entryObject]);
@@ -189,7 +189,7 @@ export type ChartEntry = z.output<typeof entryObject>;
  * axes are dirty rate and link bandwidth (chart-choice.ts picks for other
  * shapes; the compare chart only when there is a comparison: see writeReport).
  */
-export const DEFAULT_CHARTS: readonly ChartEntry[] = CHART_KINDS.filter((kind) => kind !== 'compare' && kind !== 'metric-vs-axis').map((kind) => ({ kind }) as ChartEntry);
+export const DEFAULT_CHARTS: readonly ChartEntry[] = CHART_KINDS.filter((kind) => kind !== 'compare' && kind !== 'metric-vs-axis').map((kind) => ({ kind }));
 
 /**
  * Validate a `charts` list (from a sweep file, or from manifest.json where

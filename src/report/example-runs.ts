@@ -7,6 +7,7 @@
  * range in summary.csv (an engine changed since). A handful of scenarios at
  * most (MAX_TIMELINE_RUNS), never one per scenario.
  */
+import { itemAt } from '../common/lookup.js';
 import { simulate } from '../engine/index.js';
 import type { Scenario, TimelinePoint } from '../engine/types.js';
 import { InputError, suggest } from '../scenario/errors.js';
@@ -78,7 +79,7 @@ export function chooseExample(summary: readonly Row[], variants: readonly string
   }
   const ratio = (r: Row) => (typeof r.dirtyRateToBandwidth === 'number' ? r.dirtyRateToBandwidth : 0);
   const sorted = [...own].sort((a, b) => ratio(a) - ratio(b));
-  const pick = sorted[Math.floor((sorted.length - 1) / 2)];
+  const pick = itemAt(sorted, Math.floor((sorted.length - 1) / 2));
   const atCondition = summary.filter((r) => conditionColumns.every((c) => sameCell(r[c], pick[c])));
   const all = entry.variant !== undefined ? atCondition.filter((r) => r.variant === entry.variant) : atCondition;
   const rank = new Map(variants.map((v, i) => [v, i]));
@@ -173,7 +174,7 @@ export function timelineExample(run: RunFolder, variants: readonly string[], con
     if (!outcomeSeen || (result.outcome === 'completed' && outsideReplicates(row, result).length > 0)) differs.push(name);
     runs.push({ variant: name, scenario, result, points });
   }
-  const caption = conditionCaption(choice.rows[0], run.summary.rows, conditionColumns);
+  const caption = conditionCaption(itemAt(choice.rows, 0), run.summary.rows, conditionColumns);
   let why = `${choice.why} Each policy's first replicate, run again with its timeline.`;
   if (differs.length) why += ` Note: the run again of ${differs.join(', ')} lies outside its replicates' range in summary.csv (the engine changed since the sweep?).`;
   return { caption, why, runs };

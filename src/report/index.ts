@@ -3,6 +3,7 @@
  * charts/*.svg (rendered here, headless), charts/*.png on request, lib/
  * (the chart libraries) and index.html, all inside the run folder.
  */
+import { itemAt } from '../common/lookup.js';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../scenario/errors.js';
@@ -39,7 +40,7 @@ export interface ReportOutcome {
 function build(entry: ChartEntry, ctx: ChartContext, where: string): BuiltChart | SkippedChart | InputError {
   const builder = CHARTS[entry.kind] as ChartBuilder<typeof entry.kind>;
   try {
-    return builder(entry as never, ctx, where);
+    return builder(entry, ctx, where);
   } catch (e) {
     if (e instanceof InputError) return e;
     throw e;
@@ -84,9 +85,9 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   const skipped: ReportOutcome['skipped'] = [];
   const problems: InputError[] = [];
   const written: ReportOutcome['charts'] = [];
-  for (let i = 0; i < entries.length; i++) {
-    const name = names[i];
-    const out = build(entries[i], ctx, `charts[${i}] (${entries[i].kind})`);
+  for (const [i, entry] of entries.entries()) {
+    const name = itemAt(names, i);
+    const out = build(entry, ctx, `charts[${i}] (${entry.kind})`);
     if (out instanceof InputError) {
       problems.push(out);
       skipped.push({ name, reason: out.message.split('\n').join('; ') });
@@ -96,7 +97,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
       skipped.push({ name, reason: out.skipped });
       continue;
     }
-    if (FROM_SUMMARY.has(entries[i].kind)) out.spec = withSubtitleLines(out.spec, sampledAxesNote(run.sampledAxes.filter((a) => !out.sampledColumns?.includes(a.column))));
+    if (FROM_SUMMARY.has(entry.kind)) out.spec = withSubtitleLines(out.spec, sampledAxesNote(run.sampledAxes.filter((a) => !out.sampledColumns?.includes(a.column))));
     const files = { spec: `charts/${name}.vl.json`, svg: `charts/${name}.svg`, ...(opts.png ? { png: `charts/${name}.png` } : {}) };
     writeFileSync(join(runDir, files.spec), `${JSON.stringify(out.spec, null, 2)}\n`);
     const svg = await renderSvg(out.spec);

@@ -1,4 +1,5 @@
 /** Pareto dominance for the trade-off view: lower is better on both axes. */
+import { itemAt } from '../common/lookup.js';
 
 /**
  * For each point, whether no other point is at least as good on both
@@ -12,9 +13,8 @@ export function nonDominated(points: readonly { x: number; y: number }[]): boole
   const ok = points.map((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   return points.map((p, i) => {
     if (!ok[i]) return false;
-    for (let j = 0; j < points.length; j++) {
+    for (const [j, q] of points.entries()) {
       if (j === i || !ok[j]) continue;
-      const q = points[j];
       if (q.x <= p.x && q.y <= p.y && (q.x < p.x || q.y < p.y)) return false;
     }
     return true;
@@ -32,8 +32,8 @@ export function nonDominatedByGroup<T>(rows: readonly T[], key: (r: T) => string
   });
   const out = new Array<boolean>(rows.length).fill(false);
   for (const idx of groups.values()) {
-    const front = nonDominated(idx.map((i) => point(rows[i])));
-    idx.forEach((i, k) => (out[i] = front[k]));
+    const front = nonDominated(idx.map((i) => point(itemAt(rows, i))));
+    idx.forEach((i, k) => (out[i] = itemAt(front, k)));
   }
   return out;
 }

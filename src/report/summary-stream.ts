@@ -43,7 +43,7 @@ export function streamSummary(file: string, onHeader: (columns: string[]) => voi
             onHeader(columns);
           } catch (e) {
             failed = true;
-            reject(e as Error);
+            reject(e);
           }
           return;
         }
@@ -52,7 +52,7 @@ export function streamSummary(file: string, onHeader: (columns: string[]) => voi
           onRecord(record, line);
         } catch (e) {
           failed = true;
-          reject(e as Error);
+          reject(e);
         }
       },
       complete() {

@@ -3,6 +3,7 @@
  * thinned to what a chart can show, and its events (ends of passes, the
  * pause, the stop of the guest, the end) as marks with labels.
  */
+import { itemAt } from '../common/lookup.js';
 import type { RunResult, TimelinePoint } from '../engine/types.js';
 import { formatMs } from '../scenario/quantity.js';
 
@@ -39,8 +40,8 @@ export interface ChartableTimeline {
  */
 export function thinTimeline(points: readonly TimelinePoint[], buckets = 600): TimelinePoint[] {
   if (points.length <= 2 * buckets) return [...points];
-  const t0 = points[0].tMs;
-  const span = points[points.length - 1].tMs - t0 || 1;
+  const t0 = itemAt(points, 0).tMs;
+  const span = itemAt(points, points.length - 1).tMs - t0 || 1;
   const keep = new Uint8Array(points.length);
   keep[0] = 1;
   keep[points.length - 1] = 1;
@@ -51,16 +52,15 @@ export function thinTimeline(points: readonly TimelinePoint[], buckets = 600): T
     if (lo >= 0) keep[lo] = 1;
     if (hi >= 0) keep[hi] = 1;
   };
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i];
+  for (const [i, p] of points.entries()) {
     const b = Math.min(buckets - 1, Math.floor(((p.tMs - t0) / span) * buckets));
     if (b !== bucket) {
       flush();
       bucket = b;
       lo = hi = i;
     } else {
-      if (p.pendingBytes < points[lo].pendingBytes) lo = i;
-      if (p.pendingBytes > points[hi].pendingBytes) hi = i;
+      if (p.pendingBytes < itemAt(points, lo).pendingBytes) lo = i;
+      if (p.pendingBytes > itemAt(points, hi).pendingBytes) hi = i;
     }
     const q = points[i - 1];
     if (q && (q.dirtyRateBytesPerSec !== p.dirtyRateBytesPerSec || q.throttlePct !== p.throttlePct || q.downtimeLimitMs !== p.downtimeLimitMs)) {
@@ -79,7 +79,7 @@ export function thinTimeline(points: readonly TimelinePoint[], buckets = 600): T
  */
 export function timelineEvents(points: readonly TimelinePoint[], r: RunResult): TimelineEvent[] {
   const events: TimelineEvent[] = [];
-  let passes = points.length > 0 ? points[0].passes : 0;
+  let passes = points[0]?.passes ?? 0;
   for (const p of points) {
     if (p.passes > passes) {
       for (let k = passes + 1; k <= p.passes; k++) events.push({ tMs: p.tMs, kind: 'pass', label: `pass ${k}` });

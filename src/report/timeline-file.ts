@@ -3,6 +3,7 @@
  * written as timeline.csv (every point the engine recorded), timeline.vl.json
  * and timeline.svg (and timeline.png on request).
  */
+import { itemAt } from '../common/lookup.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -53,7 +54,7 @@ export async function writeTimeline(scenario: Scenario, name: string, outDir: st
     `${formatColumnValue('ramBytes', scenario.vm.ram)} guest, ${scenario.workload.kind} writes at ${formatRate(scenario.workload.dirtyRate)}, link ${formatColumnValue('bandwidthBytesPerSec', scenario.link.bandwidth)}.`,
     'Pending: what the migration still has to send. Dotted lines: ends of full passes over RAM. Red: the guest is stopped (downtime shaded); orange: paused.',
   ];
-  const spec = timelineSpec([{ name: policyLabel(scenario), color: VARIANT_COLORS[0], result, points }], title, subtitle);
+  const spec = timelineSpec([{ name: policyLabel(scenario), color: itemAt(VARIANT_COLORS, 0), result, points }], title, subtitle);
   const specFile = resolve(outDir, 'timeline.vl.json');
   writeFileSync(specFile, `${JSON.stringify(spec, null, 2)}\n`);
   const svg = await renderSvg(spec);

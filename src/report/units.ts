@@ -5,6 +5,7 @@
  * `calculate` transform divides by the display factor, so the spec shows
  * the conversion it makes.
  */
+import { itemAt } from '../common/lookup.js';
 import { formatBytes, formatMs, formatRate } from '../scenario/quantity.js';
 import { BYTE_LADDER, BYTE_RATE_LADDER, LINK_RATE_LADDER, TIME_LADDER_MS, type UnitStep } from '../common/units.js';
 import { NARROW_LOG_DECADES, TICK_SLACK } from './chart-limits.js';
@@ -72,7 +73,7 @@ export function displayUnit(col: string, values: readonly number[], log = false)
     .filter((v) => Number.isFinite(v) && v !== 0)
     .map(Math.abs)
     .sort((a, b) => a - b);
-  const typical = finite.length === 0 ? 0 : log ? finite[Math.floor((finite.length - 1) / 2)] : finite[finite.length - 1];
+  const typical = (log ? finite[Math.floor((finite.length - 1) / 2)] : finite[finite.length - 1]) ?? 0;
   // the largest unit of the ladder (largest first here) in which the typical value is at least 1; hours only from 2 h: 0 to 60 min reads better than 0 to 1 h
   const pick = (ladder: readonly UnitStep[], from: Record<string, number> = {}): DisplayUnit => {
     const down = [...ladder].reverse();
@@ -181,8 +182,12 @@ export const NUMBER_FORMAT = ',.4~r';
 export function humanExpr(col: string, ref: string, digits = 2): string {
   const f = (div: number, unit: string) => `format(${ref}${div === 1 ? '' : ` / ${div}`}, '.${digits}~r') + ${JSON.stringify(unit)}`;
   const ladder = (steps: [number, string][]) => {
-    let expr = f(steps[steps.length - 1][0], steps[steps.length - 1][1]);
-    for (let i = steps.length - 2; i >= 0; i--) expr = `${ref} < ${steps[i + 1][0]} ? ${f(steps[i][0], steps[i][1])} : ${expr}`;
+    const [lastDiv, lastUnit] = itemAt(steps, steps.length - 1);
+    let expr = f(lastDiv, lastUnit);
+    for (let i = steps.length - 2; i >= 0; i--) {
+      const [div, unit] = itemAt(steps, i);
+      expr = `${ref} < ${itemAt(steps, i + 1)[0]} ? ${f(div, unit)} : ${expr}`;
+    }
     return expr;
   };
   const steps = (l: readonly UnitStep[]) => l.map(([unit, factor]) => [factor, unit] as [number, string]);

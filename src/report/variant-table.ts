@@ -108,7 +108,7 @@ export class VariantTally {
         return { variant, policies: [], constants: [], scenarios: 0, completed: 0, unfinished: 0, aborted: 0, ...none };
       }
       const constants: [string, number | string][] = [];
-      for (const [c, v] of t.constants) if (v !== VARIES && v !== null) constants.push([c, v as number | string]);
+      for (const [c, v] of t.constants) if (v !== VARIES && v !== null) constants.push([c, v]);
       return {
         variant,
         policies: t.policies,

@@ -36,7 +36,7 @@ export function parseText(file: string, text: string): SourceDocument {
       }),
     );
   }
-  const data = doc.toJS({ maxAliasCount: 1000 });
+  const data: unknown = doc.toJS({ maxAliasCount: 1000 });
   return { file, data, locate: (path) => locate(doc, lines, path) };
 }
 

@@ -36,7 +36,7 @@ export function formatProblems(file: string, problems: InputProblem[]): string {
 /** ", did you mean 'x'?" when a known name is close enough to be a typo, else ''. */
 export function suggest(name: string, known: readonly string[]): string {
   if (known.length === 0) return '';
-  const best = closest(name, known as string[]);
+  const best = closest(name, known);
   const limit = Math.max(2, Math.floor(best.length / 3));
   return distance(name.toLowerCase(), best.toLowerCase()) <= limit ? `; did you mean '${best}'?` : '';
 }

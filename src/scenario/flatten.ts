@@ -1,3 +1,4 @@
+import { entryOf, itemAt } from '../common/lookup.js';
 import { POLICIES } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
 import type { ParamKind, RunResult, Scenario } from '../engine/types.js';
@@ -28,10 +29,10 @@ export function policyLabel(s: Scenario): string {
   return s.policy
     .map((p, i) => {
       if (i === 0) return p.kind;
-      const specs = POLICIES[p.kind].params;
-      const args = Object.keys(specs)
-        .filter((k) => p[k] !== null && p[k] !== undefined)
-        .map((k) => formatParam(specs[k].kind, p[k] as number | string | boolean));
+      const specs = entryOf(POLICIES, p.kind).params;
+      const args = Object.entries(specs)
+        .filter(([k]) => p[k] !== null && p[k] !== undefined)
+        .map(([k, spec]) => formatParam(spec.kind, p[k] as number | string | boolean));
       return args.length ? `${p.kind}(${args.join(', ')})` : p.kind;
     })
     .join(' + ');
@@ -78,7 +79,7 @@ function flatten(s: Scenario, columnOf: Record<string, string> | null): Record<s
     if (columnOf !== null && path !== null && !(path in columnOf)) columnOf[path] = column;
   };
   put('policy', policyLabel(s), null);
-  put('base', s.policy[0].kind, 'policy[0].kind');
+  put('base', itemAt(s.policy, 0).kind, 'policy[0].kind');
   put('workload', s.workload.kind, 'workload.kind');
   put('ramBytes', s.vm.ram, 'vm.ram');
   put('pageSizeBytes', s.vm.pageSize, 'vm.pageSize');
@@ -97,7 +98,7 @@ function flatten(s: Scenario, columnOf: Record<string, string> | null): Record<s
     put('fluctuationCorrelationMs', w.fluctuation.correlation * 1000, 'workload.fluctuation.correlation');
   }
   if (w.duration != null) put('workloadDurationMs', w.duration * 1000, 'workload.duration');
-  for (const [name, spec] of Object.entries(WORKLOADS[s.workload.kind].params)) {
+  for (const [name, spec] of Object.entries(entryOf(WORKLOADS, s.workload.kind).params)) {
     const [col, cell] = unitColumn(name, spec.kind, (s.workload as unknown as Record<string, unknown>)[name]);
     put(col, cell, `workload.${name}`);
   }
@@ -106,14 +107,14 @@ function flatten(s: Scenario, columnOf: Record<string, string> | null): Record<s
   put('dirtyRateToBandwidth', s.workload.dirtyRate / s.link.bandwidth, null);
   put('latencyMs', s.link.latency * 1000, 'link.latency');
   put('linkJitter', s.link.jitter, 'link.jitter');
-  const limit = s.policy[0].downtimeLimit;
+  const limit = itemAt(s.policy, 0).downtimeLimit;
   put('downtimeLimitMs', typeof limit === 'number' ? limit * 1000 : null, 'policy[0].downtimeLimit');
   const seen = new Map<string, number>();
   s.policy.forEach((p, i) => {
     const n = (seen.get(p.kind) ?? 0) + 1;
     seen.set(p.kind, n);
     const prefix = n === 1 ? p.kind : `${p.kind}#${n}`;
-    for (const [name, spec] of Object.entries(POLICIES[p.kind].params)) {
+    for (const [name, spec] of Object.entries(entryOf(POLICIES, p.kind).params)) {
       const [col, cell] = unitColumn(name, spec.kind, p[name]);
       put(`${prefix}_${col}`, cell, `policy[${i}].${name}`);
     }

@@ -11,7 +11,10 @@ const SEGMENT = /([^.[\]]+)|\[(\d+)\]/g;
 export function parsePath(text: string): PathSegment[] | null {
   if (!/^[A-Za-z_][\w-]*(\[\d+\]|\.[A-Za-z_][\w-]*)*$/.test(text)) return null;
   const out: PathSegment[] = [];
-  for (const m of text.matchAll(SEGMENT)) out.push(m[2] !== undefined ? Number(m[2]) : m[1]);
+  for (const [, key, index] of text.matchAll(SEGMENT)) {
+    if (index !== undefined) out.push(Number(index));
+    else if (key !== undefined) out.push(key);
+  }
   return out;
 }
 
@@ -28,8 +31,7 @@ export function formatPathSegments(path: readonly PathSegment[]): string {
  */
 export function setPath(root: Record<string, unknown>, path: readonly PathSegment[], value: unknown): string | null {
   let node: unknown = root;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i];
+  for (const [i, seg] of path.entries()) {
     const last = i === path.length - 1;
     const here = formatPathSegments(path.slice(0, i)) || 'the top level';
     if (typeof seg === 'number') {

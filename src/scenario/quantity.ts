@@ -80,7 +80,7 @@ export function parseQuantity(input: unknown, dim: Dimension): ParseResult {
   const m = QUANTITY.exec(input);
   if (!m) return { ok: false, reason: `expected ${EXAMPLES[dim]}, found '${input}'` };
   const num = Number(m[1]);
-  const unit = m[2];
+  const unit = m[2] ?? '';
   if (unit === '') return { ok: true, value: num };
   const table = unitTable(dim);
   const factor = table[unit];

@@ -226,7 +226,7 @@ export function scenarioSchema(forEditors = false) {
   const policy = forEditors
     ? z.union([entry, z.array(entry).min(1)])
     : z.preprocess(
-        (v) => (v === undefined ? [{ kind: DEFAULT_BASE }] : Array.isArray(v) ? v : [v]),
+        (v): unknown[] => (v === undefined ? [{ kind: DEFAULT_BASE }] : Array.isArray(v) ? (v as unknown[]) : [v]),
         z.array(entry).min(1, { message: 'expected at least one policy (a base first)' }),
       );
   return z.strictObject({

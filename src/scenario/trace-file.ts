@@ -1,3 +1,4 @@
+import { itemAt } from '../common/lookup.js';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DirtyTrace } from '../engine/types.js';
@@ -45,8 +46,9 @@ export function parseTrace(path: string, text: string, pageBytes: number): Trace
     .split(/\r?\n/)
     .map((l, i) => ({ n: i + 1, cells: l.trim() }))
     .filter((l) => l.cells !== '' && !l.cells.startsWith('#'));
-  if (lines.length === 0) return fail(1, 'empty: expected a header (t,dirtyRate) and at least one row');
-  const header = lines[0].cells.split(',').map((h) => h.trim());
+  const [head, ...rows] = lines;
+  if (head === undefined) return fail(1, 'empty: expected a header (t,dirtyRate) and at least one row');
+  const header = head.cells.split(',').map((h) => h.trim());
   const tCol = header.findIndex((h) => TIME_COLUMNS.includes(h));
   let rCol = header.findIndex((h) => RATE_COLUMNS.includes(h));
   const pCol = header.findIndex((h) => PAGE_COLUMNS.includes(h));
@@ -54,12 +56,12 @@ export function parseTrace(path: string, text: string, pageBytes: number): Trace
   if (perPage) rCol = pCol;
   if (tCol < 0 || rCol < 0)
     return fail(
-      lines[0].n,
-      `expected a header with a time column (${TIME_COLUMNS.join(' | ')}) and a rate column (${[...RATE_COLUMNS, ...PAGE_COLUMNS].join(' | ')}), found '${lines[0].cells}'`,
+      head.n,
+      `expected a header with a time column (${TIME_COLUMNS.join(' | ')}) and a rate column (${[...RATE_COLUMNS, ...PAGE_COLUMNS].join(' | ')}), found '${head.cells}'`,
     );
   const timesS: number[] = [];
   const rates: number[] = [];
-  for (const { n, cells } of lines.slice(1)) {
+  for (const { n, cells } of rows) {
     const c = cells.split(',').map((x) => x.trim());
     const t = parseQuantity(c[tCol], 'time');
     if (!t.ok) return fail(n, `column ${header[tCol]}: ${t.reason}`);
@@ -75,11 +77,12 @@ export function parseTrace(path: string, text: string, pageBytes: number): Trace
     }
     if (rate < 0) return fail(n, `a rate cannot be negative, found ${c[rCol]}`);
     if (timesS.length === 0 && t.value !== 0) return fail(n, `the first phase must start at 0, found ${c[tCol]}`);
-    if (timesS.length > 0 && !(t.value > timesS[timesS.length - 1])) return fail(n, `times must increase, found ${c[tCol]} after ${timesS[timesS.length - 1]} s`);
+    const previous = timesS[timesS.length - 1];
+    if (previous !== undefined && !(t.value > previous)) return fail(n, `times must increase, found ${c[tCol]} after ${previous} s`);
     timesS.push(t.value);
     rates.push(rate);
   }
-  if (timesS.length === 0) return fail(lines[0].n, 'no rows after the header');
+  if (timesS.length === 0) return fail(head.n, 'no rows after the header');
   return { ok: true, trace: { path, timesS, ratesBytesPerSec: rates } };
 }
 
@@ -103,11 +106,11 @@ export function parseTrace(path: string, text: string, pageBytes: number): Trace
  */
 export function meanRate(t: DirtyTrace, horizonS: number): number {
   const n = t.timesS.length;
-  if (!Number.isFinite(horizonS)) return t.ratesBytesPerSec[n - 1];
+  if (!Number.isFinite(horizonS)) return itemAt(t.ratesBytesPerSec, n - 1);
   let sum = 0;
-  for (let i = 0; i < n && t.timesS[i] < horizonS; i++) {
-    const end = i + 1 < n ? Math.min(t.timesS[i + 1], horizonS) : horizonS;
-    sum += t.ratesBytesPerSec[i] * (end - t.timesS[i]);
+  for (let i = 0; i < n && itemAt(t.timesS, i) < horizonS; i++) {
+    const end = i + 1 < n ? Math.min(itemAt(t.timesS, i + 1), horizonS) : horizonS;
+    sum += itemAt(t.ratesBytesPerSec, i) * (end - itemAt(t.timesS, i));
   }
   return sum / horizonS;
 }

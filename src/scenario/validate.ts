@@ -1,3 +1,4 @@
+import { entryOf, itemAt } from '../common/lookup.js';
 import type { z } from 'zod';
 import { POLICIES, baseKinds, ruleKinds } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
@@ -181,16 +182,17 @@ export function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
   const out: RawProblem[] = [];
   const single = !Array.isArray((raw as { policy?: unknown } | null)?.policy);
   const at = (i: number): PathSegment[] => (single ? ['policy'] : ['policy', i]);
+  const base = itemAt(s.policy, 0).kind;
   s.policy.forEach((p, i) => {
-    const role = POLICIES[p.kind].role;
+    const mod = entryOf(POLICIES, p.kind);
+    const role = mod.role;
     if (i === 0 && role !== 'base')
       out.push({ path: [...at(0), 'kind'], message: `'${p.kind}' is an add-on rule; a policy list starts with a base (one of ${baseKinds().join(' | ')})` });
     if (i > 0 && role !== 'rule')
       out.push({ path: [...at(i), 'kind'], message: `'${p.kind}' is a base and only one base may lead the list; after it come add-on rules (${ruleKinds().join(' | ')})` });
-    const mod = POLICIES[p.kind];
-    if (i > 0 && mod.role === 'rule' && mod.requires && !mod.requires.includes(s.policy[0].kind))
-      out.push({ path: [...at(i), 'kind'], message: `'${p.kind}' needs the base ${mod.requires.join(' or ')} (it relies on its mechanics), found '${s.policy[0].kind}'` });
-    const why = i > 0 && mod.role === 'rule' && mod.check ? mod.check(p, s.policy[0].kind) : null;
+    if (i > 0 && mod.role === 'rule' && mod.requires && !mod.requires.includes(base))
+      out.push({ path: [...at(i), 'kind'], message: `'${p.kind}' needs the base ${mod.requires.join(' or ')} (it relies on its mechanics), found '${base}'` });
+    const why = i > 0 && mod.role === 'rule' && mod.check ? mod.check(p, base) : null;
     if (why !== null) out.push({ path: at(i), message: why });
   });
   const ram = s.vm.ram;

@@ -10,6 +10,7 @@
  * run), from the same numbers (runs.csv holds every double exactly), so
  * every path writes the same bytes.
  */
+import { itemAt } from '../common/lookup.js';
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
 import { describe, DESCRIBE_FIELDS, type Describe } from './stats.js';
 import { QuantileStore } from './quantiles.js';
@@ -87,7 +88,8 @@ export class ScenarioSummary {
   private head = '';
   private n = 0;
   private errors = 0;
-  private readonly outcomes = [0, 0, 0];
+  /** runs by STATUS (completed, aborted, unfinished) */
+  private readonly outcomes: [number, number, number] = [0, 0, 0];
   private readonly values: number[][] = SUMMARY_METRICS.map(() => []);
   /** per metric, the text of its first value as runs.csv writes it (reused when the replicates agree) */
   private readonly firstText: (string | null)[] = SUMMARY_METRICS.map(() => null);
@@ -115,12 +117,14 @@ export class ScenarioSummary {
       this.errors++;
       return;
     }
-    this.outcomes[status]++;
+    // hot path (every run): m is below values.length, and status is a STATUS other than error
+    this.outcomes[status]!++;
     for (let m = 0; m < this.values.length; m++) {
-      const v = metrics[at + m];
+      const v = metrics[at + m]!;
       if (Number.isNaN(v)) continue;
-      if (this.values[m].length === 0) this.firstText[m] = texts ? texts[m] : null;
-      this.values[m].push(v);
+      const values = this.values[m]!;
+      if (values.length === 0) this.firstText[m] = texts?.[m] ?? null;
+      values.push(v);
     }
   }
 
@@ -133,13 +137,13 @@ export class ScenarioSummary {
     const ok = this.n - this.errors;
     const share = (k: number) => (ok > 0 ? String(k / ok) : '');
     let line = `${this.head},${this.n},${this.errors},${share(this.outcomes[STATUS.completed])},${share(this.outcomes[STATUS.unfinished])},${share(this.outcomes[STATUS.aborted])}`;
-    for (let m = 0; m < this.values.length; m++) {
-      const v = this.values[m];
+    for (const [m, v] of this.values.entries()) {
+      const firstText = this.firstText[m] ?? null;
       // one run (replicates: 1): every statistic is its value; no spread, no interval
       if (v.length === 1) {
-        const t = this.firstText[m] ?? numberText(v[0]);
+        const t = firstText ?? numberText(itemAt(v, 0));
         line += `,${t},${t},${t},${t},${t},,,`;
-      } else line += statsCells(describe(v), this.firstText[m]);
+      } else line += statsCells(describe(v), firstText);
     }
     this.n = 0; // start() clears the rest
     return `${line}\n`;
@@ -202,6 +206,7 @@ export class VariantTable implements Sink {
   close(): void {}
   add(variant: number, status: number, metrics: ArrayLike<number>, at: number): void {
     const t = this.tallies[variant];
+    if (t === undefined) throw new Error(`internal error: no variant ${variant} in the table`);
     this.rows++;
     t.runs++;
     if (status === STATUS.error) {
@@ -210,9 +215,9 @@ export class VariantTable implements Sink {
       return;
     }
     if (status === STATUS.completed) t.completed++;
-    const total = metrics[at + TOTAL];
-    const down = metrics[at + DOWNTIME];
-    const factor = metrics[at + FACTOR];
+    const total = metrics[at + TOTAL]!;
+    const down = metrics[at + DOWNTIME]!;
+    const factor = metrics[at + FACTOR]!;
     if (!Number.isNaN(total)) t.totalTimeMs.push(total);
     if (!Number.isNaN(down)) t.downtimeMs.push(down);
     if (!Number.isNaN(factor)) t.transferFactor.push(factor);

@@ -5,6 +5,7 @@
  * has validated each value; here each combination is built the way the
  * workers will build it (about a microsecond each) and checked.
  */
+import { itemAt } from '../common/lookup.js';
 import { InputError } from '../scenario/errors.js';
 import { formatPathSegments } from '../scenario/path.js';
 import { crossChecks } from '../scenario/validate.js';
@@ -25,8 +26,8 @@ export function checkEveryScenario(r: ResolvedSweep, shard: Shard | null = null)
   const step = shard ? shard.count : 1;
   for (let g = shard ? shard.index : 0; g < grid.scenarios && !problems.full(); g += step) {
     const vi = decodeScenario(grid, g, digits).variant;
-    const v = grid.variants[vi];
-    const ctx = contexts[vi];
+    const v = itemAt(grid.variants, vi);
+    const ctx = itemAt(contexts, vi);
     for (const p of crossChecks(buildScenario(v, digits), ctx.rawBase)) {
       const path = formatPathSegments(p.path);
       const assignments = assignmentsAt(ctx, digits);
@@ -40,22 +41,26 @@ export function checkEveryScenario(r: ResolvedSweep, shard: Shard | null = null)
 
 function assignmentsAt(ctx: VariantContext, digits: number[]): Assignment[] {
   const out = [...ctx.setAssignments];
-  ctx.dims.forEach((d, di) =>
+  ctx.dims.forEach((d, di) => {
+    const i = itemAt(digits, di);
     d.paths.forEach((p, k) =>
       out.push({
         segs: canonical(p.segs),
         text: p.text,
-        where: p.generated ? p.where : [...p.where, digits[di]],
-        note: p.generated ? `value ${digits[di] + 1} of ${d.raw.length} of the range (${showValue(d.raw[digits[di]][k])})` : undefined,
+        where: p.generated ? p.where : [...p.where, i],
+        note: p.generated ? `value ${i + 1} of ${d.raw.length} of the range (${showValue(itemAt(itemAt(d.raw, i), k))})` : undefined,
         key: p.where,
       }),
-    ),
-  );
+    );
+  });
   return out;
 }
 
 /** The scenario's other axis values: "with vm.ram = 1GiB, link.bandwidth = 1Gbit/s". */
 function describe(ctx: VariantContext, digits: number[], blamed: string | undefined): string {
-  const parts = ctx.dims.flatMap((d, di) => d.paths.filter((p) => p.text !== blamed).map((p) => `${p.text} = ${showValue(d.raw[digits[di]][d.paths.indexOf(p)])}`));
+  const parts = ctx.dims.flatMap((d, di) => {
+    const row = itemAt(d.raw, itemAt(digits, di));
+    return d.paths.flatMap((p, k) => (p.text === blamed ? [] : [`${p.text} = ${showValue(itemAt(row, k))}`]));
+  });
   return parts.length > 0 ? `with ${parts.join(', ')}` : '';
 }

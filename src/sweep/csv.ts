@@ -204,8 +204,8 @@ export class CellCursor {
 
   /** Cell i's text, unquoted. */
   cell(i: number): string {
-    const a = this.starts[i];
-    const b = this.ends[i];
+    const a = this.starts[i]!;
+    const b = this.ends[i]!;
     if (this.line.charCodeAt(a) !== 34) return this.line.slice(a, b);
     return this.line.slice(a + 1, b - 1).replaceAll('""', '"');
   }

@@ -8,6 +8,7 @@
  * the replicates of a scenario are consecutive: task = scenario x replicates
  * + replicate.
  */
+import { itemAt } from '../common/lookup.js';
 import * as crypto from 'node:crypto';
 import { hashString } from '../engine/random.js';
 import type { Scenario } from '../engine/types.js';
@@ -17,7 +18,7 @@ import type { Grid, GridVariant, Shard } from './types.js';
 /** A value set at a path in a copy of `node`; only the containers on the way are copied, the rest is shared. */
 export function withValue(node: unknown, segs: readonly PathSegment[], value: unknown, i = 0): unknown {
   if (i === segs.length) return value;
-  const key = segs[i];
+  const key = itemAt(segs, i);
   const container = node as Record<PropertyKey, unknown> | null | undefined;
   const copy = (Array.isArray(container) ? container.slice() : { ...(container ?? {}) }) as Record<PropertyKey, unknown>;
   copy[key] = withValue(container?.[key], segs, value, i + 1);
@@ -27,12 +28,12 @@ export function withValue(node: unknown, segs: readonly PathSegment[], value: un
 /** Which variant holds scenario g, and the index of each of its dimensions. */
 export function decodeScenario(grid: Grid, g: number, digits: number[] = []): { variant: number; digits: number[] } {
   let v = grid.variants.length - 1;
-  while (v > 0 && grid.variants[v].offset > g) v--;
-  const dims = grid.variants[v].dims;
-  let rest = g - grid.variants[v].offset;
+  while (v > 0 && itemAt(grid.variants, v).offset > g) v--;
+  const { dims, offset } = itemAt(grid.variants, v);
+  let rest = g - offset;
   digits.length = dims.length;
   for (let d = dims.length - 1; d >= 0; d--) {
-    const n = dims[d].values.length;
+    const n = itemAt(dims, d).values.length;
     digits[d] = rest % n;
     rest = Math.floor(rest / n);
   }
@@ -43,8 +44,8 @@ export function decodeScenario(grid: Grid, g: number, digits: number[] = []): { 
 export function buildScenario(variant: GridVariant, digits: readonly number[]): Scenario {
   let s: unknown = variant.base;
   for (const [d, k] of variant.applyOrder) {
-    const dim = variant.dims[d];
-    s = withValue(s, dim.segments[k], dim.values[digits[d]][k]);
+    const dim = itemAt(variant.dims, d);
+    s = withValue(s, itemAt(dim.segments, k), itemAt(itemAt(dim.values, itemAt(digits, d)), k));
   }
   return s as Scenario;
 }
@@ -62,8 +63,8 @@ const sha1Hex: (text: string) => string =
 export function scenarioIdOf(variant: GridVariant, digits: readonly number[]): string {
   let text = variant.name;
   for (const [d, k] of variant.idOrder) {
-    const dim = variant.dims[d];
-    text += `\n${dim.paths[k]}=${dim.keys[digits[d]][k]}`;
+    const dim = itemAt(variant.dims, d);
+    text += `\n${itemAt(dim.paths, k)}=${itemAt(itemAt(dim.keys, itemAt(digits, d)), k)}`;
   }
   return sha1Hex(text).slice(0, 16);
 }
@@ -114,7 +115,7 @@ export interface TaskInfo {
 export function taskInfo(grid: Grid, shard: Shard | null, ordinal: number, digits: number[] = []): TaskInfo {
   const { scenario, replicate } = taskAt(grid, shard, ordinal);
   const { variant } = decodeScenario(grid, scenario, digits);
-  const v = grid.variants[variant];
+  const v = itemAt(grid.variants, variant);
   const scenarioId = scenarioIdOf(v, digits);
   const taskId = taskIdOf(scenarioId, replicate);
   return { variant: v, digits, scenarioId, taskId, replicate, seed: taskSeed(grid.seed, taskId) };

@@ -6,6 +6,7 @@
  * K, K + N, ... with their replicates, so the rows are interleaved back
  * scenario by scenario; each row's task id is checked on the way.
  */
+import { itemAt } from '../common/lookup.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -53,12 +54,12 @@ function bad(where: string, message: string): never {
 
 /** Check that the folders are the complete shards of one sweep; the shards in index order, and the sweep's grid. */
 export function checkShards(dirs: string[]): { shards: { dir: string; m: Manifest }[]; grid: Grid } {
-  if (dirs.length === 0) bad('merge', 'expected the shard folders to merge');
   const all = dirs.map((dir) => ({ dir, m: readManifest(dir) }));
   for (const s of all)
     if (!existsSync(join(s.dir, RUNS_FILE)) && findParts(s.dir) === null)
       bad(s.dir, `has no ${RUNS_FILE} or ${PARTS_DIR}; the shard folder is damaged (run the shard again with --force)`);
   const first = all[0];
+  if (first === undefined) bad('merge', 'expected the shard folders to merge');
   for (const s of all) {
     if (s.m.shard === null) bad(s.dir, 'holds a whole sweep, not a shard (no --shard); there is nothing to merge it with');
     if (s.m.fingerprint !== first.m.fingerprint)
@@ -150,14 +151,14 @@ export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; 
   }
 
   const ms = shards.map((s) => s.m);
-  const first = ms[0];
+  const first = itemAt(ms, 0);
   const manifest: Manifest = {
     ...first,
     ...machine(),
     status: 'complete',
     workers: ms.reduce((a, m) => a + m.workers, 0),
     shard: null,
-    start: ms.map((m) => m.start).sort()[0],
+    start: itemAt(ms.map((m) => m.start).sort(), 0),
     end: ms.map((m) => m.end ?? '').sort()[n - 1] || null,
     durationMs: ms.reduce((a, m) => a + m.durationMs, 0),
     sessions: ms.flatMap((m) => m.sessions),

@@ -12,6 +12,7 @@
  * - A batch whose worker dies (piscina replaces the worker) is rerun task
  *   by task; a task that kills its worker again becomes an error row.
  */
+import { itemAt } from '../common/lookup.js';
 import { Piscina } from 'piscina';
 import { concatRunColumns } from './parquet/run-columns.js';
 import type { ColumnKind } from './parquet/schema.js';
@@ -186,7 +187,7 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
               open--;
             }
           } catch (e) {
-            reject(e);
+            reject(e instanceof Error ? e : new Error(String(e)));
             return;
           }
           pump();
@@ -218,13 +219,13 @@ function concat(parts: BatchResult[]): BatchResult {
     const out = make(parts.reduce((n, p) => n + pick(p).length, 0));
     let at = 0;
     for (const p of parts) {
-      out.set(pick(p) as never, at);
+      out.set(pick(p), at);
       at += pick(p).length;
     }
     return out;
   };
   return {
-    end: parts[parts.length - 1].end,
+    end: itemAt(parts, parts.length - 1).end,
     text: Buffer.concat(parts.map((p) => p.text)),
     summary: new Uint8Array(0),
     status: join(
@@ -239,7 +240,7 @@ function concat(parts: BatchResult[]): BatchResult {
       (n) => new Float64Array(n),
       (p) => p.metrics,
     ),
-    ...(parts[0].columns ? { columns: concatRunColumns(parts.map((p) => p.columns!)) } : {}),
+    ...(parts[0]?.columns ? { columns: concatRunColumns(parts.map((p) => p.columns!)) } : {}),
     ms: parts.reduce((n, p) => n + p.ms, 0),
   };
 }

@@ -173,8 +173,9 @@ export async function streamCsv(file: string, o: ReadOptions = {}): Promise<Runs
         if (r.done === true) break;
         const record = r.value;
         const row: RunRow = {};
+        // every cell: k is in range of names, at and isText (built together)
         for (let k = 0; k < names.length; k++) {
-          const raw = record[at[k]] as string;
+          const raw = record[at[k]!] as string;
           row[names[k] as string] = isText[k] ? (raw === '' ? null : raw) : numberOrText(raw);
         }
         batch.push(row);

@@ -14,7 +14,8 @@
  * is checked on every expanded scenario by check.ts.
  */
 import { basename, extname } from 'node:path';
-import { InputError, type InputProblem } from '../scenario/errors.js';
+import { itemAt } from '../common/lookup.js';
+import { InputError } from '../scenario/errors.js';
 import { formatPathSegments, getPath, parsePath, setPath, type PathSegment } from '../scenario/path.js';
 import { columnOfPath, METRIC_COLUMNS, policyLabel, scenarioColumns } from '../scenario/flatten.js';
 import { validateScenario } from '../scenario/validate.js';
@@ -112,13 +113,14 @@ export function resolveSweep(source: SweepSource): ResolvedSweep {
       source: formatPathSegments(d.source),
       paths: d.paths.map((p) => p.text),
       segments: d.paths.map((p) => writeBackPath(p.segs)),
-      values: parsed[di].map((v) => v.values),
-      keys: parsed[di].map((v) => v.keys),
+      values: itemAt(parsed, di).map((v) => v.values),
+      keys: itemAt(parsed, di).map((v) => v.keys),
       own: d.own,
     }));
-    for (let di = 0; di < gridDims.length; di++) checkDistinct(gridDims[di], dims[di], (w, m) => flag(w, m, vName));
+    for (const [di, dim] of gridDims.entries()) checkDistinct(dim, itemAt(dims, di), (w, m) => flag(w, m, vName));
     const count = gridDims.reduce((n, d) => n * d.values.length, 1);
-    const pairs = gridDims.flatMap((d, di) => d.paths.map((_, k) => [di, k] as [number, number]));
+    const pairs = gridDims.flatMap((d, di) => d.paths.map((path, k) => ({ di, k, path, depth: itemAt(d.segments, k).length })));
+    const pair = (p: (typeof pairs)[number]): [number, number] => [p.di, p.k];
     variants.push({
       name: vName,
       policy: policyLabel(base),
@@ -126,8 +128,8 @@ export function resolveSweep(source: SweepSource): ResolvedSweep {
       dims: gridDims,
       scenarios: count,
       offset,
-      applyOrder: [...pairs].sort((a, b) => gridDims[a[0]].segments[a[1]].length - gridDims[b[0]].segments[b[1]].length),
-      idOrder: [...pairs].sort((a, b) => compareText(gridDims[a[0]].paths[a[1]], gridDims[b[0]].paths[b[1]])),
+      applyOrder: [...pairs].sort((a, b) => a.depth - b.depth).map(pair),
+      idOrder: [...pairs].sort((a, b) => compareText(a.path, b.path)).map(pair),
     });
     contexts.push({ rawBase, dims, setAssignments });
     probes.push(parsed.map((values) => values.map((v) => v.probe)));
@@ -191,7 +193,7 @@ function draftDims(spec: Pick<SweepSpec, 'axes' | 'zip'>, prefix: PathSegment[],
     const parts = entries.map(([text, axis]) => expand(text, axis, [...where, text]));
     if (parts.some((p) => p === null)) return;
     const ok = parts as { path: DraftDim['paths'][number]; values: unknown[] }[];
-    const n = ok[0].values.length;
+    const n = itemAt(ok, 0).values.length;
     if (ok.some((p) => p.values.length !== n)) {
       const sizes = ok.map((p) => `${p.path.text} has ${p.values.length}`).join(', ');
       flag(where, `the paths of a zip group advance together and need as many values each: ${sizes}`);
@@ -262,11 +264,14 @@ interface ParsedValue {
 /** Group dimensions that can affect each other's validity (union-find over scopes). */
 function validationGroups(dims: DraftDim[]): number[][] {
   const parent = dims.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const find = (i: number): number => {
+    const up = itemAt(parent, i);
+    return up === i ? i : (parent[i] = find(up));
+  };
   const scopes = dims.map((d) => d.paths.map((p) => ({ scope: scopeOf(p.segs), segs: canonical(p.segs) })));
   for (let a = 0; a < dims.length; a++)
     for (let b = a + 1; b < dims.length; b++) {
-      const touch = scopes[a].some((x) => scopes[b].some((y) => isPrefix(x.scope, y.segs) || isPrefix(y.scope, x.segs)));
+      const touch = itemAt(scopes, a).some((x) => itemAt(scopes, b).some((y) => isPrefix(x.scope, y.segs) || isPrefix(y.scope, x.segs)));
       if (touch) parent[find(b)] = find(a);
     }
   const groups = new Map<number, number[]>();
@@ -293,11 +298,11 @@ function validateVariant(
     const raw = structuredClone(rawBase);
     const assignments: Assignment[] = [...setAssignments];
     for (const { di, k } of order) {
-      const d = dims[di];
-      const p = d.paths[k];
-      const i = at[di];
+      const d = itemAt(dims, di);
+      const p = itemAt(d.paths, k);
+      const i = itemAt(at, di);
       const isEnd = rangeEnd !== undefined && rangeEnd.di === di && rangeEnd.k === k;
-      const value = isEnd ? rangeEnd.value : d.raw[i][k];
+      const value = isEnd ? rangeEnd.value : itemAt(itemAt(d.raw, i), k);
       const where = isEnd ? [...p.where, rangeEnd.key] : p.generated ? p.where : [...p.where, i];
       const note = p.generated && !isEnd ? `value ${i + 1} of ${d.raw.length} of the range (${showValue(value)})` : undefined;
       assignments.push({ segs: canonical(p.segs), text: p.text, where, note, key: p.where });
@@ -331,7 +336,7 @@ function validateVariant(
 
   // a range's written ends first: a unit of the wrong kind (1s on a rate) is invisible once converted to numbers
   for (let di = 0; di < dims.length; di++) {
-    for (const [k, p] of dims[di].paths.entries()) {
+    for (const [k, p] of itemAt(dims, di).paths.entries()) {
       if (!p.generated) continue;
       const spec = getPath(source.spec, p.where) as { from: unknown; to: unknown };
       for (const key of ['from', 'to'] as const) {
@@ -350,8 +355,8 @@ function validateVariant(
         scenarios.push(s);
         for (const di of group) {
           if (!group.every((o) => o === di || at[o] === 0)) continue;
-          const d = dims[di];
-          parsed[di][at[di]] = {
+          const d = itemAt(dims, di);
+          itemAt(parsed, di)[itemAt(at, di)] = {
             values: d.paths.map((p) => getPath(s, writeBackPath(p.segs))),
             keys: d.paths.map((p) => JSON.stringify(getPath(s, canonical(p.segs))) ?? 'null'),
             probe: s,
@@ -359,11 +364,16 @@ function validateVariant(
         }
       }
       let g = group.length - 1;
-      while (g >= 0 && ++at[group[g]] === dims[group[g]].raw.length) at[group[g--]] = 0;
+      for (; g >= 0; g--) {
+        const di = itemAt(group, g);
+        at[di] = itemAt(at, di) + 1;
+        if (at[di] < itemAt(dims, di).raw.length) break;
+        at[di] = 0;
+      }
       if (g < 0) break;
     }
   }
-  if (parsed.some((values, di) => values.length !== dims[di].raw.length || values.includes(undefined as never))) return null;
+  if (parsed.some((values, di) => values.length !== itemAt(dims, di).raw.length || values.includes(undefined as never))) return null;
   return { base, parsed, scenarios };
 }
 
@@ -375,9 +385,10 @@ function validateVariant(
 function otherValues(dims: DraftDim[], at: number[], blamed: string | undefined): string {
   const parts: string[] = [];
   dims.forEach((d, di) => {
-    if (at[di] === 0) return;
+    const i = itemAt(at, di);
+    if (i === 0) return;
     d.paths.forEach((p, k) => {
-      if (p.text !== blamed) parts.push(`${p.text} = ${showValue(d.raw[at[di]][k])}`);
+      if (p.text !== blamed) parts.push(`${p.text} = ${showValue(itemAt(itemAt(d.raw, i), k))}`);
     });
   });
   return parts.length > 0 ? `with ${parts.join(', ')}` : '';
@@ -393,9 +404,9 @@ function checkDistinct(dim: GridDim, draft: DraftDim, flag: (where: PathSegment[
       seen.set(key, i);
       return;
     }
-    const p = draft.paths[0];
+    const p = itemAt(draft.paths, 0);
     const where = p.generated ? p.where : draft.paths.length > 1 ? [...draft.source] : [...p.where, i];
-    const shown = draft.raw[i].map(showValue).join(', ');
+    const shown = itemAt(draft.raw, i).map(showValue).join(', ');
     flag(where, `value ${i + 1} (${shown}) repeats value ${first + 1} (${keys.join(', ')} in base units); the values of an axis must differ (use replicates: for repeated runs)`);
   });
 }
@@ -424,13 +435,13 @@ function manifestAxes(grid: Grid, probes: Scenario[][][]): ManifestAxis[] {
   const out: ManifestAxis[] = [];
   grid.variants.forEach((v, vi) => {
     v.dims.forEach((d, di) => {
-      const cols = probes[vi][di].map((s) => scenarioColumns(s));
+      const cols = itemAt(itemAt(probes, vi), di).map((s) => scenarioColumns(s));
       d.paths.forEach((path, k) => {
-        const base = d.keys.map((row) => JSON.parse(row[k]) as unknown);
+        const base = d.keys.map((row) => JSON.parse(itemAt(row, k)) as unknown);
         const segs = parsePath(path);
         // one column for every value of the axis, or none (an axis that also changes a policy's kind)
-        const named = segs === null ? [null] : probes[vi][di].map((s) => columnOfPath(s, canonical(segs)));
-        const column = named.every((c) => c === named[0]) ? named[0] : null;
+        const named = segs === null ? [null] : itemAt(itemAt(probes, vi), di).map((s) => columnOfPath(s, canonical(segs)));
+        const column = named.every((c) => c === named[0]) ? (named[0] ?? null) : null;
         const values = column === null ? base : cols.map((c) => c[column]);
         const known = out.find((a) => a.source === d.source && a.path === path && a.column === column && JSON.stringify(a.values) === JSON.stringify(values));
         if (known) known.variants.push(v.name);

@@ -6,6 +6,7 @@
  * Used by the workers for whole batches and by the main thread for the row
  * of a task whose worker died.
  */
+import { itemAt } from '../common/lookup.js';
 import type { RunResult, Scenario } from '../engine/types.js';
 import { METRIC_COLUMNS, scenarioColumns } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
@@ -99,7 +100,7 @@ export class RowWriter {
       if (summary !== null) {
         // summarised run by run: the texts of this run's metrics are reused for identical replicates
         if (o % this.grid.replicates === 0) this.summary.start(this.current!.ids, this.current!.params);
-        this.summary.add(status[i], metrics, i * M, this.texts);
+        this.summary.add(status[i]!, metrics, i * M, this.texts);
       }
       o++;
       if (o % this.grid.replicates === 0) {
@@ -123,7 +124,7 @@ export class RowWriter {
   /** The summary.csv line of a scenario whose replicates are at [at, at + replicates) of the arrays. */
   private summaryLine(rows: ScenarioRows, at: number, status: Uint8Array, metrics: Float64Array): string {
     this.summary.start(rows.ids, rows.params);
-    for (let i = at; i < at + this.grid.replicates; i++) this.summary.add(status[i], metrics, i * M);
+    for (let i = at; i < at + this.grid.replicates; i++) this.summary.add(status[i]!, metrics, i * M);
     return this.summary.line();
   }
 
@@ -150,9 +151,9 @@ export class RowWriter {
   private scenarioRows(index: number): ScenarioRows {
     if (this.current?.index === index) return this.current;
     const { variant } = decodeScenario(this.grid, index, this.digits);
-    const v = this.grid.variants[variant];
+    const v = itemAt(this.grid.variants, variant);
     const scenario = buildScenario(v, this.digits);
-    const params: CsvCell[] = new Array(this.errorIndex - FIRST_PARAM).fill(null);
+    const params = new Array<CsvCell>(this.errorIndex - FIRST_PARAM).fill(null);
     const cols = scenarioColumns(scenario);
     for (const key in cols) {
       const at = this.paramIndex.get(key);
@@ -191,6 +192,7 @@ export class RowWriter {
     let result: RunResult | null = null;
     try {
       const r = simulate(withValue(rows.scenario, ['seed'], seed) as Scenario);
+      // hot path (every task): m is in range of the constant column lists
       for (let m = 0; m < METRIC_COLUMNS.length; m++) {
         const text = cellText(cell(r[METRIC_COLUMNS[m]]));
         if (this.csvText) values += `,${text}`;
@@ -199,7 +201,7 @@ export class RowWriter {
       }
       status[i] = STATUS[r.outcome] ?? STATUS.error;
       for (let m = 0; m < M; m++) {
-        const v = r[SUMMARY_METRICS[m]];
+        const v = r[SUMMARY_METRICS[m]!];
         metrics[i * M + m] = Number.isFinite(v) ? v : NaN;
       }
       result = r;
@@ -220,9 +222,9 @@ export class RowWriter {
   private columnCells(columns: RunColumnsBuilder, taskId: string, rows: ScenarioRows, replicate: number, r: RunResult | null, seed: number, error: string): void {
     columns.cell(0, taskId);
     columns.cell(1, rows.scenarioId);
-    columns.cell(2, this.grid.variants[rows.variant].name);
+    columns.cell(2, itemAt(this.grid.variants, rows.variant).name);
     columns.cell(3, replicate);
-    for (let m = 0; m < METRIC_COLUMNS.length; m++) columns.cell(FIRST_METRIC + m, r === null ? null : cell(r[METRIC_COLUMNS[m]]));
+    for (let m = 0; m < METRIC_COLUMNS.length; m++) columns.cell(FIRST_METRIC + m, r === null ? null : cell(r[METRIC_COLUMNS[m]!]));
     const seedAt = this.seedIndex - FIRST_PARAM;
     for (let p = 0; p < rows.cells.length; p++) columns.cell(FIRST_PARAM + p, p === seedAt ? seed : rows.cells[p]);
     columns.cell(this.errorIndex, error === '' ? null : error);

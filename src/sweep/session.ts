@@ -175,6 +175,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
 
   const sinks = [...outputs, new ProgressSink(new Progress(o.stderr, mode, total, done), done, table.errors)];
   let failure: WriteFailure | null = null;
+  let closeError: { error: unknown } | null = null;
   try {
     const pool = await runPool({
       grid,
@@ -207,9 +208,11 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
       closeAll(sinks);
     } catch (e) {
       failure ??= asWriteFailure(e);
-      if (failure === null) throw e;
+      // not thrown here: a throw in finally would replace an error already on its way out
+      if (failure === null) closeError = { error: e };
     }
   }
+  if (closeError !== null) throw closeError.error;
   const errors = table.errors;
   if (failure !== null) {
     try {

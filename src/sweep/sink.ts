@@ -145,15 +145,15 @@ export function writeAll(sinks: readonly Sink[], batch: BatchResult): void {
 
 /** Close every sink; the first failure is thrown after all were tried (or ignored: closing after another failure). */
 export function closeAll(sinks: readonly Sink[], quietly = false): void {
-  let first: unknown = null;
+  let first: { error: unknown } | null = null;
   for (const s of sinks) {
     try {
       s.close();
     } catch (e) {
-      first ??= e;
+      first ??= { error: e };
     }
   }
-  if (first !== null && !quietly) throw first;
+  if (first !== null && !quietly) throw first.error;
 }
 
 /** A failed write or folder creation as a WriteFailure (null when `e` is something else). */

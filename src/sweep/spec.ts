@@ -132,7 +132,7 @@ export function parseSweep(file: string, text: string): SweepSource {
         .map((p) => placeAt(doc, p.path, p.message)),
     );
   }
-  return { file, text, doc, spec: res.data as SweepSpec };
+  return { file, text, doc, spec: res.data };
 }
 
 interface Problem {

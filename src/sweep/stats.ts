@@ -2,6 +2,7 @@
  * Statistics of a scenario's replicates (pure functions; simple-statistics
  * does the work where it has the function).
  */
+import { itemAt } from '../common/lookup.js';
 import { mean, medianSorted, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 
 /** The standard normal's 97.5% point. */
@@ -35,8 +36,8 @@ export function describe(values: number[]): Describe | null {
   const n = values.length;
   if (n === 0) return null;
   const sorted = values.sort((a, b) => a - b);
-  const min = sorted[0];
-  const max = sorted[n - 1];
+  const min = itemAt(sorted, 0);
+  const max = itemAt(sorted, n - 1);
   if (min === max) return { mean: min, median: min, p95: min, min, max, sd: n > 1 ? 0 : null, ciLow: n > 1 ? min : null, ciHigh: n > 1 ? min : null };
   const m = mean(sorted);
   const sd = sampleStandardDeviation(sorted);

@@ -1,4 +1,5 @@
 /** The short table printed at the end of a sweep: one line per variant (policy). */
+import { itemAt } from '../common/lookup.js';
 import { formatMs } from '../scenario/quantity.js';
 import { EXACT_LIMIT, RELATIVE_ACCURACY } from './quantiles.js';
 import type { VariantSummary } from './types.js';
@@ -18,10 +19,10 @@ export function variantTable(rows: readonly VariantSummary[]): string {
     r.transferFactorMedian === null ? dash : `${r.transferFactorMedian.toPrecision(3)} x RAM`,
     String(r.errors),
   ]);
-  const widths = HEADS.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const widths = HEADS.map((h, i) => Math.max(h.length, ...cells.map((c) => itemAt(c, i).length)));
   const line = (c: string[]) =>
     c
-      .map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i])))
+      .map((x, i) => (i === 0 ? x.padEnd(itemAt(widths, i)) : x.padStart(itemAt(widths, i))))
       .join('  ')
       .trimEnd();
   const note = rows.some((r) => r.approximate)

@@ -29,7 +29,7 @@ export function batchHandler(run: Simulate): (req: BatchRequest) => unknown {
     const r: BatchResult = writer.batch(req.start, req.end, run, req.budgetMs);
     // every array has a buffer of its own: hand them over instead of copying
     const buffers = [r.text.buffer, r.summary.buffer, r.status.buffer, r.variant.buffer, r.metrics.buffer, ...(r.columns ? runColumnBuffers(r.columns) : [])];
-    return move({ [transferableSymbol]: buffers, [valueSymbol]: r } as never);
+    return move({ [transferableSymbol]: buffers, [valueSymbol]: r });
   };
 }
 

@@ -28,6 +28,7 @@ describe('migsweep calibrate --from', () => {
     assert.equal(r.code, 1, r.err);
     // out of sample (the accuracy), then in sample, labelled
     const [ahead, measured] = r.out.split(/^in sample /m);
+    assert.ok(ahead !== undefined && measured !== undefined, r.out);
     assert.match(ahead, /accuracy targets \(issue 7\), fluid engine, out of sample:\n {2}PASS {2}outcomes: 10 of 10/);
     assert.match(ahead, /PASS {2}total time: p90 \|error\| 6\.0% <= 15\.0% \(median 3\.1%, 8 runs/);
     assert.match(ahead, /PASS {2}transferred bytes: p90 \|error\| 3\.8% <= 15\.0% \(median 0\.5%, 9 runs/);
@@ -41,7 +42,7 @@ describe('migsweep calibrate --from', () => {
 
     const csv = readFileSync(join(out, 'comparison.csv'), 'utf8').trim().split('\n');
     assert.equal(csv.length, 1 + 2 * 10); // a row per run and model
-    assert.match(csv[0], /^name,model,outcomeMeasured,outcomePredicted,outcomeCorrect,totalTimeMsMeasured,totalTimeMsPredicted,totalTimeMsRelError,/);
+    assert.match(csv[0]!, /^name,model,outcomeMeasured,outcomePredicted,outcomeCorrect,totalTimeMsMeasured,totalTimeMsPredicted,totalTimeMsRelError,/);
     assert.equal(readFileSync(join(out, 'measured.csv'), 'utf8'), readFileSync(join(FIXTURE_DIR, 'measured.csv'), 'utf8'));
 
     const spec = JSON.parse(readFileSync(join(out, 'charts', 'comparison.vl.json'), 'utf8')) as {
@@ -52,12 +53,12 @@ describe('migsweep calibrate --from', () => {
       ['total migration time', 'bytes sent', 'dirty-bitmap syncs (band: within 1)'],
     );
     // the points are the table's numbers: medium-bw32 took 10.733 s and 13 syncs, predicted (fluid) 10 syncs
-    const point = (panel: number, model: string) => spec.hconcat[panel].layer.at(-1)?.data.values.find((v) => v.run === 'medium-bw32' && v.model === model);
+    const point = (panel: number, model: string) => spec.hconcat[panel]!.layer.at(-1)?.data.values.find((v) => v.run === 'medium-bw32' && v.model === model);
     assert.equal(point(0, 'fluid')?.measured, 10.733);
     assert.deepEqual([point(2, 'fluid')?.measured, point(2, 'fluid')?.predicted], [13, 10]);
     assert.deepEqual([point(2, 'page')?.measured, point(2, 'page')?.predicted], [13, 10.4]);
     // every run and model in the syncs panel; time and bytes leave out what is not positive (idle-unfilled's 0 ms page prediction)
-    assert.equal(spec.hconcat[2].layer.at(-1)?.data.values.length, 20);
+    assert.equal(spec.hconcat[2]!.layer.at(-1)?.data.values.length, 20);
     const svg = readFileSync(join(out, 'charts', 'comparison.svg'), 'utf8');
     assert.match(svg, /<svg[^>]*>/);
     assert.match(svg, /total migration time/);
@@ -92,7 +93,7 @@ describe('migsweep calibrate --from', () => {
     const lines = readFileSync(join(out, 'comparison.csv'), 'utf8').split('\n');
     const fluidRow = lines.find((l) => l.startsWith('medium-bw32,fluid,'));
     assert.ok(fluidRow);
-    const header = lines[0].split(',');
+    const header = lines[0]!.split(',');
     const cells = fluidRow.split(',');
     const predicted = (column: string) => Number(cells[header.indexOf(column)]);
     const run = JSON.parse(replay.out) as { syncs: number; totalTimeMs: number; transferredBytes: number; downtimeMs: number };

@@ -110,7 +110,7 @@ describe('the accuracy targets of issue 7', () => {
         ['syncs', true],
       ],
     );
-    assert.match(checks[1].text, /Nathan et al\. 2015: 12\.0% at p90 on KVM/);
+    assert.match(checks[1]!.text, /Nathan et al\. 2015: 12\.0% at p90 on KVM/);
   });
 
   test('fail: time p90 over 15 %, a sync difference of 2, a wrong outcome, each named', () => {
@@ -121,11 +121,12 @@ describe('the accuracy targets of issue 7', () => {
     ];
     const checks = evaluateTargets(summarizeComparison(rows));
     const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+    assert.ok(byName.outcomes && byName.syncs);
     assert.equal(byName.outcomes.pass, false);
     assert.match(byName.outcomes.text, /2 of 3 .*wrong: stuck/);
-    assert.equal(byName['total time'].pass, false);
-    assert.match(byName['total time'].text, /> 15\.0%/);
-    assert.equal(byName['transferred bytes'].pass, true);
+    assert.equal(byName['total time']!.pass, false);
+    assert.match(byName['total time']!.text, /> 15\.0%/);
+    assert.equal(byName['transferred bytes']!.pass, true);
     assert.equal(byName.syncs.pass, false);
     assert.match(byName.syncs.text, /slow: measured 5, predicted 7/);
   });

@@ -55,6 +55,7 @@ function record(over: Partial<MigrationRecord> = {}): MigrationRecord {
 test('measured.csv reads back what the grid wrote, with empty cells as null', () => {
   const text = toCsv(measuredRows([record(), record({ name: 'idle', outcome: 'not-converged', downtimeMs: null, meanMbps: null, errorDesc: 'a, b' })]));
   const [a, b] = parseMeasuredCsv(text, 'measured.csv');
+  assert.ok(a && b);
   assert.equal(a.name, 'small-bw128');
   assert.equal(a.fill, true);
   assert.equal(a.autoConverge, false);
@@ -70,6 +71,7 @@ test('measured.csv reads back what the grid wrote, with empty cells as null', ()
 test('a damaged measured.csv is bad input naming the line and the column', () => {
   const good = toCsv(measuredRows([record()]));
   const [header, line] = good.trim().split('\n');
+  assert.ok(header !== undefined && line !== undefined);
   const broken = line.replace(',completed,', ',finished,').replace(',1892,', ',soon,');
   assert.throws(
     () => parseMeasuredCsv(`${header}\n${broken}\n`, 'm.csv'),

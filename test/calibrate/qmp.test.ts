@@ -70,8 +70,8 @@ test('connect reads the greeting and sends qmp_capabilities before any command',
     assert.equal(qmp.greeting.QMP.version?.qemu?.major, 7);
     const status = await qmp.execute<{ status: string }>('query-status');
     assert.equal(status.status, 'running');
-    assert.equal(server.received[0].execute, 'qmp_capabilities');
-    assert.equal(server.received[1].execute, 'query-status');
+    assert.equal(server.received[0]!.execute, 'qmp_capabilities');
+    assert.equal(server.received[1]!.execute, 'query-status');
   } finally {
     await qmp.close();
     await server.close();
@@ -92,7 +92,7 @@ test('responses are matched to commands by id, even when they come back out of o
     const [a, b] = await Promise.all([qmp.execute<{ echo: number }>('echo', { n: 1 }), qmp.execute<{ echo: number }>('echo', { n: 2 })]);
     assert.equal(a.echo, 1);
     assert.equal(b.echo, 2);
-    assert.notEqual(held[0].msg.id, held[1].msg.id);
+    assert.notEqual(held[0]!.msg.id, held[1]!.msg.id);
   } finally {
     await qmp.close();
     await server.close();

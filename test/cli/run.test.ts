@@ -18,7 +18,7 @@ describe('migsweep run', () => {
     assert.equal(r.code, 0, r.err);
     const lines = r.out.trim().split('\n');
     assert.equal(lines.length, 1);
-    const o = JSON.parse(lines[0]);
+    const o = JSON.parse(lines[0]!);
     // the metrics first, in the documented order, then the scenario's parameters
     assert.deepEqual(Object.keys(o).slice(0, DOCUMENTED_METRICS.length), [...DOCUMENTED_METRICS]);
     assert.equal(o.passes, 10);

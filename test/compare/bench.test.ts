@@ -22,7 +22,7 @@ const BASE: BenchFigure[] = [
   { name: 'engine precopy convergent', unit: 'runs/s', value: 900_000 },
 ];
 
-const withValues = (values: number[]) => BASE.map((f, i) => ({ ...f, value: values[i] }));
+const withValues = (values: number[]) => BASE.map((f, i) => ({ ...f, value: values[i] ?? f.value }));
 
 test('a ratio 15% worse than the baseline fails a 10% gate (exit 1); 5% worse does not', () => {
   const old = benchFile('old', BASE);
@@ -59,10 +59,10 @@ test('a percentage is an overhead on top of 100%: 20% -> 30% is 8.3% slower, 20%
   const overhead = (v: number): BenchFigure[] => [{ name: 'sweep harness overhead vs engine alone', unit: '%', value: v, biggerIsBetter: false, scope: 'run' }];
   const old = benchFile('overhead-20', overhead(20));
   const within = compareBench(old, benchFile('overhead-30', overhead(30)), 0.1, false);
-  assert.ok(Math.abs((within.lines[0].relative as number) - 10 / 120) < 1e-12);
+  assert.ok(Math.abs((within.lines[0]!.relative as number) - 10 / 120) < 1e-12);
   assert.equal(within.exitCode, 0);
   const worse = compareBench(old, benchFile('overhead-35', overhead(35)), 0.1, false);
-  assert.ok(Math.abs((worse.lines[0].relative as number) - 15 / 120) < 1e-12);
+  assert.ok(Math.abs((worse.lines[0]!.relative as number) - 15 / 120) < 1e-12);
   assert.equal(worse.exitCode, 1);
 });
 
@@ -132,7 +132,7 @@ test('a renamed gated figure is missing under its old name and new under its new
   );
   assert.equal(c.exitCode, 1);
   const added = compareBench(benchFile('old', BASE), benchFile('more', [...BASE, { name: 'new figure', unit: 'x', value: 2 }]), 0.1, false);
-  assert.equal(added.lines[4].verdict, 'new');
+  assert.equal(added.lines[4]!.verdict, 'new');
   assert.equal(added.exitCode, 0, 'a figure only in the candidate does not fail the gate');
 });
 

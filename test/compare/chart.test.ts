@@ -28,7 +28,7 @@ test('with compare.json in the folder the report adds the compare chart: baselin
   assert.doesNotThrow(() => compile(spec));
   // downtime, total time, bytes sent / RAM, completed share
   assert.equal(spec.hconcat.length, 4);
-  const points = spec.hconcat[0].layer[1].data.values;
+  const points = spec.hconcat[0]!.layer[1]!.data.values;
   const flagged = points.filter((p) => p.verdict === 'regression');
   assert.deepEqual(
     flagged.map((p) => [p.variant, p.scenario, (p.candidate as number) / (p.baseline as number)]),
@@ -53,5 +53,5 @@ test('a compare.json of another run is not drawn, and the report says why', asyn
     out.skipped.map((s) => s.name),
     ['compare'],
   );
-  assert.match(out.skipped[0].reason, /compare\.json compares another run/);
+  assert.match(out.skipped[0]!.reason, /compare\.json compares another run/);
 });

@@ -54,12 +54,13 @@ test('--json is the whole comparison; --out writes the same JSON to a file', () 
   assert.deepEqual(c.settings.metrics, ['downtimeMs', 'totalTimeMs', 'transferFactor', 'completedShare']);
   assert.equal(c.settings.correction, 'holm');
   const [f] = c.regressions;
+  assert.ok(f);
   assert.deepEqual(
     { variant: f.variant, metric: f.metric, test: f.test, params: f.params },
     { variant: 'qemu-2011', metric: 'totalTimeMs', test: 'exact', params: { dirtyRateBytesPerSec: 4 * MiB } },
   );
   assert.equal(c.scenarios.length, 6);
-  assert.deepEqual(Object.keys(c.scenarios[0]).sort(), ['label', 'metrics', 'outcome', 'paired', 'params', 'scenarioId', 'variant']);
+  assert.deepEqual(Object.keys(c.scenarios[0]!).sort(), ['label', 'metrics', 'outcome', 'paired', 'params', 'scenarioId', 'variant']);
 });
 
 test('--markdown: the verdict as a heading, a table per section, how it was judged folded', () => {
@@ -71,7 +72,7 @@ test('--markdown: the verdict as a heading, a table per section, how it was judg
   assert.ok(at > 0, r.out);
   assert.equal(lines[at + 2], '| scenario | metric | baseline | candidate | change | judged |');
   assert.equal(lines[at + 3], '|---|---|--:|--:|--:|---|');
-  assert.match(lines[at + 4], /^\| qemu-2011, dirty rate 4 MiB\/s \| total migration time \| .* \| \+50\.0% \| exact \|$/);
+  assert.match(lines[at + 4]!, /^\| qemu-2011, dirty rate 4 MiB\/s \| total migration time \| .* \| \+50\.0% \| exact \|$/);
   assert.match(r.out, /<details><summary>How this was judged \(exit 0: no regression, 1: a regression, 2: bad input\)<\/summary>/);
   assert.match(migsweep(['compare', det, det, '--markdown']).out, /^### :white_check_mark: migsweep compare det: no regression/);
 });

@@ -65,19 +65,19 @@ export function copyRun(src: string, dst: string): string {
   return dst;
 }
 
-export type RunsRow = Record<string, string>;
+export type RunsRow = Record<string, string | undefined>;
 
 /** Rewrite runs.csv of `dir` row by row: `edit` changes a row in place, or returns false to drop it. */
 export function editRuns(dir: string, edit: (row: RunsRow) => void | boolean): void {
   const file = join(dir, 'runs.csv');
   const [head, ...lines] = readFileSync(file, 'utf8').trimEnd().split('\n');
-  const header = parseCsvLine(head);
+  const header = parseCsvLine(head ?? '');
   const out: string[][] = [header];
   for (const line of lines) {
     const cells = parseCsvLine(line);
     const row: RunsRow = Object.fromEntries(header.map((c, i) => [c, cells[i]]));
     if (edit(row) === false) continue;
-    out.push(header.map((c) => row[c]));
+    out.push(header.map((c) => row[c] ?? ''));
   }
   writeFileSync(file, csvText(out));
 }

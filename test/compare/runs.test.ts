@@ -43,7 +43,7 @@ describe('deterministic runs (every replicate the same)', () => {
     const c = await compare(det, worse);
     assert.equal(c.exitCode, 1);
     assert.equal(c.regressions.length, 1);
-    const r = c.regressions[0];
+    const r = c.regressions[0]!;
     assert.equal(r.scenario, 'pause-60s, dirty rate 32 MiB/s');
     assert.equal(r.metric, 'downtimeMs');
     assert.equal(r.test, 'exact');
@@ -56,7 +56,7 @@ describe('deterministic runs (every replicate the same)', () => {
     assert.equal(d.exitCode, 0);
     assert.equal(d.regressions.length, 0);
     assert.equal(d.improvements.length, 1);
-    assert.ok(Math.abs((d.improvements[0].relative as number) + 0.2) < 1e-12);
+    assert.ok(Math.abs((d.improvements[0]!.relative as number) + 0.2) < 1e-12);
   });
 
   test('a shift within the threshold is counted, not reported', async () => {
@@ -81,8 +81,8 @@ describe('deterministic runs (every replicate the same)', () => {
     const c = await compare(det, flipped, { threshold: 10 });
     assert.equal(c.exitCode, 1);
     assert.equal(c.regressions.length, 1);
-    assert.equal(c.regressions[0].metric, 'outcome');
-    assert.equal(c.regressions[0].detail, 'completed 3/3 -> 0/3 (3 unfinished)');
+    assert.equal(c.regressions[0]!.metric, 'outcome');
+    assert.equal(c.regressions[0]!.detail, 'completed 3/3 -> 0/3 (3 unfinished)');
 
     const one = copy(det);
     editRuns(one, (r) => {
@@ -142,7 +142,7 @@ describe('noisy runs (a jittered link: replicates differ)', () => {
       c.regressions.map((f) => `${f.scenario} ${f.metric} ${f.test}`),
       ['qemu, dirty rate 16 MiB/s downtimeMs permutation'],
     );
-    assert.ok((c.regressions[0].p as number) < 0.01 / 12);
+    assert.ok((c.regressions[0]!.p as number) < 0.01 / 12);
   });
 
   test('replicates with the same seeds are paired: a consistent 10% shift is found, identical runs are not', async () => {

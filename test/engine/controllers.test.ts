@@ -180,7 +180,7 @@ describe('ovirt: VDSM convergence schedules', () => {
     const { result, tl } = timeline(s);
     assert.equal(result.outcome, 'aborted');
     assert.equal(result.stopReason, 'ovirt-abort');
-    const expected = vdsmReplay(tl, OVIRT_SCHEDULES['minimal-downtime']!.stalling as never, 10_000, result.totalTimeMs);
+    const expected = vdsmReplay(tl, OVIRT_SCHEDULES['minimal-downtime']!.stalling, 10_000, result.totalTimeMs);
     assert.equal(expected.length, 6);
     const changes = limitChanges(tl);
     assert.deepEqual(changes[0], [0, 100], 'the init action at the start');

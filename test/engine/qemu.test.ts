@@ -96,7 +96,7 @@ describe('auto-converge', () => {
     const stopMs = r.outcome === 'unfinished' ? r.totalTimeMs : r.totalTimeMs - r.downtimeMs;
     let cpu = 0;
     steps.forEach((p, i) => {
-      const until = i + 1 < steps.length ? steps[i + 1].tMs : stopMs;
+      const until = i + 1 < steps.length ? steps[i + 1]!.tMs : stopMs;
       cpu += (p.throttlePct / 100) * ((until - p.tMs) / 1000);
     });
     assertClose(r.throttleCpuSeconds, cpu, 1e-9, 'throttleCpuSeconds');
@@ -126,7 +126,7 @@ describe('auto-converge', () => {
         this.throttle = x;
       },
     };
-    const rule = POLICIES['auto-converge'].create({ initial: 20, increment: 10, max: 99, triggerThreshold: 50, tailslow: true, periodicSync: false });
+    const rule = POLICIES['auto-converge']!.create({ initial: 20, increment: 10, max: 99, triggerThreshold: 50, tailslow: true, periodicSync: false });
     const period = (dirtyMiB: number) => {
       fake.t += 2;
       fake.transferredBytes += 100 * MiB;
@@ -140,7 +140,7 @@ describe('auto-converge', () => {
     period(55);
     assertClose(fake.throttle, (20 + (80 - (80 * 50) / 55)) / 100, 1e-12, 'tail-slow step');
     // without tail-slow the same periods add the full increment
-    const plain = POLICIES['auto-converge'].create({ initial: 20, increment: 10, max: 99, triggerThreshold: 50, tailslow: false, periodicSync: false });
+    const plain = POLICIES['auto-converge']!.create({ initial: 20, increment: 10, max: 99, triggerThreshold: 50, tailslow: false, periodicSync: false });
     Object.assign(fake, { t: 0, transferredBytes: 0, throttle: 0 });
     for (const d of [100, 100, 55, 55]) {
       fake.t += 2;

@@ -25,7 +25,7 @@ describe('trace workload: a recorded dirty rate, phase by phase', () => {
     const v = Array.from({ length: 8 }, (_, i) => v1 * 0.5 ** i);
     assert.equal(r.passes, 8);
     assertClose(r.totalTimeMs, (10.24 + v.reduce((a, b) => a + b) / 100) * 1000, 1e-12, 'total');
-    assertClose(r.downtimeMs, (v[7] / 100) * 1000, 1e-9, 'downtime');
+    assertClose(r.downtimeMs, (v[7]! / 100) * 1000, 1e-9, 'downtime');
   });
 
   test('a one-phase trace is the same migration as the constant workload', () => {

@@ -148,14 +148,14 @@ describe('fluctuating dirty rates', () => {
 
 describe('presets in a sweep', () => {
   test('an axis over workload.preset crossed with vm.ram: each scenario gets its own preset, with shares of its own RAM', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
+    const fs = await import('node:fs');
+    const path = await import('node:path');
     const { tmpdir } = await import('node:os');
     const { loadSweep } = await import('../../src/sweep/session.js');
     const { buildScenario, decodeScenario } = await import('../../src/sweep/grid.js');
-    const dir = mkdtempSync(join(tmpdir(), 'presets-'));
-    const file = join(dir, 'p.yaml');
-    writeFileSync(
+    const dir = fs.mkdtempSync(path.join(tmpdir(), 'presets-'));
+    const file = path.join(dir, 'p.yaml');
+    fs.writeFileSync(
       file,
       [
         'name: p',

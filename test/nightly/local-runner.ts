@@ -82,7 +82,7 @@ export function evaluate(expr: string, s: Scope): string | boolean {
     if (t === 'always()') return true;
     if (t === 'success()') return !s.failed;
     if (t === 'failure()') return s.failed;
-    return operand(t, s);
+    return operand(t ?? '', s);
   };
   const compare = (): string | boolean => {
     const a = primary();

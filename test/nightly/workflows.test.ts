@@ -32,6 +32,11 @@ interface Workflow {
 }
 
 const read = (name: string) => parse(readFileSync(join(WORKFLOWS, name), 'utf8')) as Workflow;
+const job = (w: Workflow, name: string) => {
+  const j = w.jobs[name];
+  assert.ok(j, `the workflow has a job '${name}'`);
+  return j;
+};
 const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.filter((s) => s.run !== undefined).map((s) => s.run!.trim()));
 
 describe('the workflow files', () => {
@@ -68,20 +73,20 @@ describe('the workflow files', () => {
 
   test('nightly.yml: on a schedule and on demand; a matrix of shards, a merge job per sweep, the bench', () => {
     const n = read('nightly.yml');
-    assert.ok(Array.isArray(n.on.schedule as { cron: string }[] | undefined) && 'workflow_dispatch' in n.on);
-    const matrix = n.jobs.shard.strategy!.matrix;
+    assert.ok(Array.isArray(n.on.schedule) && 'workflow_dispatch' in n.on);
+    const matrix = job(n, 'shard').strategy!.matrix;
     assert.deepEqual(matrix.sweep, ['default', 'guestperf']);
     assert.deepEqual(
       matrix.shard,
       Array.from({ length: Number(n.env!.SHARDS) }, (_, k) => k),
       'matrix.shard must list 0 .. SHARDS-1',
     );
-    assert.equal(n.jobs.merge.needs, 'shard');
-    assert.deepEqual(n.jobs.merge.strategy!.matrix.sweep, matrix.sweep);
+    assert.equal(job(n, 'merge').needs, 'shard');
+    assert.deepEqual(job(n, 'merge').strategy!.matrix.sweep, matrix.sweep);
     // a failed shard fails neither the other shards nor the other sweep's merge, compare and summary
-    assert.equal(n.jobs.shard.strategy!['fail-fast'], false);
-    assert.equal(n.jobs.merge.strategy!['fail-fast'], false);
-    assert.equal(n.jobs.merge.if, '${{ !cancelled() }}', 'the merges run once the shards have ended, whatever their outcome');
+    assert.equal(job(n, 'shard').strategy!['fail-fast'], false);
+    assert.equal(job(n, 'merge').strategy!['fail-fast'], false);
+    assert.equal(job(n, 'merge').if, '${{ !cancelled() }}', 'the merges run once the shards have ended, whatever their outcome');
     assert.deepEqual(Object.keys(n.jobs), ['shard', 'merge', 'bench']);
     for (const [, job] of Object.entries(n.jobs))
       for (const s of job.steps) if (s.uses) assert.match(s.uses, /^actions\/[\w/-]+@v\d+$/, `${s.uses}: an official action, pinned to a major version`);
@@ -120,12 +125,12 @@ describe('the nightly, run here', () => {
     // the committed baseline's stand-in: the same command, today's code, into a temporary folder
     const b = migsweep(['baseline', 'update', '--dir', join(dir, 'baseline'), '--sweep', sweep]);
     assert.equal(b.code, 0, b.err);
-    const runs = await Promise.all(shards.map((shard) => runJob(nightly.jobs.shard, ctx({ sweep, shard }))));
+    const runs = await Promise.all(shards.map((shard) => runJob(job(nightly, 'shard'), ctx({ sweep, shard }))));
     for (const r of runs) assert.equal(r.failed, false, `${r.log.join('\n')}\n${r.stderr}`);
   });
 
   test('the merge job joins the shards, finds nothing against a baseline of the same code, writes the job summary and publishes the report with the compare chart', async () => {
-    const r = await runJob(nightly.jobs.merge, ctx({ sweep }));
+    const r = await runJob(job(nightly, 'merge'), ctx({ sweep }));
     assert.equal(r.failed, false, `${r.log.join('\n')}\n${r.stderr}`);
     assert.equal(r.outputs.compare?.code, '0');
     assert.match(r.summary, /^### :white_check_mark: migsweep compare guestperf: no regression/);
@@ -139,7 +144,7 @@ describe('the nightly, run here', () => {
     // the artifacts of a run in which shard 1 of guestperf failed (it uploaded nothing)
     const artifacts = join(dir, 'artifacts-shard-failed');
     cpSync(join(dir, 'artifacts', 'shard-guestperf-0'), join(artifacts, 'shard-guestperf-0'), { recursive: true });
-    const r = await runJob(nightly.jobs.merge, ctx({ sweep }, { artifacts }));
+    const r = await runJob(job(nightly, 'merge'), ctx({ sweep }, { artifacts }));
     assert.equal(r.failed, true);
     assert.match(
       r.log.find((l) => l.includes('merge the shards'))!,
@@ -154,7 +159,7 @@ describe('the nightly, run here', () => {
     // a baseline in which the downtime without a strategy was half what the code gives now
     scale(join(dir, 'baseline', sweep), 'no-strategy', 256 * MiB, 'downtimeMs', 0.5);
     rmSync(join(dir, 'artifacts', 'nightly-guestperf'), { recursive: true });
-    const r = await runJob(nightly.jobs.merge, ctx({ sweep }));
+    const r = await runJob(job(nightly, 'merge'), ctx({ sweep }));
     assert.equal(r.failed, true);
     assert.equal(r.outputs.compare?.code, '1');
     assert.match(r.summary, /^### :x: migsweep compare guestperf: 1 regression/);
@@ -172,20 +177,20 @@ describe('the nightly, run here', () => {
     mkdirSync(join(dir, 'bench'), { recursive: true });
     writeFileSync(join(dir, 'baseline', 'bench.json'), JSON.stringify(figures(20)));
     writeFileSync(join(dir, 'bench', 'latest.json'), JSON.stringify(figures(20)));
-    const ok = await runJob(nightly.jobs.bench, ctx({}));
+    const ok = await runJob(job(nightly, 'bench'), ctx({}));
     assert.equal(ok.failed, false, `${ok.log.join('\n')}\n${ok.stderr}`);
     assert.match(ok.summary, /^### :white_check_mark: migsweep bench: no speed regression beyond 10% \(2 gated figures\)/);
     assert.ok(existsSync(join(dir, 'artifacts', 'bench', 'latest.json')));
 
     writeFileSync(join(dir, 'bench', 'latest.json'), JSON.stringify(figures(45)));
-    const slow = await runJob(nightly.jobs.bench, ctx({}));
+    const slow = await runJob(job(nightly, 'bench'), ctx({}));
     assert.equal(slow.failed, true);
     assert.match(slow.summary, /^### :x: migsweep bench: 1 speed regression beyond 10%/);
   });
 
   test('with BENCH_SAME_MACHINE the absolute figures are gated on the previous night of the same runner', async () => {
     const same = (v: Partial<RunnerContext>) => ctx({}, { vars: { BENCH_SAME_MACHINE: 'true' }, temp: join(dir, 'runner-temp-same'), ...v });
-    const first = await runJob(nightly.jobs.bench, same({}));
+    const first = await runJob(job(nightly, 'bench'), same({}));
     assert.equal(first.failed, true, 'the harness overhead is still 45%');
     const previous = join(dir, 'runner-temp-same', 'bench-previous', 'latest.json');
     assert.ok(existsSync(previous));
@@ -193,7 +198,7 @@ describe('the nightly, run here', () => {
     figures[1]!.value = 20;
     writeFileSync(previous, JSON.stringify(figures));
     writeFileSync(join(dir, 'bench', 'latest.json'), JSON.stringify(figures.map((f, i) => (i === 2 ? { ...f, value: 2500 } : f))));
-    const second = await runJob(nightly.jobs.bench, same({}));
+    const second = await runJob(job(nightly, 'bench'), same({}));
     assert.equal(second.failed, true);
     assert.match(second.summary, /no speed regression beyond 10%[\s\S]*### :x: migsweep bench: 1 speed regression beyond 10%/);
   });

@@ -75,7 +75,7 @@ test('the report of the 2011 sweep draws every chart offline, without an error',
   await v.page.screenshot({ path: join(ARTIFACTS, 'seed-thread-top.png') });
   await v.page.screenshot({ path: join(ARTIFACTS, 'seed-thread-full.png'), fullPage: true });
   const figures = await v.page.$$('figure');
-  for (let i = 0; i < figures.length; i++) await figures[i].screenshot({ path: join(ARTIFACTS, `seed-thread-chart-${i + 1}.png`) });
+  for (let i = 0; i < figures.length; i++) await figures[i]!.screenshot({ path: join(ARTIFACTS, `seed-thread-chart-${i + 1}.png`) });
   assert.deepEqual(
     v.charts.map((c) => c.name),
     ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline'],

@@ -26,7 +26,7 @@ test('timeline where-values with units become the CSV columns units; bare number
     ],
     'f.yaml',
   );
-  assert.equal(e.kind, 'timeline');
+  assert.equal(e?.kind, 'timeline');
   assert.deepEqual(e.kind === 'timeline' && e.where, {
     dirtyRateBytesPerSec: 64 * 1024 * 1024,
     bandwidthBytesPerSec: 125_000_000,
@@ -104,6 +104,6 @@ test('two entries with the same name are refused; unnamed repeats get numbered f
 test('editors get a JSON Schema that lists the chart kinds', () => {
   const schema = z.toJSONSchema(chartsSchema, { io: 'input', unrepresentable: 'any' }) as { items: { anyOf: { enum?: string[] }[] } };
   // written out here, not taken from CHART_KINDS: the list editors see
-  assert.deepEqual(schema.items.anyOf[0].enum, ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'metric-vs-axis', 'compare']);
-  assert.deepEqual(CHART_KINDS, schema.items.anyOf[0].enum);
+  assert.deepEqual(schema.items.anyOf[0]?.enum, ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'metric-vs-axis', 'compare']);
+  assert.deepEqual(CHART_KINDS, schema.items.anyOf[0]?.enum);
 });

@@ -39,7 +39,7 @@ test('migsweep run --timeline writes the points, the spec and the SVG; --json ke
   const csv = readFileSync(join(out, 'timeline.csv'), 'utf8').split('\n');
   assert.equal(csv[0], TIMELINE_COLUMNS.join(','));
   // Treutner's rule: the switch-over comes at the 10th full pass
-  const last = csv.filter((l) => l.includes(',switchover,'))[0].split(',');
+  const last = csv.filter((l) => l.includes(',switchover,'))[0]!.split(',');
   assert.equal(Number(last[TIMELINE_COLUMNS.indexOf('passes')]), 10);
   const svg = readFileSync(join(out, 'timeline.svg'), 'utf8');
   assert.match(svg, /pass 9/);

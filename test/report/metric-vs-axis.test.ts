@@ -31,7 +31,7 @@ let rows: Row[] = [];
 before(async () => {
   dir = await runFixtureSweep(POLICY_CONSTANTS_SWEEP, 'constants');
   out = await writeReport(dir);
-  const runs = parse(readFileSync(join(dir, 'runs.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const runs = parse<Record<string, string>>(readFileSync(join(dir, 'runs.csv'), 'utf8'), { columns: true });
   const ram = new Map(runs.map((r) => [r.scenarioId, Number(r.ramBytes)]));
   rows = summaryRows(dir).rows.map((r) => ({ ...r, ramBytes: ram.get(String(r.scenarioId)) ?? null }));
 });

@@ -95,7 +95,7 @@ test('the charts of the summary carry only summary.csv columns (and named derive
   const header = new Set([...summary.columns, 'ramBytes']);
   const DERIVED_DATA = new Set(['front', 'condition']); // the Pareto marking (pareto.ts)
   for (const name of ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real']) {
-    const spec = specs[name];
+    const spec = specs[name]!;
     const top = (spec.data as { values: Row[] }).values;
     for (const key of new Set(top.flatMap((r) => Object.keys(r)))) assert.ok(header.has(key) || DERIVED_DATA.has(key), `${name}: '${key}' is not a summary.csv column`);
     const { derived, dataKeys } = madeFields(spec);
@@ -113,7 +113,7 @@ test('convergence map: dirty rate in MiB/s by link bandwidth in Gbit/s, one pane
   assert.deepEqual(s.facet.sort, ['qemu-2011', 'treutner', 'liguori', 'pause-60s']);
   assert.equal(s.spec.encoding.x.title, 'dirty rate (MiB/s)');
   assert.deepEqual(s.spec.encoding.y.title, ['link bandwidth', '(Gbit/s)']);
-  assert.equal(s.spec.layer[0].encoding.color.scale?.type, 'log');
+  assert.equal(s.spec.layer[0]!.encoding.color.scale?.type, 'log');
   const svg = readFileSync(join(dir, 'charts', 'convergence-map.svg'), 'utf8');
   // QEMU 0.15 on 100 Mbit/s: 6.1 s of downtime where it converges (the 30 ms promise, 200 times over)
   assert.match(svg, />6\.1s</);
@@ -121,7 +121,7 @@ test('convergence map: dirty rate in MiB/s by link bandwidth in Gbit/s, one pane
 
 test('downtime against the ratio: log scales, the 30 ms limit drawn, the runs that never finished marked', () => {
   const s = specs['downtime-vs-ratio'] as unknown as { vconcat: { facet: { column: { field: string } }; spec: { layer: Record<string, unknown>[] } }[] };
-  const panel = s.vconcat[0];
+  const panel = s.vconcat[0]!;
   assert.equal(panel.facet.column.field, 'bandwidthBytesPerSec__Gbit_per_s');
   const line = panel.spec.layer.find((l) => (l.mark as { type?: string }).type === 'line') as {
     encoding: { x: { scale: { type: string }; title: string }; y: { scale: { type: string }; axis: { title: string } } };
@@ -140,7 +140,7 @@ test('downtime against the ratio: log scales, the 30 ms limit drawn, the runs th
   assert.equal(unfinished.length, 20);
   const crosses = panel.spec.layer.filter((l) => (l.mark as { shape?: string } | undefined)?.shape === 'cross');
   assert.equal(crosses.length, 1);
-  assert.match(JSON.stringify(crosses[0].transform), /qemu-2011/);
+  assert.match(JSON.stringify(crosses[0]!.transform), /qemu-2011/);
 });
 
 test('cost against the ratio: total time with the 1 h horizon and bytes sent / RAM, a point per scenario in each link panel', () => {
@@ -182,7 +182,7 @@ test('cost against the ratio: total time with the 1 h horizon and bytes sent / R
 });
 
 test('pareto: the filled points are exactly the non-dominated policies of each workload and link', () => {
-  const rows = (specs.pareto.data as { values: Row[] }).values;
+  const rows = (specs.pareto?.data as { values: Row[] }).values;
   const key = (r: Row) => `${r.dirtyRateBytesPerSec}|${r.bandwidthBytesPerSec}`;
   const finite = (r: Row) => (r.completedShare as number) >= 0.5 && typeof r.totalTimeMs_median === 'number' && typeof r.downtimeMs_median === 'number';
   for (const r of rows) {
@@ -204,7 +204,7 @@ test("promised against real: one range on both axes, and the thread's factor of 
     title: { subtitle: string[] };
     spec: { layer: { encoding?: { x: { scale: { domain: number[] } }; y: { scale: { domain: number[] } } } }[] };
   };
-  const points = s.spec.layer[1].encoding!;
+  const points = s.spec.layer[1]!.encoding!;
   assert.deepEqual(points.x.scale.domain, points.y.scale.domain);
   const sentence = s.title.subtitle.join(' ');
   const m = /([\d.]+)× on 1 Gbit\/s/.exec(sentence);
@@ -229,7 +229,7 @@ test('timeline: one workload and link under every policy, re-simulated to the nu
   assert.doesNotMatch(why, /outside its replicates' range/);
   // each block's last point is where its run ended: the end time and bytes sent of the first replicate of
   // that variant in runs.csv (read here with csv-parse), at the block's dirty rate and one link for all four
-  const runs = parse(readFileSync(join(dir, 'runs.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const runs = parse<Record<string, string>>(readFileSync(join(dir, 'runs.csv'), 'utf8'), { columns: true });
   const links = s.vconcat.map((block) => {
     // a series drawn in several panels is written once, as a named dataset
     const rowsOf = (data: { values?: Record<string, number>[]; name?: string } | undefined) => (data?.name !== undefined ? s.datasets[data.name] : data?.values) ?? [];

@@ -9,7 +9,7 @@ const TEXT = new Set(['scenarioId', 'variant', 'policy', 'base', 'workload', 'es
 
 /** Every row of `<dir>/summary.csv`: empty cells null, numbers numbers, names text. */
 export function summaryRows(dir: string): { columns: string[]; rows: Row[] } {
-  const records = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { bom: true }) as string[][];
+  const records = parse(readFileSync(join(dir, 'summary.csv'), 'utf8'), { bom: true }) satisfies string[][];
   const [columns = [], ...body] = records;
   const rows = body.map((rec) => {
     const row: Row = {};

@@ -43,7 +43,7 @@ test("thinning keeps the first and last points, each slice's least and most pend
   // the envelope survives: both the low and the high of the saw-tooth are there
   assert.equal(Math.min(...thin.map((p) => p.pendingBytes)), 100);
   assert.equal(Math.max(...thin.map((p) => p.pendingBytes)), 200);
-  assert.ok(thin.includes(pts[4999]) && thin.includes(pts[5000]), 'the step of the limit is kept');
+  assert.ok(thin.includes(pts[4999]!) && thin.includes(pts[5000]!), 'the step of the limit is kept');
 });
 
 test('events: each end of a pass, the stop of the guest (end minus downtime) and the end', () => {

@@ -41,9 +41,9 @@ describe('scenario validation', () => {
   test('a single policy mapping is a one-entry list; no policy means textbook precopy', () => {
     const one = validateScenario(parseText('s', GOOD.replace(/policy:[\s\S]*/, 'policy: { kind: qemu-2011, downtimeLimit: 300ms }\n')).data, { file: 's' });
     assert.equal(one.policy.length, 1);
-    assert.equal(one.policy[0].downtimeLimit, 0.3);
+    assert.equal(one.policy[0]!.downtimeLimit, 0.3);
     const none = validateScenario(parseText('s', GOOD.replace(/policy:[\s\S]*/, '')).data, { file: 's' });
-    assert.equal(none.policy[0].kind, 'precopy');
+    assert.equal(none.policy[0]!.kind, 'precopy');
   });
 
   test('an unknown key names the nearest valid one, with file, line and path', () => {

@@ -63,7 +63,7 @@ async function interrupted(signal: NodeJS.Signals, out: string) {
   return run.done;
 }
 
-describe('migsweep sweep on the command line', async () => {
+describe('migsweep sweep on the command line', () => {
   const whole = join(dir, 'whole');
   const reference = migsweep(['sweep', SLOW, '--out', whole, '--quiet']);
 
@@ -89,7 +89,7 @@ describe('migsweep sweep on the command line', async () => {
     const m = /interrupted: ([\d,]+) of 2,000 tasks are done and saved in (.*)\n/.exec(r.err);
     assert.ok(m, r.err);
     assert.equal(m[2], out);
-    const done = Number(m[1].replace(/,/g, ''));
+    const done = Number(m[1]!.replace(/,/g, ''));
     assert.ok(done > 0 && done < 2000, `${done}`);
     assert.equal(lines(join(out, 'runs.csv')), done + 1);
     assert.equal(JSON.parse(read(join(out, 'manifest.json'))).status, 'interrupted');
@@ -149,9 +149,9 @@ describe('migsweep sweep on the command line', async () => {
     assert.match(r.err, /\nprogress: 100\.0% 12\/12 tasks, [\d,]+\/s\n/);
     assert.doesNotMatch(r.err, /\r/);
     const o = r.out.trimEnd().split('\n');
-    assert.match(o[1], /^variant +runs +completed +total time \(median\) +downtime \(median\) +downtime \(p95\) +transfer factor \(median\) +errors$/);
-    assert.match(o[2], /^textbook +6 /);
-    assert.match(o[3], /^treutner +6 /);
+    assert.match(o[1]!, /^variant +runs +completed +total time \(median\) +downtime \(median\) +downtime \(p95\) +transfer factor \(median\) +errors$/);
+    assert.match(o[2]!, /^textbook +6 /);
+    assert.match(o[3]!, /^treutner +6 /);
     assert.match(o.at(-1) ?? '', resultsLine(out));
   });
 
@@ -160,6 +160,7 @@ describe('migsweep sweep on the command line', async () => {
     const r = migsweep(['sweep', QUICK, '--quiet', '--shard-count', '2'], { JOB_COMPLETION_INDEX: '1' }, cwd);
     assert.equal(r.code, 0, r.err);
     const [run] = readdirSync(join(cwd, 'results', 'quick'));
+    assert.ok(run !== undefined);
     assert.match(run, /^\d{8}-\d{6}-shard-1-of-2$/);
     assert.match(r.out.trimEnd(), resultsLine(join('results', 'quick', run)));
     // a shard is not a whole sweep: no report until the merge
@@ -183,7 +184,7 @@ describe('migsweep sweep on the command line', async () => {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /^merged 3 shards: 12 tasks\n/);
     assert.equal(read(join(merged, 'runs.csv')), read(join(one, 'runs.csv')));
-    const missing = migsweep(['merge', shards[0], shards[2], '--out', join(dir, 'slurm-bad')]);
+    const missing = migsweep(['merge', shards[0]!, shards[2]!, '--out', join(dir, 'slurm-bad')]);
     assert.equal(missing.code, 2);
     assert.match(missing.err, /shard 1\/3 missing/);
   });

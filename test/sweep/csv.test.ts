@@ -9,9 +9,9 @@ const TEXTS = ['', 'qemu-2011', 'qemu-2011 + convergence-timeout(1min, 1min, 2)'
 function randomCell(r: () => number): CsvCell {
   const k = r();
   if (k < 0.1) return null;
-  if (k < 0.3) return TEXTS[Math.floor(r() * TEXTS.length)];
+  if (k < 0.3) return TEXTS[Math.floor(r() * TEXTS.length)] ?? null;
   if (k < 0.4) return Math.floor(r() * 1e6) - 5e5;
-  if (k < 0.45) return [0, -0, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, -1.5][Math.floor(r() * 7)];
+  if (k < 0.45) return [0, -0, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, -1.5][Math.floor(r() * 7)] ?? null;
   return (r() - 0.3) * 10 ** Math.floor(r() * 30 - 10);
 }
 

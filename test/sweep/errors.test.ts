@@ -76,7 +76,7 @@ describe('broken sweep files', () => {
       assert.equal(r.out, '');
       assert.equal(existsSync(out), false, 'no results folder may be made');
       const lines = r.err.trimEnd().split('\n');
-      const first = lines[0];
+      const first = lines[0]!;
       const prefix = `migsweep: ${file}:${want.at}: ${want.path ? `${want.path}: ` : ''}`;
       assert.ok(first.startsWith(prefix), `expected the message to start with\n  ${prefix}\nfound\n  ${first}`);
       for (const s of want.says) assert.ok(first.includes(s), `expected '${s}' in\n  ${first}`);

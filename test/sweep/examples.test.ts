@@ -29,13 +29,13 @@ describe('the sweeps shipped in sweeps/', () => {
       grid.variants.map((v) => v.policy),
       ['qemu-2011', 'qemu-2011 + max-passes(10) + transfer-factor(3)', 'qemu-2011 + convergence-timeout(1min, 1min, 2)', 'qemu-2011 + pause-after(1min)'],
     );
-    const rates = grid.variants[0].dims[0].values.map(([v]) => v);
+    const rates = grid.variants[0]!.dims[0]!.values.map(([v]) => v);
     assert.deepEqual(
       rates,
       Array.from({ length: 13 }, (_, i) => 2 ** (20 + i)),
     );
     assert.deepEqual(
-      grid.variants[0].dims[1].values.map(([v]) => v),
+      grid.variants[0]!.dims[1]!.values.map(([v]) => v),
       [12.5e6, 125e6, 1.25e9],
     );
   });

@@ -49,8 +49,8 @@ variants:
   const grid = r.grid;
 
   test('tasks = axes x zip x sum over variants of their own axes x replicates: 3 x 2 x 2 x (1 + 4) x 2 = 120', () => {
-    assert.equal(grid.variants[0].scenarios, 12);
-    assert.equal(grid.variants[1].scenarios, 48);
+    assert.equal(grid.variants[0]!.scenarios, 12);
+    assert.equal(grid.variants[1]!.scenarios, 48);
     assert.equal(grid.scenarios, 60);
     assert.equal(grid.tasks, 120);
     checkEveryScenario(r);
@@ -60,7 +60,7 @@ variants:
     // scenario 0: 10 MiB/s, 1 Gbit/s, 1 GiB; scenario 1: the zip advances; scenario 2: the bandwidth
     const s = (g: number) => {
       const { variant, digits } = decodeScenario(grid, g);
-      return buildScenario(grid.variants[variant], digits);
+      return buildScenario(grid.variants[variant]!, digits);
     };
     assert.deepEqual([s(0).workload.dirtyRate, s(0).link.bandwidth, s(0).vm.ram, s(0).workload.workingSet], [10 * MiB, 125e6, 2 ** 30, 256 * MiB]);
     assert.deepEqual([s(1).vm.ram, s(1).workload.workingSet], [4 * 2 ** 30, 2 ** 30]);
@@ -71,7 +71,7 @@ variants:
       s(12).policy.map((p) => p.kind),
       ['qemu-2011', 'max-passes'],
     );
-    assert.deepEqual([s(12).policy[1].passes, s(13).policy[1].passes, s(16).policy[1].passes], [5, 10, 5]);
+    assert.deepEqual([s(12).policy[1]!.passes, s(13).policy[1]!.passes, s(16).policy[1]!.passes], [5, 10, 5]);
     assert.equal(s(11).policy.length, 1);
     assert.deepEqual(taskAt(grid, null, 7), { scenario: 3, replicate: 1 });
   });
@@ -165,14 +165,14 @@ axes:
     );
     const scenarios = Array.from({ length: r.grid.scenarios }, (_, g) => {
       const { variant, digits } = decodeScenario(r.grid, g);
-      return buildScenario(r.grid.variants[variant], digits);
+      return buildScenario(r.grid.variants[variant]!, digits);
     });
     assert.equal(scenarios.length, 8);
     // precopy has no rate limit by default, qemu-2011 its 32 MiB/s (not the other kind's value)
-    assert.deepEqual([scenarios[0].policy[0].kind, scenarios[0].policy[0].maxBandwidth], ['precopy', null]);
-    assert.deepEqual([scenarios[4].policy[0].kind, scenarios[4].policy[0].maxBandwidth], ['qemu-2011', 32 * MiB]);
+    assert.deepEqual([scenarios[0]!.policy[0]!.kind, scenarios[0]!.policy[0]!.maxBandwidth], ['precopy', null]);
+    assert.deepEqual([scenarios[4]!.policy[0]!.kind, scenarios[4]!.policy[0]!.maxBandwidth], ['qemu-2011', 32 * MiB]);
     // scenario 3: precopy, hotcold, 20 MiB/s (the deeper axis refines the mapping the other set)
-    assert.deepEqual([scenarios[3].workload.kind, scenarios[3].workload.hotSet, scenarios[3].workload.dirtyRate], ['hotcold', 64 * MiB, 20 * MiB]);
+    assert.deepEqual([scenarios[3]!.workload.kind, scenarios[3]!.workload.hotSet, scenarios[3]!.workload.dirtyRate], ['hotcold', 64 * MiB, 20 * MiB]);
     for (const c of ['hotSetBytes', 'hotShare', 'qemu-2011_maxBandwidthBytesPerSec', 'precopy_downtimeLimitMs']) assert.ok(r.grid.header.includes(c), c);
   });
 
@@ -196,13 +196,13 @@ variants:
       ),
     );
     const byPath = Object.fromEntries(r.axes.map((a) => [a.path, a]));
-    assert.equal(byPath['workload.dirtyRate'].column, 'dirtyRateBytesPerSec');
-    assert.deepEqual(byPath['workload.dirtyRate'].values, [MiB, 2 * MiB]);
-    assert.equal(byPath['link.latency'].column, 'latencyMs');
-    assert.deepEqual(byPath['link.latency'].values, [1, 5]);
-    assert.deepEqual(byPath['link.latency'].baseValues, [0.001, 0.005]);
-    assert.equal(byPath['policy[0].downtimeLimit'].column, 'downtimeLimitMs');
-    assert.equal(byPath['policy[1].passes'].column, 'max-passes_passes');
-    assert.deepEqual(byPath['policy[1].passes'].variants, ['treutner']);
+    assert.equal(byPath['workload.dirtyRate']!.column, 'dirtyRateBytesPerSec');
+    assert.deepEqual(byPath['workload.dirtyRate']!.values, [MiB, 2 * MiB]);
+    assert.equal(byPath['link.latency']!.column, 'latencyMs');
+    assert.deepEqual(byPath['link.latency']!.values, [1, 5]);
+    assert.deepEqual(byPath['link.latency']!.baseValues, [0.001, 0.005]);
+    assert.equal(byPath['policy[0].downtimeLimit']!.column, 'downtimeLimitMs');
+    assert.equal(byPath['policy[1].passes']!.column, 'max-passes_passes');
+    assert.deepEqual(byPath['policy[1].passes']!.variants, ['treutner']);
   });
 });

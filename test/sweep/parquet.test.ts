@@ -117,7 +117,7 @@ describe('runs.parquet', () => {
     // 36 tasks in parts of 7: 5 whole parts and one of 1
     assert.deepEqual(partFiles(out), ['part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet', 'part-00003.parquet', 'part-00004.parquet', 'part-00005.parquet']);
     const [head, ...lines] = readFileSync(join(out, 'runs.csv'), 'utf8').trimEnd().split('\n');
-    const header = parseCsvLine(head);
+    const header = parseCsvLine(head ?? '');
     const csvRows = lines.map(parseCsvLine);
     assert.equal(csvRows.length, 36);
     const rows: Record<string, unknown>[] = [];
@@ -144,7 +144,7 @@ describe('runs.parquet', () => {
     csvRows.forEach((cells, r) => {
       header.forEach((name, c) => {
         const csv = cells[c];
-        const v = rows[r][name];
+        const v = rows[r]![name];
         if (csv === '') {
           assert.equal(v, null, `row ${r + 1} ${name}: an empty cell is null`);
           nulls++;

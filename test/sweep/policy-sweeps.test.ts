@@ -34,7 +34,7 @@ describe("the sweeps of today's policies", () => {
         v,
         v.dims.map(() => 0),
       );
-      assert.equal(s.policy[0].downtimeLimit, 0.5);
+      assert.equal(s.policy[0]!.downtimeLimit, 0.5);
       assert.deepEqual(s.policy.at(-1), { kind: 'abort-after', passes: 30, timeout: 300 });
     }
   });

@@ -24,7 +24,8 @@ describe('progress', () => {
     p.finish(100, 0);
     const draws = sink.text.split('\r').filter(Boolean);
     assert.equal(draws.length, 3);
-    assert.match(draws[1], /^\x1b\[2K\[#{7}\.{17}\] 30\.0% 30\/100 tasks/);
+    assert.ok(draws[1]!.startsWith('\x1b[2K'), 'the line is cleared first');
+    assert.match(draws[1]!.slice('\x1b[2K'.length), /^\[#{7}\.{17}\] 30\.0% 30\/100 tasks/);
     assert.ok(sink.text.endsWith('\n'));
   });
 

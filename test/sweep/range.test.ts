@@ -18,9 +18,9 @@ describe('axis ranges', () => {
     const v = logSpace(10, 1000, 5);
     assert.equal(v[0], 10);
     assert.equal(v[4], 1000);
-    assert.ok(Math.abs(v[1] - 10 * Math.sqrt(10)) < 1e-12);
-    assert.ok(Math.abs(v[2] - 100) < 1e-12);
-    assert.ok(Math.abs(v[3] - 100 * Math.sqrt(10)) < 1e-9);
+    assert.ok(Math.abs(v[1]! - 10 * Math.sqrt(10)) < 1e-12);
+    assert.ok(Math.abs(v[2]! - 100) < 1e-12);
+    assert.ok(Math.abs(v[3]! - 100 * Math.sqrt(10)) < 1e-9);
   });
 
   test('a linear range with steps includes both ends: 2 to 10 in 5 steps is 2, 4, 6, 8, 10', () => {

@@ -49,8 +49,8 @@ const sweep = sweeper(SMALL, dir);
 type Row = Record<string, string>;
 function table(csv: string): Row[] {
   const [head, ...lines] = csv.trimEnd().split('\n');
-  const cols = parseCsvLine(head);
-  return lines.map((l) => Object.fromEntries(parseCsvLine(l).map((v, i) => [cols[i], v])));
+  const cols = parseCsvLine(head ?? '');
+  return lines.map((l) => Object.fromEntries(parseCsvLine(l).map((v, i): [string, string] => [cols[i]!, v])));
 }
 
 describe('a sweep run', async () => {
@@ -66,7 +66,7 @@ describe('a sweep run', async () => {
   });
 
   test('runs.csv: ids, the metrics of migsweep run --json, the scenario columns, error last', () => {
-    const head = parseCsvLine(runsCsv.split('\n')[0]);
+    const head = parseCsvLine(runsCsv.split('\n')[0]!);
     assert.deepEqual(head.slice(0, 4), ['taskId', 'scenarioId', 'variant', 'replicate']);
     const metrics = [...DOCUMENTED_METRICS];
     assert.deepEqual(head.slice(4, 4 + metrics.length), metrics);
@@ -74,8 +74,8 @@ describe('a sweep run', async () => {
     assert.equal(head.at(-1), 'error');
     for (const c of ['dirtyRateBytesPerSec', 'bandwidthBytesPerSec', 'max-passes_passes', 'transfer-factor_factor', 'seed', 'policy']) assert.ok(head.includes(c), c);
     // the first variant has no max-passes: empty cells
-    assert.equal(runs[0]['max-passes_passes'], '');
-    assert.equal(runs[24]['max-passes_passes'], '5');
+    assert.equal(runs[0]!['max-passes_passes'], '');
+    assert.equal(runs[24]!['max-passes_passes'], '5');
   });
 
   test('every row is the engine result of its scenario with the seed FNV-1a("9:" + task id), written exactly', () => {
@@ -110,7 +110,7 @@ describe('a sweep run', async () => {
       ],
     );
     // with a jittery link the replicates differ
-    assert.notEqual(runs[0].totalTimeMs, runs[1].totalTimeMs);
+    assert.notEqual(runs[0]!.totalTimeMs, runs[1]!.totalTimeMs);
   });
 
   test('summary.csv: one row per scenario, statistics over its replicates worked out here', () => {
@@ -122,18 +122,18 @@ describe('a sweep run', async () => {
       assert.equal(s.n, '3');
       assert.equal(s.errors, '0');
       assert.equal(s.seed, undefined, 'the seed is not a scenario parameter');
-      assert.equal(s.dirtyRateBytesPerSec, reps[0].dirtyRateBytesPerSec);
+      assert.equal(s.dirtyRateBytesPerSec, reps[0]!.dirtyRateBytesPerSec);
       const completed = reps.filter((r) => r.outcome === 'completed').length;
       assert.equal(Number(s.completedShare), completed / 3);
       assert.equal(Number(s.unfinishedShare), reps.filter((r) => r.outcome === 'unfinished').length / 3);
       const t = reps.map((r) => Number(r.totalTimeMs)).sort((a, b) => a - b);
-      const mean = (t[0] + t[1] + t[2]) / 3;
+      const mean = (t[0]! + t[1]! + t[2]!) / 3;
       assert.ok(Math.abs(Number(s.totalTimeMs_mean) - mean) <= 1e-9 * mean);
       assert.equal(Number(s.totalTimeMs_median), t[1]);
       assert.equal(Number(s.totalTimeMs_min), t[0]);
       assert.equal(Number(s.totalTimeMs_max), t[2]);
       // p95 of three: rank 2 x 0.95 = 1.9 -> t1 + 0.9 (t2 - t1)
-      assert.ok(Math.abs(Number(s.totalTimeMs_p95) - (t[1] + 0.9 * (t[2] - t[1]))) <= 1e-9 * t[2]);
+      assert.ok(Math.abs(Number(s.totalTimeMs_p95) - (t[1]! + 0.9 * (t[2]! - t[1]!))) <= 1e-9 * t[2]!);
       const sd = Math.sqrt(t.reduce((a, x) => a + (x - mean) ** 2, 0) / 2);
       assert.ok(Math.abs(Number(s.totalTimeMs_sd) - sd) <= 1e-6 * Math.max(1, sd));
       // t(0.975, 2) = 4.302652729749462
@@ -198,11 +198,11 @@ describe('a sweep run', async () => {
       shards.push(r.out);
     }
     // 16 scenarios: shard 0 has 0, 3, ..., 15 (6 scenarios), shards 1 and 2 have 5
-    assert.equal(rows(read(join(shards[0], 'runs.csv'))).length, 18);
-    assert.equal(rows(read(join(shards[1], 'runs.csv'))).length, 15);
+    assert.equal(rows(read(join(shards[0]!, 'runs.csv'))).length, 18);
+    assert.equal(rows(read(join(shards[1]!, 'runs.csv'))).length, 15);
     const out = join(dir, 'merged');
     const stdout = new Sink();
-    const r = await mergeShards({ dirs: [shards[2], shards[0], shards[1]], out, stdout, stderr: new Sink(), hooks: [], quiet: true });
+    const r = await mergeShards({ dirs: [shards[2]!, shards[0]!, shards[1]!], out, stdout, stderr: new Sink(), hooks: [], quiet: true });
     assert.equal(r.exitCode, 0);
     assert.equal(read(join(out, 'runs.csv')), runsCsv);
     assert.equal(read(join(out, 'summary.csv')), summaryCsv);
@@ -223,12 +223,12 @@ describe('a sweep run', async () => {
       }
       return '';
     };
-    assert.match(await message([shards[0], shards[2]]), /shard 1\/3 missing: 3 shards make this sweep, 2 given/);
-    assert.match(await message([shards[0], shards[1], shards[1], shards[2]]), /is shard 1\/3, and so is/);
-    assert.match(await message([shards[0], reference.out]), /holds a whole sweep, not a shard/);
-    assert.match(await message([shards[0], dir]), /not a migsweep manifest|cannot read the manifest/);
+    assert.match(await message([shards[0]!, shards[2]!]), /shard 1\/3 missing: 3 shards make this sweep, 2 given/);
+    assert.match(await message([shards[0]!, shards[1]!, shards[1]!, shards[2]!]), /is shard 1\/3, and so is/);
+    assert.match(await message([shards[0]!, reference.out]), /holds a whole sweep, not a shard/);
+    assert.match(await message([shards[0]!, dir]), /not a migsweep manifest|cannot read the manifest/);
     const other = await sweep({ shard: { index: 1, count: 3, from: '--shard' }, file: sweepFile(dir, 'other', read(SMALL).replace('seed: 9', 'seed: 10')) });
-    assert.match(await message([shards[0], other.out, shards[2]]), /is a shard of another sweep/);
+    assert.match(await message([shards[0]!, other.out, shards[2]!]), /is a shard of another sweep/);
   });
 
   test('an engine exception becomes an error row (message on one line, metrics empty); the rest is unchanged; exit code 1', async () => {
@@ -240,8 +240,8 @@ describe('a sweep run', async () => {
       if (row.dirtyRateBytesPerSec === String(3 * MiB)) {
         assert.equal(row.error, 'engine exploded | at the third MiB');
         for (const m of METRIC_COLUMNS) assert.equal(row[m], '', m);
-        assert.equal(row.taskId, runs[i].taskId);
-        assert.equal(row.bandwidthBytesPerSec, runs[i].bandwidthBytesPerSec);
+        assert.equal(row.taskId, runs[i]!.taskId);
+        assert.equal(row.bandwidthBytesPerSec, runs[i]!.bandwidthBytesPerSec);
       } else assert.deepEqual(row, runs[i]);
     }
     const summary = table(read(join(r.out, 'summary.csv')));
@@ -257,7 +257,7 @@ describe('a sweep run', async () => {
     const got = table(read(join(r.out, 'runs.csv')));
     assert.equal(got.length, 48);
     for (const [i, row] of got.entries()) {
-      if (row.dirtyRateBytesPerSec === String(3 * MiB)) assert.match(row.error, /^worker failed on this task: .*7/);
+      if (row.dirtyRateBytesPerSec === String(3 * MiB)) assert.match(row.error ?? '', /^worker failed on this task: .*7/);
       else assert.deepEqual(row, runs[i]);
     }
     // the summaries of the batches rerun task by task are made again on the main thread: the same bytes
@@ -284,7 +284,7 @@ describe('a sweep run', async () => {
     const file = join(r.out, 'runs.csv');
     // as if killed in the middle of writing row 20
     const lines = read(file).split('\n');
-    writeFileSync(file, `${lines.slice(0, 20).join('\n')}\n${lines[20].slice(0, 25)}`);
+    writeFileSync(file, `${lines.slice(0, 20).join('\n')}\n${lines[20]!.slice(0, 25)}`);
     const m = JSON.parse(read(join(r.out, 'manifest.json')));
     writeFileSync(join(r.out, 'manifest.json'), JSON.stringify({ ...m, status: 'running' }));
     const resumed = await sweep({ out: r.out, resume: true, progress: 'lines' });
@@ -327,9 +327,9 @@ describe('a sweep run', async () => {
     let seen = '';
     const ok = await sweep({
       hooks: [
-        async (runDir) => {
+        (runDir) => {
           seen = read(join(runDir, 'summary.csv'));
-          return join(runDir, 'index.html');
+          return Promise.resolve(join(runDir, 'index.html'));
         },
       ],
     });

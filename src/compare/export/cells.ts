@@ -38,7 +38,7 @@ function value(metric: string, v: number | null): string {
 /** The cells of a finding, in FINDING_HEADS order. */
 export function findingCells(f: Finding): string[] {
   if (f.metric === 'outcome') {
-    const [from, to] = f.detail.replace(/^completed /, '').split(' -> ');
+    const [from = '', to = ''] = f.detail.replace(/^completed /, '').split(' -> ');
     const pts = f.change === null ? '-' : `${f.change >= 0 ? '+' : ''}${Math.round(f.change * 100)} pts`;
     return [f.scenario, 'completed', from, to, pts, judged(f)];
   }

@@ -1,4 +1,5 @@
 /** The terminal format: aligned columns, the longest sections cut with a count of what was left out. */
+import { itemAt } from '../../common/lookup.js';
 import {
   BENCH_HEADS,
   FINDING_HEADS,
@@ -23,10 +24,10 @@ const MAX_ROWS = 40;
 
 /** Columns padded to their widest cell; `right` columns aligned right. */
 export function textTable(heads: readonly string[], rows: readonly string[][], right: ReadonlySet<number> = new Set()): string[] {
-  const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const widths = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => itemAt(r, i).length)));
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => (right.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .map((c, i) => (right.has(i) ? c.padStart(itemAt(widths, i)) : c.padEnd(itemAt(widths, i))))
       .join('  ')
       .trimEnd();
   return [line(heads), ...rows.map(line)];

@@ -60,8 +60,7 @@ export class FluidMemory implements MemoryModel {
     this.knownLogged = new Float64Array(k);
     this.prevArc = new Float64Array(k);
     this.arcShare = new Float64Array(k);
-    for (let c = 0; c < k; c++) {
-      const cl = classes[c];
+    for (const [c, cl] of classes.entries()) {
       this.size[c] = cl.sizeBytes;
       this.rate[c] = cl.writeBytesPerSec;
       this.dirtying[c] = cl.dirtying;
@@ -80,7 +79,7 @@ export class FluidMemory implements MemoryModel {
 
   markAll(): void {
     for (let c = 0; c < this.k; c++) {
-      this.ahead[c] = this.size[c];
+      this.ahead[c] = this.size[c]!;
       this.behind[c] = 0;
       this.exposure[c] = 0;
       this.knownLogged[c] = 0;
@@ -92,7 +91,7 @@ export class FluidMemory implements MemoryModel {
 
   expose(dtS: number, factor: number): void {
     if (dtS <= 0 || factor <= 0) return;
-    for (let c = 0; c < this.k; c++) this.exposure[c] += this.rate[c] * factor * dtS;
+    for (let c = 0; c < this.k; c++) this.exposure[c]! += this.rate[c]! * factor * dtS;
   }
 
   sync(): number {
@@ -100,15 +99,15 @@ export class FluidMemory implements MemoryModel {
     const n = this.ramBytes;
     const a = this.aheadSpan;
     for (let c = 0; c < this.k; c++) {
-      const e = this.exposure[c];
-      const known = this.knownLogged[c];
+      const e = this.exposure[c]!;
+      const known = this.knownLogged[c]!;
       this.knownLogged[c] = 0;
       if (e <= 0) continue;
       this.exposure[c] = 0;
-      const s = this.size[c];
+      const s = this.size[c]!;
       // unmarked bytes of the class ahead of / behind the cursor (rounding can leave a hair below 0)
-      const capAhead = Math.max(0, (s * a) / n - this.ahead[c]);
-      const capBehind = Math.max(0, (s * (n - a)) / n - this.behind[c]);
+      const capAhead = Math.max(0, (s * a) / n - this.ahead[c]!);
+      const capBehind = Math.max(0, (s * (n - a)) / n - this.behind[c]!);
       const cap = capAhead + capBehind;
       if (cap <= 0) continue;
       let frac: number;
@@ -123,10 +122,10 @@ export class FluidMemory implements MemoryModel {
       else if (this.dirtying[c] === Dirtying.Cyclic) add = this.cyclicAdd(c, s, cap, s * frac);
       else add = cap * frac;
       // keep the textbook case exact: right after a wrap every unmarked byte is ahead
-      if (capBehind === 0) this.ahead[c] += this.dirtying[c] === Dirtying.Linear ? Math.min(e, cap) : add;
+      if (capBehind === 0) this.ahead[c]! += this.dirtying[c] === Dirtying.Linear ? Math.min(e, cap) : add;
       else {
-        this.ahead[c] += (capAhead / cap) * add;
-        this.behind[c] += (capBehind / cap) * add;
+        this.ahead[c]! += (capAhead / cap) * add;
+        this.behind[c]! += (capBehind / cap) * add;
       }
       added += add;
     }
@@ -143,8 +142,8 @@ export class FluidMemory implements MemoryModel {
    */
   private cyclicAdd(c: number, s: number, cap: number, arc: number): number {
     const marked = s - cap;
-    const p = this.prevArc[c];
-    const inArc = this.arcShare[c] * marked;
+    const p = this.prevArc[c]!;
+    const inArc = this.arcShare[c]! * marked;
     const outside = marked - inArc;
     let add: number;
     if (arc >= s) add = cap;
@@ -159,9 +158,9 @@ export class FluidMemory implements MemoryModel {
   loggedBytes(): number {
     let l = 0;
     for (let c = 0; c < this.k; c++) {
-      const e = this.exposure[c];
+      const e = this.exposure[c]!;
       if (e <= 0) continue;
-      const s = this.size[c];
+      const s = this.size[c]!;
       if (this.dirtying[c] === Dirtying.Uniform) l -= s * Math.expm1(-e / s);
       else if (this.dirtying[c] !== Dirtying.None) l += e < s ? e : s;
     }
@@ -170,25 +169,25 @@ export class FluidMemory implements MemoryModel {
 
   pendingBytes(): number {
     let p = 0;
-    for (let c = 0; c < this.k; c++) p += this.ahead[c] + this.behind[c];
+    for (let c = 0; c < this.k; c++) p += this.ahead[c]! + this.behind[c]!;
     return p;
   }
 
   aheadWireBytes(): number {
     let w = 0;
-    for (let c = 0; c < this.k; c++) w += this.ahead[c] * this.wirePerByte[c];
+    for (let c = 0; c < this.k; c++) w += this.ahead[c]! * this.wirePerByte[c]!;
     return w;
   }
 
   pendingWireBytes(): number {
     let w = 0;
-    for (let c = 0; c < this.k; c++) w += (this.ahead[c] + this.behind[c]) * this.wirePerByte[c];
+    for (let c = 0; c < this.k; c++) w += (this.ahead[c]! + this.behind[c]!) * this.wirePerByte[c]!;
     return w;
   }
 
   private behindBytes(): number {
     let b = 0;
-    for (let c = 0; c < this.k; c++) b += this.behind[c];
+    for (let c = 0; c < this.k; c++) b += this.behind[c]!;
     return b;
   }
 
@@ -206,7 +205,7 @@ export class FluidMemory implements MemoryModel {
         }
         let acct = 0;
         for (let c = 0; c < this.k; c++) {
-          acct += this.ahead[c] * this.acctPerByte[c];
+          acct += this.ahead[c]! * this.acctPerByte[c]!;
           this.ahead[c] = 0;
         }
         sent += aw;
@@ -219,8 +218,8 @@ export class FluidMemory implements MemoryModel {
         const keep = 1 - f;
         let acct = 0;
         for (let c = 0; c < this.k; c++) {
-          acct += this.ahead[c] * f * this.acctPerByte[c];
-          this.ahead[c] *= keep;
+          acct += this.ahead[c]! * f * this.acctPerByte[c]!;
+          this.ahead[c]! *= keep;
         }
         this.aheadSpan *= keep;
         this.sentAccounted += acct;
@@ -236,7 +235,7 @@ export class FluidMemory implements MemoryModel {
   private wrap(): void {
     this.wraps++;
     for (let c = 0; c < this.k; c++) {
-      this.ahead[c] += this.behind[c];
+      this.ahead[c]! += this.behind[c]!;
       this.behind[c] = 0;
     }
     this.aheadSpan = this.ramBytes;
@@ -244,11 +243,11 @@ export class FluidMemory implements MemoryModel {
 
   /** The share of a class's pages in the log (independent of which are marked, except for linear writes, which avoid marked pages). */
   private loggedShare(c: number): number {
-    const e = this.exposure[c];
+    const e = this.exposure[c]!;
     if (e <= 0) return 0;
     const d = this.dirtying[c];
-    if (d === Dirtying.Uniform) return -Math.expm1(-e / this.size[c]);
-    if (d === Dirtying.Cyclic) return e >= this.size[c] ? 1 : e / this.size[c];
+    if (d === Dirtying.Uniform) return -Math.expm1(-e / this.size[c]!);
+    if (d === Dirtying.Cyclic) return e >= this.size[c]! ? 1 : e / this.size[c]!;
     return 0;
   }
 
@@ -262,17 +261,17 @@ export class FluidMemory implements MemoryModel {
     let wire = 0;
     let acct = 0;
     for (let c = 0; c < this.k; c++) {
-      const m = this.ahead[c] * f;
+      const m = this.ahead[c]! * f;
       // a marked page is in the log with the probability that a random write hit it since the sync
       const q = skipLogged ? this.loggedShare(c) : 0;
       const sent = m * (1 - q);
       const skipped = m - sent;
-      wire += sent * this.wirePerByte[c];
-      acct += sent * this.acctPerByte[c];
+      wire += sent * this.wirePerByte[c]!;
+      acct += sent * this.acctPerByte[c]!;
       this.skippedBytes += skipped;
-      this.knownLogged[c] += skipped;
-      this.ahead[c] = last ? 0 : this.ahead[c] - m;
-      this.behind[c] += skipped;
+      this.knownLogged[c]! += skipped;
+      this.ahead[c] = last ? 0 : this.ahead[c]! - m;
+      this.behind[c]! += skipped;
     }
     this.sentWire += wire;
     this.sentAccounted += acct;
@@ -287,9 +286,9 @@ export class FluidMemory implements MemoryModel {
     let w = 0;
     let acct = 0;
     for (let c = 0; c < this.k; c++) {
-      const m = this.ahead[c] + this.behind[c];
-      w += m * this.wirePerByte[c];
-      acct += m * this.acctPerByte[c];
+      const m = this.ahead[c]! + this.behind[c]!;
+      w += m * this.wirePerByte[c]!;
+      acct += m * this.acctPerByte[c]!;
       this.ahead[c] = 0;
       this.behind[c] = 0;
     }
@@ -299,12 +298,12 @@ export class FluidMemory implements MemoryModel {
   }
 
   pendingBytesOf(c: number): number {
-    return this.ahead[c] + this.behind[c];
+    return this.ahead[c]! + this.behind[c]!;
   }
 
   writeRate(factor: number): number {
     let r = 0;
-    for (let c = 0; c < this.k; c++) r += this.rate[c];
+    for (let c = 0; c < this.k; c++) r += this.rate[c]!;
     return r * factor;
   }
 }

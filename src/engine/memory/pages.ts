@@ -77,14 +77,13 @@ export class PageMemory implements MemoryModel {
     for (let i = 0; i < n; i++) perm[i] = i;
     for (let i = n - 1; i > 0 && !contiguous; i--) {
       const j = rng.int(i + 1);
-      const t = perm[i];
-      perm[i] = perm[j];
+      const t = perm[i]!;
+      perm[i] = perm[j]!;
       perm[j] = t;
     }
     this.members = [];
     let at = 0;
-    for (let c = 0; c < k; c++) {
-      const cl = classes[c];
+    for (const [c, cl] of classes.entries()) {
       const count = c === k - 1 ? n - at : Math.min(n - at, Math.round(cl.sizeBytes / pageBytes));
       const list = perm.slice(at, at + count).sort();
       at += count;
@@ -92,7 +91,7 @@ export class PageMemory implements MemoryModel {
       this.classSize[c] = count;
       this.rate[c] = cl.writeBytesPerSec / pageBytes;
       this.dirtying[c] = cl.dirtying;
-      if (cl.zero) for (let i = 0; i < count; i++) this.isZero[list[i]] = 1;
+      if (cl.zero) for (let i = 0; i < count; i++) this.isZero[list[i]!] = 1;
     }
   }
 
@@ -107,7 +106,7 @@ export class PageMemory implements MemoryModel {
     this.exposure.fill(0);
     this.cursor = 0;
     let zeros = 0;
-    for (let i = 0; i < this.nPages; i++) zeros += this.isZero[i];
+    for (let i = 0; i < this.nPages; i++) zeros += this.isZero[i]!;
     this.aheadZero = zeros;
     this.aheadNormal = this.nPages - zeros;
     this.behindNormal = 0;
@@ -117,16 +116,16 @@ export class PageMemory implements MemoryModel {
   expose(dtS: number, factor: number): void {
     if (dtS <= 0 || factor <= 0) return;
     // exposure in page writes
-    for (let c = 0; c < this.exposure.length; c++) this.exposure[c] += this.rate[c] * factor * dtS;
+    for (let c = 0; c < this.exposure.length; c++) this.exposure[c]! += this.rate[c]! * factor * dtS;
   }
 
   /** Draw the writes of the exposure so far into the log. */
   private realise(): void {
     for (let c = 0; c < this.exposure.length; c++) {
-      const e = this.exposure[c];
+      const e = this.exposure[c]!;
       if (e <= 0) continue;
       this.exposure[c] = 0;
-      const list = this.members[c];
+      const list = this.members[c]!;
       const size = list.length;
       if (size === 0) continue;
       if (this.dirtying[c] === Dirtying.Uniform) this.realiseUniform(list, -Math.expm1(-e / size));
@@ -137,7 +136,7 @@ export class PageMemory implements MemoryModel {
 
   private realiseUniform(list: Int32Array, p: number): void {
     if (p >= 1) {
-      for (let i = 0; i < list.length; i++) this.log(list[i]);
+      for (let i = 0; i < list.length; i++) this.log(list[i]!);
       return;
     }
     // geometric skips: the gap to the next written page is Geometric(p)
@@ -147,17 +146,17 @@ export class PageMemory implements MemoryModel {
       const u = this.rng.next();
       i += 1 + Math.floor(Math.log1p(-u) / lq);
       if (i >= list.length || !Number.isFinite(i)) break;
-      this.log(list[i]);
+      this.log(list[i]!);
     }
   }
 
   private realiseLinear(c: number, list: Int32Array, writes: number): void {
-    const total = writes + this.carry[c];
+    const total = writes + this.carry[c]!;
     let want = Math.floor(total);
     this.carry[c] = total - want;
     // candidates: pages neither pending nor already logged
     const free: number[] = [];
-    for (let i = 0; i < list.length; i++) if (this.marked[list[i]] === 0 && this.logged[list[i]] === 0) free.push(list[i]);
+    for (let i = 0; i < list.length; i++) if (this.marked[list[i]!] === 0 && this.logged[list[i]!] === 0) free.push(list[i]!);
     if (want >= free.length) {
       for (const p of free) this.log(p);
       this.carry[c] = 0;
@@ -166,23 +165,23 @@ export class PageMemory implements MemoryModel {
     // partial Fisher-Yates: `want` distinct pages at random
     for (let j = 0; j < want; j++) {
       const r = j + this.rng.int(free.length - j);
-      const t = free[j];
-      free[j] = free[r];
-      free[r] = t;
-      this.log(free[j]);
+      const pick = free[r]!;
+      free[r] = free[j]!;
+      free[j] = pick;
+      this.log(pick);
     }
     want = 0;
   }
 
   /** The next `writes` pages of the cycle, from where the writer is (a random phase at the start). */
   private realiseCyclic(c: number, list: Int32Array, writes: number): void {
-    const total = writes + this.carry[c];
+    const total = writes + this.carry[c]!;
     const n = Math.floor(total);
     this.carry[c] = total - n;
-    let at = this.cyclePos[c];
+    let at = this.cyclePos[c]!;
     if (at < 0) at = this.rng.int(list.length);
     const count = Math.min(n, list.length);
-    for (let j = 0; j < count; j++) this.log(list[(at + j) % list.length]);
+    for (let j = 0; j < count; j++) this.log(list[(at + j) % list.length]!);
     this.cyclePos[c] = (at + n) % list.length;
   }
 
@@ -197,7 +196,7 @@ export class PageMemory implements MemoryModel {
     this.realise();
     let added = 0;
     for (let j = 0; j < this.loggedCount; j++) {
-      const i = this.logList[j];
+      const i = this.logList[j]!;
       this.logged[i] = 0;
       if (this.marked[i] === 1) continue;
       this.marked[i] = 1;
@@ -315,14 +314,15 @@ export class PageMemory implements MemoryModel {
 
   pendingBytesOf(c: number): number {
     const list = this.members[c];
+    if (list === undefined) throw new RangeError(`no page class ${c} (the memory has ${this.members.length})`);
     let n = 0;
-    for (let i = 0; i < list.length; i++) n += this.marked[list[i]];
+    for (let i = 0; i < list.length; i++) n += this.marked[list[i]!]!;
     return n * this.pageBytes;
   }
 
   writeRate(factor: number): number {
     let r = 0;
-    for (let c = 0; c < this.rate.length; c++) r += this.rate[c];
+    for (let c = 0; c < this.rate.length; c++) r += this.rate[c]!;
     return r * factor * this.pageBytes;
   }
 }

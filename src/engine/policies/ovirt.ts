@@ -1,6 +1,5 @@
 import type { MigrationView } from '../view.js';
 import { RuleBase, type Rule, type RuleModule } from '../policy.js';
-import type { ParamValues } from '../types.js';
 import { withAutoConverge } from './rule-group.js';
 
 /** One step of a convergence schedule: after more than `limit` new iterations (-1: any), do `action`. */

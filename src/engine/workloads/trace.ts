@@ -25,6 +25,9 @@ export const trace: WorkloadModule = {
   },
   classes(s: Scenario): PageClass[] {
     const t = s.workload.file as DirtyTrace;
-    return layout(s, [{ name: 'working set', sizeBytes: workingSetBytes(s), writeBytesPerSec: peakRate(t), dirtying: PATTERNS[s.workload.pattern ?? 'uniform'], zero: false }]);
+    const pattern = s.workload.pattern ?? 'uniform';
+    const dirtying = PATTERNS[pattern];
+    if (dirtying === undefined) throw new Error(`unknown trace write pattern '${String(pattern)}'`);
+    return layout(s, [{ name: 'working set', sizeBytes: workingSetBytes(s), writeBytesPerSec: peakRate(t), dirtying, zero: false }]);
   },
 };

@@ -30,8 +30,8 @@ function followsFrom(rows: readonly Row[], c: string, cols: readonly string[]): 
 
 /** `link bandwidth (Gbit/s)` on two lines: a vertical title longer than a short grid would run into the next panel's. */
 function splitTitle(t: string): string | string[] {
-  const m = /^(.*) (\(.*\))$/.exec(t);
-  return m ? [m[1], m[2]] : t;
+  const [, name, unit] = /^(.*) (\(.*\))$/.exec(t) ?? [];
+  return name !== undefined && unit !== undefined ? [name, unit] : t;
 }
 
 export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, ctx: ChartContext, where: string): BuiltChart {
@@ -46,7 +46,9 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
   const sideNotes: string[] = [];
   const covered: string[] = [];
   const side = (col: string) => {
-    const all = (distinct(summary.rows, col).filter((v) => typeof v === 'number') as number[]).sort((a, b) => a - b);
+    const all = distinct(summary.rows, col)
+      .filter((v): v is number => typeof v === 'number')
+      .sort((a, b) => a - b);
     if (all.length <= MAX_MAP_CELLS_PER_SIDE) return null;
     // counted against the sweep's own axis when the report sampled it already (one sentence, not two)
     const sweepAxis = ctx.run.sampledAxes.find((a) => a.column === col);

@@ -54,7 +54,7 @@ export function facetFor(rows: readonly Row[], requested: string | undefined, co
   if (col === null) return null;
   // at most MAX_FACET_PANELS panels side by side: evenly spaced values keep theirs, the others are filtered out and named
   const all = distinct(rows, col);
-  if (all.every((v) => typeof v === 'number')) (all as number[]).sort((a, b) => a - b);
+  if (all.every((v) => typeof v === 'number')) all.sort((a, b) => a - b);
   const kept = all.length > MAX_FACET_PANELS ? (evenlySpaced(all, MAX_FACET_PANELS) as (string | number)[]) : null;
   const keep = kept ? [{ filter: { field: fieldRef(col), oneOf: kept } }] : [];
   const note = kept ? `Panels: ${MAX_FACET_PANELS} of the ${all.length} values of ${columnName(col)} (evenly spaced); the others are not drawn.` : null;

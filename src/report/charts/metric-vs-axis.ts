@@ -16,7 +16,7 @@ import { MAX_COLOR_LINES, MAX_FACET_PANELS } from '../chart-limits.js';
 import { evenlySpaced } from '../axis-sample.js';
 import type { ChartEntry } from '../charts-schema.js';
 import { distinct, requireColumns } from '../table.js';
-import { NUMBER_FORMAT, columnName, formatColumnValue, logAxis, showField, spansDecades } from '../units.js';
+import { NUMBER_FORMAT, columnName, formatColumnValue, logAxis, showField } from '../units.js';
 import type { BuiltChart, ChartContext, Cell, Row, SkippedChart } from '../types.js';
 import { CONFIG, SCHEMA_URL, capital, wrapLines } from './style.js';
 
@@ -70,7 +70,7 @@ export function assignDimensions(
 /** A dimension's values in order (numbers ascending, names as first seen), sampled to `max` with a sentence when some are left out. */
 function shownValues(rows: readonly Row[], col: string, max: number, role: string): { values: Cell[]; left: string | null } {
   const all = distinct(rows, col);
-  if (all.every((v) => typeof v === 'number')) (all as number[]).sort((a, b) => a - b);
+  if (all.every((v) => typeof v === 'number')) all.sort((a, b) => a - b);
   if (all.length <= max) return { values: all, left: null };
   const values = evenlySpaced(all, max);
   return { values, left: `${role}: ${max} of the ${all.length} values of ${columnName(col)} (evenly spaced); the others are not drawn.` };

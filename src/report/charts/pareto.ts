@@ -5,6 +5,7 @@
  * counts (the Pareto front) are filled, the dominated ones hollow. A grey
  * line joins the policies of one condition.
  */
+import { itemAt } from '../../common/lookup.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { columnDimension, type ChartEntry } from '../charts-schema.js';
 import { nonDominatedByGroup } from '../pareto.js';
@@ -44,7 +45,7 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
     ...cond,
     ...(facet ? [facet.column] : []),
   ].filter((c) => summary.columns.includes(c));
-  const rows: Row[] = pick(summary.rows, keep).map((r, i) => ({ ...r, front: front[i] ? 'yes' : 'no', condition: key(summary.rows[i]) }));
+  const rows: Row[] = pick(summary.rows, keep).map((r, i) => ({ ...r, front: front[i] ? 'yes' : 'no', condition: key(itemAt(summary.rows, i)) }));
   const plotted = rows.filter((r) => Number.isFinite(point(r).x) && Number.isFinite(point(r).y));
   if (plotted.length === 0) return { skipped: 'no scenario completed, so there is no downtime to trade against time' };
   const conditions = new Set(rows.map((r) => r.condition)).size;

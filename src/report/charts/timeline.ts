@@ -5,6 +5,7 @@
  * and the end marked, and the downtime shaded. `migsweep run --timeline`
  * draws one run; the report draws one workload and link under each policy.
  */
+import { itemAt } from '../../common/lookup.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunResult } from '../../engine/types.js';
 import { formatBytes, formatMs } from '../../scenario/quantity.js';
@@ -268,7 +269,7 @@ export function timelineChart(entry: ChartEntry & { kind: 'timeline' }, ctx: Cha
   if ('reason' in example) return { skipped: example.reason };
   const runs: TimelineRun[] = example.runs.map((r) => ({
     name: r.variant,
-    color: VARIANT_COLORS[Math.max(0, ctx.variants.indexOf(r.variant)) % VARIANT_COLORS.length],
+    color: itemAt(VARIANT_COLORS, Math.max(0, ctx.variants.indexOf(r.variant)) % VARIANT_COLORS.length),
     result: r.result,
     points: r.points,
   }));

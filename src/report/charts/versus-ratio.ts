@@ -7,6 +7,7 @@
  *   cost-vs-ratio: total migration time (with the horizon as a rule) and
  *     bytes sent / RAM, the costs a forced end saves or spends.
  */
+import { itemAt } from '../../common/lookup.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatMs } from '../../scenario/quantity.js';
 import { NARROW_LOG_DECADES, TICK_SLACK } from '../chart-limits.js';
@@ -83,7 +84,7 @@ function versusRatio(entry: Entry, ctx: ChartContext, where: string, defaults: S
   const title =
     entry.title ??
     (isDowntime
-      ? `${capital(columnName(metrics[0]))} against dirty rate / link bandwidth`
+      ? `${capital(columnName(itemAt(metrics, 0)))} against dirty rate / link bandwidth`
       : `${metrics.map((m, i) => (i === 0 ? capital(columnName(m)) : columnName(m))).join(' and ')} against dirty rate / link bandwidth`);
   const subtitle = [
     `x: the guest's dirty rate divided by the link bandwidth (log scale); above 1 the guest dirties memory faster than the link can send it.`,
@@ -201,7 +202,7 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
     mark: { type: 'point', size: 45, filled: true, opacity: 1 },
     encoding: { x: xEnc, y, color, shape, tooltip },
   });
-  const hollow = a.rows.some((r) => !((r.completedShare as number) >= 0.5) && typeof r[col] === 'number' && (r[col] as number) > 0);
+  const hollow = a.rows.some((r) => !((r.completedShare as number) >= 0.5) && typeof r[col] === 'number' && r[col] > 0);
   if (hollow)
     layers.push({
       transform: [{ filter: `datum.outcome !== 'completed' && ${hasValue}` }],
@@ -227,7 +228,7 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
     }
     // runs without a value (never completed): a cross per variant along the top edge, one row per variant
     a.ctx.variants.forEach((v, i) => {
-      const missing = a.rows.some((r) => r.variant === v && !(typeof r[col] === 'number' && (r[col] as number) > 0));
+      const missing = a.rows.some((r) => r.variant === v && !(typeof r[col] === 'number' && r[col] > 0));
       if (!missing) return;
       layers.push({
         transform: [{ filter: `datum.variant === ${JSON.stringify(v)} && !(${hasValue})` }],
@@ -278,7 +279,7 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
 
 /** Tick values at decades (and 1-2-5 when the range is narrow) for a log x axis, in display units. */
 function decadeTicks(rows: readonly Row[], s: ShownField): number[] {
-  const vals = numbers(rows, s.transform.calculate.includes('/') ? s.field.split('__')[0] : s.field.split('__')[0])
+  const vals = numbers(rows, s.field.split('__')[0] ?? s.field)
     .map((v) => v / s.unit.factor)
     .filter((v) => v > 0);
   if (vals.length === 0) return [];

@@ -9,9 +9,10 @@
  * or the machine: created_by names migsweep's version, and the Arrow schema
  * parquet-wasm stores is the columns'.
  */
+import { itemAt } from '../../common/lookup.js';
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, type Data, type DataType } from 'apache-arrow';
+import { Field, Float64, Int64, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Utf8, type Data } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import type { ColumnKind } from './schema.js';
 
@@ -47,14 +48,15 @@ export function encodePart(p: PartData): Uint8Array {
   const children: Data[] = [];
   p.kinds.forEach((kind, c) => {
     const data = kind === 'text' ? textData(p.texts[c]!, p.rows) : kind === 'int64' ? int64Data(p.numbers[c]!, p.rows) : doubleData(p.numbers[c]!, p.rows);
-    fields.push(new Field(p.header[c], data.type as DataType, true));
+    fields.push(new Field(itemAt(p.header, c), data.type, true));
     children.push(data);
   });
   const batch = new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length: p.rows, children, nullCount: 0 }));
   const ipc = tableToIPC(new Table(batch), 'stream');
   let props = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.SNAPPY).setCreatedBy(p.createdBy).setMaxRowGroupSize(p.partRows).setDictionaryEnabled(false);
   p.kinds.forEach((kind, c) => {
-    if (kind === 'text' && !UNIQUE_TEXT.has(p.header[c])) props = props.setColumnDictionaryEnabled(p.header[c], true);
+    const name = itemAt(p.header, c);
+    if (kind === 'text' && !UNIQUE_TEXT.has(name)) props = props.setColumnDictionaryEnabled(name, true);
   });
   return parquet.writeParquet(parquet.Table.fromIPCStream(ipc), props.build());
 }
@@ -79,7 +81,7 @@ function validity(rows: number, valid: (i: number) => boolean): { bitmap: Uint8A
   const bitmap = new Uint8Array((rows + 7) >> 3);
   let nulls = 0;
   for (let i = 0; i < rows; i++) {
-    if (valid(i)) bitmap[i >> 3] |= 1 << (i & 7);
+    if (valid(i)) bitmap[i >> 3]! |= 1 << (i & 7);
     else nulls++;
   }
   return { bitmap: nulls > 0 ? bitmap : undefined, nulls };
@@ -92,13 +94,13 @@ function doubleData(values: Float64Array, rows: number): Data {
 
 function int64Data(values: Float64Array, rows: number): Data {
   const ints = new BigInt64Array(rows);
-  for (let i = 0; i < rows; i++) if (values[i] === values[i]) ints[i] = BigInt(values[i]);
+  for (let i = 0; i < rows; i++) if (values[i] === values[i]) ints[i] = BigInt(values[i]!);
   const { bitmap, nulls } = validity(rows, (i) => values[i] === values[i]);
   return makeData({ type: new Int64(), length: rows, data: ints, nullBitmap: bitmap, nullCount: nulls });
 }
 
 function textData(part: PartText, rows: number): Data {
   const o = part.offsets;
-  const { bitmap, nulls } = validity(rows, (i) => o[i + 1] > o[i]);
+  const { bitmap, nulls } = validity(rows, (i) => o[i + 1]! > o[i]!);
   return makeData({ type: new Utf8(), length: rows, valueOffsets: o.subarray(0, rows + 1), data: part.bytes.subarray(0, part.length), nullBitmap: bitmap, nullCount: nulls });
 }

@@ -19,6 +19,7 @@
  * part is handed (transferred, not copied) to an encoder thread
  * (encoder-thread.ts) that encodes and writes it. `finish()` waits for it.
  */
+import { itemAt } from '../../common/lookup.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -106,7 +107,7 @@ export class ParquetRunsWriter {
   private copy(batch: RunColumns, from: number, n: number): void {
     const at = this.filled;
     for (let c = 0; c < this.kinds.length; c++) {
-      const col = batch.columns[c];
+      const col = itemAt(batch.columns, c);
       if (isText(col)) appendText(this.texts[c] as PartText, at, col, from, n);
       else (this.numbers[c] as Float64Array).set(col.subarray(from, from + n), at);
     }
@@ -198,8 +199,8 @@ class Encoder {
 }
 
 function appendText(part: PartText, at: number, col: TextColumn, from: number, n: number): void {
-  const a = col.offsets[from];
-  const b = col.offsets[from + n];
+  const a = col.offsets[from]!;
+  const b = col.offsets[from + n]!;
   if (part.length + (b - a) > part.bytes.length) {
     const bigger = new Uint8Array(Math.max(part.length + (b - a), part.bytes.length * 2));
     bigger.set(part.bytes.subarray(0, part.length));
@@ -207,6 +208,6 @@ function appendText(part: PartText, at: number, col: TextColumn, from: number, n
   }
   part.bytes.set(col.bytes.subarray(a, b), part.length);
   const shift = part.length - a;
-  for (let i = 1; i <= n; i++) part.offsets[at + i] = col.offsets[from + i] + shift;
+  for (let i = 1; i <= n; i++) part.offsets[at + i] = col.offsets[from + i]! + shift;
   part.length += b - a;
 }

@@ -95,8 +95,9 @@ function partColumns(file: string): string[] {
 /** The runs of a runs.parquet folder as batches of rows, part by part. */
 export async function streamParquet(dir: string, o: ParquetReadOptions = {}): Promise<ParquetRunsStream> {
   const parts = listParts(dir);
-  if (parts.length === 0) throw new InputError(dir, [{ path: '', message: 'holds no part files (part-00000.parquet, ...); the run wrote no Parquet output' }]);
-  const columns = partColumns(parts[0]);
+  const [first] = parts;
+  if (first === undefined) throw new InputError(dir, [{ path: '', message: 'holds no part files (part-00000.parquet, ...); the run wrote no Parquet output' }]);
+  const columns = partColumns(first);
   // in file order: a projection is read in that order
   const wanted = o.columns === undefined ? columns : columns.filter((c) => o.columns!.includes(c));
   const batchRows = Math.max(1, o.batchRows ?? 4096);
@@ -114,9 +115,10 @@ export async function streamParquet(dir: string, o: ParquetReadOptions = {}): Pr
       const rows = table.numRows;
       for (let i = 0; i < rows; i++) {
         const row: ParquetRow = {};
+        // every cell: c is in range of both (vectors is wanted mapped)
         for (let c = 0; c < wanted.length; c++) {
-          const v = vectors[c].get(i) as unknown;
-          row[wanted[c]] = typeof v === 'bigint' ? Number(v) : (v as ParquetCell);
+          const v = vectors[c]!.get(i) as unknown;
+          row[wanted[c]!] = typeof v === 'bigint' ? Number(v) : (v as ParquetCell);
         }
         batch.push(row);
         if (batch.length >= batchRows) {
@@ -161,8 +163,9 @@ export async function* parquetLineBatches(dir: string): AsyncGenerator<string[]>
     const vectors = names.map((n) => table.getChild(n)!);
     const cells: ParquetCell[] = new Array<ParquetCell>(names.length);
     for (let i = 0; i < table.numRows; i++) {
+      // every cell: c is in range of vectors
       for (let c = 0; c < vectors.length; c++) {
-        const v = vectors[c].get(i) as unknown;
+        const v = vectors[c]!.get(i) as unknown;
         cells[c] = typeof v === 'bigint' ? Number(v) : (v as ParquetCell);
       }
       lines.push(csvText([cells]).slice(0, -1));

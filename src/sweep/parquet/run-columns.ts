@@ -6,6 +6,7 @@
  * part becomes an Arrow table without a copy per value) where an empty text
  * is null, as it is an empty cell in runs.csv.
  */
+import { itemAt } from '../../common/lookup.js';
 import { CellCursor, Utf8Builder, type CsvCell } from '../csv.js';
 import type { ColumnKind } from './schema.js';
 
@@ -69,7 +70,8 @@ export class RunColumnsBuilder {
   }
 
   cell(col: number, v: CsvCell | undefined): void {
-    const numbers = this.numbers[col];
+    // every cell of every task: col is a header index (in range of the per-column arrays)
+    const numbers = this.numbers[col]!;
     if (numbers !== null) {
       if (typeof v === 'number') numbers[this.row] = Number.isFinite(v) ? v : NaN;
       else if (v === null || v === undefined || v === '') numbers[this.row] = NaN;
@@ -89,7 +91,7 @@ export class RunColumnsBuilder {
   done(): RunColumns {
     const rows = this.row;
     const columns = this.kinds.map((_, c): RunColumn => {
-      const numbers = this.numbers[c];
+      const numbers = itemAt(this.numbers, c);
       if (numbers !== null) return rows === this.rows ? numbers : numbers.slice(0, rows);
       const t = this.texts[c] as TextBuilder;
       return { bytes: t.bytes.done(), offsets: rows === this.rows ? t.offsets : t.offsets.slice(0, rows + 1) };
@@ -101,7 +103,7 @@ export class RunColumnsBuilder {
 /** Batches' columns one after the other (a batch rerun task by task). */
 export function concatRunColumns(parts: RunColumns[]): RunColumns {
   const rows = parts.reduce((n, p) => n + p.rows, 0);
-  const columns = parts[0].columns.map((first, c): RunColumn => {
+  const columns = itemAt(parts, 0).columns.map((first, c): RunColumn => {
     if (!isText(first)) {
       const out = new Float64Array(rows);
       let at = 0;
@@ -112,16 +114,16 @@ export function concatRunColumns(parts: RunColumns[]): RunColumns {
       return out;
     }
     const texts = parts.map((p) => p.columns[c] as TextColumn);
-    const bytes = new Uint8Array(texts.reduce((n, t) => n + t.offsets[t.offsets.length - 1], 0));
+    const bytes = new Uint8Array(texts.reduce((n, t) => n + t.offsets[t.offsets.length - 1]!, 0));
     const offsets = new Int32Array(rows + 1);
     let row = 0;
     let at = 0;
     for (const t of texts) {
       const n = t.offsets.length - 1;
       bytes.set(t.bytes.subarray(0, t.offsets[n]), at);
-      for (let i = 1; i <= n; i++) offsets[row + i] = t.offsets[i] + at;
+      for (let i = 1; i <= n; i++) offsets[row + i] = t.offsets[i]! + at;
       row += n;
-      at += t.offsets[n];
+      at += t.offsets[n]!;
     }
     return { bytes, offsets };
   });
