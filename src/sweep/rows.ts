@@ -194,9 +194,9 @@ export class RowWriter {
       const r = simulate(withValue(rows.scenario, ['seed'], seed) as Scenario);
       // hot path (every task): m is in range of the constant column lists
       for (let m = 0; m < METRIC_COLUMNS.length; m++) {
-        const text = cellText(cell(r[METRIC_COLUMNS[m]]));
+        const text = cellText(cell(r[METRIC_COLUMNS[m]!]));
         if (this.csvText) values += `,${text}`;
-        const k = SUMMARY_INDEX[m];
+        const k = SUMMARY_INDEX[m]!;
         if (k >= 0) this.texts[k] = text;
       }
       status[i] = STATUS[r.outcome] ?? STATUS.error;

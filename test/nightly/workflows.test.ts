@@ -32,7 +32,7 @@ interface Workflow {
 }
 
 const read = (name: string) => parse(readFileSync(join(WORKFLOWS, name), 'utf8')) as Workflow;
-const job = (w: Workflow, name: string) => {
+const job = (w: Workflow, name: keyof Workflow['jobs']) => {
   const j = w.jobs[name];
   assert.ok(j, `the workflow has a job '${name}'`);
   return j;
