@@ -8,7 +8,6 @@
  * NaN otherwise), so pair a downtime constraint with abortedShare or
  * completedShare.
  */
-import { itemAt } from '../common/lookup.js';
 import { mean, quantileSorted } from 'simple-statistics';
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
 import { suggest } from '../scenario/errors.js';

@@ -196,7 +196,7 @@ describe('migsweep tune on a space small enough to enumerate', () => {
 
   test('a budget smaller than the grid: a Latin hypercube then pattern search, within the budget, the same answer twice', async () => {
     const a = await runTune({ file, out: join(dir, 'lhs-a'), budget: 7, workers: 0, ...quiet() });
-    await runTune({ file, out: join(dir, 'lhs-b'), budget: 7, workers: 0, ...quiet() });
+    const b = await runTune({ file, out: join(dir, 'lhs-b'), budget: 7, workers: 0, ...quiet() });
     assert.equal(a.bestJson?.strategy, 'design+pattern');
     assert.deepEqual(b.bestJson?.constants, a.bestJson?.constants);
     const searched = parse<Record<string, string>>(read(join(dir, 'lhs-a', 'candidates.csv')), { columns: true }).filter((r) => r.phase !== 'sensitivity');
