@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { simulate } from '../../src/engine/index.js';
 import type { Scenario } from '../../src/engine/types.js';
 import { maxMinShares } from '../../src/fleet/share.js';
-import { simulateFleet, type Fleet } from '../../src/fleet/simulate-fleet.js';
+import { simulateFleet } from '../../src/fleet/simulate-fleet.js';
 import { validateFleet } from '../../src/fleet/validate.js';
 import { readDocument } from '../../src/scenario/document.js';
 import { buildScenario, decodeScenario, withValue } from '../../src/sweep/grid.js';
