@@ -40,7 +40,7 @@ async function run(file: string, out: string, opts: { workers: number; resume?: 
 }
 
 const read = (dir: string, name: string) => readFileSync(join(dir, name), 'utf8');
-const rows = (dir: string, name: string) => parse(read(dir, name), { columns: true }) as Record<string, string>[];
+const rows = (dir: string, name: string) => parse<Record<string, string>>(read(dir, name), { columns: true });
 
 describe('sweeps over fleets', () => {
   test('one row per fleet (3 x 2 x 2 = 12) and one per VM migration (48); each fleet row is simulateFleet on that fleet, each migration row its VmRun', async () => {
