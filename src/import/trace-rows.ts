@@ -30,7 +30,7 @@ export interface SyncSample {
  * called from migration_bitmap_sync once at least 1000 ms passed since the
  * last update): the pages newly found dirty in the bitmap over that period,
  * divided by its length. It is the rate of *unique* pages dirtied per
- * period, not of writes (docs/workloads.md): a guest rewriting a small set
+ * period, not of writes (docs/qemu-observed.md#3-the-reported-dirty-rate-saturates): a guest rewriting a small set
  * shows at most set / period. Until the first period ends QEMU reports 0,
  * meaning "not measured yet"; callers drop those samples.
  *
