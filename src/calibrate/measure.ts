@@ -2,6 +2,7 @@
 // QEMU, start a destination QEMU waiting for it, migrate over loopback TCP
 // with the asked max-bandwidth / downtime-limit / auto-converge, and keep
 // every query-migrate answer (100 ms apart) and every guest rate report.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildGuest, guestCommandLine } from './guest.js';
@@ -149,7 +150,7 @@ async function migrateOnce(
       if (cancelAtMs !== undefined && sample.tMs > cancelAtMs + CANCEL_GRACE_MS) {
         throw new Error(`${cfg.name}: migrate_cancel did not take effect within ${CANCEL_GRACE_MS} ms (status ${sample.status})`);
       }
-      await sleep(t0 + k * pollIntervalMs - performance.now());
+      await sleep(Math.max(0, t0 + k * pollIntervalMs - performance.now()));
     }
     const endMs = performance.now() - t0;
     const finalStatus = samples.at(-1)?.status;
@@ -264,8 +265,4 @@ function eventTimeMs(ev: QmpEvent, wall0: number): number {
 
 function eventTimeMsOrNull(ev: QmpEvent | undefined, wall0: number): number | null {
   return ev === undefined ? null : eventTimeMs(ev, wall0);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

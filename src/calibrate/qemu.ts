@@ -352,15 +352,11 @@ async function timeGuestUntilReady(kernelPath: string, append: string, accel: Ac
       const now = performance.now();
       if (proc.serial.poll(now).some((l) => l.kind === 'ready')) return Math.round(now - t0);
       if (!proc.running) return undefined;
-      await sleep(20);
+      await delay(20);
     }
     return undefined;
   } finally {
     await proc?.kill();
     dir.remove();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -8,6 +8,7 @@
 // between a command and its response. A QMP socket serves one client at a
 // time (docs/qemu-observed.md#9-one-qmp-client-at-a-time), so one QmpClient is kept open per QEMU for
 // the whole run.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type Socket } from 'node:net';
 
 /** An asynchronous QMP event, as QEMU sends it. */
@@ -309,8 +310,4 @@ function openSocket(socketPath: string): Promise<Socket> {
       resolve(socket);
     });
   });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
