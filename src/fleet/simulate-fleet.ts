@@ -72,11 +72,11 @@ export function simulateFleet(f: Fleet): FleetResult {
   const hostIndex = new Map(f.hosts.map((h, i) => [h.name, i]));
   const capacities = f.hosts.flatMap((h) => [h.nicBytesPerSec, h.nicBytesPerSec]);
   if (f.coreBytesPerSec !== null) capacities.push(f.coreBytesPerSec);
-  const flows: Flow[] = f.vms.map((vm) => {
+  const flows: CappedFlow[] = f.vms.map((vm) => {
     const from = hostIndex.get(vm.from) as number;
     const to = hostIndex.get(vm.to) as number;
     const links = [2 * from, 2 * to + 1, ...(f.coreBytesPerSec !== null ? [2 * f.hosts.length] : [])];
-    return { links, cap: flowCap(vm, f) };
+    return { links, ...flowCap(vm, f) };
   });
   // alone, a migration has its whole path: its base applies its own rate limit to the live copy
   const alone = flows.map((fl) => Math.min(...fl.links.map((l) => capacities[l] as number)));
@@ -119,17 +119,23 @@ function runVm(s: Scenario, bytesPerSec: number, changes: LinkRateChange[], hori
   return simulate(scenario, changes.length > 0 ? { linkRateChanges: changes } : {});
 }
 
+/** A migration's path and cap, and whether the cap is its base's own live rate limit (which its engine run applies itself). */
+interface CappedFlow extends Flow {
+  capIsOwnLimit: boolean;
+}
+
 /** The migration's own cap: its base's live rate limit, and the orchestrator's split of the slower NIC. */
-function flowCap(vm: FleetVm, f: Fleet): number {
+function flowCap(vm: FleetVm, f: Fleet): { cap: number; capIsOwnLimit: boolean } {
   const entry = vm.scenario.policy[0];
   const module = entry ? POLICIES[entry.kind] : undefined;
-  let cap = module && module.role === 'base' && entry ? module.create(entry).maxBandwidthBytesPerSec : Infinity;
+  const own = module && module.role === 'base' && entry ? module.create(entry).maxBandwidthBytesPerSec : Infinity;
+  let cap = own;
   const o = f.orchestrator;
   if (o.splitBandwidth && o.maxOutboundPerHost > 0) {
     const nic = (name: string) => f.hosts.find((h) => h.name === name)?.nicBytesPerSec ?? Infinity;
     cap = Math.min(cap, Math.min(nic(vm.from), nic(vm.to)) / o.maxOutboundPerHost);
   }
-  return cap;
+  return { cap, capIsOwnLimit: cap === own };
 }
 
 /** The order in which queued migrations are considered (ties: as listed). */
@@ -216,7 +222,7 @@ function admit(f: Fleet, order: number[], durations: number[]): number[] {
 }
 
 /** Each started migration's share over its run: (seconds since its start, bytes/s), first entry at 0. */
-function rateSchedules(f: Fleet, starts: number[], durations: number[], flows: Flow[], capacities: number[]): LinkRateChange[][] {
+function rateSchedules(f: Fleet, starts: number[], durations: number[], flows: CappedFlow[], capacities: number[]): LinkRateChange[][] {
   const n = f.vms.length;
   const ends = starts.map((s, i) => s + (durations[i] as number));
   const instants = [...new Set([...starts, ...ends].filter((t) => Number.isFinite(t)))].sort((a, b) => a - b);
@@ -229,22 +235,27 @@ function rateSchedules(f: Fleet, starts: number[], durations: number[], flows: F
       capacities,
       active.map((i) => flows[i] as Flow),
     );
+    // a migration held by its base's own rate limit is given its share of what the path leaves free: its base
+    // applies the limit to the live copy, and the stop-and-copy, which no limit holds, gets the rest. The free
+    // part of a link is split evenly between the migrations so held on it, so the rates never exceed the link.
+    // A cap the engine does not know (oVirt's split) is the rate itself.
+    const held = active.map((i, k) => {
+      const flow = flows[i] as CappedFlow;
+      return flow.capIsOwnLimit && (shares[k] as number) >= flow.cap * (1 - 1e-12);
+    });
+    const free = capacities.map((c) => c);
+    const heldOn = capacities.map(() => 0);
+    active.forEach((i, k) => {
+      for (const l of (flows[i] as Flow).links) {
+        free[l] = (free[l] as number) - (shares[k] as number);
+        if (held[k]) heldOn[l] = (heldOn[l] as number) + 1;
+      }
+    });
     active.forEach((i, k) => {
       const list = out[i] as LinkRateChange[];
-      // a migration held by its own rate limit is given what its path leaves free: its base applies
-      // the limit to the live copy, and the stop-and-copy, which no limit holds, gets the rest
       const flow = flows[i] as Flow;
       let rate = shares[k] as number;
-      if (rate >= flow.cap * (1 - 1e-12)) {
-        rate = Infinity;
-        for (const l of flow.links) {
-          let used = 0;
-          active.forEach((j, m) => {
-            if (j !== i && (flows[j] as Flow).links.includes(l)) used += shares[m] as number;
-          });
-          rate = Math.min(rate, (capacities[l] as number) - used);
-        }
-      }
+      if (held[k]) rate += Math.min(...flow.links.map((l) => Math.max(0, free[l] as number) / (heldOn[l] as number)));
       const last = list[list.length - 1];
       if (last === undefined || last.bytesPerSec !== rate) list.push({ atS: t - (starts[i] as number), bytesPerSec: rate });
     });

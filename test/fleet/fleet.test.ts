@@ -145,6 +145,42 @@ describe('fleets: migrations sharing NICs', () => {
   });
 });
 
+describe('rates never add up to more than a link', () => {
+  test('two migrations held by their own 100 MB/s limit on a 1 GB/s NIC split the free 800 MB/s: 500 MB/s each for their stop-and-copy, 1 GB/s together', () => {
+    const capped = () => idle(GiB, [{ kind: 'qemu', maxBandwidth: '100MB/s' }]);
+    const r = simulateFleet(
+      fleet(1e9, [
+        { name: 'p', scenario: capped() },
+        { name: 'q', scenario: capped() },
+      ]),
+    );
+    assert.deepEqual(
+      r.runs.map((v) => v.rates[0]!.bytesPerSec),
+      [500e6, 500e6],
+    );
+  });
+
+  test("oVirt's split holds a migration at the NIC / 2 even when it runs alone: three idle 1 GiB guests on 1 GB/s take 2 x 1 GiB / 500 MB/s", () => {
+    const R = GiB;
+    const r = simulateFleet(
+      fleet(
+        1e9,
+        ['x', 'y', 'z'].map((name) => ({ name, scenario: idle(R) })),
+        'ovirt',
+      ),
+    );
+    for (const v of r.runs)
+      assert.deepEqual(
+        v.rates.map((x) => x.bytesPerSec),
+        [500e6],
+        v.vm.name,
+      );
+    // x and y together at 500 MB/s each, then z alone, still at 500 MB/s
+    assertClose(r.runs[2]!.startS, R / 500e6, 1e-9, 'z starts when x and y end');
+    assertClose(r.makespanS, (2 * R) / 500e6, 1e-9, 'makespan');
+  });
+});
+
 describe('fleet files: bad input', () => {
   const bad = (text: string) => {
     const doc = { file: 'f.yaml', data: JSON.parse(text), locate: () => undefined };
