@@ -3,7 +3,7 @@
  * query-migrate or query-dirty-rate replies, virsh domjobinfo text) into a
  * trace workload CSV, and the scenario that replays it (docs/import.md).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../scenario/errors.js';
@@ -40,6 +40,7 @@ export function registerImport(program: Command): void {
       const check = parseTrace(out, csv, imported.pageBytes ?? DEFAULT_PAGE_BYTES);
       if (!check.ok) throw new Error(`import produced a trace the reader refuses: ${check.problem}`);
       const existed = existsSync(out);
+      mkdirSync(dirname(out), { recursive: true });
       writeFileSync(out, csv);
       const rates = imported.rows.map((r) => r.bytesPerSec);
       const lastT = imported.rows[imported.rows.length - 1]?.tS ?? 0;

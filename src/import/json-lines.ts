@@ -32,6 +32,7 @@ export function jsonLines(file: string, text: string, expected: string): JsonLin
       throw badLine(file, i + 1, `expected ${expected}; the JSON does not parse (${(e as Error).message})`);
     }
     const m = STAMP.exec(line);
+    // Date.parse keeps whole milliseconds (finer digits are dropped), the resolution the trace is written at
     const stampS = m && open > 0 ? Date.parse(`${(m[1] as string).replace(' ', 'T')}${normalZone(m[2])}`) / 1000 : undefined;
     out.push({ line: i + 1, stampS: stampS !== undefined && Number.isFinite(stampS) ? stampS : undefined, value });
   });

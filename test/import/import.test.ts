@@ -337,3 +337,17 @@ test("domjobinfo's Auto converge throttle line is read as the same warning", () 
     r.notes.join('\n'),
   );
 });
+
+test('--out into a folder that does not exist yet creates it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'migsweep-import-'));
+  const out = join(dir, 'vm17', 'jobinfo.trace.csv');
+  const r = migsweep('import', join(FIXTURES, 'virsh-domjobinfo.txt'), '--out', out, '--format', 'domjobinfo');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^format: +domjobinfo \(--format\)$/m);
+  assert.deepEqual(
+    readFileSync(out, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#')),
+    ['t,dirtyRate', '0,104857600', '4.018,33554432', '8.031,157286400'],
+  );
+});
