@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { InputError } from './scenario/errors.js';
+import { InputError } from './common/errors.js';
 import { asWriteFailure } from './sweep/sink.js';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './cli/exit-codes.js';
 import { registerRun } from './cli/run.js';

@@ -4,7 +4,7 @@
 // measured and simulated tables can be joined.
 import { itemAt } from '../common/lookup.js';
 import { stringify } from 'csv-stringify/sync';
-import { InputError, type InputProblem } from '../scenario/errors.js';
+import { InputError, type InputProblem } from '../common/errors.js';
 import { parseCsvLine } from '../sweep/csv.js';
 import type { ModelRows } from './compare.js';
 import type { MeasuredRun, MigrationOutcome, MigrationRecord } from './types.js';

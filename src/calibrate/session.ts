@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from '../cli/exit-codes.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { defaultRunDir } from '../sweep/output.js';
 import { renderSvg } from '../report/render.js';
 import { comparisonChartSpec } from './chart.js';

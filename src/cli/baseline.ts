@@ -9,7 +9,7 @@ import { basename, extname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import { readBench } from '../compare/bench.js';
-import { InputError, suggest } from '../scenario/errors.js';
+import { InputError, suggest } from '../common/errors.js';
 import { PACKAGE_ROOT } from '../sweep/output.js';
 import { runSweep } from '../sweep/session.js';
 import { collect } from './compare.js';

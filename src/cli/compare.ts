@@ -4,7 +4,7 @@ import { compareBench } from '../compare/bench.js';
 import { compareRuns } from '../compare/compare-runs.js';
 import { EXPORTERS, type ExportFormat } from '../compare/export/index.js';
 import { DEFAULT_ALPHA, DEFAULT_BENCH_THRESHOLD, DEFAULT_METRICS, DEFAULT_THRESHOLD, parseAlpha, parseMetrics, parseThreshold } from '../compare/metrics.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 
 interface CompareFlags {
   json?: boolean;

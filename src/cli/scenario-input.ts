@@ -1,6 +1,6 @@
 import { parse as parseYamlScalar } from 'yaml';
 import { readDocument } from '../scenario/document.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { formatPathSegments, parsePath, setPath } from '../scenario/path.js';
 import { validateScenario } from '../scenario/validate.js';
 import type { Scenario } from '../engine/types.js';

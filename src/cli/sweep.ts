@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { PACKAGE_ROOT } from '../sweep/output.js';
 import { DEFAULT_FORMAT, OUTPUT_FORMATS, parseFormat, type OutputFormat } from '../sweep/formats.js';
 import { runSweep } from '../sweep/session.js';

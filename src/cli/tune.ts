@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { checkBest, DEFAULT_BUDGET, runTune } from '../tune/session.js';
 import { wholeFlag } from './sweep.js';
 

@@ -25,7 +25,7 @@
  * gated (`--same-machine`).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import type { BenchComparison, BenchFigure, BenchLine } from './types.js';
 
 function bad(file: string, path: string, message: string): never {

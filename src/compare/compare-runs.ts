@@ -21,7 +21,7 @@
 import { itemAt } from '../common/lookup.js';
 import { mean, sampleStandardDeviation } from 'simple-statistics';
 import { hashString } from '../engine/random.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { formatColumnValue } from '../report/units.js';
 import { recordedGrid, sweepDifferences } from './compatibility.js';
 import { beyond, COMPARABLE_METRICS } from './metrics.js';

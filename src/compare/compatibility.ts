@@ -8,7 +8,7 @@
  * differ: the scenarios on one side only are listed.
  */
 import { join } from 'node:path';
-import { InputError, formatPath } from '../scenario/errors.js';
+import { InputError, formatPath } from '../common/errors.js';
 import type { Manifest } from '../sweep/output.js';
 import { resolveSweep } from '../sweep/resolve.js';
 import { parseSweep } from '../sweep/spec.js';

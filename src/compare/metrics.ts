@@ -3,7 +3,7 @@
  * how the options (`--threshold 5%`, `--alpha 0.01`, `--metrics ...`) are
  * read.
  */
-import { InputError, suggest } from '../scenario/errors.js';
+import { InputError, suggest } from '../common/errors.js';
 import type { Better } from './types.js';
 
 /** Metric columns of runs.csv, and `completedShare` (the outcome, always compared). */

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
 import { MANIFEST_FILE, readManifest, type Manifest } from '../sweep/output.js';
 import type { ManifestAxis } from '../sweep/resolve.js';

@@ -14,7 +14,7 @@ import type { Writable } from 'node:stream';
 import { Piscina } from 'piscina';
 import { EXIT_OK } from '../cli/exit-codes.js';
 import { readDocument } from '../scenario/document.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { defaultRunDir, MANIFEST_FILE, PACKAGE_VERSION, RUNS_FILE, TOOL } from '../sweep/output.js';
 import { FLEET_COLUMNS, headerText, MIGRATION_COLUMNS } from './sweep-rows.js';
 import { readFleetSweep, type FleetSweep } from './sweep-spec.js';

@@ -10,7 +10,7 @@
  * every fleet with the fleet validator before anything runs.
  */
 import type { SourceDocument } from '../scenario/document.js';
-import { InputError, suggest, type InputProblem } from '../scenario/errors.js';
+import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, parsePath, type PathSegment } from '../scenario/path.js';
 import { describeFound, parseQuantity } from '../scenario/quantity.js';
 import { withValue } from '../sweep/grid.js';

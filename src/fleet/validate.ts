@@ -9,7 +9,7 @@
 import { Random, hashString } from '../engine/random.js';
 import type { Scenario } from '../engine/types.js';
 import type { SourceDocument } from '../scenario/document.js';
-import { InputError, suggest, type InputProblem } from '../scenario/errors.js';
+import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, type PathSegment } from '../scenario/path.js';
 import { describeFound, parseQuantity } from '../scenario/quantity.js';
 import { validateScenario } from '../scenario/validate.js';

@@ -15,7 +15,7 @@
  * ratio gives it.
  */
 import { parseText } from '../scenario/document.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import type { PathSegment } from '../scenario/path.js';
 import { count, DEFAULT_PAGE_BYTES, throttleNote, type Imported } from './imported.js';
 import { measured, phasesFromSyncSamples, type SyncSample } from './trace-rows.js';

@@ -3,7 +3,7 @@
  * that replays it out (docs/import.md).
  */
 import { readFileSync } from 'node:fs';
-import { InputError, suggest } from '../scenario/errors.js';
+import { InputError, suggest } from '../common/errors.js';
 import { importDirtyRate, looksLikeDirtyRate } from './dirty-rate.js';
 import { importDomjobinfo, looksLikeDomjobinfo } from './domjobinfo.js';
 import { importGuestperf, looksLikeGuestperf } from './guestperf.js';

@@ -1,4 +1,4 @@
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import type { TraceRow } from './trace-rows.js';
 
 /** The input formats `migsweep import` reads (docs/import.md). */

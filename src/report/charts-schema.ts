@@ -17,7 +17,7 @@
  * run's CSV header when the report is drawn, where the header is known.
  */
 import { z } from 'zod';
-import { InputError, formatPath, suggest } from '../scenario/errors.js';
+import { InputError, formatPath, suggest } from '../common/errors.js';
 import { describeFound, parseQuantity, type Dimension } from '../scenario/quantity.js';
 
 export const CHART_KINDS = ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'metric-vs-axis', 'compare'] as const;

@@ -10,7 +10,7 @@
 import { itemAt } from '../common/lookup.js';
 import { simulate } from '../engine/index.js';
 import type { Scenario, TimelinePoint } from '../engine/types.js';
-import { InputError, suggest } from '../scenario/errors.js';
+import { InputError, suggest } from '../common/errors.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskIdOf, taskSeed, withValue } from '../sweep/grid.js';
 import { resolveSweep } from '../sweep/resolve.js';
 import { parseSweep } from '../sweep/spec.js';

@@ -6,7 +6,7 @@
 import { itemAt } from '../common/lookup.js';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { copyLibraries, packageVersion } from './assets.js';
 import { chartContext } from './chart-context.js';
 import { defaultCharts } from './chart-choice.js';

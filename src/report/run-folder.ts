@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { TEXT_COLUMNS, numberOrText } from '../sweep/read-runs.js';
 import { axisColumnsByScenario } from './axis-columns.js';
 import { keptRowTest, sampleAxes } from './axis-sample.js';

@@ -7,7 +7,7 @@
  */
 import { createReadStream } from 'node:fs';
 import Papa from 'papaparse';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 
 /**
  * Call `onRecord` with each record after the header (and its line number,

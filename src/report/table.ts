@@ -1,5 +1,5 @@
 /** Reading columns of a run's tables for a chart: checked names, numbers, the few columns a spec carries. */
-import { InputError, suggest } from '../scenario/errors.js';
+import { InputError, suggest } from '../common/errors.js';
 import type { Cell, Row, Table } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node, type Document } from 'yaml';
-import { InputError } from './errors.js';
+import { InputError } from '../common/errors.js';
 import type { PathSegment } from './path.js';
 
 /** A parsed input file (YAML or JSON) that can say where a path is in its text. */

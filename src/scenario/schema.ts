@@ -3,7 +3,7 @@ import { POLICIES } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
 import type { ParamSpec, ParamSpecs, Scenario } from '../engine/types.js';
 import { describeDimension, describeFound, parseQuantity, type Dimension } from './quantity.js';
-import { suggest } from './errors.js';
+import { suggest } from '../common/errors.js';
 
 /**
  * The scenario schema, built from the policy and workload registries so that

@@ -5,7 +5,7 @@ import { WORKLOADS } from '../engine/workloads/index.js';
 import { WORKLOAD_PRESETS } from '../engine/workloads/presets.js';
 import { workingSetBytes } from '../engine/workloads/layout.js';
 import type { Scenario } from '../engine/types.js';
-import { InputError, suggest, type InputProblem } from './errors.js';
+import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, getPath, type PathSegment } from './path.js';
 import { SECTION_KEYS, scenarioSchema } from './schema.js';
 import { describeFound, formatBytes, parseQuantity } from './quantity.js';

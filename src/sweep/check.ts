@@ -6,7 +6,7 @@
  * workers will build it (about a microsecond each) and checked.
  */
 import { itemAt } from '../common/lookup.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { formatPathSegments } from '../scenario/path.js';
 import { crossChecks } from '../scenario/validate.js';
 import { buildScenario, decodeScenario } from './grid.js';

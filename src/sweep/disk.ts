@@ -7,7 +7,7 @@
  */
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { formatBytes } from '../scenario/quantity.js';
 import type { OutputFormat } from './formats.js';
 import type { TaskCost } from './sample.js';

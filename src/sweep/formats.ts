@@ -4,7 +4,7 @@
  * place a format is wired in (the Parquet writer adds its row here).
  * summary.csv, manifest.json and the report do not depend on the format.
  */
-import { InputError, suggest } from '../scenario/errors.js';
+import { InputError, suggest } from '../common/errors.js';
 import { ParquetRunsSink } from './parquet/sink.js';
 import { columnKinds, type ColumnKind } from './parquet/schema.js';
 import { CsvRunsSink } from './runs-csv-sink.js';

@@ -10,7 +10,7 @@ import { itemAt } from '../common/lookup.js';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { EXIT_FAILED, EXIT_OK } from '../cli/exit-codes.js';
 import { VariantTable } from './aggregate.js';
 import { checkMergeSpace } from './disk.js';

@@ -4,7 +4,7 @@
  * at `workload.dirtyRate` is reported at the line of the axis value that put
  * it there, with that value's place (`axes.workload.dirtyRate[3]`).
  */
-import type { InputProblem } from '../scenario/errors.js';
+import type { InputProblem } from '../common/errors.js';
 import { formatPathSegments, parsePath, type PathSegment } from '../scenario/path.js';
 import type { SourceDocument } from '../scenario/document.js';
 

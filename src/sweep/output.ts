@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism, hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { csvText, readLineBatches } from './csv.js';
 import { taskInfo, shardTaskCount } from './grid.js';
 import type { Grid, Shard } from './types.js';

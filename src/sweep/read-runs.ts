@@ -24,7 +24,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { RUNS_FILE } from './output.js';
 import { PARQUET_FORMAT } from './parquet/read.js';
 

@@ -8,7 +8,7 @@
  * written, so that every path writes the same bytes as the workers do.
  */
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { CellCursor, readLineBatches, Utf8Builder } from './csv.js';
 import { STATUS, type BatchResult, type Grid } from './types.js';

@@ -15,7 +15,7 @@
  */
 import { basename, extname } from 'node:path';
 import { itemAt } from '../common/lookup.js';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { formatPathSegments, getPath, parsePath, setPath, type PathSegment } from '../scenario/path.js';
 import { columnOfPath, METRIC_COLUMNS, policyLabel, scenarioColumns } from '../scenario/flatten.js';
 import { validateScenario } from '../scenario/validate.js';

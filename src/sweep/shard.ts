@@ -5,7 +5,7 @@
  * Job's completions), else a Slurm array (SLURM_ARRAY_TASK_ID minus
  * SLURM_ARRAY_TASK_MIN, of SLURM_ARRAY_TASK_COUNT), else none.
  */
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import type { Shard } from './types.js';
 
 export interface ShardInput {

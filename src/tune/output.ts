@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, write
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { cutPartialLine, runId } from '../sweep/output.js';
 import { fromStatistics, type Candidate } from './candidate.js';
 import type { TuneProblem } from './problem.js';

@@ -9,7 +9,7 @@ import { basename, extname } from 'node:path';
 import type { Scenario } from '../engine/types.js';
 import { POLICIES } from '../engine/policies/index.js';
 import type { SourceDocument } from '../scenario/document.js';
-import { InputError, suggest, type InputProblem } from '../scenario/errors.js';
+import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, getPath, parsePath, setPath, type PathSegment } from '../scenario/path.js';
 import { describeFound } from '../scenario/quantity.js';
 import { validateScenario } from '../scenario/validate.js';

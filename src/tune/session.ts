@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { InputError } from '../scenario/errors.js';
+import { InputError } from '../common/errors.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
 import { assess, better, candidateId, objectiveKey, paretoSet, relativeMargin, violation, type Candidate } from './candidate.js';
 import { createEvaluator, type Evaluator } from './evaluate.js';

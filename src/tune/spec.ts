@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseText, readDocument, type SourceDocument } from '../scenario/document.js';
-import { InputError, suggest } from '../scenario/errors.js';
+import { InputError, suggest } from '../common/errors.js';
 import { parsePath, type PathSegment } from '../scenario/path.js';
 import { describeFound } from '../scenario/quantity.js';
 import { scenarioSchema } from '../scenario/schema.js';

@@ -10,7 +10,7 @@
  */
 import { mean, quantileSorted } from 'simple-statistics';
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
-import { suggest } from '../scenario/errors.js';
+import { suggest } from '../common/errors.js';
 import { parseQuantity } from '../scenario/quantity.js';
 
 /** The numeric metrics of a run (runs.csv's metric columns without outcome and stopReason). */

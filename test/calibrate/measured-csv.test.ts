@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { measuredRows, parseMeasuredCsv, toCsv } from '../../src/calibrate/csv.js';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 import type { MigrationRecord } from '../../src/calibrate/types.js';
 
 function record(over: Partial<MigrationRecord> = {}): MigrationRecord {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 import { tempDir } from '../sweep/helpers.js';
 import { DETERMINISTIC, MiB, NOISY, compare, copyRun, editRuns, runInto, scale } from './helpers.js';
 

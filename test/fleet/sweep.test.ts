@@ -9,7 +9,7 @@ import { simulateFleet } from '../../src/fleet/simulate-fleet.js';
 import { runFleetSweep } from '../../src/fleet/sweep-session.js';
 import { readFleetSweep } from '../../src/fleet/sweep-spec.js';
 import { validateFleet } from '../../src/fleet/validate.js';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 import { parse as parseYaml } from 'yaml';
 
 const SWEEP = `name: small-drain

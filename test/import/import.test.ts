@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectFormat, importFile, importText } from '../../src/import/import-file.js';
 import { phasesFromSyncSamples, traceCsv } from '../../src/import/trace-rows.js';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 import { parseTrace } from '../../src/scenario/trace-file.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));

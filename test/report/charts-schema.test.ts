@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
 import { CHART_KINDS, chartNames, chartsSchema, parseCharts } from '../../src/report/charts-schema.js';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 
 test('no charts section means all six charts with their defaults', () => {
   assert.deepEqual(

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { evenlySpaced, sampleAxes, sampledAxesNote } from '../../src/report/axis-sample.js';
 import { readRunFolder } from '../../src/report/run-folder.js';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 
 /** A run folder with only manifest.json and summary.csv (no runs.csv: the report must not need it). */
 function folder(manifest: object, summary: string): string {

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseText } from '../../src/scenario/document.js';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 
 const GOOD = `vm: { ram: 4GiB }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 import { csvText, parseCsvLine } from '../../src/sweep/csv.js';
 import { shardTaskCount } from '../../src/sweep/grid.js';
 import { PARTS_DIR } from '../../src/sweep/parquet/part-writer.js';

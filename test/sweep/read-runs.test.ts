@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRunSamples } from '../../src/compare/run-samples.js';
-import { InputError } from '../../src/scenario/errors.js';
+import { InputError } from '../../src/common/errors.js';
 import { requireColumns, streamCsv, streamRuns, type RunRow, type RunsStream } from '../../src/sweep/read-runs.js';
 import { runSweep } from '../../src/sweep/session.js';
 import { read, Sink, sweepFile, tempDir } from './helpers.js';

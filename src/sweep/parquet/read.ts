@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
-import { InputError } from '../../scenario/errors.js';
+import { InputError } from '../../common/errors.js';
 import { csvText } from '../csv.js';
 import type { RunsFormat } from '../read-runs.js';
 import { partName, PARTS_DIR } from './part-writer.js';

@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../scenario/errors.js';
+import { InputError } from '../../common/errors.js';
 import { shardTaskCount, taskInfo } from '../grid.js';
 import type { Grid, Shard } from '../types.js';
 import { PART_ROWS, PARTS_DIR } from './part-writer.js';
