@@ -78,7 +78,7 @@ describe('migsweep run', () => {
     const r = migsweep('--help');
     assert.equal(r.code, 0);
     const commands = [...r.out.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
-    assert.deepEqual(commands, ['run', 'sweep', 'merge', 'calibrate', 'report', 'compare', 'baseline', 'tune', 'help']);
+    assert.deepEqual(commands, ['run', 'sweep', 'merge', 'calibrate', 'report', 'compare', 'baseline', 'tune', 'import', 'help']);
     const run = migsweep('run', '--help');
     assert.equal(run.code, 0);
     assert.match(run.out, /^Usage: migsweep run \[options\] <scenario-file>/);
