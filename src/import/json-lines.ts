@@ -3,11 +3,14 @@
  * a script prints them) or after a time stamp (libvirt's debug log,
  * `2024-05-06 10:00:01.250+0000: ... QEMU_MONITOR_RECV_REPLY: ... reply={...}`;
  * a script's `2024-05-06T10:00:01.250Z {...}`). The JSON runs from the
- * line's first `{` to its last `}`.
+ * line's first `{` to its last `}`. A reply printed over several lines
+ * (`virsh qemu-monitor-command --pretty`, qmp-shell -p) runs on until its
+ * braces balance.
  */
 import { badLine } from './imported.js';
 
 export interface JsonLine {
+  /** the line the object starts on */
   line: number;
   /** seconds since the epoch of the line's leading time stamp, if it has one */
   stampS?: number;
@@ -16,26 +19,58 @@ export interface JsonLine {
 
 const STAMP = /^\[?(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?)(Z|[+-]\d\d:?\d\d)?/;
 
-/** Each non-blank, non-# line that holds a JSON object; a line without one, or with broken JSON, is bad input. */
+/** Open braces minus closed ones outside JSON strings, from `depth` on. */
+function braceDepth(text: string, depth = 0): number {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}') depth--;
+  }
+  return depth;
+}
+
+/** Each JSON object of the text with the line it starts on; a line outside an object that holds none, or broken JSON, is bad input. */
 export function jsonLines(file: string, text: string, expected: string): JsonLine[] {
   const out: JsonLine[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const open = line.indexOf('{');
-    const close = line.lastIndexOf('}');
-    if (open < 0 || close < open) throw badLine(file, i + 1, `expected ${expected}, found '${clip(line)}'`);
+  let pending: { line: number; stampS?: number; json: string; depth: number } | undefined;
+  const finish = (line: number, json: string, stampS: number | undefined): void => {
     let value: unknown;
     try {
-      value = JSON.parse(line.slice(open, close + 1));
+      value = JSON.parse(json.slice(0, json.lastIndexOf('}') + 1));
     } catch (e) {
-      throw badLine(file, i + 1, `expected ${expected}; the JSON does not parse (${(e as Error).message})`);
+      throw badLine(file, line, `expected ${expected}; the JSON does not parse (${(e as Error).message})`);
     }
+    out.push({ line, stampS, value });
+  };
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (pending !== undefined) {
+      pending.json += `\n${line}`;
+      pending.depth = braceDepth(line, pending.depth);
+      if (pending.depth <= 0) {
+        finish(pending.line, pending.json, pending.stampS);
+        pending = undefined;
+      }
+      return;
+    }
+    if (line === '' || line.startsWith('#')) return;
+    const open = line.indexOf('{');
+    if (open < 0) throw badLine(file, i + 1, `expected ${expected}, found '${clip(line)}'`);
     const m = STAMP.exec(line);
     // Date.parse keeps whole milliseconds (finer digits are dropped), the resolution the trace is written at
-    const stampS = m && open > 0 ? Date.parse(`${(m[1] as string).replace(' ', 'T')}${normalZone(m[2])}`) / 1000 : undefined;
-    out.push({ line: i + 1, stampS: stampS !== undefined && Number.isFinite(stampS) ? stampS : undefined, value });
+    const parsed = m && open > 0 ? Date.parse(`${(m[1] as string).replace(' ', 'T')}${normalZone(m[2])}`) / 1000 : undefined;
+    const stampS = parsed !== undefined && Number.isFinite(parsed) ? parsed : undefined;
+    const json = line.slice(open);
+    const depth = braceDepth(json);
+    if (depth > 0) pending = { line: i + 1, stampS, json, depth };
+    else finish(i + 1, json, stampS);
   });
+  if (pending !== undefined) throw badLine(file, pending.line, `expected ${expected}; the JSON object that starts here does not end`);
   return out;
 }
 

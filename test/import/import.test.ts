@@ -177,9 +177,10 @@ describe('migsweep import: malformed input names the line and what was expected'
 
   test('query-migrate: broken JSON, a rate that is not a number, a missing sync count, no time at all', () => {
     const ok = active({ 'dirty-sync-count': 2, 'dirty-pages-rate': 100 });
+    assert.match(problem(`${ok}\n\n{"return": {"status": "active", "ram": {`), /^in\.log:3:1: expected one QMP reply per line .*; the JSON object that starts here does not end$/);
     assert.match(
-      problem(`${ok}\n\n{"return": {"status": "active", "ram": {`),
-      /^in\.log:3:1: expected one QMP reply per line .*found '\{"return": \{"status": "active", "ram": \{'$/,
+      problem(`${ok}\nvirsh: error: failed to connect to the hypervisor`),
+      /^in\.log:2:1: expected one QMP reply per line .*, found 'virsh: error: failed to connect to the hypervisor'$/,
     );
     assert.match(problem(`${ok}\n{"return": {"status": "active", "ram": }}`), /^in\.log:2:1: expected one QMP reply per line .*; the JSON does not parse/);
     assert.match(
@@ -350,4 +351,23 @@ test('--out into a folder that does not exist yet creates it', () => {
       .filter((l) => l !== '' && !l.startsWith('#')),
     ['t,dirtyRate', '0,104857600', '4.018,33554432', '8.031,157286400'],
   );
+});
+
+test('replies printed over several lines (virsh qemu-monitor-command --pretty) read as one each', () => {
+  const pretty = (t: number, sync: number, pps: number) =>
+    JSON.stringify({ return: { status: 'active', 'total-time': t, ram: { 'dirty-sync-count': sync, 'dirty-pages-rate': pps, 'page-size': 4096 } }, id: 'libvirt-{7}' }, null, 2);
+  const r = importText('pretty.log', [pretty(1500, 2, 100), pretty(2600, 3, 300), pretty(3700, 4, 200)].join('\n'));
+  assert.equal(r.format, 'qmp');
+  assert.deepEqual(
+    r.rows.map((x) => [x.tS, x.bytesPerSec]),
+    [
+      [0, 100 * PAGE],
+      [1.5, 300 * PAGE],
+      [2.6, 200 * PAGE],
+    ],
+  );
+  // a broken one is named by the line it starts on: each reply here takes 12 lines
+  const broken = [pretty(1500, 2, 100), pretty(2600, 3, 300).replace('"dirty-sync-count": 3', '"dirty-sync-count": 3,,')].join('\n');
+  assert.equal(pretty(1, 2, 3).split('\n').length, 12);
+  assert.match(problem(broken), /^in\.log:13:1: expected one QMP reply per line .*; the JSON does not parse/);
 });
