@@ -19,8 +19,8 @@ function collect(value: string, previous: string[]): string[] {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('simulate one migration scenario (YAML or JSON) and print its metrics')
-    .argument('<scenario-file>', 'scenario or fleet file, e.g. sweeps/examples/seed-thread.yaml or sweeps/examples/drain.yaml')
+    .description('simulate one migration scenario, or a fleet of migrations sharing links (YAML or JSON; docs/fleets.md), and print its metrics')
+    .argument('<scenario-file>', 'scenario file, e.g. sweeps/examples/seed-thread.yaml (a fleet: sweeps/examples/drain.yaml)')
     .option('--set <path=value>', 'override a scenario value, e.g. --set workload.dirtyRate=200MiB/s (repeatable)', collect, [])
     .option('--json', 'print one flat JSON object: the metrics and the scenario parameters')
     .option('--timeline', 'also write the run over time: timeline.csv, timeline.vl.json and timeline.svg (a fleet: its Gantt chart, gantt.vl.json and gantt.svg)')
