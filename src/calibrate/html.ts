@@ -2,7 +2,7 @@
 // and the chart as inline SVG. No script and no link to anything outside
 // the folder, so it opens from disk with no network. Pure.
 import { escapeHtml } from '../report/html.js';
-import { formatRate } from '../scenario/quantity.js';
+import { formatRate } from '../common/format.js';
 import type { ModelRows, TargetCheck } from './compare.js';
 import { PAGE_SEEDS } from './predict.js';
 import { exclusionNotes, tableCells, TABLE_HEADS } from './table.js';

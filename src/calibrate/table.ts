@@ -1,7 +1,7 @@
 // The comparison as a table: the cells (for the terminal and the HTML page)
 // and the terminal text.
 import { itemAt } from '../common/lookup.js';
-import { formatBytes } from '../scenario/quantity.js';
+import { formatBytes } from '../common/format.js';
 import { percent, type ModelRows, type RunComparison } from './compare.js';
 
 const DASH = '-';

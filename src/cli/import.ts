@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../common/errors.js';
-import { formatRate } from '../scenario/quantity.js';
+import { formatRate } from '../common/format.js';
 import { parseTrace } from '../scenario/trace-file.js';
 import { importFile, parseFormatOption } from '../import/import-file.js';
 import { DEFAULT_PAGE_BYTES } from '../import/imported.js';

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { simulate } from '../engine/index.js';
 import type { RunResult, Scenario } from '../engine/types.js';
 import { flatRecord, policyLabel } from '../scenario/flatten.js';
-import { formatBytes, formatMs, formatRate } from '../scenario/quantity.js';
+import { formatBytes, formatMs, formatRate } from '../common/format.js';
 import { loadScenario } from './scenario-input.js';
 import { readDocument } from '../scenario/document.js';
 import { isFleet, validateFleet } from '../fleet/validate.js';

@@ -50,3 +50,13 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** What a value is, for a message: `found a list`, `found 'x'`. */
+export function describeFound(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return `'${v}'`;
+  return String(v);
+}

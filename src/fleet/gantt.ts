@@ -5,7 +5,7 @@
  * its VmRun) stacked, so the NIC's use shows.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { formatMs } from '../scenario/quantity.js';
+import { formatMs } from '../common/format.js';
 import { CONFIG, SCHEMA_URL, VARIANT_COLORS, wrapLines } from '../report/charts/style.js';
 import { displayUnit, NUMBER_FORMAT } from '../report/units.js';
 import type { FleetResult, VmRun } from './simulate-fleet.js';

@@ -1,7 +1,7 @@
 /** What `migsweep run <fleet>` prints: the fleet's figures, a table per VM, or one JSON object. */
 import { quantile } from 'simple-statistics';
 import { flatRecord } from '../scenario/flatten.js';
-import { formatBytes, formatMs } from '../scenario/quantity.js';
+import { formatBytes, formatMs } from '../common/format.js';
 import type { FleetResult, VmRun } from './simulate-fleet.js';
 
 /** The fleet's figures with the single-VM names, in ms and bytes. */

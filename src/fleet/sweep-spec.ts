@@ -12,7 +12,8 @@
 import type { SourceDocument } from '../scenario/document.js';
 import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, parsePath, type PathSegment } from '../scenario/path.js';
-import { describeFound, parseQuantity } from '../scenario/quantity.js';
+import { parseQuantity } from '../scenario/quantity.js';
+import { describeFound } from '../common/errors.js';
 import { withValue } from '../sweep/grid.js';
 import { expandAxis, RangeSpecError } from '../sweep/range.js';
 import type { AxisSpec } from '../sweep/types.js';

@@ -1,6 +1,6 @@
 /** The scenario that replays an imported trace, as `migsweep import` prints it. */
 import { basename } from 'node:path';
-import { formatBytes } from '../scenario/quantity.js';
+import { formatBytes } from '../common/format.js';
 import { DEFAULT_PAGE_BYTES } from './imported.js';
 
 /**

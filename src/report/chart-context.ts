@@ -1,5 +1,5 @@
 /** What the chart builders share about one run: the variants in order, their policies, and the columns that make a workload-and-link condition. */
-import { formatRate } from '../scenario/quantity.js';
+import { formatRate } from '../common/format.js';
 import { distinct, numbers } from './table.js';
 import { displayUnit } from './units.js';
 import type { ChartContext, Row, RunFolder } from './types.js';

@@ -18,7 +18,8 @@
  */
 import { z } from 'zod';
 import { InputError, formatPath, suggest } from '../common/errors.js';
-import { describeFound, parseQuantity, type Dimension } from '../scenario/quantity.js';
+import { parseQuantity, type Dimension } from '../scenario/quantity.js';
+import { describeFound } from '../common/errors.js';
 
 export const CHART_KINDS = ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'metric-vs-axis', 'compare'] as const;
 export type ChartKind = (typeof CHART_KINDS)[number];

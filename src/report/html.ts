@@ -4,7 +4,7 @@
  * that comes from a sweep file or a CSV goes through escapeHtml; the specs
  * are embedded as JSON that cannot close its script element.
  */
-import { formatMs } from '../scenario/quantity.js';
+import { formatMs } from '../common/format.js';
 import { formatColumnValue } from './units.js';
 import type { VariantLine } from './variant-table.js';
 import type { Manifest, ManifestAxis } from './types.js';

@@ -5,7 +5,7 @@
  */
 import { itemAt } from '../common/lookup.js';
 import type { RunResult, TimelinePoint } from '../engine/types.js';
-import { formatMs } from '../scenario/quantity.js';
+import { formatMs } from '../common/format.js';
 
 /** The points a chart draws: at most about 2 x buckets of them. */
 export interface SeriesPoint {

@@ -10,7 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 import { simulate } from '../engine/index.js';
 import type { RunResult, Scenario, TimelinePoint } from '../engine/types.js';
 import { policyLabel } from '../scenario/flatten.js';
-import { formatRate } from '../scenario/quantity.js';
+import { formatRate } from '../common/format.js';
 import { VARIANT_COLORS } from './charts/style.js';
 import { timelineSpec } from './charts/timeline.js';
 import { renderSvg, svgToPng } from './render.js';

@@ -6,7 +6,7 @@
  * the conversion it makes.
  */
 import { itemAt } from '../common/lookup.js';
-import { formatBytes, formatMs, formatRate } from '../scenario/quantity.js';
+import { formatBytes, formatMs, formatRate } from '../common/format.js';
 import { BYTE_LADDER, BYTE_RATE_LADDER, LINK_RATE_LADDER, TIME_LADDER_MS, type UnitStep } from '../common/units.js';
 import { NARROW_LOG_DECADES, TICK_SLACK } from './chart-limits.js';
 import { columnDimension } from './charts-schema.js';

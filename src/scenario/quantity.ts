@@ -3,7 +3,8 @@
  * turned into base units (bytes, bytes per second, seconds) once, at the edge.
  */
 
-import { BYTE_LADDER, LINK_RATE_LADDER, TIME_LADDER_MS } from '../common/units.js';
+import { describeFound } from '../common/errors.js';
+import { BYTE_LADDER, LINK_RATE_LADDER } from '../common/units.js';
 
 export type Dimension = 'bytes' | 'rate' | 'time';
 
@@ -90,39 +91,4 @@ export function parseQuantity(input: unknown, dim: Dimension): ParseResult {
     return { ok: false, reason: `expected ${EXAMPLES[dim]}, found '${input}'${hint}` };
   }
   return { ok: true, value: num * factor };
-}
-
-export function describeFound(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return `'${v}'`;
-  return String(v);
-}
-
-/** KiB and up, largest first (bytes below 1 KiB are shown as they are). */
-const BIN = BYTE_LADDER.slice(1).reverse();
-/** s and up, largest first. */
-const TIMES = TIME_LADDER_MS.slice(1).reverse();
-
-function trim(n: number): string {
-  return Number(n.toPrecision(4)).toString();
-}
-
-/** Human-readable size, binary units (for terminal summaries, not for data files). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return String(bytes);
-  for (const [u, f] of BIN) if (Math.abs(bytes) >= f) return `${trim(bytes / f)} ${u}`;
-  return `${trim(bytes)} B`;
-}
-
-export function formatRate(bytesPerSec: number): string {
-  return `${formatBytes(bytesPerSec)}/s`;
-}
-
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return String(ms);
-  for (const [u, f] of TIMES) if (Math.abs(ms) >= f) return `${trim(ms / f)} ${u}`;
-  return `${trim(ms)} ms`;
 }

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { POLICIES } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
 import type { ParamSpec, ParamSpecs, Scenario } from '../engine/types.js';
-import { describeDimension, describeFound, parseQuantity, type Dimension } from './quantity.js';
+import { describeDimension, parseQuantity, type Dimension } from './quantity.js';
+import { describeFound } from '../common/errors.js';
 import { suggest } from '../common/errors.js';
 
 /**

@@ -8,7 +8,7 @@
 import { existsSync, statfsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../common/errors.js';
-import { formatBytes } from '../scenario/quantity.js';
+import { formatBytes } from '../common/format.js';
 import type { OutputFormat } from './formats.js';
 import type { TaskCost } from './sample.js';
 

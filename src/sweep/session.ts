@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { join, relative, isAbsolute } from 'node:path';
 import type { Writable } from 'node:stream';
 import { InputError } from '../common/errors.js';
-import { formatBytes } from '../scenario/quantity.js';
+import { formatBytes } from '../common/format.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
 import { VariantTable } from './aggregate.js';
 import { checkEveryScenario } from './check.js';

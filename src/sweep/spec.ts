@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { parseText, readDocument, type SourceDocument } from '../scenario/document.js';
 import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, parsePath, type PathSegment } from '../scenario/path.js';
-import { describeFound } from '../scenario/quantity.js';
+import { describeFound } from '../common/errors.js';
 import { scenarioSchema } from '../scenario/schema.js';
 import type { SweepSpec } from './types.js';
 

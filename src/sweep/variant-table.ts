@@ -1,6 +1,6 @@
 /** The short table printed at the end of a sweep: one line per variant (policy). */
 import { itemAt } from '../common/lookup.js';
-import { formatMs } from '../scenario/quantity.js';
+import { formatMs } from '../common/format.js';
 import { EXACT_LIMIT, RELATIVE_ACCURACY } from './quantiles.js';
 import type { VariantSummary } from './types.js';
 

@@ -11,7 +11,7 @@ import { POLICIES } from '../engine/policies/index.js';
 import type { SourceDocument } from '../scenario/document.js';
 import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, getPath, parsePath, setPath, type PathSegment } from '../scenario/path.js';
-import { describeFound } from '../scenario/quantity.js';
+import { describeFound } from '../common/errors.js';
 import { validateScenario } from '../scenario/validate.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskIdOf, taskSeed } from '../sweep/grid.js';
 import { canonical, isPrefix } from '../sweep/origins.js';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { parseText, readDocument, type SourceDocument } from '../scenario/document.js';
 import { InputError, suggest } from '../common/errors.js';
 import { parsePath, type PathSegment } from '../scenario/path.js';
-import { describeFound } from '../scenario/quantity.js';
+import { describeFound } from '../common/errors.js';
 import { scenarioSchema } from '../scenario/schema.js';
 import { axisSchema, placeAt } from '../sweep/spec.js';
 import type { TuneSpec } from './types.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatBytes, formatMs, formatRate, parseQuantity } from '../../src/scenario/quantity.js';
+import { parseQuantity } from '../../src/scenario/quantity.js';
+import { formatBytes, formatMs, formatRate } from '../../src/common/format.js';
 import { axisTitle, displayUnit, formatColumnValue, niceMarks, showField } from '../../src/report/units.js';
 
 const MiB = 1024 ** 2;

@@ -1,5 +1,5 @@
 /** Pieces of encodings that several charts share: tooltips, the facet by a column, a cell's outcome. */
-import { formatMs } from '../../scenario/quantity.js';
+import { formatMs } from '../../common/format.js';
 import { evenlySpaced } from '../axis-sample.js';
 import { MAX_FACET_PANELS } from '../chart-limits.js';
 import { distinct, numbers } from '../table.js';

@@ -8,7 +8,7 @@
 import { itemAt } from '../../common/lookup.js';
 import type { TopLevelSpec } from 'vega-lite';
 import type { RunResult } from '../../engine/types.js';
-import { formatBytes, formatMs } from '../../scenario/quantity.js';
+import { formatBytes, formatMs } from '../../common/format.js';
 import type { ChartEntry } from '../charts-schema.js';
 import { chartableTimeline, type ChartableTimeline, type TimelineEvent } from '../timeline-data.js';
 import type { TimelinePoint } from '../../engine/types.js';

@@ -9,7 +9,7 @@
  */
 import { itemAt } from '../../common/lookup.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { formatMs } from '../../scenario/quantity.js';
+import { formatMs } from '../../common/format.js';
 import { NARROW_LOG_DECADES, TICK_SLACK } from '../chart-limits.js';
 import type { ChartEntry, SummaryMetric } from '../charts-schema.js';
 import { distinct, numbers, pick, requireColumns } from '../table.js';
