@@ -17,6 +17,7 @@ import { readDocument } from '../scenario/document.js';
 import { InputError } from '../common/errors.js';
 import { defaultRunDir, MANIFEST_FILE, PACKAGE_VERSION, RUNS_FILE, TOOL } from '../sweep/output.js';
 import { FLEET_COLUMNS, headerText, MIGRATION_COLUMNS } from './sweep-rows.js';
+import { writeFleetSweepCharts } from './sweep-charts.js';
 import { readFleetSweep, type FleetSweep } from './sweep-spec.js';
 import type { FleetBatch } from './sweep-worker.js';
 
@@ -32,6 +33,8 @@ export interface FleetSweepOptions {
   force?: boolean;
   /** fleets per batch (default: about eight batches per worker, at most 16 fleets) */
   batchSize?: number;
+  /** false: no charts/ (the CLI's --no-report) */
+  charts?: boolean;
   stdout: Writable;
   stderr: Writable;
 }
@@ -127,8 +130,10 @@ export async function runFleetSweep(o: FleetSweepOptions): Promise<FleetSweepOut
   }
   manifest.complete = true;
   writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+  const charts = o.charts === false ? [] : await writeFleetSweepCharts(runDir, paths, sweep.name);
   const shown = relative(process.cwd(), runDir);
-  o.stdout.write(`${sweep.count} fleets (${sweep.count - done} run now) -> ${shown.startsWith('..') ? runDir : shown}/{${RUNS_FILE},${MIGRATIONS_FILE}}\n`);
+  const dir = shown.startsWith('..') ? runDir : shown;
+  o.stdout.write(`${sweep.count} fleets (${sweep.count - done} run now) -> ${dir}/{${RUNS_FILE},${MIGRATIONS_FILE}}${charts.length ? `; charts: ${dir}/charts/` : ''}\n`);
   return { runDir, exitCode: EXIT_OK, done: sweep.count, total: sweep.count };
 }
 
