@@ -11,7 +11,7 @@ import { RUNS_FILE } from '../sweep/output.js';
 
 /** The charts' SVG files, written into runDir/charts/. */
 export async function writeFleetSweepCharts(runDir: string, axisPaths: readonly string[], name: string): Promise<string[]> {
-  const rows = parse(readFileSync(join(runDir, RUNS_FILE), 'utf8'), { columns: true }) as FleetRow[];
+  const rows = parse<FleetRow>(readFileSync(join(runDir, RUNS_FILE), 'utf8'), { columns: true });
   const dir = join(runDir, 'charts');
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
