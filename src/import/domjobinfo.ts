@@ -14,7 +14,7 @@
  * A block starts at `Job type:`; blocks without a dirty rate (no job, or a
  * libvirt that does not report it) are skipped.
  */
-import { badLine, count, DEFAULT_PAGE_BYTES, throttleNote, type Imported } from './imported.js';
+import { badLine, count, DEFAULT_PAGE_BYTES, inOrder, throttleNote, type Imported } from './imported.js';
 import { measured, phasesFromSyncSamples, type SyncSample } from './trace-rows.js';
 
 export function looksLikeDomjobinfo(text: string): boolean {
@@ -65,7 +65,7 @@ export function importDomjobinfo(file: string, text: string): Imported {
     const unit = (m?.[2] ?? '').trim();
     if (m === null || n === undefined || unit !== field.unit)
       throw badLine(file, i + 1, `${label}: expected a number >= 0${field.unit ? ` in ${field.unit}` : ''}, found '${rest}'`);
-    if (field.key in current && label !== 'Job type') {
+    if (field.key in current) {
       // a block without its own Job type line: a new block starts at the repeated label
       current = { line: i + 1 };
       blocks.push(current);
@@ -85,9 +85,9 @@ export function importDomjobinfo(file: string, text: string): Imported {
       pageBytes = b.pageBytes;
     }
     if (b.jobType === 'Completed' || (b.sync !== undefined && b.sync < 2)) continue;
-    candidates.push({ tS: b.elapsedMs / 1000, pagesPerSec: b.pagesPerSec, sync: b.sync });
+    candidates.push({ tS: b.elapsedMs / 1000, pagesPerSec: b.pagesPerSec, sync: b.sync, line: b.line });
   }
-  const samples = measured(candidates);
+  const samples = measured(inOrder(file, candidates, 'block'));
   if (samples.length === 0)
     throw badLine(file, blocks[0]?.line ?? 1, `${blocks.length} domjobinfo blocks, none of a running migration with a measured 'Dirty rate: <n> pages/s' (after 'Iteration: 2')`);
   const page = pageBytes ?? DEFAULT_PAGE_BYTES;

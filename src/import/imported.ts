@@ -1,5 +1,5 @@
 import { InputError } from '../common/errors.js';
-import type { TraceRow } from './trace-rows.js';
+import type { SyncSample, TraceRow } from './trace-rows.js';
 
 /** The input formats `migsweep import` reads (docs/import.md). */
 export const IMPORT_FORMATS = ['guestperf', 'qmp', 'dirty-rate', 'domjobinfo'] as const;
@@ -38,4 +38,23 @@ export function throttleNote(maxThrottlePercent: number): string | undefined {
   return maxThrottlePercent > 0
     ? `auto-converge throttled the guest's vCPUs by up to ${maxThrottlePercent} % during this capture: the later rates are the throttled guest's, not its own`
     : undefined;
+}
+
+/**
+ * The samples, checked to be of one migration in the order it ran: time and
+ * sync count never go back (a file holding two migrations, or lines sorted
+ * out of order, would otherwise merge into a trace of neither).
+ */
+export function inOrder(file: string, samples: SyncSample[], what: string): SyncSample[] {
+  samples.forEach((s, k) => {
+    const prev = samples[k - 1];
+    if (prev === undefined) return;
+    if (s.tS < prev.tS || (s.sync !== undefined && prev.sync !== undefined && s.sync < prev.sync))
+      throw badLine(
+        file,
+        s.line ?? 1,
+        `this ${what} (${s.tS} s, sync ${s.sync ?? '?'}) comes before the previous one (${prev.tS} s, sync ${prev.sync ?? '?'}): expected the ${what === 'reply' ? 'replies' : `${what}s`} of one migration, in the order they were taken`,
+      );
+  });
+  return samples;
 }

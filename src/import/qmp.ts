@@ -12,7 +12,7 @@
  * query-migrate reply's (`setup` included), so polling should start with
  * the migration.
  */
-import { shown, count, DEFAULT_PAGE_BYTES, badLine, throttleNote, type Imported } from './imported.js';
+import { shown, count, DEFAULT_PAGE_BYTES, badLine, inOrder, throttleNote, type Imported } from './imported.js';
 import { jsonLines, qmpReturn } from './json-lines.js';
 import { measured, phasesFromSyncSamples, type SyncSample } from './trace-rows.js';
 
@@ -80,10 +80,10 @@ export function importQmp(file: string, text: string): Imported {
     else throw badLine(file, line, 'expected total-time (ms) in the reply, or a time stamp before it (e.g. 2024-05-06 10:00:01.250+0000)');
     // dirty-pages-rate is left 0 once completed (migration/migration.c populate_ram_info); the first sync is the setup one
     if (r.status === 'completed' || r.status === 'setup' || sync < 2) continue;
-    candidates.push({ tS, pagesPerSec: pps, sync });
+    candidates.push({ tS, pagesPerSec: pps, sync, line });
   }
   if (replies === 0) throw badLine(file, lines[0]?.line ?? 1, `no query-migrate reply found: expected ${EXPECTED}`);
-  const samples = measured(candidates);
+  const samples = measured(inOrder(file, candidates, 'reply'));
   if (samples.length === 0)
     throw badLine(
       file,

@@ -21,6 +21,8 @@ export interface SyncSample {
   tS: number;
   pagesPerSec: number;
   sync?: number;
+  /** where in the file it was read, for messages */
+  line?: number;
 }
 
 /**

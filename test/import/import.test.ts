@@ -371,3 +371,16 @@ test('replies printed over several lines (virsh qemu-monitor-command --pretty) r
   assert.equal(pretty(1, 2, 3).split('\n').length, 12);
   assert.match(problem(broken), /^in\.log:13:1: expected one QMP reply per line .*; the JSON does not parse/);
 });
+
+test('two migrations in one file, or lines out of order, are refused at the line that goes back', () => {
+  const reply = (t: number, sync: number, pps: number) =>
+    JSON.stringify({ return: { status: 'active', 'total-time': t, ram: { 'dirty-sync-count': sync, 'dirty-pages-rate': pps } } });
+  const text = [reply(1500, 2, 100), reply(2600, 3, 300), reply(1400, 2, 50)].join('\n');
+  assert.match(
+    problem(text),
+    /^in\.log:3:1: this reply \(1\.4 s, sync 2\) comes before the previous one \(2\.6 s, sync 3\): expected the replies of one migration, in the order they were taken$/,
+  );
+  const block = (ms: number, pps: number, it: number) =>
+    `Job type:         Unbounded\nTime elapsed:     ${ms}         ms\nDirty rate:       ${pps}         pages/s\nIteration:        ${it}\n`;
+  assert.match(problem([block(4000, 100, 2), block(3000, 100, 3)].join('\n')), /^in\.log:6:1: this block \(3 s, sync 3\) comes before the previous one \(4 s, sync 2\)/);
+});
