@@ -63,6 +63,10 @@ export function parseLimit(statistic: Statistic, text: string): { ok: true; valu
     const r = parseQuantity(t, 'time');
     return r.ok ? { ok: true, value: r.value * 1000 } : { ok: false, reason: `${metric} is a time: ${r.reason}` };
   }
+  if (metric.endsWith('Seconds')) {
+    const r = parseQuantity(t, 'time'); // a bare number is seconds, the metric's unit
+    return r.ok ? r : { ok: false, reason: `${metric} is a time: ${r.reason}` };
+  }
   if (metric.endsWith('Bytes')) {
     const r = parseQuantity(t, 'bytes');
     return r.ok ? r : { ok: false, reason: `${metric} is a size: ${r.reason}` };
