@@ -5,7 +5,7 @@
 import { itemAt } from '../common/lookup.js';
 import { stringify } from 'csv-stringify/sync';
 import { InputError, type InputProblem } from '../common/errors.js';
-import { parseCsvLine } from '../sweep/csv.js';
+import { parse } from 'csv-parse/sync';
 import type { ModelRows } from './compare.js';
 import type { MeasuredRun, MigrationOutcome, MigrationRecord } from './types.js';
 
@@ -140,8 +140,13 @@ const TEXT_COLUMNS = ['name', 'qemuVersion', 'accel'] as const;
  * file, line and column of every problem.
  */
 export function parseMeasuredCsv(text: string, file: string): MeasuredRun[] {
-  const lines = text.split(/\r?\n/);
-  const header = parseCsvLine(lines[0] ?? '');
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { skip_empty_lines: true, info: true, relax_column_count: true }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (e) {
+    throw new InputError(file, [{ path: '', line: (e as { lines?: number }).lines, message: (e as Error).message }]);
+  }
+  const header = records[0]?.record ?? [];
   const required = ['outcome', ...NUMBER_COLUMNS, ...OPTIONAL_NUMBER_COLUMNS, ...BOOLEAN_COLUMNS, ...TEXT_COLUMNS];
   const missing = required.filter((c) => !header.includes(c));
   if (missing.length > 0) {
@@ -149,19 +154,11 @@ export function parseMeasuredCsv(text: string, file: string): MeasuredRun[] {
   }
   const problems: InputProblem[] = [];
   const runs: MeasuredRun[] = [];
-  lines.slice(1).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const lineNo = i + 2;
+  records.slice(1).forEach(({ record: cells, info }) => {
+    const lineNo = info.lines;
     const problem = (column: string, message: string): void => {
       problems.push({ path: column, line: lineNo, message });
     };
-    let cells: string[];
-    try {
-      cells = parseCsvLine(line);
-    } catch (e) {
-      problem('', (e as Error).message);
-      return;
-    }
     if (cells.length !== header.length) {
       problem('', `${cells.length} cells, the header has ${header.length}`);
       return;

@@ -1,4 +1,5 @@
 import { itemAt } from '../common/lookup.js';
+import { parse } from 'csv-parse/sync';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DirtyTrace } from '../engine/types.js';
@@ -42,13 +43,18 @@ export function readTrace(path: string, pageBytes: number): TraceRead {
 
 export function parseTrace(path: string, text: string, pageBytes: number): TraceRead {
   const fail = (line: number, what: string): TraceRead => ({ ok: false, problem: `trace file ${path}:${line}: ${what}` });
-  const lines = text
-    .split(/\r?\n/)
-    .map((l, i) => ({ n: i + 1, cells: l.trim() }))
-    .filter((l) => l.cells !== '' && !l.cells.startsWith('#'));
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    // csv-parse: blank lines and `#` lines skipped, cells trimmed, each record with its line
+    records = parse(text, { comment: '#', skip_empty_lines: true, trim: true, info: true, relax_column_count: true }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (e) {
+    const line = (e as { lines?: number }).lines ?? 1;
+    return fail(line, (e as Error).message.replace(/^Invalid Record Length: |^CSV_\w+: /, ''));
+  }
+  const lines = records.map((r) => ({ n: r.info.lines, cells: r.record }));
   const [head, ...rows] = lines;
   if (head === undefined) return fail(1, 'empty: expected a header (t,dirtyRate) and at least one row');
-  const header = head.cells.split(',').map((h) => h.trim());
+  const header = head.cells;
   const tCol = header.findIndex((h) => TIME_COLUMNS.includes(h));
   let rCol = header.findIndex((h) => RATE_COLUMNS.includes(h));
   const pCol = header.findIndex((h) => PAGE_COLUMNS.includes(h));
@@ -57,12 +63,11 @@ export function parseTrace(path: string, text: string, pageBytes: number): Trace
   if (tCol < 0 || rCol < 0)
     return fail(
       head.n,
-      `expected a header with a time column (${TIME_COLUMNS.join(' | ')}) and a rate column (${[...RATE_COLUMNS, ...PAGE_COLUMNS].join(' | ')}), found '${head.cells}'`,
+      `expected a header with a time column (${TIME_COLUMNS.join(' | ')}) and a rate column (${[...RATE_COLUMNS, ...PAGE_COLUMNS].join(' | ')}), found '${head.cells.join(',')}'`,
     );
   const timesS: number[] = [];
   const rates: number[] = [];
-  for (const { n, cells } of rows) {
-    const c = cells.split(',').map((x) => x.trim());
+  for (const { n, cells: c } of rows) {
     const t = parseQuantity(c[tCol], 'time');
     if (!t.ok) return fail(n, `column ${header[tCol]}: ${t.reason}`);
     let rate: number;
