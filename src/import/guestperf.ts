@@ -1,8 +1,10 @@
 /**
- * guestperf JSON reports (QEMU tests/migration/guestperf): report.py
- * serializes `progress_history`, a list of Progress records (progress.py)
- * that engine.py (`_migrate_progress`) fills from `query-migrate`, keeping
- * one record per new `dirty-sync-count` plus the final one:
+ * guestperf JSON reports (QEMU tests/migration/guestperf; read at qemu
+ * commits e3643d32 for report.py, cb5ed407 for progress.py, 1b507e55 for
+ * engine.py): report.py serializes `progress_history`, a list of Progress
+ * records (progress.py) that engine.py (`_migrate_progress`) fills from
+ * `query-migrate`, keeping one record per new `dirty-sync-count` plus the
+ * final one:
  *
  *   progress_history[i].duration            query-migrate total-time, ms
  *   progress_history[i].status              query-migrate status
