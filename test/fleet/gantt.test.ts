@@ -1,5 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharePoints, vmBars, fleetGanttSpec } from '../../src/fleet/gantt.js';
 import { simulateFleet } from '../../src/fleet/simulate-fleet.js';
@@ -92,5 +95,17 @@ describe('the Gantt chart of a fleet', () => {
     assertClose(bars[2]!.toMs - bars[2]!.fromMs, res.postcopyMs, 1e-12, 'post-copy');
     assertClose(bars[1]!.toMs - bars[1]!.fromMs, res.downtimeMs, 1e-9, 'downtime');
     assertClose(bars[2]!.toMs, res.totalTimeMs, 1e-12, 'end');
+  });
+
+  test('migsweep run <fleet-file> --timeline --png writes gantt.vl.json, gantt.svg and gantt.png into --out', () => {
+    const out = mkdtempSync(join(tmpdir(), 'gantt-'));
+    const cli = join(ROOT, 'dist', 'src', 'cli.js');
+    const stdout = execFileSync(process.execPath, [cli, 'run', join(ROOT, 'sweeps', 'examples', 'drain.yaml'), '--timeline', '--png', '--out', out], { encoding: 'utf8' });
+    assert.match(stdout, /gantt: .*gantt\.svg/);
+    const spec = JSON.parse(readFileSync(join(out, 'gantt.vl.json'), 'utf8')) as { vconcat: { data: { values: { vm: string }[] } }[] };
+    assert.deepEqual([...new Set(spec.vconcat[0]!.data.values.map((b) => b.vm))], ['db', 'cache', 'build', 'web-1', 'web-2', 'web-3']);
+    assert.match(readFileSync(join(out, 'gantt.svg'), 'utf8'), /^<svg/);
+    // a PNG starts with its signature
+    assert.deepEqual([...readFileSync(join(out, 'gantt.png')).subarray(1, 4)], [0x50, 0x4e, 0x47]);
   });
 });
