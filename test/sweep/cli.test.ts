@@ -107,7 +107,9 @@ describe('migsweep sweep on the command line', () => {
     const runs = join(out, 'runs.csv');
     while (!(existsSync(runs) && lines(runs) > 1)) await sleep(20);
     run.child.kill('SIGINT');
-    await sleep(5);
+    // two signals close together may reach the process as one: send the second once the first is seen
+    // (the batches in flight, ~100 ms of work each, are still running then)
+    while (!run.stderr().includes('SIGINT: finishing the batches in flight')) await sleep(2);
     run.child.kill('SIGINT');
     const r = await run.done;
     assert.equal(r.code, 130, r.err);

@@ -55,7 +55,7 @@ export function migsweepBackground(args: string[]) {
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, out, err })),
   );
-  return { child, done };
+  return { child, done, stderr: () => err };
 }
 
 /** Lines of a CSV text, without the header. */
