@@ -56,6 +56,8 @@ export function registerSweep(program: Command): void {
       if (file !== undefined && existsSync(file) && isFleetSweep(readDocument(file).data)) {
         // a sweep over fleets (docs/fleets.md): its own grid and tables; no shards or report yet
         if (shard) throw new InputError('--shard', [{ path: '', message: 'a sweep over fleets runs whole (no shards yet); leave out --shard' }]);
+        if (opts.format !== undefined && opts.format !== 'csv')
+          throw new InputError('--format', [{ path: '', message: `a sweep over fleets writes runs.csv and migrations.csv only (no ${opts.format} yet); leave out --format` }]);
         const outcome = await runFleetSweep({
           file,
           out: opts.out,

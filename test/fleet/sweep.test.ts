@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -126,5 +127,19 @@ describe('sweeps over fleets', () => {
     bad(SWEEP.replace('slo:', 'slos:'), /unknown key 'slos'.*slo/);
     bad(SWEEP.replace('downtime: 100ms', 'downtime: fast'), /slo\.downtime/);
     bad(SWEEP.replace('hosts.dst.nic: [1Gbit/s, 10Gbit/s]', 'hosts.dst.nic: [1Gbit/s]'), /expected 2 values/);
+  });
+
+  test('the CLI refuses what a sweep over fleets cannot do yet (--shard, --format parquet) with exit 2 and writes nothing', () => {
+    const { dir, file } = sweepFile();
+    const cli = join(import.meta.dirname, '..', '..', 'src', 'cli.js');
+    for (const [flags, said] of [
+      [['--shard', '0/2'], /no shards yet/],
+      [['--format', 'parquet'], /no parquet yet/],
+    ] as const) {
+      const r = spawnSync(process.execPath, [cli, 'sweep', file, '--out', join(dir, 'refused'), ...flags], { encoding: 'utf8' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, said);
+      assert.equal(existsSync(join(dir, 'refused')), false);
+    }
   });
 });
