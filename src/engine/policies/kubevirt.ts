@@ -99,6 +99,12 @@ export const kubevirt: RuleModule = {
     allowWorkloadDisruption: { kind: 'bool', default: null, doc: 'allowWorkloadDisruption: past the budget post-copy or pause; unset = allowPostCopy' },
     allowAutoConverge: { kind: 'bool', default: false, doc: "allowAutoConverge: QEMU's auto-converge with its defaults" },
     volumes: { kind: 'bytes', default: 0, min: 0, doc: 'migrated volumes (and ephemeral disks of a block migration), counted in the size' },
+    multifdChannels: {
+      kind: 'count',
+      default: 0,
+      min: 0,
+      doc: 'multifd channels (KubeVirt opens 8 unless the VM has dedicated CPUs or a CPU limit); recorded only: pages cost a single stream until the wire model has multifd, so 0 (the neutral value) is the default',
+    },
   },
   create: (p) => {
     const monitor: Rule = new KubeVirtMonitor(p);

@@ -181,6 +181,12 @@ export const ovirt: RuleModule = {
     },
     pollInterval: { kind: 'time', default: 10, positive: true, doc: 'migration_monitor_interval (vdsm.conf)' },
     autoConverge: { kind: 'bool', default: null, doc: "auto-converge with QEMU's defaults; unset = as the schedule's policy says (on for the engine's four)" },
+    multifdChannels: {
+      kind: 'count',
+      default: 0,
+      min: 0,
+      doc: 'multifd channels (oVirt asks for one per 10 Gbit/s, none below 2); recorded only until the wire model has multifd, so 0 (the neutral value) is the default',
+    },
   },
   check: (p, base) => (p.schedule === 'post-copy' && base !== 'qemu' ? `schedule post-copy needs the base qemu, found '${base}'` : null),
   create: (p) => {

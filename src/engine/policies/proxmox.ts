@@ -80,6 +80,11 @@ export const proxmox: RuleModule = {
   params: {
     downtime: { kind: 'time', default: 0.1, positive: true, doc: 'migrate_downtime (seconds in the VM config)' },
     autoConverge: { kind: 'bool', default: true, doc: "auto-converge with QEMU's defaults (Proxmox always sets it)" },
+    xbzrle: {
+      kind: 'bool',
+      default: false,
+      doc: 'XBZRLE with a cache of 10 % of RAM (Proxmox always turns it on); recorded only until the wire model has XBZRLE, so false (the neutral value) is the default',
+    },
   },
   create: (p) => {
     const loop: Rule = new ProxmoxLoop(p);
