@@ -3,10 +3,10 @@ import { simulate } from '../engine/index.js';
 import type { RunResult, Scenario } from '../engine/types.js';
 import { flatRecord, policyLabel } from '../scenario/flatten.js';
 import { formatBytes, formatMs, formatRate } from '../common/format.js';
-import { loadScenario } from './scenario-input.js';
+import { scenarioOf } from './scenario-input.js';
 import { readDocument } from '../scenario/document.js';
 import { isFleet, validateFleet } from '../fleet/validate.js';
-import { simulateFleet, type Fleet } from '../fleet/simulate-fleet.js';
+import { simulateFleet } from '../fleet/simulate-fleet.js';
 import { fleetJson, fleetSummary } from '../fleet/output.js';
 import { writeTimeline } from '../report/timeline-file.js';
 import { writeFleetGantt } from '../fleet/gantt-file.js';
@@ -28,7 +28,9 @@ export function registerRun(program: Command): void {
     .option('--out <dir>', 'where --timeline writes (default: results/timeline/<scenario file name>)')
     .option('--png', 'with --timeline, also write timeline.png')
     .action(async (file: string, opts: { set: string[]; json?: boolean; timeline?: boolean; chart?: boolean; out?: string; png?: boolean }) => {
-      const fleet = loadFleetIfAny(file);
+      // parsed once: a file with hosts and vms is a fleet, anything else a single-VM scenario
+      const doc = readDocument(file);
+      const fleet = isFleet(doc.data) ? validateFleet(doc.data, file, doc) : null;
       const name = basename(file, extname(file));
       if (opts.chart) opts.timeline = true;
       if (fleet !== null) {
@@ -40,7 +42,7 @@ export function registerRun(program: Command): void {
         }
         return;
       }
-      const scenario = loadScenario(file, opts.set);
+      const scenario = scenarioOf(doc, opts.set);
       const timeline = opts.timeline ? await writeTimeline(scenario, name, opts.out ?? join('results', 'timeline', name), { png: opts.png }) : null;
       const result = timeline?.result ?? simulate(scenario);
       if (opts.json) process.stdout.write(`${JSON.stringify(flatRecord(result, scenario))}\n`);
@@ -56,12 +58,6 @@ export function registerRun(program: Command): void {
 function shownPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith('..') ? file : rel;
-}
-
-/** A fleet file (hosts and vms) read and validated; null for a single-VM scenario. */
-function loadFleetIfAny(file: string): Fleet | null {
-  const doc = readDocument(file);
-  return isFleet(doc.data) ? validateFleet(doc.data, file, doc) : null;
 }
 
 /** The guest's rate; a trace's as its range and the mean its column shows (over the horizon, see meanRate). */

@@ -1,5 +1,5 @@
 import { parse as parseYamlScalar } from 'yaml';
-import { readDocument } from '../scenario/document.js';
+import type { SourceDocument } from '../scenario/document.js';
 import { InputError } from '../common/errors.js';
 import { formatPathSegments, parsePath, setPath } from '../scenario/path.js';
 import { validateScenario } from '../scenario/validate.js';
@@ -26,9 +26,9 @@ export function parseOverrides(args: readonly string[]): { path: (string | numbe
   });
 }
 
-/** Read a scenario file, apply `--set` overrides and validate: every problem is an InputError naming the file and place. */
-export function loadScenario(file: string, sets: readonly string[] = []): Scenario {
-  const doc = readDocument(file);
+/** A parsed scenario file with `--set` overrides applied, validated: every problem is an InputError naming the file and place. */
+export function scenarioOf(doc: SourceDocument, sets: readonly string[] = []): Scenario {
+  const file = doc.file;
   const raw = doc.data;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new InputError(file, [{ path: '', message: 'expected a scenario mapping with vm, workload, link and policy' }]);

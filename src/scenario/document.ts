@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, type Node, type Document } from 'yaml';
-import { InputError } from '../common/errors.js';
+import { describeFound, InputError } from '../common/errors.js';
 import type { PathSegment } from './path.js';
 
 /** A parsed input file (YAML or JSON) that can say where a path is in its text. */
@@ -11,17 +11,32 @@ export interface SourceDocument {
   locate(path: readonly PathSegment[]): { line: number; col: number } | undefined;
 }
 
-/** Read and parse a YAML or JSON file; a missing file or a syntax error is an InputError. */
-export function readDocument(file: string): SourceDocument {
-  let text: string;
+/** The text of an input file; a missing file or a folder is an InputError naming it. */
+export function readSourceText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a YAML or JSON file' : String((e as Error).message);
     throw new InputError(file, [{ path: '', message: why }]);
   }
-  return parseText(file, text);
+}
+
+/** Read and parse a YAML or JSON file; a missing file or a syntax error is an InputError. */
+export function readDocument(file: string): SourceDocument {
+  return parseText(file, readSourceText(file));
+}
+
+/**
+ * Parse a file's text that must be a mapping (a sweep or tune file): the
+ * document, or an InputError at line 1 saying what was `expected` and found.
+ */
+export function parseMapping(file: string, text: string, expected: string): SourceDocument & { data: Record<string, unknown> } {
+  const doc = parseText(file, text);
+  const data = doc.data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    throw new InputError(file, [{ path: '', message: `expected ${expected}, found ${describeFound(data)}`, line: 1, col: 1 }]);
+  return doc as SourceDocument & { data: Record<string, unknown> };
 }
 
 export function parseText(file: string, text: string): SourceDocument {

@@ -5,9 +5,8 @@
  * name. Whether the scenarios the file expands to are valid is resolve.ts's
  * job.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseText, readDocument, type SourceDocument } from '../scenario/document.js';
+import { parseMapping, readSourceText, type SourceDocument } from '../scenario/document.js';
 import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, parsePath, type PathSegment } from '../scenario/path.js';
 import { describeFound } from '../common/errors.js';
@@ -112,16 +111,13 @@ export interface SweepSource {
 
 /** Read a sweep file and check its shape; every problem is an InputError with file, line, path, expected, found. */
 export function readSweep(file: string): SweepSource {
-  readDocument(file); // a missing file or a folder: the scenario reader's messages
-  return parseSweep(file, readFileSync(file, 'utf8'));
+  return parseSweep(file, readSourceText(file));
 }
 
 /** Check the shape of a sweep file's text (`file` names it in messages). */
 export function parseSweep(file: string, text: string): SweepSource {
-  const doc = parseText(file, text);
+  const doc = parseMapping(file, text, 'a sweep: a mapping with base, axes, variants, ...');
   const data = doc.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data))
-    throw new InputError(file, [{ path: '', message: `expected a sweep: a mapping with base, axes, variants, ..., found ${describeFound(data)}`, line: 1, col: 1 }]);
   const res = sweepSchema().safeParse(data, { reportInput: true });
   if (!res.success) {
     const problems = res.error.issues.flatMap((iss) => explain(iss, []));

@@ -5,9 +5,8 @@
  * name. The population is a sweep's axes (src/sweep/spec.ts); whether the
  * scenarios and the search paths are valid is problem.ts's job.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseText, readDocument, type SourceDocument } from '../scenario/document.js';
+import { parseMapping, readSourceText, type SourceDocument } from '../scenario/document.js';
 import { InputError, suggest } from '../common/errors.js';
 import { parsePath, type PathSegment } from '../scenario/path.js';
 import { describeFound } from '../common/errors.js';
@@ -101,17 +100,12 @@ export interface TuneSource {
 }
 
 export function readTune(file: string): TuneSource {
-  readDocument(file); // a missing file or a folder: the scenario reader's messages
-  return parseTune(file, readFileSync(file, 'utf8'));
+  return parseTune(file, readSourceText(file));
 }
 
 export function parseTune(file: string, text: string): TuneSource {
-  const doc = parseText(file, text);
+  const doc = parseMapping(file, text, 'a tune file: a mapping with base, population, search, constraints, objective');
   const data = doc.data;
-  if (data === null || typeof data !== 'object' || Array.isArray(data))
-    throw new InputError(file, [
-      { path: '', message: `expected a tune file: a mapping with base, population, search, constraints, objective, found ${describeFound(data)}`, line: 1, col: 1 },
-    ]);
   const res = tuneSchema().safeParse(data, { reportInput: true });
   if (!res.success) {
     const problems = res.error.issues.flatMap((iss) => explain(iss));
