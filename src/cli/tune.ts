@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { InputError } from '../common/errors.js';
-import { checkBest, DEFAULT_BUDGET, runTune } from '../tune/session.js';
+import { DEFAULT_BUDGET, describeBudget, parseBudget, type Budget } from '../tune/budget.js';
+import { checkBest, runTune } from '../tune/session.js';
 import { wholeFlag } from './sweep.js';
 
 interface TuneFlags {
-  budget?: number;
+  budget?: Budget;
   out?: string;
   workers?: number;
   resume?: boolean;
@@ -18,7 +19,7 @@ export function registerTune(program: Command): void {
     .command('tune')
     .description("search the constants that meet a tune file's constraints over its population (docs/tune.md)")
     .argument('[tune-file]', 'tune file (see tunes/)')
-    .option('--budget <n>', `candidates to evaluate (default ${DEFAULT_BUDGET})`, wholeFlag('--budget'))
+    .option('--budget <n|time>', `candidates to evaluate (default ${describeBudget(DEFAULT_BUDGET)}), or wall time (30s, 2min: not reproducible)`, (t: string) => parseBudget(t))
     .option('--out <dir>', 'the run folder (default: results/tune/<name>/<date-time>)')
     .option('--workers <n>', 'worker threads (default: one per CPU)', wholeFlag('--workers'))
     .option('--resume', 'continue an interrupted run (the one in --out, or the latest unfinished one of this tune file)')

@@ -15,8 +15,12 @@ import type { TuneBatch, TuneWorkerData } from './worker.js';
 const SLICE_RUNS = 64;
 
 export interface Evaluator {
-  /** the runs (RUN_WIDTH numbers each, population order) of each candidate */
-  evaluate(candidates: readonly Constants[]): Promise<Float64Array[]>;
+  /**
+   * The runs (RUN_WIDTH numbers each, population order) of each candidate;
+   * null for a candidate whose slices `signal` aborted (Ctrl-C): piscina
+   * drops its queued slices and ends the worker threads running them.
+   */
+  evaluate(candidates: readonly Constants[], signal?: AbortSignal): Promise<(Float64Array | null)[]>;
   close(): Promise<void>;
 }
 
@@ -34,17 +38,22 @@ export function createEvaluator(population: Scenario[], workers: number): Evalua
     workerData,
   });
   return {
-    async evaluate(cands) {
+    async evaluate(cands, signal) {
       return Promise.all(
         cands.map(async (constants) => {
+          if (signal?.aborted) return null;
           const out = new Float64Array(population.length * RUN_WIDTH);
           const slices: Promise<void>[] = [];
           for (let from = 0; from < population.length; from += SLICE_RUNS) {
             const to = Math.min(population.length, from + SLICE_RUNS);
-            slices.push(pool.run({ constants, from, to }).then((part) => out.set(part, from * RUN_WIDTH)));
+            slices.push(pool.run({ constants, from, to }, { signal: signal ?? null }).then((part) => out.set(part, from * RUN_WIDTH)));
           }
-          await Promise.all(slices);
-          return out;
+          // every slice settles before the candidate does (none left writing into `out`)
+          const settled = await Promise.allSettled(slices);
+          const failed = settled.find((r) => r.status === 'rejected');
+          if (failed === undefined) return out;
+          if (signal?.aborted) return null;
+          throw failed.reason;
         }),
       );
     },

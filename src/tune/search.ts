@@ -20,16 +20,24 @@ import type { SearchDim, TuneProblem } from './problem.js';
 export const DEFAULT_POINTS = 5;
 /** The local search stops when its step is below this share of a range. */
 const MIN_STEP = 1 / 256;
-/** Candidates per call of `evaluate` in the grid and the design (progress and Ctrl-C granularity). */
+/** Candidates per call of `evaluate` in the grid and the design (progress granularity). */
 const CHUNK = 32;
+/** A time budget's design when a candidate's cost is still unknown (every probe was cached). */
+const TIMED_DESIGN = 100;
+/** Larger grids are not listed to probe them (a time budget goes straight to the design). */
+const MAX_LISTED_GRID = 1_000_000;
 
 export type Strategy = 'grid' | 'design+pattern';
 
 export interface SearchHost {
   /** evaluate these candidates (cached ones cost nothing); fewer come back when the budget or an interrupt stops it */
-  evaluate(values: number[][], phase: string): Promise<Candidate[]>;
-  /** evaluations left in the budget */
+  evaluate(values: number[][], phase: string, measure?: boolean): Promise<Candidate[]>;
+  /** evaluations left in the budget (a time budget: the estimate of what fits the time left; Infinity before a candidate's cost is known) */
   remaining(): number;
+  /** a time budget: the grid's first candidates (one per worker) measure a candidate's cost before the strategy is chosen */
+  timed?: boolean;
+  /** candidates evaluated at once (the workers) */
+  parallel?: number;
   stopping(): boolean;
 }
 
@@ -83,8 +91,8 @@ export function stepFor(d: SearchDim, step: number): number {
 export async function runSearch(problem: TuneProblem, host: SearchHost): Promise<{ strategy: Strategy; best: Candidate | null; evaluated: Candidate[] }> {
   const evaluated: Candidate[] = [];
   let best: Candidate | null = null;
-  const take = async (values: number[][], phase: string) => {
-    const got = await host.evaluate(values, phase);
+  const take = async (values: number[][], phase: string, measure = false) => {
+    const got = await host.evaluate(values, phase, measure);
     for (const c of got) {
       evaluated.push(c);
       if (better(problem, c, best)) best = c;
@@ -92,7 +100,18 @@ export async function runSearch(problem: TuneProblem, host: SearchHost): Promise
     return got;
   };
 
-  if (gridSize(problem) <= host.remaining()) {
+  const size = gridSize(problem);
+  if (host.timed === true && size <= MAX_LISTED_GRID) {
+    // the grid's first candidates (one per worker) measure a candidate's cost; the rest of the grid follows when it fits the time left
+    const points = gridPoints(problem);
+    const probe = Math.min(points.length, host.parallel ?? 1);
+    await take(points.slice(0, probe), 'grid', true);
+    if (points.length - probe <= host.remaining()) {
+      for (let i = probe; i < points.length && !host.stopping() && host.remaining() > 0; i += CHUNK) await take(points.slice(i, i + CHUNK), 'grid');
+      return { strategy: 'grid', best, evaluated };
+    }
+    if (host.stopping()) return { strategy: 'design+pattern', best, evaluated };
+  } else if (host.timed !== true && size <= host.remaining()) {
     const points = gridPoints(problem);
     for (let i = 0; i < points.length && !host.stopping(); i += CHUNK) await take(points.slice(i, i + CHUNK), 'grid');
     return { strategy: 'grid', best, evaluated };
@@ -100,7 +119,8 @@ export async function runSearch(problem: TuneProblem, host: SearchHost): Promise
 
   // a Latin hypercube over half the budget: every dimension's range cut in n strata, each stratum used once
   const dims = problem.dims;
-  const n = Math.max(2, Math.floor(host.remaining() / 2));
+  const left = host.remaining();
+  const n = Number.isFinite(left) ? Math.max(2, Math.floor(left / 2)) : TIMED_DESIGN;
   const rng = new Random(problem.seed);
   const columns = dims.map(() => {
     const perm = Array.from({ length: n }, (_, i) => i);

@@ -13,6 +13,7 @@ import { InputError } from '../common/errors.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
 import { assess, better, candidateId, objectiveKey, paretoSet, relativeMargin, violation, type Candidate } from './candidate.js';
 import { createEvaluator, type Evaluator } from './evaluate.js';
+import { DEFAULT_BUDGET, describeBudget, TIME_BUDGET_NOTE, type Budget } from './budget.js';
 import { appendCandidates, BEST_FILE, findResumable, newRunDir, readCandidates, startFolder, TUNE_COPY, writeJson, writePareto, writeStatus } from './output.js';
 import { candidateProblem, populationRuns, resolveTune, type TuneProblem } from './problem.js';
 import type { Constants } from './runs.js';
@@ -21,7 +22,6 @@ import { settingLines } from './settings.js';
 import { writeTuneReport } from './report.js';
 import { readTune } from './spec.js';
 
-export const DEFAULT_BUDGET = 200;
 /** The step of the sensitivity probe: 1 % of a continuous range (one level of a discrete one). */
 const SENSITIVITY_STEP = 0.01;
 export const QUANTILE_DEFINITION = 'simple-statistics quantileSorted: linear interpolation between order statistics (R type 7, numpy default)';
@@ -31,7 +31,8 @@ export interface TuneOptions {
   out?: string;
   /** where default run folders go (results/) */
   resultsRoot?: string;
-  budget?: number;
+  /** a number of evaluations, or a Budget (evaluations or wall time) */
+  budget?: number | Budget;
   /** worker threads; 0 = the main thread */
   workers?: number;
   resume?: boolean;
@@ -48,7 +49,10 @@ export interface BestJson {
   name: string;
   tune: { file: string; seed: number; populationPoints: number; replicates: number; runs: number };
   strategy: Strategy;
-  budget: number;
+  budget: number | string;
+  /** evaluations: a deterministic run; time: how far the search got depends on the machine (budgetNote says so) */
+  budgetKind: Budget['kind'];
+  budgetNote?: string;
   evaluations: number;
   complete: boolean;
   quantiles: string;
@@ -74,18 +78,34 @@ export interface TuneOutcome {
 
 const constantsOf = (problem: TuneProblem, values: readonly number[]): Constants => problem.dims.map((d, i) => [d.segments, values[i] as number]);
 
-/** Evaluate candidates (validated first: constants that do not fit together are an error row, not a run). */
-async function evaluateAll(problem: TuneProblem, evaluator: Evaluator, values: number[][], phase: string): Promise<Candidate[]> {
+/**
+ * Evaluate candidates (validated first: constants that do not fit together
+ * are an error row, not a run). A candidate `signal` aborted mid-way is left
+ * out: only whole candidates come back, in the order given.
+ */
+async function evaluateAll(problem: TuneProblem, evaluator: Evaluator, values: number[][], phase: string, signal?: AbortSignal): Promise<Candidate[]> {
   const why = values.map((v) => candidateProblem(problem, v));
   const ok = values.filter((_, i) => why[i] === null);
-  const runs = await evaluator.evaluate(ok.map((v) => constantsOf(problem, v)));
+  const runs = await evaluator.evaluate(
+    ok.map((v) => constantsOf(problem, v)),
+    signal,
+  );
   let k = 0;
-  return values.map((v, i) => (why[i] === null ? assess(problem, v, phase, runs[k++] ?? null, null) : assess(problem, v, phase, null, why[i] ?? null)));
+  const out: Candidate[] = [];
+  values.forEach((v, i) => {
+    if (why[i] !== null) out.push(assess(problem, v, phase, null, why[i] ?? null));
+    else {
+      const r = runs[k++];
+      if (r) out.push(assess(problem, v, phase, r, null));
+    }
+  });
+  return out;
 }
 
 export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
   const problem = resolveTune(readTune(o.file));
-  const budget = o.budget ?? DEFAULT_BUDGET;
+  const budget: Budget = typeof o.budget === 'number' ? { kind: 'evaluations', evaluations: o.budget } : (o.budget ?? DEFAULT_BUDGET);
+  const maxEvaluations = budget.kind === 'evaluations' ? budget.evaluations : Infinity;
   const resultsRoot = o.resultsRoot ?? 'results';
   let dir: string;
   const cache = new Map<string, Candidate>();
@@ -103,19 +123,37 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
     startFolder(dir, problem);
   }
   const population = populationRuns(problem.grid, problem.seed);
-  const evaluator = createEvaluator(population, o.workers ?? availableParallelism());
+  const workers = o.workers ?? availableParallelism();
+  const evaluator = createEvaluator(population, workers);
   const say = (line: string) => {
     if (!o.quiet) o.stderr.write(`${line}\n`);
   };
   say(
-    `tune ${problem.name}: ${problem.dims.length} constants, population ${problem.grid.scenarios} points x ${problem.replicates} replicates = ${population.length} runs per candidate; budget ${budget} evaluations (grid of ${gridSize(problem)})${cache.size > 0 ? `; resuming with ${cache.size} candidates done` : ''}`,
+    `tune ${problem.name}: ${problem.dims.length} constants, population ${problem.grid.scenarios} points x ${problem.replicates} replicates = ${population.length} runs per candidate; budget ${describeBudget(budget)} (grid of ${gridSize(problem)})${cache.size > 0 ? `; resuming with ${cache.size} candidates done` : ''}`,
   );
 
-  let stopping = false;
+  // Ctrl-C (or stopAfter) interrupts; the end of a time budget ends the search as its budget would. Both abort the candidates in flight.
+  let interrupted = false;
+  let outOfTime = false;
+  const interrupt = new AbortController();
+  const timeUp = new AbortController();
+  const anyStop = AbortSignal.any([interrupt.signal, timeUp.signal]);
   const onSignal = () => {
-    if (!stopping) o.stderr.write('tune: stopping after the candidates in flight; --resume continues\n');
-    stopping = true;
+    if (!interrupted) o.stderr.write('tune: stopping: the candidates in flight are dropped, the finished ones kept; --resume continues\n');
+    interrupted = true;
+    interrupt.abort();
   };
+  const startedMs = Date.now();
+  const deadline =
+    budget.kind === 'time'
+      ? setTimeout(() => {
+          outOfTime = true;
+          timeUp.abort();
+        }, budget.seconds * 1000)
+      : null;
+  // the cost of a candidate, measured on the ones evaluated here (a time budget's estimate of what still fits)
+  let freshCount = 0;
+  let freshMs = 0;
   if (o.signals) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -125,38 +163,55 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
   let bestSoFar: Candidate | null = null;
   let lastProgress = 0;
   const host = {
-    remaining: () => budget - spent.size,
-    stopping: () => stopping,
-    async evaluate(values: number[][], phase: string): Promise<Candidate[]> {
+    timed: budget.kind === 'time',
+    parallel: Math.max(1, workers),
+    remaining: () => {
+      if (budget.kind === 'evaluations') return budget.evaluations - spent.size;
+      const leftMs = budget.seconds * 1000 - (Date.now() - startedMs);
+      if (outOfTime || leftMs <= 0) return 0;
+      return freshCount === 0 ? Infinity : Math.floor(leftMs / (Math.max(1, freshMs) / freshCount));
+    },
+    stopping: () => interrupted || outOfTime,
+    async evaluate(values: number[][], phase: string, measure = false): Promise<Candidate[]> {
       const out: (Candidate | null)[] = [];
       const fresh: number[][] = [];
       const wanted = new Set<string>();
       for (const v of values) {
         const c = assess(problem, v, phase, null, null); // for the id only
         if (spent.has(c.id)) out.push(null);
-        else if (cache.has(c.id) || spent.size + wanted.size < Math.min(budget, o.stopAfter ?? budget)) {
+        else if (cache.has(c.id) || spent.size + wanted.size < Math.min(maxEvaluations, o.stopAfter ?? Infinity)) {
           if (!cache.has(c.id) && !wanted.has(c.id)) fresh.push(v);
           wanted.add(c.id);
           out.push(c);
         }
       }
-      const done = await evaluateAll(problem, evaluator, fresh, phase);
+      const t0 = Date.now();
+      // a time budget's measuring candidates finish even after the time is up (only Ctrl-C drops them): a run has at least one result
+      const signal = measure ? interrupt.signal : anyStop;
+      const done = signal.aborted ? [] : await evaluateAll(problem, evaluator, fresh, phase, signal);
+      freshMs += Date.now() - t0;
+      freshCount += done.length;
       appendCandidates(dir, done);
       for (const c of done) cache.set(c.id, c);
       const result: Candidate[] = [];
       for (const c of out) {
         if (c === null || spent.has(c.id)) continue;
-        const got = cache.get(c.id) as Candidate;
+        const got = cache.get(c.id);
+        if (got === undefined) continue; // aborted in flight
         spent.add(c.id);
         result.push(got);
         if (got.feasible) feasibleCount++;
         if (better(problem, got, bestSoFar)) bestSoFar = got;
       }
-      if (o.stopAfter !== undefined && spent.size >= o.stopAfter) stopping = true;
+      if (o.stopAfter !== undefined && spent.size >= o.stopAfter) interrupted = true;
       const now = Date.now();
-      if (now - lastProgress > 1000 || spent.size >= budget) {
+      if (now - lastProgress > 1000 || spent.size >= maxEvaluations) {
         lastProgress = now;
-        say(`tune: ${spent.size}/${budget} evaluations, ${feasibleCount} feasible${bestSoFar ? `, best ${describeBest(problem, bestSoFar)}` : ''}`);
+        const of =
+          budget.kind === 'evaluations'
+            ? `${spent.size}/${budget.evaluations} evaluations`
+            : `${spent.size} evaluations in ${((now - startedMs) / 1000).toFixed(1)}/${budget.seconds} s`;
+        say(`tune: ${of}, ${feasibleCount} feasible${bestSoFar ? `, best ${describeBest(problem, bestSoFar)}` : ''}`);
       }
       return result;
     },
@@ -164,20 +219,24 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
 
   try {
     const { strategy, best, evaluated } = await runSearch(problem, host);
-    const interrupted = stopping;
+    if (deadline !== null) clearTimeout(deadline);
     let sensitivity: BestJson['sensitivity'] = {};
     if (best !== null && !interrupted) sensitivity = await sensitivityAround(problem, evaluator, best, dir, cache);
     const bestJson = best === null ? null : bestReport(problem, best, evaluated, strategy, budget, !interrupted, sensitivity);
+    if (bestJson !== null && budget.kind === 'time') bestJson.budgetNote = TIME_BUDGET_NOTE;
     if (bestJson !== null) writeJson(join(dir, BEST_FILE), bestJson);
     if (problem.objective === null) writePareto(dir, problem, paretoSet(problem, evaluated));
-    const [bestRuns] = best === null ? [null] : await evaluator.evaluate([constantsOf(problem, best.values)]);
+    // the chosen candidate's runs for the report's second panel (not after Ctrl-C: that stops now)
+    const [bestRuns] = best === null || interrupted ? [null] : await evaluator.evaluate([constantsOf(problem, best.values)]);
     writeTuneReport(dir, problem, evaluated, best, bestRuns ?? null, bestJson?.settings ?? []);
     writeStatus(dir, problem, interrupted ? 'interrupted' : 'complete');
     const lines = finalLines(problem, bestJson, evaluated, dir, interrupted);
+    if (budget.kind === 'time') lines.splice(1, 0, `${outOfTime ? 'the time budget ran out' : 'the search ended within its time budget'}; ${TIME_BUDGET_NOTE}`);
     o.stdout.write(`${lines.join('\n')}\n`);
     const exitCode = interrupted ? EXIT_INTERRUPTED : bestJson?.feasible ? EXIT_OK : EXIT_FAILED;
     return { exitCode, dir, best, bestJson, evaluated, problem };
   } finally {
+    if (deadline !== null) clearTimeout(deadline);
     if (o.signals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -242,7 +301,7 @@ function bestReport(
   best: Candidate,
   evaluated: Candidate[],
   strategy: Strategy,
-  budget: number,
+  budget: Budget,
   complete: boolean,
   sensitivity: BestJson['sensitivity'],
 ): BestJson {
@@ -260,7 +319,8 @@ function bestReport(
     name: problem.name,
     tune: { file: TUNE_COPY, seed: problem.seed, populationPoints: problem.grid.scenarios, replicates: problem.replicates, runs: problem.grid.tasks },
     strategy,
-    budget,
+    budget: budget.kind === 'evaluations' ? budget.evaluations : `${budget.seconds}s`,
+    budgetKind: budget.kind,
     evaluations: evaluated.length,
     complete,
     quantiles: QUANTILE_DEFINITION,

@@ -69,10 +69,12 @@ describe('bad tune input exits 2 naming the file, the line, the path, what was e
     assert.match(r.err, /:17:\d+: objectve: unknown key 'objectve'; did you mean 'objective'\?/);
   });
 
-  test('a budget of 0', () => {
-    const r = tuneWith(dir, 'budget', 'seed: 7', 'seed: 7', ['--budget', '0']);
-    assert.equal(r.code, 2);
-    assert.match(r.err, /--budget: expected a whole number of at least 1, found '0'/);
+  test('a budget of 0 evaluations or 0 s, a time without its unit, a malformed budget: the expected form', () => {
+    for (const given of ['0', '0s', '1.5', '30 parsecs', '-2min', 'soon']) {
+      const r = tuneWith(dir, 'budget', 'seed: 7', 'seed: 7', ['--budget', given]);
+      assert.equal(r.code, 2, given);
+      assert.ok(r.err.includes(`--budget: expected a whole number of candidate evaluations of at least 1 (200) or a wall time above 0 (30s, 2min, 1h), found '${given}'`), r.err);
+    }
   });
 });
 
