@@ -37,33 +37,38 @@ const PHASE_COLORS: Record<GanttPhase, string> = {
 };
 
 /**
- * A VM's bars. Completed: pre-copy from its start until the guest stops,
- * the downtime, then post-copy (the last `postcopyMs`). An aborted or
- * unfinished migration is one bar of that outcome. A guest paused before
- * post-copy has a downtime that runs into the post-copy: its downtime bar
- * stops where the post-copy starts.
+ * A VM's bars, attempt by attempt: its wait in the queue, then for a
+ * completed attempt pre-copy from its start until the guest stops, the
+ * downtime, then post-copy (the last `postcopyMs`). An aborted or
+ * unfinished attempt is one bar of that outcome (an aborted one retried
+ * is followed by the wait for its retry). A guest paused before post-copy
+ * has a downtime that runs into the post-copy: its downtime bar stops
+ * where the post-copy starts.
  */
 export function vmBars(v: VmRun): GanttBar[] {
   const bars: GanttBar[] = [];
   const name = v.vm.name;
-  const askedMs = v.vm.requestedStartS * 1000;
-  if (v.result === null) return [];
-  const startMs = v.startS * 1000;
-  if (startMs > askedMs) bars.push({ vm: name, phase: 'queued', fromMs: askedMs, toMs: startMs });
-  const r = v.result;
-  const endMs = startMs + r.totalTimeMs;
-  if (r.outcome !== 'completed') {
-    bars.push({ vm: name, phase: r.outcome === 'aborted' ? 'aborted' : 'unfinished', fromMs: startMs, toMs: endMs });
-    return bars;
-  }
-  // with post-copy the guest stops for the switch-over (its downtime) just before the post-copy; a guest paused
-  // earlier counts the post-copy in its downtime, so its downtime bar is what is left before the post-copy
-  const postFromMs = endMs - r.postcopyMs;
-  const stoppedMs = r.postcopyMs > 0 && r.downtimeMs > r.postcopyMs ? r.downtimeMs - r.postcopyMs : r.downtimeMs;
-  const downFromMs = Math.max(startMs, postFromMs - stoppedMs);
-  if (downFromMs > startMs) bars.push({ vm: name, phase: 'pre-copy', fromMs: startMs, toMs: downFromMs });
-  if (postFromMs > downFromMs) bars.push({ vm: name, phase: 'downtime', fromMs: downFromMs, toMs: postFromMs });
-  if (r.postcopyMs > 0) bars.push({ vm: name, phase: 'post-copy', fromMs: postFromMs, toMs: endMs });
+  v.attempts.forEach((a, k) => {
+    // the wait: from the request (the first) or from the abort before (a retry), so the bars leave no gap
+    const prev = v.attempts[k - 1];
+    const askedMs = (prev ? prev.startS + prev.result.totalTimeMs / 1000 : a.requestedS) * 1000;
+    const startMs = a.startS * 1000;
+    if (startMs > askedMs) bars.push({ vm: name, phase: 'queued', fromMs: askedMs, toMs: startMs });
+    const r = a.result;
+    const endMs = startMs + r.totalTimeMs;
+    if (r.outcome !== 'completed') {
+      bars.push({ vm: name, phase: r.outcome === 'aborted' ? 'aborted' : 'unfinished', fromMs: startMs, toMs: endMs });
+      return;
+    }
+    // with post-copy the guest stops for the switch-over (its downtime) just before the post-copy; a guest paused
+    // earlier counts the post-copy in its downtime, so its downtime bar is what is left before the post-copy
+    const postFromMs = endMs - r.postcopyMs;
+    const stoppedMs = r.postcopyMs > 0 && r.downtimeMs > r.postcopyMs ? r.downtimeMs - r.postcopyMs : r.downtimeMs;
+    const downFromMs = Math.max(startMs, postFromMs - stoppedMs);
+    if (downFromMs > startMs) bars.push({ vm: name, phase: 'pre-copy', fromMs: startMs, toMs: downFromMs });
+    if (postFromMs > downFromMs) bars.push({ vm: name, phase: 'downtime', fromMs: downFromMs, toMs: postFromMs });
+    if (r.postcopyMs > 0) bars.push({ vm: name, phase: 'post-copy', fromMs: postFromMs, toMs: endMs });
+  });
   return bars;
 }
 
@@ -73,19 +78,22 @@ export function vmBars(v: VmRun): GanttBar[] {
  * 0 before its start and from its end.
  */
 export function sharePoints(runs: readonly VmRun[]): SharePoint[] {
-  const spans = runs
-    .filter((v) => v.result !== null)
-    .map((v) => {
-      const startMs = v.startS * 1000;
-      return { v, startMs, endMs: startMs + v.result!.totalTimeMs };
-    });
-  const instants = [...new Set(spans.flatMap(({ v, startMs, endMs }) => [...v.rates.map((r) => startMs + r.atS * 1000), endMs]))].sort((a, b) => a - b);
+  // each VM's attempts as spans (an aborted attempt retried later sent bytes too)
+  const vms = runs
+    .filter((v) => v.attempts.length > 0)
+    .map((v) => ({
+      name: v.vm.name,
+      spans: v.attempts.map((a) => ({ startMs: a.startS * 1000, endMs: a.startS * 1000 + a.result.totalTimeMs, rates: a.rates })),
+    }));
+  const instants = [...new Set(vms.flatMap(({ spans }) => spans.flatMap(({ startMs, endMs, rates }) => [...rates.map((r) => startMs + r.atS * 1000), endMs])))].sort(
+    (a, b) => a - b,
+  );
   const points: SharePoint[] = [];
   for (const t of instants)
-    for (const { v, startMs, endMs } of spans) {
+    for (const { name, spans } of vms) {
       let rate = 0;
-      if (t >= startMs && t < endMs) for (const r of v.rates) if (startMs + r.atS * 1000 <= t) rate = r.bytesPerSec;
-      points.push({ vm: v.vm.name, tMs: t, bytesPerSec: rate });
+      for (const { startMs, endMs, rates } of spans) if (t >= startMs && t < endMs) for (const r of rates) if (startMs + r.atS * 1000 <= t) rate = r.bytesPerSec;
+      points.push({ vm: name, tMs: t, bytesPerSec: rate });
     }
   return points;
 }

@@ -2,6 +2,7 @@ import { simulate } from '../engine/index.js';
 import { POLICIES } from '../engine/policies/index.js';
 import type { LinkRateChange } from '../engine/migration.js';
 import type { RunResult, Scenario } from '../engine/types.js';
+import { admit, type AttemptEstimate, type ScheduledAttempt } from './admission.js';
 import type { Orchestrator } from './orchestrators.js';
 import { maxMinShares, type Flow } from './share.js';
 
@@ -9,6 +10,8 @@ export interface FleetHost {
   name: string;
   /** NIC capacity, the same in each direction (full duplex), bytes/s */
   nicBytesPerSec: number;
+  /** RAM the host gives its guests (bytes); null or absent: no limit */
+  memoryBytes?: number | null;
 }
 
 export interface FleetVm {
@@ -18,6 +21,8 @@ export interface FleetVm {
   /** when the migration is asked for (s); it starts when the orchestrator admits it */
   requestedStartS: number;
   priority: number;
+  /** names of the VMs whose migrations must end before this one is asked for */
+  after?: readonly string[];
   /** the VM's own scenario; its link bandwidth is replaced by its share */
   scenario: Scenario;
 }
@@ -31,19 +36,33 @@ export interface Fleet {
   horizonS: number;
 }
 
+/** One attempt of a VM's migration: an engine run from its start under its share. */
+export interface AttemptRun {
+  /** when this attempt was asked for (s): the VM's request, or the previous attempt's abort plus the retry delay */
+  requestedS: number;
+  startS: number;
+  result: RunResult;
+  /** its share of the path over the attempt: (seconds since its start, bytes/s) */
+  rates: LinkRateChange[];
+}
+
 export interface VmRun {
   vm: FleetVm;
-  /** when the orchestrator started it (s), NaN when it never started before the horizon */
+  /** when the VM was asked for (s): its start, or the end of the last VM it waits for; NaN when never */
+  requestedS: number;
+  /** when its last attempt started (s), NaN when it never started before the horizon */
   startS: number;
-  /** null when it never started */
+  /** its last attempt's result (the migration that counts); null when it never started */
   result: RunResult | null;
-  /** its share of the path over its migration: (seconds since its start, bytes/s) */
+  /** its last attempt's share of the path: (seconds since that attempt's start, bytes/s) */
   rates: LinkRateChange[];
+  /** every attempt that started, in order (the last is startS, result, rates); more than one when aborted ones were retried */
+  attempts: AttemptRun[];
 }
 
 export interface FleetResult {
   runs: VmRun[];
-  /** from 0 to the end of the last migration that started (s) */
+  /** from 0 to the end of the last attempt that started (s) */
   makespanS: number;
   /** fixed-point rounds until the start and end times stopped changing */
   rounds: number;
@@ -52,21 +71,27 @@ export interface FleetResult {
 
 /** More rounds than this and the fleet is reported as not converged (with the last round's figures). */
 export const MAX_ROUNDS = 200;
-const TEN_GBIT = 10e9 / 8;
+
+/** Time a VM spent in the orchestrator's queue (s): over all its attempts, from each one's request to its start. */
+export function queuedS(v: VmRun): number {
+  return v.attempts.reduce((t, a) => t + (a.startS - a.requestedS), 0);
+}
 
 /**
  * Simulate concurrent migrations that share their hosts' NICs (and a core
  * link), under an orchestrator's admission rules.
  *
- * Each migration is one single-VM engine run under a link rate that
- * changes at given instants (simulate's linkRateChanges): its max-min fair
- * share of every link on its path, capped by its base's max-bandwidth and
- * the orchestrator's split. Shares change only when a migration starts or
- * ends, so the fleet is a fixed point: from the migrations' durations the
- * orchestrator's schedule gives start and end times; those give each
- * migration its rate over time; the engine gives new durations; repeat
- * until no time changes. Round 0 runs every migration alone. A fleet of one
- * VM is exactly that VM's single run (its rate never changes).
+ * Each attempt of a migration is one single-VM engine run under a link
+ * rate that changes at given instants (simulate's linkRateChanges): its
+ * max-min fair share of every link on its path, capped by its base's
+ * max-bandwidth and the orchestrator's split. Shares change only when an
+ * attempt starts or ends, so the fleet is a fixed point: from the
+ * attempts' durations and outcomes the orchestrator's schedule (admit)
+ * gives start and end times and the retries of aborted attempts; those
+ * give each attempt its rate over time; the engine gives new durations and
+ * outcomes; repeat until nothing changes. Round 0 runs every migration
+ * alone. A fleet of one VM is exactly that VM's single run (its rate never
+ * changes). docs/fleets.md, "Convergence", says what is proven about it.
  */
 export function simulateFleet(f: Fleet): FleetResult {
   const hostIndex = new Map(f.hosts.map((h, i) => [h.name, i]));
@@ -82,24 +107,43 @@ export function simulateFleet(f: Fleet): FleetResult {
   const alone = flows.map((fl) => Math.min(...fl.links.map((l) => capacities[l] as number)));
   const order = admissionOrder(f, alone);
 
-  let durations: number[] = f.vms.map((vm, i) => runVm(vm.scenario, alone[i] as number, [], f.horizonS - vm.requestedStartS).totalTimeMs / 1000);
+  const estimateOf = (r: RunResult): AttemptEstimate => ({ durationS: r.totalTimeMs / 1000, aborted: r.outcome === 'aborted' });
+  const aloneEstimates = f.vms.map((vm, i) => estimateOf(runVm(vm.scenario, alone[i] as number, [], f.horizonS - vm.requestedStartS)));
+  // the last round's estimate of each VM's attempts; an attempt it did not have takes the VM's last one
+  let estimates: AttemptEstimate[][] = aloneEstimates.map((e) => [e]);
   let runs: VmRun[] = [];
   let previous: number[] | null = null;
   for (let round = 1; round <= MAX_ROUNDS; round++) {
-    const starts = admit(f, order, durations);
-    const schedules = rateSchedules(f, starts, durations, flows, capacities);
-    runs = f.vms.map((vm, i) => {
-      const startS = starts[i] as number;
-      if (!Number.isFinite(startS)) return { vm, startS: NaN, result: null, rates: [] };
-      const rates = schedules[i] as LinkRateChange[];
-      const result = runVm(vm.scenario, (rates[0] as LinkRateChange).bytesPerSec, rates.slice(1), f.horizonS - startS);
-      return { vm, startS, result, rates };
+    const schedule = admit(f, order, (vm, k) => {
+      const list = estimates[vm] as AttemptEstimate[];
+      return list[Math.min(k, list.length - 1)] as AttemptEstimate;
     });
-    const next = runs.map((r, i) => (r.result ? r.result.totalTimeMs / 1000 : (durations[i] as number)));
-    const times = [...starts, ...next];
-    if (previous !== null && times.every((t, i) => same(t, previous![i] as number))) return finish(runs, round, true);
+    const jobs = schedule.attempts.flat();
+    const schedules = rateSchedules(jobs, flows, capacities);
+    const results = jobs.map((a, j) => {
+      const rates = schedules[j] as LinkRateChange[];
+      return runVm((f.vms[a.vm] as FleetVm).scenario, (rates[0] as LinkRateChange).bytesPerSec, rates.slice(1), f.horizonS - a.startS);
+    });
+    const attemptRuns: AttemptRun[][] = f.vms.map(() => []);
+    jobs.forEach((a, j) => attemptRuns[a.vm]?.push({ requestedS: a.requestedS, startS: a.startS, result: results[j] as RunResult, rates: schedules[j] as LinkRateChange[] }));
+    runs = f.vms.map((vm, i) => {
+      const list = attemptRuns[i] as AttemptRun[];
+      const last = list[list.length - 1];
+      const requestedS = schedule.requestedS[i] as number;
+      return last
+        ? { vm, requestedS, startS: last.startS, result: last.result, rates: last.rates, attempts: list }
+        : { vm, requestedS, startS: NaN, result: null, rates: [], attempts: [] };
+    });
+    const next = runs.map((r, i) => (r.attempts.length > 0 ? r.attempts.map((a) => estimateOf(a.result)) : (estimates[i] as AttemptEstimate[])));
+    // the round's times: every VM's request, its attempts' starts, durations and outcomes
+    const times = runs.flatMap((r, i) => [
+      r.requestedS,
+      r.attempts.length,
+      ...r.attempts.flatMap((a, k) => [a.startS, (next[i]![k] as AttemptEstimate).durationS, Number(next[i]![k]!.aborted)]),
+    ]);
+    if (previous !== null && previous.length === times.length && times.every((t, i) => same(t, previous![i] as number))) return finish(runs, round, true);
     previous = times;
-    durations = next;
+    estimates = next;
   }
   return finish(runs, MAX_ROUNDS, false);
 }
@@ -110,7 +154,7 @@ function same(a: number, b: number): boolean {
 
 function finish(runs: VmRun[], rounds: number, converged: boolean): FleetResult {
   let makespanS = 0;
-  for (const r of runs) if (r.result) makespanS = Math.max(makespanS, r.startS + r.result.totalTimeMs / 1000);
+  for (const r of runs) for (const a of r.attempts) makespanS = Math.max(makespanS, a.startS + a.result.totalTimeMs / 1000);
   return { runs, makespanS, rounds, converged };
 }
 
@@ -162,69 +206,12 @@ function admissionOrder(f: Fleet, alone: number[]): number[] {
   return f.vms.map((_, i) => i).sort((a, b) => key(a) - key(b) || a - b);
 }
 
-/**
- * The orchestrator's schedule for given durations: start times (NaN = not
- * before the horizon). At every instant a migration is asked for or ends,
- * the queue is scanned in order and each migration whose limits allow it
- * starts (a blocked one does not hold up those behind it).
- */
-function admit(f: Fleet, order: number[], durations: number[]): number[] {
-  const o = f.orchestrator;
-  const starts = f.vms.map(() => NaN);
-  const ends = f.vms.map(() => NaN);
-  const out = new Map<string, number>();
-  const inb = new Map<string, number>();
-  const nic = new Map(f.hosts.map((h) => [h.name, h.nicBytesPerSec]));
-  let waiting = [...order];
-  let running: number[] = [];
-  let now = 0;
-  let first = true;
-  while (waiting.length > 0 || running.length > 0) {
-    // the next instant: a migration asked for, or one ending
-    // (a queued migration that its limits hold back waits for an end, not for an instant of its own)
-    let next = first ? 0 : Infinity;
-    for (const i of waiting) {
-      const asked = (f.vms[i] as FleetVm).requestedStartS;
-      if (asked > now) next = Math.min(next, asked);
-    }
-    for (const i of running) next = Math.min(next, ends[i] as number);
-    if (!(next < f.horizonS)) break;
-    first = false;
-    now = next;
-    running = running.filter((i) => {
-      if ((ends[i] as number) > now) return true;
-      const vm = f.vms[i] as FleetVm;
-      out.set(vm.from, (out.get(vm.from) ?? 0) - 1);
-      inb.set(vm.to, (inb.get(vm.to) ?? 0) - 1);
-      return false;
-    });
-    waiting = waiting.filter((i) => {
-      const vm = f.vms[i] as FleetVm;
-      if (vm.requestedStartS > now) return true;
-      const outbound = out.get(vm.from) ?? 0;
-      const inbound = inb.get(vm.to) ?? 0;
-      const slots = o.costSlots ? ((nic.get(vm.from) ?? 0) < TEN_GBIT ? 4 : 8) : 0;
-      const blocked =
-        (o.maxParallel > 0 && running.length >= o.maxParallel) ||
-        (o.maxOutboundPerHost > 0 && outbound >= o.maxOutboundPerHost) ||
-        (o.maxInboundPerHost > 0 && inbound >= o.maxInboundPerHost) ||
-        (slots > 0 && outbound >= slots);
-      if (blocked) return true;
-      starts[i] = now;
-      ends[i] = now + (durations[i] as number);
-      running.push(i);
-      out.set(vm.from, outbound + 1);
-      inb.set(vm.to, inbound + 1);
-      return false;
-    });
-  }
-  return starts;
-}
-
-/** Each started migration's share over its run: (seconds since its start, bytes/s), first entry at 0. */
-function rateSchedules(f: Fleet, starts: number[], durations: number[], flows: CappedFlow[], capacities: number[]): LinkRateChange[][] {
-  const n = f.vms.length;
-  const ends = starts.map((s, i) => s + (durations[i] as number));
+/** Each scheduled attempt's share over its run: (seconds since its start, bytes/s), first entry at 0. */
+function rateSchedules(jobs: readonly ScheduledAttempt[], vmFlows: readonly CappedFlow[], capacities: number[]): LinkRateChange[][] {
+  const n = jobs.length;
+  const starts = jobs.map((a) => a.startS);
+  const ends = jobs.map((a) => a.endS);
+  const flows = jobs.map((a) => vmFlows[a.vm] as CappedFlow);
   const instants = [...new Set([...starts, ...ends].filter((t) => Number.isFinite(t)))].sort((a, b) => a - b);
   const out: LinkRateChange[][] = starts.map(() => []);
   for (const t of instants) {

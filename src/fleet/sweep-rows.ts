@@ -10,7 +10,7 @@ import { quantile } from 'simple-statistics';
 import { METRIC_COLUMNS } from '../scenario/flatten.js';
 import { csvText, type CsvCell } from '../sweep/csv.js';
 import { fleetFigures, vmRecord } from './output.js';
-import type { FleetResult } from './simulate-fleet.js';
+import { queuedS, type FleetResult } from './simulate-fleet.js';
 
 export const FLEET_COLUMNS = [
   'makespanMs',
@@ -29,6 +29,8 @@ export const FLEET_COLUMNS = [
   'queuedMsMax',
   'queuedMsTotal',
   'transferredBytes',
+  'attempts',
+  'retried',
   'rounds',
   'converged',
 ] as const;
@@ -39,6 +41,7 @@ export const MIGRATION_COLUMNS = [
   'to',
   'startMs',
   'queuedMs',
+  'attempts',
   ...METRIC_COLUMNS,
   'overSlo',
   'policy',
@@ -56,7 +59,7 @@ export function fleetRecord(r: FleetResult, sloDowntimeMs: number | null): Recor
   const f = fleetFigures(r);
   const started = r.runs.filter((v) => v.result !== null);
   const totals = started.map((v) => v.result!.totalTimeMs);
-  const queued = started.map((v) => (v.startS - v.vm.requestedStartS) * 1000);
+  const queued = started.map((v) => queuedS(v) * 1000);
   const q = (xs: number[], p: number) => (xs.length ? quantile(xs, p) : null);
   return {
     makespanMs: f.makespanMs as number,
@@ -75,6 +78,8 @@ export function fleetRecord(r: FleetResult, sloDowntimeMs: number | null): Recor
     queuedMsMax: f.queuedMsMax as number | null,
     queuedMsTotal: queued.reduce((a, b) => a + b, 0),
     transferredBytes: f.transferredBytes as number,
+    attempts: f.attempts as number,
+    retried: f.retried as number,
     rounds: r.rounds,
     converged: String(r.converged),
   };

@@ -13,13 +13,27 @@ import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, type PathSegment } from '../scenario/path.js';
 import { parseQuantity } from '../scenario/quantity.js';
 import { describeFound } from '../common/errors.js';
+import { formatBytes } from '../common/format.js';
 import { validateScenario } from '../scenario/validate.js';
 import { FLEET_ORDERS, ORCHESTRATOR_PRESETS, orchestratorFromPreset, type FleetOrder, type Orchestrator } from './orchestrators.js';
 import type { Fleet, FleetHost, FleetVm } from './simulate-fleet.js';
 
 const TOP_KEYS = ['hosts', 'core', 'vms', 'defaults', 'orchestrator', 'horizon', 'seed'];
-const VM_KEYS = ['name', 'from', 'to', 'start', 'count', 'priority'];
-const ORCHESTRATOR_KEYS = ['preset', 'maxParallel', 'maxOutboundPerHost', 'maxInboundPerHost', 'costSlots', 'splitBandwidth', 'order'];
+const VM_KEYS = ['name', 'from', 'to', 'start', 'count', 'priority', 'after'];
+const ORCHESTRATOR_KEYS = [
+  'preset',
+  'maxParallel',
+  'maxOutboundPerHost',
+  'maxInboundPerHost',
+  'costSlots',
+  'splitBandwidth',
+  'order',
+  'retries',
+  'retryDelay',
+  'retryBackoff',
+  'retryDelayMax',
+];
+const HOST_KEYS = ['nic', 'memory'];
 
 /** Whether parsed YAML is a fleet (it has hosts and vms) rather than a single-VM scenario. */
 export function isFleet(raw: unknown): boolean {
@@ -37,14 +51,14 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
   };
   const top = raw as Raw;
   for (const k of Object.keys(top)) if (!TOP_KEYS.includes(k)) at([k], `unknown key '${k}'${suggest(k, TOP_KEYS)} (allowed here: ${TOP_KEYS.join(', ')})`);
-  const quantityAt = (path: PathSegment[], v: unknown, dim: 'rate' | 'time', positive: boolean): number | null => {
+  const quantityAt = (path: PathSegment[], v: unknown, dim: 'rate' | 'time' | 'bytes', positive: boolean): number | null => {
     const q = parseQuantity(v, dim);
     if (!q.ok) {
       at(path, q.reason);
       return null;
     }
     if (positive ? !(q.value > 0) : q.value < 0) {
-      at(path, `expected a ${positive ? 'positive' : 'non-negative'} ${dim === 'rate' ? 'rate' : 'duration'}, found ${describeFound(v)}`);
+      at(path, `expected a ${positive ? 'positive' : 'non-negative'} ${dim === 'rate' ? 'rate' : dim === 'bytes' ? 'size' : 'duration'}, found ${describeFound(v)}`);
       return null;
     }
     return q.value;
@@ -58,9 +72,10 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
         at(['hosts', name], `expected { nic: <rate> } (the host's NIC capacity, e.g. 10Gbit/s), found ${describeFound(h)}`);
         continue;
       }
-      for (const k of Object.keys(h)) if (k !== 'nic') at(['hosts', name, k], `unknown key '${k}' (allowed here: nic)`);
+      for (const k of Object.keys(h)) if (!HOST_KEYS.includes(k)) at(['hosts', name, k], `unknown key '${k}'${suggest(k, HOST_KEYS)} (allowed here: ${HOST_KEYS.join(', ')})`);
       const nic = quantityAt(['hosts', name, 'nic'], h.nic, 'rate', true);
-      if (nic !== null) hosts.push({ name, nicBytesPerSec: nic });
+      const memory = h.memory === undefined ? null : quantityAt(['hosts', name, 'memory'], h.memory, 'bytes', true);
+      if (nic !== null) hosts.push({ name, nicBytesPerSec: nic, memoryBytes: memory });
     }
   const hostNames = isMap(top.hosts) ? Object.keys(top.hosts) : [];
 
@@ -73,7 +88,7 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
   const seed = typeof top.seed === 'number' && Number.isInteger(top.seed) && top.seed >= 0 ? top.seed : 1;
   if (top.seed !== undefined && seed !== top.seed) at(['seed'], `expected a whole number >= 0, found ${describeFound(top.seed)}`);
 
-  const orchestrator = readOrchestrator(top.orchestrator, at);
+  const orchestrator = readOrchestrator(top.orchestrator, at, quantityAt);
   const defaults = top.defaults === undefined ? {} : isMap(top.defaults) ? top.defaults : (at(['defaults'], 'expected a mapping of scenario fields'), {});
 
   const vms: FleetVm[] = [];
@@ -97,6 +112,7 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
       }
       const start = item.start === undefined ? 0 : quantityAt(['vms', i, 'start'], item.start, 'time', false);
       const priority = typeof item.priority === 'number' ? item.priority : 0;
+      const after = readAfter(item.after, ['vms', i, 'after'], at);
       for (let k = 0; k < count; k++) {
         const name = count === 1 ? base : `${base}-${k + 1}`;
         const rng = new Random(hashString(name, seed));
@@ -114,7 +130,7 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
           problems.push(...e.problems);
           return;
         }
-        vms.push({ name, from: String(item.from), to: String(item.to), requestedStartS: start ?? 0, priority, scenario });
+        vms.push({ name, from: String(item.from), to: String(item.to), requestedStartS: start ?? 0, priority, after, scenario, item: i } as FleetVm);
       }
     });
   const names = new Set<string>();
@@ -122,7 +138,12 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
     if (names.has(vm.name)) at(['vms'], `two VMs are named '${vm.name}': names must differ (give each a name, or use count)`);
     names.add(vm.name);
   }
+  if (problems.length === 0) {
+    checkDependencies(vms, at);
+    checkMemory(hosts, vms, at);
+  }
   if (problems.length > 0) throw new InputError(file, problems.slice(0, 12));
+  for (const vm of vms) delete (vm as { item?: number }).item;
   return { hosts, coreBytesPerSec: core, vms, orchestrator, horizonS };
 }
 
@@ -150,7 +171,86 @@ function drawn(v: unknown, rng: Random): unknown {
   return out;
 }
 
-function readOrchestrator(given: unknown, at: (path: PathSegment[], message: string) => void): Orchestrator {
+type At = (path: PathSegment[], message: string) => void;
+type QuantityAt = (path: PathSegment[], v: unknown, dim: 'rate' | 'time' | 'bytes', positive: boolean) => number | null;
+
+/** `after: [names]` (or one name): the VMs whose migrations must end first; checked against the fleet's names once all are read. */
+function readAfter(v: unknown, path: PathSegment[], at: At): string[] {
+  if (v === undefined) return [];
+  const list = typeof v === 'string' ? [v] : v;
+  if (Array.isArray(list) && list.every((x) => typeof x === 'string')) return list;
+  at(path, `expected a list of VM names whose migrations must end first, found ${describeFound(v)}`);
+  return [];
+}
+
+/** A VM item's place in the file, for messages about the VMs made from it. */
+const itemOf = (vm: FleetVm): number => (vm as { item?: number }).item ?? 0;
+
+/** Every `after` name is a VM of the fleet, and the dependencies have no cycle (named in the message). */
+function checkDependencies(vms: FleetVm[], at: At): void {
+  const names = vms.map((v) => v.name);
+  const index = new Map(names.map((n, i) => [n, i]));
+  let known = true;
+  for (const vm of vms)
+    (vm.after ?? []).forEach((d, k) => {
+      if (index.has(d)) return;
+      known = false;
+      at(['vms', itemOf(vm), 'after', k], `expected the name of a VM of this fleet, found '${d}'${suggest(d, names)}`);
+    });
+  if (!known) return;
+  // depth-first search; a VM met again while still on the path closes a cycle
+  const state = vms.map(() => 0); // 0 unseen, 1 on the path, 2 done
+  const path: number[] = [];
+  const visit = (i: number): number[] | null => {
+    state[i] = 1;
+    path.push(i);
+    for (const d of (vms[i] as FleetVm).after ?? []) {
+      const j = index.get(d) as number;
+      if (state[j] === 1) return [...path.slice(path.indexOf(j)), j];
+      if (state[j] === 0) {
+        const cycle = visit(j);
+        if (cycle) return cycle;
+      }
+    }
+    path.pop();
+    state[i] = 2;
+    return null;
+  };
+  for (let i = 0; i < vms.length; i++) {
+    if (state[i] !== 0) continue;
+    const cycle = visit(i);
+    if (cycle) {
+      const first = vms[cycle[0] as number] as FleetVm;
+      at(
+        ['vms', itemOf(first), 'after'],
+        `expected dependencies without a cycle, found ${cycle.map((j) => (vms[j] as FleetVm).name).join(' -> ')} (each waits for the next to end): remove one of these 'after' names`,
+      );
+      return;
+    }
+  }
+}
+
+/** With `memory`, a host holds the VMs that start on it, and a VM fits its destination. */
+function checkMemory(hosts: FleetHost[], vms: FleetVm[], at: At): void {
+  for (const h of hosts) {
+    if (h.memoryBytes == null) continue;
+    const on = vms.filter((v) => v.from === h.name);
+    const need = on.reduce((n, v) => n + v.scenario.vm.ram, 0);
+    if (need > h.memoryBytes)
+      at(
+        ['hosts', h.name, 'memory'],
+        `expected at least the RAM of the VMs that start on ${h.name}: they need ${formatBytes(need)} (${on.length} VMs), it holds ${formatBytes(h.memoryBytes)}; raise its memory or move fewer or smaller VMs`,
+      );
+    for (const v of vms)
+      if (v.to === h.name && v.scenario.vm.ram > h.memoryBytes)
+        at(
+          ['vms', itemOf(v), 'vm', 'ram'],
+          `expected a VM that fits its destination ${h.name} (memory ${formatBytes(h.memoryBytes)}), found ${v.name} with ${formatBytes(v.scenario.vm.ram)}`,
+        );
+  }
+}
+
+function readOrchestrator(given: unknown, at: At, quantityAt: QuantityAt): Orchestrator {
   if (given === undefined) return orchestratorFromPreset('none');
   if (!isMap(given)) {
     at(['orchestrator'], `expected a mapping (preset and limits), found ${describeFound(given)}`);
@@ -179,6 +279,25 @@ function readOrchestrator(given: unknown, at: (path: PathSegment[], message: str
     if (v === undefined) continue;
     if (typeof v === 'boolean') o[k] = v;
     else at(['orchestrator', k], `expected true or false, found ${describeFound(v)}`);
+  }
+  if (given.retries !== undefined) {
+    const v = given.retries;
+    if (v === 'unlimited') o.retries = Infinity;
+    else if (typeof v === 'number' && Number.isInteger(v) && v >= 0) o.retries = v;
+    else at(['orchestrator', 'retries'], `expected a whole number >= 0 (0 = no retry) or 'unlimited', found ${describeFound(v)}`);
+  }
+  for (const [k, field] of [
+    ['retryDelay', 'retryDelayS'],
+    ['retryDelayMax', 'retryDelayMaxS'],
+  ] as const) {
+    if (given[k] === undefined) continue;
+    const v = quantityAt(['orchestrator', k], given[k], 'time', false);
+    if (v !== null) o[field] = v;
+  }
+  if (given.retryBackoff !== undefined) {
+    const v = given.retryBackoff;
+    if (typeof v === 'number' && v >= 1) o.retryBackoff = v;
+    else at(['orchestrator', 'retryBackoff'], `expected a number >= 1 (each retry waits this many times longer than the one before), found ${describeFound(v)}`);
   }
   if (given.order !== undefined) {
     if (typeof given.order === 'string' && (FLEET_ORDERS as readonly string[]).includes(given.order)) o.order = given.order as FleetOrder;

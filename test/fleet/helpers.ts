@@ -4,8 +4,13 @@ import { orchestratorFromPreset } from '../../src/fleet/orchestrators.js';
 import type { Fleet, FleetVm } from '../../src/fleet/simulate-fleet.js';
 import { basic } from '../engine/scenario-builder.js';
 
-/** A fleet on hosts a and b (NICs of `nic` bytes/s) moving the given VMs from a to b. */
-export function fleet(nic: number, vms: { name: string; scenario: Scenario; start?: number; from?: string }[], preset = 'none', horizonS = 3600): Fleet {
+/** A fleet on hosts a, b and c (NICs of `nic` bytes/s) moving the given VMs (by default from a to b). */
+export function fleet(
+  nic: number,
+  vms: { name: string; scenario: Scenario; start?: number; from?: string; to?: string; after?: string[] }[],
+  preset = 'none',
+  horizonS = 3600,
+): Fleet {
   return {
     hosts: [
       { name: 'a', nicBytesPerSec: nic },
@@ -13,7 +18,7 @@ export function fleet(nic: number, vms: { name: string; scenario: Scenario; star
       { name: 'c', nicBytesPerSec: nic },
     ],
     coreBytesPerSec: null,
-    vms: vms.map((v): FleetVm => ({ name: v.name, from: v.from ?? 'a', to: 'b', requestedStartS: v.start ?? 0, priority: 0, scenario: v.scenario })),
+    vms: vms.map((v): FleetVm => ({ name: v.name, from: v.from ?? 'a', to: v.to ?? 'b', requestedStartS: v.start ?? 0, priority: 0, after: v.after ?? [], scenario: v.scenario })),
     orchestrator: orchestratorFromPreset(preset),
     horizonS,
   };
