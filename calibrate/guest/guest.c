@@ -1,15 +1,31 @@
 /* migsweep calibration guest: a paced page dirtier for real QEMU migrations.
  *
- * Command line (multiboot, QEMU -append): "ws=<MiB> rate=<pages/s> fill=<0|1>"
- *   ws    working set in MiB, written one byte per 4 KiB page, cyclically
- *   rate  page writes per second, paced by the TSC
- *   fill  1 (default): fill all RAM above the kernel with non-zero bytes so
- *         that QEMU's zero-page detection (save_zero_page / buffer_is_zero in
- *         migration/ram.c) finds nothing to skip there
+ * Command line (multiboot, QEMU -append):
+ *   "ws=<MiB> rate=<pages/s> fill=<0|1|2> [content=<0|1|2|3> delta=<bytes>]"
+ *   ws      working set in MiB, its pages written cyclically in address order
+ *   rate    page writes per second, paced by the TSC
+ *   fill    what RAM above the kernel holds before the writer starts:
+ *           0 = left as booted (zero), 1 (default) = the word 0xA5A5A5A5
+ *           everywhere (non-zero, so QEMU's zero-page detection,
+ *           save_zero_page / buffer_is_zero in migration/ram.c, finds
+ *           nothing to skip, but a compressor shrinks it to almost nothing),
+ *           2 = pseudo-random words (xorshift32): incompressible
+ *   content what one page write changes (the controlled content of the
+ *           multifd, compression and XBZRLE calibration runs):
+ *           0 (default) = one byte at offset 0, set to (writes | 1)
+ *           1 = zero: the working set is cleared before the writer starts
+ *               and every write stores a zero byte, so each re-dirtied page
+ *               is still a zero page
+ *           2 = random: the whole page rewritten with fresh pseudo-random
+ *               words (incompressible; an XBZRLE delta larger than a page)
+ *           3 = delta: `delta` contiguous bytes at offset 64 set to values
+ *               that change on every pass over the working set, the rest of
+ *               the page untouched (XBZRLE encodes it in delta + 2 bytes:
+ *               one zero run, one non-zero run, migration/xbzrle.c)
  * ws=0 or rate=0: idle (halt with interrupts off) after the fill.
  *
  * Serial (COM1) lines, parsed by src/calibrate/serial.ts:
- *   boot tsc_khz=N ws_pages=N rate=N fill=0|1
+ *   boot tsc_khz=N ws_pages=N rate=N fill=0|1|2 content=N delta=N
  *   fill bytes=N pages=N ms=N zero_low_pages=N
  *   ready
  *   idle                                   (idle guest, then silence)
@@ -32,6 +48,14 @@
 #define MAX_REGIONS 32
 #define CMDLINE_MAX 256
 #define FILL_WORD 0xA5A5A5A5u
+#define FILL_NONE 0u
+#define FILL_PATTERN 1u
+#define FILL_RANDOM 2u
+#define CONTENT_BYTE 0u
+#define CONTENT_ZERO 1u
+#define CONTENT_RANDOM 2u
+#define CONTENT_DELTA 3u
+#define DELTA_OFFSET 64u
 #define COM1 0x3F8
 #define PIT_HZ 1193182u
 #define PIT_CALIBRATION_DIVISOR 20u /* calibrate over 1/20 s = 50 ms */
@@ -135,6 +159,26 @@ static void fill_words(uint32_t start, uint32_t bytes) {
     __asm__ volatile("rep stosl" : "+D"(dst), "+c"(count) : "a"(FILL_WORD) : "memory");
 }
 
+/* xorshift32 (Marsaglia 2003): cheap words that no compressor shrinks. */
+static uint32_t rng_state = 2463534242u;
+static inline uint32_t next_random(void) {
+    uint32_t x = rng_state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return rng_state = x;
+}
+
+static void fill_random(uint32_t start, uint32_t bytes) {
+    volatile uint32_t *w = (volatile uint32_t *)start;
+    for (uint32_t i = 0; i < bytes / 4; i++) w[i] = next_random();
+}
+
+static void zero_words(uint32_t start, uint32_t bytes) {
+    uint32_t dst = start, count = bytes / 4;
+    __asm__ volatile("rep stosl" : "+D"(dst), "+c"(count) : "a"(0u) : "memory");
+}
+
 static int page_is_zero(const uint32_t *page) {
     for (uint32_t i = 0; i < PAGE_SIZE / 4; i++)
         if (page[i] != 0) return 0;
@@ -189,7 +233,11 @@ void guest_main(uint32_t magic, const struct mb_info *mbi) {
 
     const uint32_t ws_mib = cmdline_uint(cmd, "ws", 0);
     const uint32_t rate = cmdline_uint(cmd, "rate", 0);
-    const uint32_t fill = cmdline_uint(cmd, "fill", 1);
+    const uint32_t fill = cmdline_uint(cmd, "fill", FILL_PATTERN);
+    const uint32_t content = cmdline_uint(cmd, "content", CONTENT_BYTE);
+    uint32_t delta = cmdline_uint(cmd, "delta", 1);
+    if (delta < 1) delta = 1;
+    if (delta > PAGE_SIZE - DELTA_OFFSET) delta = PAGE_SIZE - DELTA_OFFSET;
     const uint64_t tsc_hz = calibrate_tsc_hz();
 
     /* The working set starts at the first page of the largest region. */
@@ -211,15 +259,26 @@ void guest_main(uint32_t magic, const struct mb_info *mbi) {
     put_kv(" ws_pages=", ws_pages);
     put_kv(" rate=", rate);
     put_kv(" fill=", fill);
+    put_kv(" content=", content);
+    put_kv(" delta=", delta);
     puts_serial("\n");
 
     uint64_t fill_bytes = 0;
     const uint64_t fill_t0 = rdtsc();
-    if (fill) {
+    if (fill != FILL_NONE) {
         for (int i = 0; i < nregions; i++) {
-            fill_words(regions[i].start, regions[i].end - regions[i].start);
+            if (fill == FILL_RANDOM)
+                fill_random(regions[i].start, regions[i].end - regions[i].start);
+            else
+                fill_words(regions[i].start, regions[i].end - regions[i].start);
             fill_bytes += regions[i].end - regions[i].start;
         }
+    }
+    if (content == CONTENT_ZERO && ws_pages > 0) {
+        /* The writer stores zero bytes into zero pages: the working set
+         * stays zero and does not count as filled. */
+        zero_words((uint32_t)ws_base, ws_pages * PAGE_SIZE);
+        if (fill != FILL_NONE) fill_bytes -= (uint64_t)ws_pages * PAGE_SIZE;
     }
     const uint64_t fill_ms = (rdtsc() - fill_t0) * 1000 / tsc_hz;
     /* Conventional memory below 640 KiB is left as the BIOS left it; count
@@ -242,14 +301,26 @@ void guest_main(uint32_t magic, const struct mb_info *mbi) {
     const uint64_t interval = tsc_hz / rate;
     uint64_t next = rdtsc();
     uint64_t window_start = next, second_due = next + tsc_hz;
-    uint32_t idx = 0, window_writes = 0, seconds = 0, rebases = 0;
+    uint32_t idx = 0, pass = 0, window_writes = 0, seconds = 0, rebases = 0;
     uint64_t writes = 0;
     for (;;) {
         uint64_t now = rdtsc();
         if ((int64_t)(now - next) >= 0) {
-            /* One byte per page; "| 1" keeps an unfilled page non-zero. */
-            ws_base[idx * PAGE_SIZE] = (uint8_t)(writes | 1);
-            if (++idx == ws_pages) idx = 0;
+            volatile uint8_t *page = ws_base + idx * PAGE_SIZE;
+            if (content == CONTENT_ZERO) {
+                page[0] = 0;
+            } else if (content == CONTENT_RANDOM) {
+                volatile uint32_t *w = (volatile uint32_t *)page;
+                for (uint32_t i = 0; i < PAGE_SIZE / 4; i++) w[i] = next_random();
+            } else if (content == CONTENT_DELTA) {
+                /* Values follow the pass number, so every re-dirtied page
+                 * differs from any earlier copy in exactly these bytes. */
+                for (uint32_t i = 0; i < delta; i++) page[DELTA_OFFSET + i] = (uint8_t)(pass + 1 + i);
+            } else {
+                /* One byte per page; "| 1" keeps an unfilled page non-zero. */
+                page[0] = (uint8_t)(writes | 1);
+            }
+            if (++idx == ws_pages) idx = 0, pass++;
             writes++;
             window_writes++;
             next += interval;

@@ -23,6 +23,12 @@ export function measuredRows(records: readonly MigrationRecord[]): Array<Record<
     downtimeLimitMs: r.config.downtimeLimitMs,
     autoConverge: r.config.autoConverge,
     timeBoundS: r.config.timeBoundS,
+    fillContent: r.config.fillContent,
+    pageContent: r.config.pageContent,
+    deltaBytes: r.config.deltaBytes,
+    multifdChannels: r.config.multifdChannels,
+    multifdCompression: r.config.multifdCompression,
+    xbzrleCacheBytes: r.config.xbzrleCacheBytes,
     outcome: r.outcome,
     totalTimeMs: r.totalTimeMs,
     setupTimeMs: r.setupTimeMs,
@@ -40,6 +46,11 @@ export function measuredRows(records: readonly MigrationRecord[]): Array<Record<
     normalPages: r.normalPages,
     precopyBytes: r.precopyBytes,
     downtimeBytes: r.downtimeBytes,
+    multifdBytes: r.multifdBytes,
+    xbzrlePages: r.xbzrlePages,
+    xbzrleCacheMiss: r.xbzrleCacheMiss,
+    xbzrleOverflow: r.xbzrleOverflow,
+    xbzrleBytes: r.xbzrleBytes,
     stopTimeMs: round(r.stopTimeMs, 1),
     syncTimesMs: r.syncTimesMs.map((t) => Math.round(t)).join(' '),
     guestRateBeforePagesPerSec: round(r.guestRateBeforePagesPerSec, 0),
@@ -131,6 +142,28 @@ const NUMBER_COLUMNS = [
 ] as const;
 const OPTIONAL_NUMBER_COLUMNS = ['downtimeMs', 'meanMbps', 'downtimeBytes', 'guestRateBeforePagesPerSec', 'guestRateDuringPagesPerSec', 'guestFillBytes'] as const;
 const BOOLEAN_COLUMNS = ['fill', 'autoConverge'] as const;
+/**
+ * Columns of the wire-feature grid; a measured.csv written before it (the
+ * default grid's reference fixture) lacks them, and its runs had every
+ * feature off: these defaults.
+ */
+export const FEATURE_DEFAULTS = {
+  fillContent: 'pattern',
+  pageContent: 'byte',
+  deltaBytes: 1,
+  multifdChannels: 0,
+  multifdCompression: 'none',
+  xbzrleCacheBytes: 0,
+  multifdBytes: null,
+  xbzrlePages: null,
+  xbzrleCacheMiss: null,
+  xbzrleOverflow: null,
+} as const;
+const FEATURE_CHOICES: Readonly<Record<string, readonly string[]>> = {
+  fillContent: ['pattern', 'random'],
+  pageContent: ['byte', 'zero', 'random', 'delta'],
+  multifdCompression: ['none', 'zlib', 'zstd'],
+};
 const TEXT_COLUMNS = ['name', 'qemuVersion', 'accel'] as const;
 
 /**
@@ -183,6 +216,20 @@ export function parseMeasuredCsv(text: string, file: string): MeasuredRun[] {
       run[c] = t === 'true';
     }
     for (const c of TEXT_COLUMNS) run[c] = cell(c);
+    for (const [c, fallback] of Object.entries(FEATURE_DEFAULTS)) {
+      if (!header.includes(c)) {
+        run[c] = fallback;
+        continue;
+      }
+      const choices = FEATURE_CHOICES[c];
+      if (choices !== undefined) {
+        const t = cell(c).trim();
+        if (!choices.includes(t)) problem(c, `expected one of ${choices.join(' | ')}, found '${t}'`);
+        run[c] = t;
+      } else {
+        run[c] = num(c, fallback === null);
+      }
+    }
     const outcome = cell('outcome').trim();
     if (!(OUTCOMES as readonly string[]).includes(outcome)) problem('outcome', `expected one of ${OUTCOMES.join(' | ')}, found '${outcome}'`);
     run.outcome = outcome;

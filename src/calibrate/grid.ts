@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { guestToolchainProblem, buildGuest, guestCommandLine } from './guest.js';
 import { chooseAccelerator, qemuVersion, requireQemu, type AcceleratorChoice } from './qemu.js';
 import { measureMigration } from './measure.js';
+import { probeWireSupport, unsupportedReason, type WireSupport } from './features.js';
 import { guestTickRows, measuredRows, sampleRows, toCsv } from './csv.js';
 import type { MigrationRecord, MigrationRunConfig } from './types.js';
 
@@ -77,9 +78,74 @@ export function quickGrid(): GridRun[] {
   return defaultGrid().filter((r) => keep.has(r.name));
 }
 
+/**
+ * Per-run bound of the feature grid: long enough for every run that
+ * converges (the slowest, xbzrle-large, needs about 10 s), short enough that
+ * a run that cannot (xbzrle-small may not) does not hold the machine for a
+ * minute.
+ */
+export const FEATURE_TIME_BOUND_S = 20;
+/** A feature run: downtime-limit 300 ms, the given guest, workload, link and wire settings. */
+function featureRun(name: string, over: Omit<GridRun, 'name' | 'downtimeLimitMs' | 'timeBoundS'>): GridRun {
+  return { name, downtimeLimitMs: CALIBRATION_DOWNTIME_LIMIT_MS, timeBoundS: FEATURE_TIME_BOUND_S, autoConverge: false, fill: true, ...over };
+}
+
+/**
+ * The wire-feature grid (10 runs, issue 13): two single-stream baselines,
+ * multifd with 2 and 4 channels,
+ * multifd with zero pages, zstd and zlib on multifd over compressible pages
+ * and zstd over incompressible ones, and XBZRLE with a cache larger and
+ * smaller than the working set over sparse deltas. Guests are small (32-64
+ * MiB) and write slowly (at most 1024 pages/s): on the shared 2-core
+ * machine, with other work running, a TCG guest held no more than ~750 of
+ * 2048 pages/s, and a guest that does not reach its rate is not migrated.
+ * Each workload is chosen so that the feature decides the figures:
+ * - single / single-zero: the workloads of multifd2 and multifd2-zero on one
+ *   stream. They are the baselines, and the runs that measure the machine's
+ *   stop-and-copy speed for the others: QEMU 7.2 counts multifd's bytes in
+ *   neither precopy-bytes nor downtime-bytes (multifd_send_pages adds to
+ *   ram_counters.transferred directly, migration/multifd.c), and XBZRLE's
+ *   final copy is a few KiB (stopCopySpeeds).
+ * - multifd2 / multifd4: RAM filled with random words (incompressible),
+ *   16-byte deltas over 8 MiB at 512 pages/s, 64 MiB/s: every non-zero page
+ *   goes through the channels at full size.
+ * - multifd2-zero: 8 MiB of zero pages re-dirtied at 1024 pages/s: QEMU 7.2
+ *   finds them zero on the main stream before they reach a channel
+ *   (ram_save_target_page), a few bytes each.
+ * - zstd2 / zlib2: the repeated-word fill and 16-byte deltas (pages that
+ *   compress to almost nothing) on 2 channels.
+ * - zstd2-random: random fill and whole random pages rewritten (nothing to
+ *   compress) on 2 zstd channels.
+ * - xbzrle-large / xbzrle-small: a 32 MiB guest writing 16 bytes into each
+ *   of 4 MiB of pages at 1024 pages/s (4 MiB/s) over 4 MiB/s, which without
+ *   XBZRLE cannot converge (the writer dirties as fast as the link sends);
+ *   an 8 MiB cache holds the whole working set, a 1 MiB one a quarter of it.
+ */
+export function featureGrid(): GridRun[] {
+  const deltas = { pageContent: 'delta', deltaBytes: 16 } as const;
+  const small = { ramMiB: 64, wsMiB: 8, maxBandwidthBytesPerSec: 64 * MIB } as const;
+  const multifd = { ...small, ...deltas, fillContent: 'random', ratePagesPerSec: 512 } as const;
+  const compressible = { ...small, ...deltas, fillContent: 'pattern', ratePagesPerSec: 1024, multifdChannels: 2 } as const;
+  const xbzrle = { ...deltas, ramMiB: 32, wsMiB: 4, ratePagesPerSec: 1024, maxBandwidthBytesPerSec: 4 * MIB } as const;
+  return [
+    featureRun('single', multifd),
+    featureRun('single-zero', { ...small, pageContent: 'zero', ratePagesPerSec: 1024 }),
+    featureRun('multifd2', { ...multifd, multifdChannels: 2 }),
+    featureRun('multifd4', { ...multifd, multifdChannels: 4 }),
+    featureRun('multifd2-zero', { ...small, pageContent: 'zero', ratePagesPerSec: 1024, multifdChannels: 2 }),
+    featureRun('zstd2', { ...compressible, multifdCompression: 'zstd' }),
+    featureRun('zlib2', { ...compressible, multifdCompression: 'zlib' }),
+    featureRun('zstd2-random', { ...small, fillContent: 'random', pageContent: 'random', wsMiB: 4, ratePagesPerSec: 128, multifdChannels: 2, multifdCompression: 'zstd' }),
+    featureRun('xbzrle-large', { ...xbzrle, xbzrleCacheBytes: 8 * MIB }),
+    featureRun('xbzrle-small', { ...xbzrle, xbzrleCacheBytes: 1 * MIB }),
+  ];
+}
+
 export interface RunGridOptions {
   /** Run quickGrid() instead of defaultGrid(). */
   quick?: boolean;
+  /** Run featureGrid() instead of defaultGrid(). */
+  features?: boolean;
   /** Where measured.csv, samples.csv, guest-ticks.csv, manifest.json and serial/ go (created if missing). */
   outDir: string;
   /** Runs to do instead of the default or quick grid. */
@@ -97,7 +163,7 @@ export interface RunGridOptions {
  */
 export async function runGrid(options: RunGridOptions): Promise<MigrationRecord[]> {
   const log = options.log ?? (() => undefined);
-  const runs = options.runs ?? (options.quick ? quickGrid() : defaultGrid());
+  const runs = options.runs ?? (options.features ? featureGrid() : options.quick ? quickGrid() : defaultGrid());
   requireQemu();
   const toolchainProblem = await guestToolchainProblem();
   if (toolchainProblem !== undefined) throw new Error(`cannot build the calibration guest: ${toolchainProblem}`);
@@ -108,6 +174,9 @@ export async function runGrid(options: RunGridOptions): Promise<MigrationRecord[
   const kernelPath = await buildGuest();
   const accel = await chooseAccelerator(kernelPath, guestCommandLine({ wsMiB: 0, ratePagesPerSec: 0 }));
   log(`accelerator: ${accel.accel} (${accel.reason})`);
+  const usesWireFeatures = runs.some((r) => (r.multifdChannels ?? 0) > 0 || (r.xbzrleCacheBytes ?? 0) > 0);
+  const support = usesWireFeatures ? await probeWireSupport(kernelPath, accel.accel) : undefined;
+  const skipped: SkippedRun[] = [];
   const records: MigrationRecord[] = [];
   const write = (): void =>
     writeOutputs(options.outDir, records, {
@@ -117,11 +186,29 @@ export async function runGrid(options: RunGridOptions): Promise<MigrationRecord[
       accelerator: accel,
       hostCpus: cpus().length,
       runs,
+      ...(support !== undefined ? { wireSupport: support, skipped } : {}),
     });
   for (const [i, r] of runs.entries()) {
+    const reason = support !== undefined ? unsupportedReason(r, support) : undefined;
+    if (reason !== undefined) {
+      log(`[${i + 1}/${runs.length}] ${r.name}: skipped, ${reason}`);
+      skipped.push({ name: r.name, reason });
+      write();
+      continue;
+    }
     log(`[${i + 1}/${runs.length}] ${r.name}`);
     try {
-      records.push(await measureMigration(r, { kernelPath, accel: accel.accel, serialLogDir: join(options.outDir, 'serial'), log }));
+      records.push(
+        await measureMigration(r, {
+          kernelPath,
+          accel: accel.accel,
+          serialLogDir: join(options.outDir, 'serial'),
+          log,
+          // The feature grid migrates whatever rate the guest holds on a loaded
+          // machine and is predicted from the rate it reported before `migrate`.
+          ...(options.features ? { readyRateShare: 0 } : {}),
+        }),
+      );
     } catch (err) {
       write();
       throw new Error(`calibration run ${r.name} failed: ${(err as Error).message}`, { cause: err });
@@ -132,6 +219,12 @@ export async function runGrid(options: RunGridOptions): Promise<MigrationRecord[
   return records;
 }
 
+/** A run of the grid that this QEMU cannot do, and why. */
+export interface SkippedRun {
+  name: string;
+  reason: string;
+}
+
 interface Manifest {
   startedAt: string;
   durationMs: number;
@@ -139,6 +232,8 @@ interface Manifest {
   accelerator: AcceleratorChoice;
   hostCpus: number;
   runs: GridRun[];
+  wireSupport?: WireSupport;
+  skipped?: SkippedRun[];
 }
 
 function writeOutputs(outDir: string, records: readonly MigrationRecord[], manifest: Manifest): void {

@@ -46,7 +46,24 @@ export interface GuestParams {
   ratePagesPerSec: number;
   /** Fill RAM above the kernel with non-zero bytes (default true). */
   fill?: boolean;
+  /** What the fill writes: a repeated word (default; compresses to almost nothing) or incompressible random words. */
+  fillContent?: FillContent;
+  /** What one page write changes (default `byte`); see PAGE_CONTENT_CODES. */
+  pageContent?: PageContent;
+  /** Bytes a `delta` write changes in its page (default 1). */
+  deltaBytes?: number;
 }
+
+export type FillContent = 'pattern' | 'random';
+/**
+ * The guest's page contents (calibrate/guest/guest.c, `content=`): `byte`
+ * one byte per write (the default grid's writer), `zero` zero bytes into a
+ * zeroed working set (every page stays a zero page), `random` a whole page
+ * of fresh random words (incompressible), `delta` `deltaBytes` contiguous
+ * bytes changed per write (what XBZRLE encodes in deltaBytes + 2 bytes).
+ */
+export type PageContent = 'byte' | 'zero' | 'random' | 'delta';
+export const PAGE_CONTENT_CODES: Readonly<Record<PageContent, number>> = { byte: 0, zero: 1, random: 2, delta: 3 };
 
 export interface BuildGuestOptions {
   /** Folder with boot.S, guest.c, linker.ld; default: calibrate/guest of this repository. */
@@ -72,8 +89,12 @@ export function defaultGuestSourceDir(): string {
 
 /** The -append string for the guest. */
 export function guestCommandLine(params: GuestParams): string {
-  const fill = params.fill ?? true;
-  return `ws=${Math.round(params.wsMiB)} rate=${Math.round(params.ratePagesPerSec)} fill=${fill ? 1 : 0}`;
+  const fill = (params.fill ?? true) ? (params.fillContent === 'random' ? 2 : 1) : 0;
+  const base = `ws=${Math.round(params.wsMiB)} rate=${Math.round(params.ratePagesPerSec)} fill=${fill}`;
+  const content = params.pageContent ?? 'byte';
+  // The default grid's command line stays as it was (its runs are the reference fixture).
+  if (content === 'byte') return base;
+  return `${base} content=${PAGE_CONTENT_CODES[content]} delta=${Math.round(params.deltaBytes ?? 1)}`;
 }
 
 /**

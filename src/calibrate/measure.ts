@@ -21,6 +21,13 @@ export interface MeasureOptions {
   pollIntervalMs?: number;
   /** How long the guest may take to boot, fill RAM and reach its rate (default 30 s). */
   readyTimeoutMs?: number;
+  /**
+   * Migrate once a guest report reaches this share of its target rate
+   * (default 0.95). 0: after MIN_TICKS_BEFORE reports whatever the rate (the
+   * feature grid, whose out-of-sample prediction takes the rate the guest
+   * reported before `migrate`; see guestRatePagesPerSec).
+   */
+  readyRateShare?: number;
   /** Keep the raw serial output of both QEMUs here as <name>.source.log / <name>.destination.log. */
   serialLogDir?: string;
   /** Progress messages. */
@@ -54,6 +61,12 @@ export function normalizeRunConfig(config: MigrationRunConfig): Required<Migrati
     downtimeLimitMs: config.downtimeLimitMs,
     autoConverge: config.autoConverge ?? false,
     timeBoundS: config.timeBoundS,
+    fillContent: config.fillContent ?? 'pattern',
+    pageContent: config.pageContent ?? 'byte',
+    deltaBytes: config.deltaBytes ?? 1,
+    multifdChannels: config.multifdChannels ?? 0,
+    multifdCompression: config.multifdCompression ?? 'none',
+    xbzrleCacheBytes: config.xbzrleCacheBytes ?? 0,
   };
 }
 
@@ -70,6 +83,7 @@ export async function measureMigration(config: MigrationRunConfig, options: Meas
   const record = await migrateOnce(cfg, kernelPath, accel, {
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+    readyRateShare: options.readyRateShare ?? TARGET_RATE_SHARE,
     serialLogDir: options.serialLogDir,
     log,
   });
@@ -82,11 +96,18 @@ async function migrateOnce(
   cfg: Required<MigrationRunConfig>,
   kernelPath: string,
   accel: Accelerator,
-  options: { pollIntervalMs: number; readyTimeoutMs: number; serialLogDir: string | undefined; log: (message: string) => void },
+  options: { pollIntervalMs: number; readyTimeoutMs: number; readyRateShare: number; serialLogDir: string | undefined; log: (message: string) => void },
 ): Promise<MigrationRecord> {
-  const { pollIntervalMs, readyTimeoutMs, log } = options;
+  const { pollIntervalMs, readyTimeoutMs, readyRateShare, log } = options;
   const version = qemuVersion();
-  const append = guestCommandLine({ wsMiB: cfg.wsMiB, ratePagesPerSec: cfg.ratePagesPerSec, fill: cfg.fill });
+  const append = guestCommandLine({
+    wsMiB: cfg.wsMiB,
+    ratePagesPerSec: cfg.ratePagesPerSec,
+    fill: cfg.fill,
+    fillContent: cfg.fillContent,
+    pageContent: cfg.pageContent,
+    deltaBytes: cfg.deltaBytes,
+  });
   const idle = cfg.wsMiB === 0 || cfg.ratePagesPerSec === 0;
 
   const dir = makeWorkDir();
@@ -101,20 +122,26 @@ async function migrateOnce(
     if (source === undefined || destination === undefined) throw new Error('internal error: both QEMU processes started, but one is missing');
 
     log(`${cfg.name}: booting (${accel}, ${append})`);
-    await waitGuestReady(source, cfg.ratePagesPerSec, idle, readyTimeoutMs);
+    await waitGuestReady(source, cfg.ratePagesPerSec, idle, readyTimeoutMs, readyRateShare);
 
-    // The destination QEMU needs nothing but the incoming socket: precopy
-    // RAM migration with these capabilities does not negotiate them.
+    // Precopy RAM migration with auto-converge or XBZRLE needs nothing on the
+    // destination but the incoming socket (an XBZRLE page says so in its
+    // flags). multifd must be on at both ends with the same channel count and
+    // compression: the destination opens that many receive threads and
+    // decompresses with the method it was given (migration/multifd.c).
+    const wire = wireSettings(cfg);
     await source.qmp.execute('migrate-set-capabilities', {
-      capabilities: [
-        { capability: 'events', state: true },
-        { capability: 'auto-converge', state: cfg.autoConverge },
-      ],
+      capabilities: [{ capability: 'events', state: true }, { capability: 'auto-converge', state: cfg.autoConverge }, ...wire.sourceCapabilities],
     });
     await source.qmp.execute('migrate-set-parameters', {
       'max-bandwidth': Math.round(cfg.maxBandwidthBytesPerSec),
       'downtime-limit': Math.round(cfg.downtimeLimitMs),
+      ...wire.sourceParameters,
     });
+    if (wire.destinationCapabilities.length > 0) {
+      await destination.qmp.execute('migrate-set-capabilities', { capabilities: wire.destinationCapabilities });
+      await destination.qmp.execute('migrate-set-parameters', wire.destinationParameters);
+    }
     // Port 0: the kernel picks a free port, QEMU reports it in query-migrate's
     // socket-address (since QEMU 4.0), so there is no race for a port.
     await destination.qmp.execute('migrate-incoming', { uri: 'tcp:127.0.0.1:0' });
@@ -199,8 +226,27 @@ async function migrateOnce(
   }
 }
 
+/** The capabilities and parameters that turn a run's wire features on, per side (none for the default grid's runs). */
+export function wireSettings(cfg: Required<MigrationRunConfig>): {
+  sourceCapabilities: Array<{ capability: string; state: boolean }>;
+  sourceParameters: Record<string, number | string>;
+  destinationCapabilities: Array<{ capability: string; state: boolean }>;
+  destinationParameters: Record<string, number | string>;
+} {
+  const multifd = cfg.multifdChannels > 0;
+  const multifdCapabilities = multifd ? [{ capability: 'multifd', state: true }] : [];
+  const multifdParameters: Record<string, number | string> = multifd ? { 'multifd-channels': cfg.multifdChannels, 'multifd-compression': cfg.multifdCompression } : {};
+  const xbzrle = cfg.xbzrleCacheBytes > 0;
+  return {
+    sourceCapabilities: [...multifdCapabilities, ...(xbzrle ? [{ capability: 'xbzrle', state: true }] : [])],
+    sourceParameters: { ...multifdParameters, ...(xbzrle ? { 'xbzrle-cache-size': cfg.xbzrleCacheBytes } : {}) },
+    destinationCapabilities: multifdCapabilities,
+    destinationParameters: multifdParameters,
+  };
+}
+
 /** Wait until the guest has filled RAM and, unless idle, writes at (nearly) its target rate. */
-async function waitGuestReady(source: QemuProcess, targetPagesPerSec: number, idle: boolean, timeoutMs: number): Promise<void> {
+async function waitGuestReady(source: QemuProcess, targetPagesPerSec: number, idle: boolean, timeoutMs: number, rateShare: number): Promise<void> {
   const start = performance.now();
   let ticks = 0;
   let atTarget = false;
@@ -210,13 +256,13 @@ async function waitGuestReady(source: QemuProcess, targetPagesPerSec: number, id
       if (line.kind === 'idle' && idle) return;
       if (line.kind === 'tick') {
         ticks++;
-        if (line.ratePagesPerSec >= TARGET_RATE_SHARE * targetPagesPerSec) atTarget = true;
+        if (line.ratePagesPerSec >= rateShare * targetPagesPerSec) atTarget = true;
       }
     }
     if (!idle && atTarget && ticks >= MIN_TICKS_BEFORE) return;
     if (!source.running) throw new Error(`source QEMU exited before the guest was ready:\n${source.output()}`);
     if (performance.now() - start > timeoutMs) {
-      const what = idle ? 'print "idle"' : `report ${TARGET_RATE_SHARE * 100} % of ${targetPagesPerSec} pages/s`;
+      const what = idle ? 'print "idle"' : `report ${rateShare * 100} % of ${targetPagesPerSec} pages/s`;
       throw new Error(`the calibration guest did not ${what} within ${timeoutMs} ms; serial output:\n${source.serial.tail()}`);
     }
     await sleep(50);

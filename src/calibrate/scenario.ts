@@ -48,6 +48,25 @@ export interface PredictionModel {
   seed: number;
 }
 
+/**
+ * A run of the feature grid (multifd or XBZRLE on, or controlled page
+ * contents). Its guest is migrated at whatever rate it holds on the loaded
+ * machine (grid.ts, readyRateShare 0), so ahead of the migration its rate is
+ * the one it reported in the seconds before `migrate` (what a user measures
+ * before migrating, as with calc-dirty-rate), not the configured target.
+ */
+export function isFeatureGridRun(run: Pick<MeasuredRun, 'multifdChannels' | 'xbzrleCacheBytes' | 'pageContent'>): boolean {
+  return run.multifdChannels > 0 || run.xbzrleCacheBytes > 0 || run.pageContent !== 'byte';
+}
+
+/**
+ * Least downtime-bytes for a run to say anything about the stop-and-copy
+ * speed: below it the whole-ms downtime and the device state dominate (an
+ * XBZRLE run's final copy of a few KiB in 7 ms reads as 0.3 MB/s). Every
+ * qualifying run of the default grid sent 7 MB or more while stopped.
+ */
+const MIN_STOP_COPY_BYTES = 4 * 2 ** 20;
+
 /** A run whose guest never writes: the idle guests of the grid. */
 export function isIdle(run: Pick<MeasuredRun, 'wsMiB' | 'ratePagesPerSec'>): boolean {
   return run.wsMiB === 0 || run.ratePagesPerSec === 0;
@@ -64,10 +83,12 @@ export function isIdle(run: Pick<MeasuredRun, 'wsMiB' | 'ratePagesPerSec'>): boo
  * its vCPU run time) and the rate during already holds the throttle. A
  * missing figure (a migration shorter than one guest report) falls back to
  * the other one, then to the configured target. Ahead of the migration (out
- * of sample) the configured target is all that is known.
+ * of sample) the configured target is all that is known for the default
+ * grid; a feature-grid run uses the rate reported before `migrate`
+ * (usesWireFeatures).
  */
 export function guestRatePagesPerSec(run: MeasuredRun, inputs: InputSource = 'measured'): number {
-  if (inputs === 'ahead') return run.ratePagesPerSec;
+  if (inputs === 'ahead') return isFeatureGridRun(run) ? (run.guestRateBeforePagesPerSec ?? run.ratePagesPerSec) : run.ratePagesPerSec;
   const first = run.autoConverge ? run.guestRateBeforePagesPerSec : run.guestRateDuringPagesPerSec;
   const second = run.autoConverge ? run.guestRateDuringPagesPerSec : run.guestRateBeforePagesPerSec;
   return first ?? second ?? run.ratePagesPerSec;
@@ -114,10 +135,16 @@ export function linkPerRun(runs: readonly MeasuredRun[], inputs: InputSource): A
   return runs.map((r) => (inputs === 'ahead' ? stopCopyBytesPerSec(runs, r.name) : all));
 }
 
-/** downtime-bytes / downtime (bytes/s) of each completed run that sent something while stopped (but run `leaveOut`). */
+/**
+ * downtime-bytes / downtime (bytes/s) of each completed run that sent at
+ * least MIN_STOP_COPY_BYTES while stopped (but run `leaveOut`). multifd runs
+ * say nothing about it: QEMU 7.2 adds the channels' bytes to `transferred`
+ * only, never to downtime-bytes (multifd_send_pages, migration/multifd.c),
+ * while their downtime includes them.
+ */
 export function stopCopySpeeds(runs: readonly MeasuredRun[], leaveOut?: string): number[] {
   return runs
-    .filter((r) => r.name !== leaveOut && r.outcome === 'completed' && (r.downtimeBytes ?? 0) > 0 && (r.downtimeMs ?? 0) > 0)
+    .filter((r) => r.name !== leaveOut && r.outcome === 'completed' && r.multifdChannels === 0 && (r.downtimeBytes ?? 0) >= MIN_STOP_COPY_BYTES && (r.downtimeMs ?? 0) > 0)
     .map((r) => (r.downtimeBytes as number) / ((r.downtimeMs as number) / 1000));
 }
 

@@ -51,6 +51,8 @@ export const KNOWN_MISS_RUN = 'medium-bw32';
 export interface CalibrateOptions {
   /** three runs instead of ten */
   quick?: boolean;
+  /** the wire-feature grid (multifd, compression, XBZRLE) instead of the default grid */
+  features?: boolean;
   /** output folder (default results/calibrate/<date-time>) */
   out?: string;
   /** compare the measured.csv in this folder instead of running QEMU */
@@ -137,8 +139,12 @@ function targetLines(checks: readonly TargetCheck[], indent = ''): string {
 
 /** Run (or re-read) the grid, compare and write everything. Bad input throws an InputError (exit 2). */
 export async function runCalibration(o: CalibrateOptions): Promise<CalibrateOutcome> {
-  if (o.from !== undefined && o.quick) {
-    throw new InputError('--from', [{ path: '', message: '--quick chooses which runs QEMU makes and --from compares runs made earlier; give one of them' }]);
+  if (o.from !== undefined && (o.quick || o.features)) {
+    const flag = o.quick ? '--quick' : '--features';
+    throw new InputError('--from', [{ path: '', message: `${flag} chooses which runs QEMU makes and --from compares runs made earlier; give one of them` }]);
+  }
+  if (o.quick && o.features) {
+    throw new InputError('--features', [{ path: '', message: '--quick shortens the default grid and --features runs the wire-feature grid; give one of them' }]);
   }
   const outDir = resolve(o.out ?? defaultRunDir(o.resultsRoot ?? 'results', 'calibrate', null));
   let measuredDir: string;
@@ -151,7 +157,7 @@ export async function runCalibration(o: CalibrateOptions): Promise<CalibrateOutc
       return { exitCode: EXIT_BAD_INPUT, outDir: null };
     }
     try {
-      await runGrid({ quick: o.quick, outDir, log: (m) => o.stderr.write(`${m}\n`) });
+      await runGrid({ quick: o.quick, features: o.features, outDir, log: (m) => o.stderr.write(`${m}\n`) });
     } catch (err) {
       o.stderr.write(`migsweep: calibrate: ${(err as Error).message}\n`);
       return { exitCode: EXIT_FAILED, outDir };

@@ -19,6 +19,7 @@ function num(obj: Json | undefined, key: string): number | null {
  */
 export function flattenQueryMigrate(tMs: number, info: Json): MigrationSample {
   const ram = (typeof info.ram === 'object' && info.ram !== null ? info.ram : undefined) as Json | undefined;
+  const xbzrle = (typeof info['xbzrle-cache'] === 'object' && info['xbzrle-cache'] !== null ? info['xbzrle-cache'] : undefined) as Json | undefined;
   return {
     tMs,
     status: typeof info.status === 'string' ? info.status : 'unknown',
@@ -37,6 +38,11 @@ export function flattenQueryMigrate(tMs: number, info: Json): MigrationSample {
     precopyBytes: num(ram, 'precopy-bytes'),
     downtimeBytes: num(ram, 'downtime-bytes'),
     cpuThrottlePct: num(info, 'cpu-throttle-percentage'),
+    multifdBytes: num(ram, 'multifd-bytes'),
+    xbzrlePages: num(xbzrle, 'pages'),
+    xbzrleCacheMiss: num(xbzrle, 'cache-miss'),
+    xbzrleOverflow: num(xbzrle, 'overflow'),
+    xbzrleBytes: num(xbzrle, 'bytes'),
   };
 }
 
@@ -70,6 +76,11 @@ export type SampleSummary = Pick<
   | 'normalPages'
   | 'precopyBytes'
   | 'downtimeBytes'
+  | 'multifdBytes'
+  | 'xbzrlePages'
+  | 'xbzrleCacheMiss'
+  | 'xbzrleOverflow'
+  | 'xbzrleBytes'
 >;
 
 function lastValue(samples: readonly MigrationSample[], pick: (s: MigrationSample) => number | null): number | null {
@@ -108,6 +119,11 @@ export function summarizeSamples(samples: readonly MigrationSample[]): SampleSum
     normalPages: lastValue(samples, (s) => s.normalPages) ?? 0,
     precopyBytes: lastValue(samples, (s) => s.precopyBytes),
     downtimeBytes: lastValue(samples, (s) => s.downtimeBytes),
+    multifdBytes: lastValue(samples, (s) => s.multifdBytes),
+    xbzrlePages: lastValue(samples, (s) => s.xbzrlePages),
+    xbzrleCacheMiss: lastValue(samples, (s) => s.xbzrleCacheMiss),
+    xbzrleOverflow: lastValue(samples, (s) => s.xbzrleOverflow),
+    xbzrleBytes: lastValue(samples, (s) => s.xbzrleBytes),
   };
 }
 

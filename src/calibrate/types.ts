@@ -1,5 +1,9 @@
 // Types shared by the calibration modules: what a run is asked to do, what
 // QEMU reported while it ran, and the record a run returns.
+import type { FillContent, PageContent } from './guest.js';
+
+/** QEMU's multifd-compression values (qapi/migration.json MultiFDCompression; zstd only where QEMU was built with it). */
+export type MultifdCompression = 'none' | 'zlib' | 'zstd';
 
 /** One real migration to perform. */
 export interface MigrationRunConfig {
@@ -21,6 +25,18 @@ export interface MigrationRunConfig {
   autoConverge?: boolean;
   /** Cancel the migration (migrate_cancel) if it has not completed after this many seconds. */
   timeBoundS: number;
+  /** What the fill writes (default `pattern`). */
+  fillContent?: FillContent;
+  /** What one page write changes (default `byte`). */
+  pageContent?: PageContent;
+  /** Bytes a `delta` write changes (default 1). */
+  deltaBytes?: number;
+  /** multifd channels, on source and destination (capability `multifd`, parameter multifd-channels); 0 = off (default). */
+  multifdChannels?: number;
+  /** multifd-compression (default none); needs multifdChannels > 0. */
+  multifdCompression?: MultifdCompression;
+  /** xbzrle-cache-size in bytes with the `xbzrle` capability on; 0 = off (default). */
+  xbzrleCacheBytes?: number;
 }
 
 /** One `query-migrate` answer from the source, flattened; null = field absent. */
@@ -44,6 +60,13 @@ export interface MigrationSample {
   precopyBytes: number | null;
   downtimeBytes: number | null;
   cpuThrottlePct: number | null;
+  /** ram.multifd-bytes: bytes QEMU accounted to the multifd channels. */
+  multifdBytes: number | null;
+  /** xbzrle-cache (present while the xbzrle capability is on): pages encoded (hits, overflows and unchanged pages alike), misses, overflows, encoded bytes. */
+  xbzrlePages: number | null;
+  xbzrleCacheMiss: number | null;
+  xbzrleOverflow: number | null;
+  xbzrleBytes: number | null;
 }
 
 /** One per-second report of the guest's achieved write rate. */
@@ -94,6 +117,13 @@ export interface MigrationRecord {
   /** Bytes sent while the guest ran, and while it was stopped (ram.precopy-bytes, ram.downtime-bytes). */
   precopyBytes: number | null;
   downtimeBytes: number | null;
+  /** ram.multifd-bytes at the end (0 without multifd). */
+  multifdBytes: number | null;
+  /** Final xbzrle-cache figures; null without XBZRLE. */
+  xbzrlePages: number | null;
+  xbzrleCacheMiss: number | null;
+  xbzrleOverflow: number | null;
+  xbzrleBytes: number | null;
   /** Guest's achieved write rate: mean of its reports in the last seconds before `migrate`. */
   guestRateBeforePagesPerSec: number | null;
   /** Mean of the source guest's reports while the migration ran. */
@@ -151,6 +181,18 @@ export interface MeasuredRun {
   guestRateDuringPagesPerSec: number | null;
   /** Bytes of RAM the guest filled before `migrate` (its own report); null in a measured.csv without it. */
   guestFillBytes: number | null;
+  /** The wire features and page contents of the run (measured.csv of the default grid has none of them: the defaults). */
+  fillContent: FillContent;
+  pageContent: PageContent;
+  deltaBytes: number;
+  multifdChannels: number;
+  multifdCompression: MultifdCompression;
+  xbzrleCacheBytes: number;
+  /** What QEMU reported for them (null where it reported nothing). */
+  multifdBytes: number | null;
+  xbzrlePages: number | null;
+  xbzrleCacheMiss: number | null;
+  xbzrleOverflow: number | null;
   qemuVersion: string;
   accel: string;
 }

@@ -12,6 +12,15 @@ test('guest command line carries ws, rate and fill', () => {
   assert.equal(guestCommandLine({ wsMiB: 0, ratePagesPerSec: 0, fill: false }), 'ws=0 rate=0 fill=0');
 });
 
+test("the feature grid's page contents are numbered as guest.c reads them; the default writer keeps its old command line", () => {
+  assert.equal(guestCommandLine({ wsMiB: 32, ratePagesPerSec: 2048, fillContent: 'random', pageContent: 'random' }), 'ws=32 rate=2048 fill=2 content=2 delta=1');
+  assert.equal(guestCommandLine({ wsMiB: 64, ratePagesPerSec: 16384, pageContent: 'delta', deltaBytes: 16 }), 'ws=64 rate=16384 fill=1 content=3 delta=16');
+  assert.equal(guestCommandLine({ wsMiB: 64, ratePagesPerSec: 16384, pageContent: 'zero' }), 'ws=64 rate=16384 fill=1 content=1 delta=1');
+  assert.equal(guestCommandLine({ wsMiB: 4, ratePagesPerSec: 2048, pageContent: 'byte' }), 'ws=4 rate=2048 fill=1');
+  // fill=0 wins over a fill content: nothing is written.
+  assert.equal(guestCommandLine({ wsMiB: 0, ratePagesPerSec: 0, fill: false, fillContent: 'random' }), 'ws=0 rate=0 fill=0');
+});
+
 test('the guest builds into a 32-bit multiboot ELF, and a second build comes from the cache', async (t) => {
   const problem = await guestToolchainProblem();
   if (problem !== undefined) {

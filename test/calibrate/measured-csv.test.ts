@@ -2,12 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { measuredRows, parseMeasuredCsv, toCsv } from '../../src/calibrate/csv.js';
 import { InputError } from '../../src/common/errors.js';
+import { normalizeRunConfig } from '../../src/calibrate/measure.js';
 import type { MigrationRecord } from '../../src/calibrate/types.js';
 
 function record(over: Partial<MigrationRecord> = {}): MigrationRecord {
   return {
     name: 'small-bw128',
-    config: {
+    config: normalizeRunConfig({
       name: 'small-bw128',
       ramMiB: 256,
       wsMiB: 4,
@@ -17,7 +18,7 @@ function record(over: Partial<MigrationRecord> = {}): MigrationRecord {
       downtimeLimitMs: 300,
       autoConverge: false,
       timeBoundS: 60,
-    },
+    }),
     qemuVersion: 'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)',
     accel: 'tcg',
     outcome: 'completed',
@@ -36,6 +37,11 @@ function record(over: Partial<MigrationRecord> = {}): MigrationRecord {
     normalPages: 66355,
     precopyBytes: 241633409,
     downtimeBytes: 30690786,
+    multifdBytes: 0,
+    xbzrlePages: null,
+    xbzrleCacheMiss: null,
+    xbzrleOverflow: null,
+    xbzrleBytes: null,
     guestRateBeforePagesPerSec: 2024,
     guestRateDuringPagesPerSec: 1386,
     guestRateMinDuringPagesPerSec: 1386,
@@ -82,4 +88,61 @@ test('a damaged measured.csv is bad input naming the line and the column', () =>
   );
   assert.throws(() => parseMeasuredCsv('name,outcome\nx,completed\n', 'm.csv'), /not a calibration measured\.csv: missing column\(s\) ramMiB/);
   assert.throws(() => parseMeasuredCsv(`${header}\n`, 'm.csv'), /no runs/);
+});
+
+test("the feature grid's columns read back; a measured.csv without them (the default grid) had every feature off", () => {
+  const featured = record({
+    name: 'xbzrle-large',
+    config: { ...record().config, name: 'xbzrle-large', pageContent: 'delta', deltaBytes: 16, xbzrleCacheBytes: 134217728 },
+    multifdBytes: 0,
+    xbzrlePages: 7525,
+    xbzrleCacheMiss: 16385,
+    xbzrleOverflow: 0,
+    xbzrleBytes: 81291,
+  });
+  const [x] = parseMeasuredCsv(toCsv(measuredRows([featured])), 'measured.csv');
+  assert.ok(x);
+  assert.equal(x.pageContent, 'delta');
+  assert.equal(x.deltaBytes, 16);
+  assert.equal(x.xbzrleCacheBytes, 134217728);
+  assert.equal(x.multifdCompression, 'none');
+  assert.equal(x.xbzrlePages, 7525);
+  assert.equal(x.xbzrleCacheMiss, 16385);
+
+  // Drop the feature columns: what measured.csv looked like before the feature grid.
+  const [header, line] = toCsv(measuredRows([record()]))
+    .trim()
+    .split('\n');
+  assert.ok(header !== undefined && line !== undefined);
+  const names = header.split(',');
+  const cells = line.split(',');
+  const feature = new Set([
+    'fillContent',
+    'pageContent',
+    'deltaBytes',
+    'multifdChannels',
+    'multifdCompression',
+    'xbzrleCacheBytes',
+    'multifdBytes',
+    'xbzrlePages',
+    'xbzrleCacheMiss',
+    'xbzrleOverflow',
+    'xbzrleBytes',
+  ]);
+  const keep = names.map((n) => !feature.has(n));
+  const old = [names.filter((_, i) => keep[i]).join(','), cells.filter((_, i) => keep[i]).join(',')].join('\n');
+  const [o] = parseMeasuredCsv(old, 'old.csv');
+  assert.ok(o);
+  assert.deepEqual(
+    [o.fillContent, o.pageContent, o.deltaBytes, o.multifdChannels, o.multifdCompression, o.xbzrleCacheBytes, o.multifdBytes, o.xbzrlePages],
+    ['pattern', 'byte', 1, 0, 'none', 0, null, null],
+  );
+});
+
+test('a compression QEMU has no name for is bad input naming the column', () => {
+  const text = toCsv(measuredRows([record({ config: { ...record().config, multifdChannels: 2, multifdCompression: 'zstd' } })]));
+  assert.throws(
+    () => parseMeasuredCsv(text.replace(',zstd,', ',lz4,'), 'm.csv'),
+    (e: unknown) => e instanceof InputError && /m\.csv:2:1: multifdCompression: expected one of none \| zlib \| zstd, found 'lz4'/.test(e.message),
+  );
 });

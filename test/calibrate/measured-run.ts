@@ -1,5 +1,6 @@
 // A measured run for tests: the shape of one measured.csv row, with the
 // figures of the reference grid's medium-bw32 run unless given.
+import { FEATURE_DEFAULTS } from '../../src/calibrate/csv.js';
 import type { MeasuredRun } from '../../src/calibrate/types.js';
 
 export const MIB = 2 ** 20;
@@ -30,6 +31,7 @@ export function measuredRun(over: Partial<MeasuredRun> = {}): MeasuredRun {
     guestRateBeforePagesPerSec: 5942,
     guestRateDuringPagesPerSec: 6115,
     guestFillBytes: 267235328,
+    ...FEATURE_DEFAULTS,
     qemuVersion: 'QEMU emulator version 7.2.22',
     accel: 'tcg',
     ...over,

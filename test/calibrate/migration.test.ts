@@ -1,32 +1,18 @@
 // Real QEMU: skipped (with the reason printed) where qemu-system-x86_64 or a
 // 32-bit gcc is missing. scripts/ci-install-qemu.sh installs both.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildGuest, guestToolchainProblem } from '../../src/calibrate/guest.js';
-import { findQemu, liveQemuCount, makeWorkDir, QemuProcess } from '../../src/calibrate/qemu.js';
+import { buildGuest } from '../../src/calibrate/guest.js';
+import { liveQemuCount, makeWorkDir, QemuProcess } from '../../src/calibrate/qemu.js';
 import { measureMigration } from '../../src/calibrate/measure.js';
+import { skipWithoutQemu } from './real-qemu.js';
 
 const MIB = 2 ** 20;
 const QEMU_MAX_BANDWIDTH_128 = 128 * MIB;
-
-/** Why real-QEMU tests cannot run here, or undefined. */
-async function realQemuProblem(): Promise<string | undefined> {
-  if (findQemu() === undefined) return 'qemu-system-x86_64 is not installed (apt-get install -y qemu-system-x86, or scripts/ci-install-qemu.sh)';
-  return guestToolchainProblem();
-}
-
-async function skipWithoutQemu(t: TestContext): Promise<boolean> {
-  const problem = await realQemuProblem();
-  if (problem !== undefined) {
-    t.skip(`needs real QEMU: ${problem}`);
-    return true;
-  }
-  return false;
-}
 
 /** Alive = exists and is not a zombie (an orphan may wait a while for init to reap it). */
 function isAlive(pid: number): boolean {

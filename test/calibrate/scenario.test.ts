@@ -92,6 +92,18 @@ describe('the scenario out of sample: only what is known before the run migrates
     assert.equal(liveRateBytesPerSec(measuredRun({ maxBandwidthBytesPerSec: 128 * MIB, meanMbps: 1000 }), 'ahead'), 128 * MIB);
   });
 
+  test('a feature-grid guest writes at the rate it reported before migrate (it is migrated at whatever rate the loaded host lets it hold)', () => {
+    const xbzrle = measuredRun({ xbzrleCacheBytes: 8 * MIB, ratePagesPerSec: 1024, guestRateBeforePagesPerSec: 431, guestRateDuringPagesPerSec: 250 });
+    assert.equal(guestRatePagesPerSec(xbzrle, 'ahead'), 431);
+    assert.equal(guestRatePagesPerSec({ ...xbzrle, multifdChannels: 2, xbzrleCacheBytes: 0 }, 'ahead'), 431);
+    // no report before migrate: the configured rate
+    assert.equal(guestRatePagesPerSec({ ...xbzrle, guestRateBeforePagesPerSec: null }, 'ahead'), 1024);
+    // a single-stream baseline of the feature grid (controlled contents) too
+    assert.equal(guestRatePagesPerSec({ ...xbzrle, xbzrleCacheBytes: 0, pageContent: 'delta' }, 'ahead'), 431);
+    // the default grid's runs keep their configured rate
+    assert.equal(guestRatePagesPerSec({ ...xbzrle, xbzrleCacheBytes: 0 }, 'ahead'), 1024);
+  });
+
   test('zero pages are the RAM the guest did not fill before migrate, not what QEMU found', () => {
     // 268967936 - 267235328 = 1732608 B (423 pages) never filled
     assert.equal(calibrationScenario(run, AHEAD).vm.zeroShare, 1732608 / 268967936);

@@ -1,0 +1,76 @@
+// The committed wire-feature grid (test/fixtures/calibration-features/:
+// ten real migrations, QEMU 7.2.22, TCG, the shared 2-core host): what QEMU
+// 7.2's code says its counters must show, checked on what was measured.
+// These facts decide what a model of 7.2 has to predict (docs/calibration.md#the-wire-feature-grid).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseMeasuredCsv } from '../../src/calibrate/csv.js';
+import { featureGrid } from '../../src/calibrate/grid.js';
+import { stopCopySpeeds } from '../../src/calibrate/scenario.js';
+import type { MeasuredRun } from '../../src/calibrate/types.js';
+
+const FILE = fileURLToPath(new URL('../../../test/fixtures/calibration-features/measured.csv', import.meta.url));
+const runs = parseMeasuredCsv(readFileSync(FILE, 'utf8'), FILE);
+const PAGE = 4096;
+
+function run(name: string): MeasuredRun {
+  const r = runs.find((x) => x.name === name);
+  assert.ok(r, name);
+  return r;
+}
+
+/** XBZRLE cache hits / lookups: encoded pages (hits, overflows and unchanged alike) over encoded + misses. */
+function hitRate(r: MeasuredRun): number {
+  const pages = r.xbzrlePages as number;
+  return pages / (pages + (r.xbzrleCacheMiss as number));
+}
+
+describe('the wire-feature grid as QEMU 7.2 measured it', () => {
+  test('it holds every run of featureGrid(), all completed within the bound', () => {
+    assert.deepEqual(
+      runs.map((r) => r.name),
+      featureGrid().map((r) => r.name),
+    );
+    for (const r of runs) assert.equal(r.outcome, 'completed', r.name);
+  });
+
+  test('multifd carries every non-zero page; the main stream keeps a few KiB, so downtime-bytes says nothing about the stop-and-copy speed', () => {
+    for (const r of runs.filter((x) => x.multifdChannels > 0)) {
+      const main = r.transferredBytes - (r.multifdBytes as number);
+      assert.ok(main < 64 * 1024, `${r.name}: ${main} B on the main stream`);
+      assert.ok((r.downtimeBytes as number) < 4096, r.name);
+    }
+    // so the stop-and-copy speed comes from the two single-stream runs only
+    assert.equal(stopCopySpeeds(runs).length, 2);
+  });
+
+  test('7.2 finds zero pages on the main stream before multifd: the zero working set counts as duplicate pages with and without channels', () => {
+    const wsPages = (run('multifd2-zero').wsMiB * 2 ** 20) / PAGE;
+    for (const name of ['single-zero', 'multifd2-zero']) assert.ok(run(name).duplicatePages >= wsPages, `${name}: ${run(name).duplicatePages}`);
+    // the plain runs' duplicates are the firmware's pages only
+    assert.equal(run('multifd2').duplicatePages, 336);
+  });
+
+  test('7.2 accounts multifd pages at their raw size, compressed or not', () => {
+    for (const name of ['zstd2', 'zlib2', 'zstd2-random', 'multifd2']) {
+      const r = run(name);
+      // 4096 B a page plus a packet header (about 8 B a page): at least the raw pages
+      assert.ok((r.multifdBytes as number) >= 16000 * PAGE, `${name}: ${r.multifdBytes}`);
+    }
+    // a 16-byte delta on a repeated word compresses ~100:1, random words not at all; 7.2's counters cannot tell them apart
+    assert.ok(Math.abs((run('zstd2').multifdBytes as number) / (run('zstd2-random').multifdBytes as number) - 1) < 0.01);
+  });
+
+  test('XBZRLE: a cache larger than the working set hits more often than one a quarter of its size; 16-byte deltas never overflow', () => {
+    const large = run('xbzrle-large');
+    const small = run('xbzrle-small');
+    assert.ok(hitRate(large) > hitRate(small) + 0.1, `large ${hitRate(large)}, small ${hitRate(small)}`);
+    for (const r of [large, small]) {
+      assert.equal(r.xbzrleOverflow, 0);
+      // the second pass meets an empty cache: at least one miss per working-set page
+      assert.ok((r.xbzrleCacheMiss as number) >= (r.wsMiB * 2 ** 20) / PAGE, `${r.name}: ${r.xbzrleCacheMiss}`);
+    }
+  });
+});
