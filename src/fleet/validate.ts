@@ -1,8 +1,8 @@
 /**
  * Reading a fleet file (docs/fleets.md): hosts with their NICs, an optional
  * core link, the VMs to move (each a single-VM scenario plus from, to,
- * start; `count` copies an item, and a value written `{ oneOf: [...] }` is
- * drawn per copy from the fleet's seed), the orchestrator (a preset and any
+ * start; `count` copies an item, and a value written `{ oneOf: [...] }` or
+ * `{ distribution: ... }` is drawn per copy from the fleet's seed), the orchestrator (a preset and any
  * field of its own), a horizon and a seed. Problems name the file, line and
  * path, what was expected and the nearest valid name.
  */
@@ -15,6 +15,7 @@ import { parseQuantity } from '../scenario/quantity.js';
 import { describeFound } from '../common/errors.js';
 import { formatBytes } from '../common/format.js';
 import { validateScenario } from '../scenario/validate.js';
+import { drawOne, isDistributionSpec, parseAnyQuantity, readDistribution } from '../scenario/distribution.js';
 import { FLEET_ORDERS, ORCHESTRATOR_PRESETS, orchestratorFromPreset, type FleetOrder, type Orchestrator } from './orchestrators.js';
 import type { Fleet, FleetHost, FleetVm } from './simulate-fleet.js';
 
@@ -116,7 +117,13 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
       for (let k = 0; k < count; k++) {
         const name = count === 1 ? base : `${base}-${k + 1}`;
         const rng = new Random(hashString(name, seed));
-        const scenarioRaw = withDefaults(structuredClone(defaults), drawn(withoutFleetKeys(item), rng) as Raw);
+        let broken = false;
+        const bad = (where: PathSegment[], message: string) => {
+          broken = true;
+          at(['vms', i, ...where], message);
+        };
+        const scenarioRaw = withDefaults(structuredClone(defaults), drawn(withoutFleetKeys(item), rng, [], bad) as Raw);
+        if (broken) return;
         if (!isMap(scenarioRaw.link)) scenarioRaw.link = {};
         // the path's capacity stands in for the link; the fleet gives each VM its share
         (scenarioRaw.link as Raw).bandwidth = 1;
@@ -160,14 +167,24 @@ function withoutFleetKeys(item: Raw): Raw {
   return out;
 }
 
-/** `{ oneOf: [a, b, ...] }` anywhere in a VM item becomes one of its values, drawn with the VM's own generator. */
-function drawn(v: unknown, rng: Random): unknown {
-  if (Array.isArray(v)) return v.map((x) => drawn(x, rng));
+/**
+ * `{ oneOf: [a, b, ...] }` anywhere in a VM item becomes one of its values,
+ * and `{ distribution: ..., ... }` one draw of it (src/scenario/distribution.ts),
+ * drawn with the VM's own generator; a bad distribution is reported at its path.
+ */
+function drawn(v: unknown, rng: Random, path: PathSegment[], bad: (where: PathSegment[], message: string) => void): unknown {
+  if (Array.isArray(v)) return v.map((x, j) => drawn(x, rng, [...path, j], bad));
   if (!isMap(v)) return v;
   const keys = Object.keys(v);
-  if (keys.length === 1 && keys[0] === 'oneOf' && Array.isArray(v.oneOf) && v.oneOf.length > 0) return drawn(v.oneOf[rng.int(v.oneOf.length)], rng);
+  if (keys.length === 1 && keys[0] === 'oneOf' && Array.isArray(v.oneOf) && v.oneOf.length > 0) return drawn(v.oneOf[rng.int(v.oneOf.length)], rng, path, bad);
+  if (isDistributionSpec(v)) {
+    const read = readDistribution(v, parseAnyQuantity, 'forbidden');
+    if (read.ok) return drawOne(read.distribution, rng);
+    for (const p of read.problems) bad(p.key === undefined ? path : [...path, p.key], p.message);
+    return undefined;
+  }
   const out: Raw = {};
-  for (const [k, x] of Object.entries(v)) out[k] = drawn(x, rng);
+  for (const [k, x] of Object.entries(v)) out[k] = drawn(x, rng, [...path, k], bad);
   return out;
 }
 

@@ -18,6 +18,7 @@ import { canonical, isPrefix } from '../sweep/origins.js';
 import { resolveSweep } from '../sweep/resolve.js';
 import { placeAt } from '../sweep/spec.js';
 import type { Grid } from '../sweep/types.js';
+import { drawPopulation, valueForPath } from './population.js';
 import type { TuneSource } from './spec.js';
 import { parseLimit, parseStatistic, type Statistic } from './statistic.js';
 
@@ -72,15 +73,25 @@ function populationDoc(doc: SourceDocument): SourceDocument {
   };
 }
 
-/** The population through the sweep resolver, its messages' paths named as the tune file writes them (population.axes...). */
-function resolvePopulation(source: TuneSource, name: string, seed: number, replicates: number) {
+/**
+ * The population through the sweep resolver (its distributions drawn first
+ * with `drawSeed`), its messages' paths named as the tune file writes them
+ * (population.axes...).
+ */
+function resolvePopulation(source: TuneSource, name: string, seed: number, drawSeed: number, replicates: number) {
   const { spec, doc, file } = source;
+  const drawn = drawPopulation(spec.base, spec.population, drawSeed, file);
+  if (drawn.problems.length > 0)
+    throw new InputError(
+      file,
+      drawn.problems.slice(0, 12).map((p) => placeAt(doc, p.where, p.message)),
+    );
   try {
     return resolveSweep({
       file,
       text: source.text,
       doc: populationDoc(doc),
-      spec: { name, seed, replicates, base: spec.base, axes: spec.population?.axes, zip: spec.population?.zip },
+      spec: { name, seed, replicates, base: spec.base, axes: drawn.axes, zip: drawn.zip },
     });
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
@@ -91,14 +102,19 @@ function resolvePopulation(source: TuneSource, name: string, seed: number, repli
   }
 }
 
-export function resolveTune(source: TuneSource): TuneProblem {
+/**
+ * The tune problem of a file. `drawSeed` draws the population's
+ * distributions (default: the tune seed; --check gives its own, for a fresh
+ * population).
+ */
+export function resolveTune(source: TuneSource, drawSeed?: number): TuneProblem {
   const { spec, doc, file } = source;
   const problems: InputProblem[] = [];
   const flag = (where: PathSegment[], message: string) => problems.push(placeAt(doc, where, message));
   const name = spec.name ?? basename(file, extname(file));
   const seed = spec.seed ?? 1;
   const replicates = spec.population?.replicates ?? 1;
-  const sweep = resolvePopulation(source, name, seed, replicates);
+  const sweep = resolvePopulation(source, name, seed, drawSeed ?? seed, replicates);
   const grid = sweep.grid;
   const variant = grid.variants[0];
   if (variant === undefined) throw new Error('internal: a population without its variant');
@@ -121,22 +137,10 @@ export function resolveTune(source: TuneSource): TuneProblem {
     }
     const count = isCount(base, segs);
     const parse = (value: unknown, at: PathSegment[]): number | null => {
-      const raw = structuredClone(spec.base);
-      const why = setPath(raw, parsePath(path) ?? [], value);
-      if (why !== null) {
-        flag(at, `cannot set ${path}: ${why}`);
-        return null;
-      }
-      try {
-        const s = validateScenario(raw, { file });
-        return getPath(s, segs) as number;
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        const first = e.problems[0];
-        const message = first?.message ?? 'not valid';
-        flag(at, `${String(first?.path ?? path)}: ${message}${message.includes('found') ? '' : ` (found ${describeFound(value)})`}`);
-        return null;
-      }
+      const r = valueForPath(spec.base, path, value, file);
+      if (r.ok) return r.value;
+      flag(at, `${r.reason}${r.reason.includes('found') || r.reason.startsWith('cannot set') ? '' : ` (found ${describeFound(value)})`}`);
+      return null;
     };
     if (Array.isArray(dimSpec)) {
       const values = dimSpec.map((v, i) => parse(v, [...where, i]));

@@ -5,6 +5,7 @@
  * with the recommendation as an operator would set it (settings.ts).
  * `migsweep tune --check best.json`: the recommendation over a fresh draw.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -138,6 +139,8 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
   const interrupt = new AbortController();
   const timeUp = new AbortController();
   const anyStop = AbortSignal.any([interrupt.signal, timeUp.signal]);
+  // piscina listens on the signal once per slice in flight: many, by design
+  setMaxListeners(0, interrupt.signal, timeUp.signal, anyStop);
   const onSignal = () => {
     if (!interrupted) o.stderr.write('tune: stopping: the candidates in flight are dropped, the finished ones kept; --resume continues\n');
     interrupted = true;
@@ -399,13 +402,16 @@ export async function checkBest(o: CheckOptions): Promise<{ exitCode: number; ca
   }
   if (typeof best?.constants !== 'object' || typeof best.tune?.file !== 'string')
     throw new InputError(o.bestFile, [{ path: '', message: 'expected the best.json of a tune run (with constants and tune.file)' }]);
-  const problem = resolveTune(readTune(resolve(dirname(o.bestFile), best.tune.file)));
+  const source = readTune(resolve(dirname(o.bestFile), best.tune.file));
+  const tunedWith = source.spec.seed ?? 1;
+  const seed = o.seed ?? (tunedWith + 1) % 2 ** 32;
+  // the fresh draw: the runs' seeds and the population's distributions
+  const problem = resolveTune(source, seed);
   const values = problem.dims.map((d) => {
     const v = best.constants[d.path];
     if (typeof v !== 'number') throw new InputError(o.bestFile, [{ path: `constants.${d.path}`, message: `missing; expected the value of ${d.path} in base units` }]);
     return v;
   });
-  const seed = o.seed ?? (problem.seed + 1) % 2 ** 32;
   const evaluator = createEvaluator(populationRuns(problem.grid, seed), o.workers ?? availableParallelism());
   try {
     const [c] = await evaluateAll(problem, evaluator, [values], 'check');

@@ -12,6 +12,7 @@ import { parsePath, type PathSegment } from '../scenario/path.js';
 import { describeFound } from '../common/errors.js';
 import { scenarioSchema } from '../scenario/schema.js';
 import { axisSchema, placeAt } from '../sweep/spec.js';
+import { DISTRIBUTION_KINDS, isDistributionSpec } from '../scenario/distribution.js';
 import type { TuneSpec } from './types.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -42,13 +43,37 @@ const searchDimSchema = z
   ])
   .describe('a search dimension: a range or a list of values');
 
-const populationSchema = z
-  .strictObject({
-    axes: z.record(pathKey, axisSchema).optional().describe("axes crossed with each other, as a sweep's axes: scenario path -> values"),
-    zip: z.array(z.record(pathKey, axisSchema)).optional().describe('groups of paths that advance together; each group is one axis'),
-    replicates: z.number().int().min(1).optional().describe('runs per population point, each with its own seed (default 1)'),
+/** A distribution as editors see it; the tune reads it (and says what is wrong with it) in src/scenario/distribution.ts. */
+const distributionSchema = z
+  .looseObject({
+    distribution: z.enum(DISTRIBUTION_KINDS).describe('uniform, loguniform (from, to); normal (mean, sigma), lognormal (median, sigma); choice (values, weights)'),
+    samples: z.number().int().min(1).describe('how many values to draw: one in each of as many equal-probability slices'),
+    from: scalarOrQuantity.optional().describe('uniform, loguniform: the lowest value'),
+    to: scalarOrQuantity.optional().describe('uniform, loguniform: the highest value'),
+    mean: scalarOrQuantity.optional().describe('normal: the mean'),
+    median: scalarOrQuantity.optional().describe('lognormal: the median'),
+    sigma: scalarOrQuantity.optional().describe("normal: the standard deviation, in the value's unit; lognormal: the logarithm's, a plain number"),
+    min: scalarOrQuantity.optional().describe('normal, lognormal: truncate below'),
+    max: scalarOrQuantity.optional().describe('normal, lognormal: truncate above'),
+    values: z.array(z.unknown()).min(1).optional().describe('choice: the values'),
+    weights: z.array(z.number().min(0)).optional().describe('choice: a weight per value (default: equal)'),
+    round: z.boolean().optional().describe('round every draw to a whole number'),
   })
-  .describe('the workloads and links every constraint must hold for');
+  .describe('values drawn from a seeded distribution (docs/tune.md#distributions)');
+
+/** Anything written as a distribution passes here: its own reader names what is wrong, with the nearest names. */
+const distributionGate = z.custom<Record<string, unknown>>(isDistributionSpec);
+
+function populationSchema(forEditors: boolean) {
+  const axis = z.union([...axisSchema.options, forEditors ? distributionSchema : distributionGate]).describe("an axis: a list of values, a range, or a distribution's draws");
+  return z
+    .strictObject({
+      axes: z.record(pathKey, axis).optional().describe("axes crossed with each other, as a sweep's axes: scenario path -> values"),
+      zip: z.array(z.record(pathKey, axis)).optional().describe('groups of paths that advance together; each group is one axis'),
+      replicates: z.number().int().min(1).optional().describe('runs per population point, each with its own seed (default 1)'),
+    })
+    .describe('the workloads and links every constraint must hold for');
+}
 
 const objectiveSchema = z
   .strictObject({
@@ -60,7 +85,7 @@ const objectiveSchema = z
 export const TUNE_KEYS = ['$schema', 'name', 'description', 'seed', 'base', 'population', 'search', 'constraints', 'objective'] as const;
 const KEYS_AT: Record<string, string[]> = {
   '': [...TUNE_KEYS],
-  population: Object.keys(populationSchema.shape),
+  population: Object.keys(populationSchema(false).shape),
   objective: Object.keys(objectiveSchema.shape),
   search: Object.keys(searchRangeSchema.shape),
 };
@@ -79,7 +104,7 @@ export function tuneSchema(forEditors = false) {
         .optional()
         .describe('the population seed: every run gets a seed from it, its population point and replicate (default 1)'),
       base: (forEditors ? scenarioSchema(true) : z.record(z.string(), z.unknown())).describe('the scenario every population point and candidate starts from'),
-      population: populationSchema.optional(),
+      population: populationSchema(forEditors).optional(),
       search: z.record(pathKey, searchDimSchema).describe('the constants to tune: scenario path -> range or list'),
       constraints: z.array(z.string()).optional().describe('conditions over the population: "downtimeMs.p99 <= 1s", "abortedShare <= 0.02"'),
       objective: objectiveSchema.optional(),

@@ -9,6 +9,9 @@ export interface SearchRangeSpec {
   round?: boolean;
 }
 
+/** A population axis: a sweep's axis, or a distribution (`{ distribution: ..., samples: n }`) drawn into a list. */
+export type PopulationAxisSpec = AxisSpec | Record<string, unknown>;
+
 export type SearchSpec = SearchRangeSpec | unknown[];
 
 export interface TuneSpec {
@@ -16,7 +19,7 @@ export interface TuneSpec {
   description?: string;
   seed?: number;
   base: Record<string, unknown>;
-  population?: { axes?: Record<string, AxisSpec>; zip?: Record<string, AxisSpec>[]; replicates?: number };
+  population?: { axes?: Record<string, PopulationAxisSpec>; zip?: Record<string, PopulationAxisSpec>[]; replicates?: number };
   search: Record<string, SearchSpec>;
   constraints?: string[];
   objective?: { minimize?: string; maximize?: string };
