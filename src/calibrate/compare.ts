@@ -8,6 +8,8 @@ import type { MeasuredRun, MigrationOutcome } from './types.js';
 /** Issue 7's targets: every outcome right, total time and bytes within 15 % at p90, syncs within 1. */
 export const TARGET_P90_REL_ERROR = 0.15;
 export const TARGET_SYNCS_MAX_DIFF = 1;
+/** Issue 13's target for runs with XBZRLE: the cache hit rate within 10 points. */
+export const TARGET_XBZRLE_HIT_RATE_POINTS = 0.1;
 /**
  * The reference: Nathan, Bellur, Kulkarni, "Towards a comprehensive
  * performance model of virtual machine live migration" (SoCC 2015): 12 %
@@ -35,6 +37,10 @@ export interface RunComparison {
   syncsDiff: number | null;
   downtimeMs: MetricPair;
   maxThrottlePct: MetricPair;
+  /** XBZRLE cache hits / lookups (a share); both null for a run without XBZRLE */
+  xbzrleHitRate: { measured: number | null; predicted: number | null };
+  /** predicted - measured hit rate (a share); null unless both exist */
+  xbzrleHitRateDiff: number | null;
   /** Why total time is left out of the relative-error statistics, or null. */
   timeExcluded: string | null;
   /** Why transferred bytes are left out of the relative-error statistics, or null. */
@@ -61,10 +67,18 @@ export interface ComparisonSummary {
   syncsMaxAbsDiff: number | null;
   /** runs whose syncs differ by more than TARGET_SYNCS_MAX_DIFF, with both counts */
   syncsMisses: { name: string; measured: number; predicted: number }[];
+  /** runs whose QEMU reported an XBZRLE hit rate */
+  xbzrleRuns: number;
+  /** max |predicted - measured| hit rate over them (a share); null when none, or when the model predicted none for one */
+  xbzrleHitRateMaxAbsDiff: number | null;
+  /** XBZRLE runs the model predicted no hit rate for */
+  xbzrleUnpredicted: string[];
+  /** XBZRLE runs off by more than TARGET_XBZRLE_HIT_RATE_POINTS */
+  xbzrleHitRateMisses: { name: string; measured: number; predicted: number }[];
 }
 
 export interface TargetCheck {
-  name: 'outcomes' | 'total time' | 'transferred bytes' | 'syncs';
+  name: 'outcomes' | 'total time' | 'transferred bytes' | 'syncs' | 'XBZRLE hit rate';
   pass: boolean;
   /** one line: what was reached against what was asked */
   text: string;
@@ -95,11 +109,26 @@ const NEVER_WRITTEN = 'the guest never wrote its RAM: QEMU sends ~1 MB of zero-p
 const FAILED = 'QEMU failed this migration';
 const BOTH_AT_BOUND = 'not converged: both totals are the time bound';
 
+/**
+ * The XBZRLE cache hit rate QEMU reported: hits / lookups = pages /
+ * (pages + cache-miss), where xbzrle-cache.pages counts every page found in
+ * the cache (sent as a delta, overflowed or unchanged alike) and cache-miss
+ * every page looked up and not found (save_xbzrle_page, migration/ram.c).
+ * Null without XBZRLE or before any lookup.
+ */
+export function measuredXbzrleHitRate(m: Pick<MeasuredRun, 'xbzrlePages' | 'xbzrleCacheMiss'>): number | null {
+  if (m.xbzrlePages === null || m.xbzrleCacheMiss === null) return null;
+  const lookups = m.xbzrlePages + m.xbzrleCacheMiss;
+  return lookups > 0 ? m.xbzrlePages / lookups : null;
+}
+
 /** Compare one measured run with its prediction. */
 export function compareRun(m: MeasuredRun, p: Prediction): RunComparison {
   const failed = m.outcome === 'failed';
   const excluded = failed ? FAILED : neverWritten(m) ? NEVER_WRITTEN : null;
   const atBound = m.outcome === 'not-converged' && p.outcome === 'not-converged';
+  const hitMeasured = measuredXbzrleHitRate(m);
+  const hitPredicted = hitMeasured === null ? null : p.xbzrleHitRate;
   return {
     name: m.name,
     measuredOutcome: m.outcome,
@@ -111,6 +140,8 @@ export function compareRun(m: MeasuredRun, p: Prediction): RunComparison {
     syncsDiff: failed ? null : p.syncs - m.syncs,
     downtimeMs: pair(m.downtimeMs, p.downtimeMs),
     maxThrottlePct: pair(m.maxThrottlePct, p.maxThrottlePct),
+    xbzrleHitRate: { measured: hitMeasured, predicted: hitPredicted },
+    xbzrleHitRateDiff: hitMeasured !== null && hitPredicted !== null ? hitPredicted - hitMeasured : null,
     timeExcluded: excluded ?? (atBound ? BOTH_AT_BOUND : null),
     bytesExcluded: excluded,
   };
@@ -136,6 +167,9 @@ export function errorStats(rows: ReadonlyArray<{ name: string; error: number | n
 /** The grid's figures: outcomes right, error statistics of time and bytes, the worst sync difference. */
 export function summarizeComparison(rows: readonly RunComparison[]): ComparisonSummary {
   const diffs = rows.filter((r) => r.syncsDiff !== null);
+  const xbzrle = rows.filter((r) => r.xbzrleHitRate.measured !== null);
+  const unpredicted = xbzrle.filter((r) => r.xbzrleHitRateDiff === null).map((r) => r.name);
+  const hitDiffs = xbzrle.filter((r) => r.xbzrleHitRateDiff !== null).map((r) => Math.abs(r.xbzrleHitRateDiff as number));
   return {
     runs: rows.length,
     outcomesCorrect: rows.filter((r) => r.outcomeCorrect).length,
@@ -146,6 +180,12 @@ export function summarizeComparison(rows: readonly RunComparison[]): ComparisonS
     syncsMisses: diffs
       .filter((r) => Math.abs(r.syncsDiff as number) > TARGET_SYNCS_MAX_DIFF)
       .map((r) => ({ name: r.name, measured: r.syncs.measured as number, predicted: r.syncs.predicted as number })),
+    xbzrleRuns: xbzrle.length,
+    xbzrleHitRateMaxAbsDiff: xbzrle.length > 0 && unpredicted.length === 0 ? Math.max(...hitDiffs) : null,
+    xbzrleUnpredicted: unpredicted,
+    xbzrleHitRateMisses: xbzrle
+      .filter((r) => r.xbzrleHitRateDiff !== null && Math.abs(r.xbzrleHitRateDiff) > TARGET_XBZRLE_HIT_RATE_POINTS)
+      .map((r) => ({ name: r.name, measured: r.xbzrleHitRate.measured as number, predicted: r.xbzrleHitRate.predicted as number })),
   };
 }
 
@@ -165,7 +205,21 @@ function errorTarget(name: 'total time' | 'transferred bytes', s: ErrorStats): T
   };
 }
 
-/** Issue 7's accuracy targets, evaluated. */
+/** Issue 13's XBZRLE target, for a grid with XBZRLE runs. */
+function xbzrleTarget(s: ComparisonSummary): TargetCheck {
+  const name = 'XBZRLE hit rate';
+  if (s.xbzrleUnpredicted.length > 0) return { name, pass: false, text: `${name}: the model predicts no hit rate for ${s.xbzrleUnpredicted.join(', ')}` };
+  const worst = s.xbzrleHitRateMaxAbsDiff as number;
+  const pass = worst <= TARGET_XBZRLE_HIT_RATE_POINTS;
+  const where = s.xbzrleHitRateMisses.map((m) => `${m.name}: measured ${percent(m.measured)}, predicted ${percent(m.predicted)}`).join('; ');
+  return {
+    name,
+    pass,
+    text: `${name}: max |difference| ${(worst * 100).toFixed(1)} points ${pass ? '<=' : '>'} ${TARGET_XBZRLE_HIT_RATE_POINTS * 100} over ${s.xbzrleRuns} runs${where ? ` (${where})` : ''}`,
+  };
+}
+
+/** Issue 7's accuracy targets, evaluated, and issue 13's hit-rate target where the grid has XBZRLE runs. */
 export function evaluateTargets(s: ComparisonSummary): TargetCheck[] {
   const outcomesPass = s.runs > 0 && s.outcomesCorrect === s.runs;
   const misses = s.outcomeMisses.length > 0 ? ` (wrong: ${s.outcomeMisses.join(', ')})` : '';
@@ -183,5 +237,6 @@ export function evaluateTargets(s: ComparisonSummary): TargetCheck[] {
           ? 'syncs: no run to compare'
           : `syncs: max |difference| ${+s.syncsMaxAbsDiff.toFixed(1)} ${syncsPass ? '<=' : '>'} ${TARGET_SYNCS_MAX_DIFF}${syncWhere ? ` (${syncWhere})` : ''}`,
     },
+    ...(s.xbzrleRuns > 0 ? [xbzrleTarget(s)] : []),
   ];
 }

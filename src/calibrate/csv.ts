@@ -110,6 +110,8 @@ export function comparisonCsvRows(rows: ModelRows): Array<Record<string, string 
         downtimeMsPredicted: round(r.downtimeMs.predicted, 1),
         maxThrottlePctMeasured: r.maxThrottlePct.measured,
         maxThrottlePctPredicted: round(r.maxThrottlePct.predicted, 1),
+        xbzrleHitRateMeasured: round(r.xbzrleHitRate.measured, 4),
+        xbzrleHitRatePredicted: round(r.xbzrleHitRate.predicted, 4),
         timeExcluded: r.timeExcluded,
         bytesExcluded: r.bytesExcluded,
       });

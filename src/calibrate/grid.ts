@@ -80,18 +80,18 @@ export function quickGrid(): GridRun[] {
 
 /**
  * Per-run bound of the feature grid: long enough for every run that
- * converges (the slowest, xbzrle-large, needs about 10 s), short enough that
- * a run that cannot (xbzrle-small may not) does not hold the machine for a
- * minute.
+ * converges (xbzrle-large needs about 10 s), short enough that a run that
+ * cannot does not hold the machine for a minute. The 1 MiB/s runs, whose
+ * first pass alone takes 16 s, get 30 s.
  */
 export const FEATURE_TIME_BOUND_S = 20;
 /** A feature run: downtime-limit 300 ms, the given guest, workload, link and wire settings. */
-function featureRun(name: string, over: Omit<GridRun, 'name' | 'downtimeLimitMs' | 'timeBoundS'>): GridRun {
+function featureRun(name: string, over: Omit<GridRun, 'name' | 'downtimeLimitMs' | 'timeBoundS'> & { timeBoundS?: number }): GridRun {
   return { name, downtimeLimitMs: CALIBRATION_DOWNTIME_LIMIT_MS, timeBoundS: FEATURE_TIME_BOUND_S, autoConverge: false, fill: true, ...over };
 }
 
 /**
- * The wire-feature grid (10 runs, issue 13): two single-stream baselines,
+ * The wire-feature grid (12 runs, issue 13): two single-stream baselines,
  * multifd with 2 and 4 channels,
  * multifd with zero pages, zstd and zlib on multifd over compressible pages
  * and zstd over incompressible ones, and XBZRLE with a cache larger and
@@ -120,6 +120,13 @@ function featureRun(name: string, over: Omit<GridRun, 'name' | 'downtimeLimitMs'
  *   of 4 MiB of pages at 1024 pages/s (4 MiB/s) over 4 MiB/s, which without
  *   XBZRLE cannot converge (the writer dirties as fast as the link sends);
  *   an 8 MiB cache holds the whole working set, a 1 MiB one a quarter of it.
+ *   On the loaded machine the guest held 300-400 pages/s, under the link, so
+ *   these converge with either cache.
+ * - xbzrle-large-1m / xbzrle-small-1m: the same over a 1 MiB/s link (256
+ *   pages/s), below what the loaded guest still writes, with a 16 MiB guest
+ *   and a 2 MiB working set (first pass 16 s, bound 30 s): a 4 MiB cache
+ *   turns the re-dirtied pages into deltas and the migration converges; a
+ *   512 KiB one (a quarter) sends most of them whole, and it need not.
  */
 export function featureGrid(): GridRun[] {
   const deltas = { pageContent: 'delta', deltaBytes: 16 } as const;
@@ -127,6 +134,7 @@ export function featureGrid(): GridRun[] {
   const multifd = { ...small, ...deltas, fillContent: 'random', ratePagesPerSec: 512 } as const;
   const compressible = { ...small, ...deltas, fillContent: 'pattern', ratePagesPerSec: 1024, multifdChannels: 2 } as const;
   const xbzrle = { ...deltas, ramMiB: 32, wsMiB: 4, ratePagesPerSec: 1024, maxBandwidthBytesPerSec: 4 * MIB } as const;
+  const slowLink = { ...deltas, ramMiB: 16, wsMiB: 2, ratePagesPerSec: 1024, maxBandwidthBytesPerSec: 1 * MIB, timeBoundS: 30 } as const;
   return [
     featureRun('single', multifd),
     featureRun('single-zero', { ...small, pageContent: 'zero', ratePagesPerSec: 1024 }),
@@ -138,6 +146,8 @@ export function featureGrid(): GridRun[] {
     featureRun('zstd2-random', { ...small, fillContent: 'random', pageContent: 'random', wsMiB: 4, ratePagesPerSec: 128, multifdChannels: 2, multifdCompression: 'zstd' }),
     featureRun('xbzrle-large', { ...xbzrle, xbzrleCacheBytes: 8 * MIB }),
     featureRun('xbzrle-small', { ...xbzrle, xbzrleCacheBytes: 1 * MIB }),
+    featureRun('xbzrle-large-1m', { ...slowLink, xbzrleCacheBytes: 4 * MIB }),
+    featureRun('xbzrle-small-1m', { ...slowLink, xbzrleCacheBytes: 512 * 1024 }),
   ];
 }
 

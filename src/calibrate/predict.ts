@@ -24,6 +24,8 @@ export interface Prediction {
   /** null when the prediction is not a completed migration */
   downtimeMs: number | null;
   maxThrottlePct: number;
+  /** XBZRLE cache hits / lookups; null when the model ran no XBZRLE lookup */
+  xbzrleHitRate: number | null;
 }
 
 export type ModelName = 'fluid' | 'page';
@@ -42,7 +44,13 @@ function toPrediction(r: RunResult): Prediction {
     syncs: r.syncs,
     downtimeMs: r.outcome === 'completed' ? r.downtimeMs : null,
     maxThrottlePct: r.maxThrottlePct,
+    xbzrleHitRate: null,
   };
+}
+
+function meanOrNull(xs: ReadonlyArray<number | null>): number | null {
+  const kept = xs.filter((x): x is number => x !== null);
+  return kept.length > 0 ? kept.reduce((a, b) => a + b, 0) / kept.length : null;
 }
 
 /** The mean of several predictions; the outcome most of them had (ties: the first seed's). */
@@ -60,6 +68,7 @@ export function meanPrediction(ps: readonly Prediction[]): Prediction {
     syncs: mean((p) => p.syncs),
     downtimeMs: completed.length > 0 ? completed.reduce((a, p) => a + (p.downtimeMs as number), 0) / completed.length : null,
     maxThrottlePct: mean((p) => p.maxThrottlePct),
+    xbzrleHitRate: meanOrNull(ps.map((p) => p.xbzrleHitRate)),
   };
 }
 

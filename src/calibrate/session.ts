@@ -18,7 +18,7 @@ import { renderCalibrationHtml, type MachineFacts } from './html.js';
 import { PAGE_SEEDS, predictGrid, type RunPredictions } from './predict.js';
 import { findQemu } from './qemu.js';
 import { calibrationScenario, linkPerRun, stopCopyBytesPerSec, stopCopySpeeds } from './scenario.js';
-import { exclusionNotes, terminalTable } from './table.js';
+import { exclusionNotes, terminalTable, xbzrleLines } from './table.js';
 import type { MeasuredRun } from './types.js';
 
 export const MEASURED_FILE = 'measured.csv';
@@ -237,7 +237,9 @@ export async function runCalibration(o: CalibrateOptions): Promise<CalibrateOutc
   out.write(terminalTable(rows));
   const notes = exclusionNotes(rows.fluid);
   if (notes.length > 0) out.write(`(in parentheses: left out of the error statistics)\n${notes.map((n) => `  ${n}\n`).join('')}`);
-  out.write(`\naccuracy targets (issue 7), fluid engine, out of sample:\n${targetLines(targets.fluid, '  ')}`);
+  const hitRates = xbzrleLines(rows);
+  if (hitRates.length > 0) out.write(`XBZRLE cache hit rate (hits / lookups), out of sample:\n${hitRates.map((l) => `  ${l}\n`).join('')}`);
+  out.write(`\naccuracy targets (issue 7${hitRates.length > 0 ? ', issue 13' : ''}), fluid engine, out of sample:\n${targetLines(targets.fluid, '  ')}`);
   out.write(`page fidelity, contiguous working set (mean of ${PAGE_SEEDS} seeds), out of sample, for comparison:\n${targetLines(targets.page, '  ')}`);
   out.write(
     `in sample (fed the live rate, guest rate, zero pages and link measured on the scored runs themselves; not a prediction), fluid engine:\n${targetLines(inSample.fluid, '  ')}`,

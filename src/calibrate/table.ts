@@ -112,3 +112,12 @@ export function terminalTable(rows: ModelRows): string {
       .trimEnd();
   return [line(heads), ...cells.map(line)].join('\n') + '\n';
 }
+
+/** The XBZRLE hit rates (hits / lookups) of the runs QEMU ran XBZRLE in, one line each: measured, fluid, page. */
+export function xbzrleLines(rows: ModelRows): string[] {
+  const rate = (v: number | null): string => (v === null ? DASH : percent(v));
+  return rows.fluid
+    .map((f, i) => ({ f, p: itemAt(rows.page, i) }))
+    .filter(({ f }) => f.xbzrleHitRate.measured !== null)
+    .map(({ f, p }) => `${f.name}: measured ${rate(f.xbzrleHitRate.measured)}, fluid ${rate(f.xbzrleHitRate.predicted)}, page ${rate(p.xbzrleHitRate.predicted)}`);
+}

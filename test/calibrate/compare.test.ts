@@ -1,11 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareRun, errorStats, evaluateTargets, relativeError, summarizeComparison, type RunComparison } from '../../src/calibrate/compare.js';
+import { compareRun, errorStats, evaluateTargets, measuredXbzrleHitRate, relativeError, summarizeComparison, type RunComparison } from '../../src/calibrate/compare.js';
 import { meanPrediction, type Prediction } from '../../src/calibrate/predict.js';
 import { measuredRun } from './measured-run.js';
 
 function prediction(over: Partial<Prediction> = {}): Prediction {
-  return { outcome: 'completed', totalTimeMs: 10733, transferredBytes: 369294203, syncs: 13, downtimeMs: 7, maxThrottlePct: 0, ...over };
+  return { outcome: 'completed', totalTimeMs: 10733, transferredBytes: 369294203, syncs: 13, downtimeMs: 7, maxThrottlePct: 0, xbzrleHitRate: null, ...over };
 }
 
 /** A completed run measured at 10 s and 1e9 B with 5 syncs, predicted with the given relative errors and sync difference. */
@@ -142,4 +142,45 @@ test('page fidelity averages its seeds; the outcome is the one most seeds had', 
   assert.equal(m.totalTimeMs, 200);
   assert.equal(m.outcome, 'completed');
   assert.equal(m.downtimeMs, 7); // over the seeds that completed
+});
+
+describe('the XBZRLE hit rate (issue 13): within 10 points, only where QEMU ran XBZRLE', () => {
+  // xbzrle-large of the feature grid: 424 pages found in the cache, 1025 misses
+  const large = measuredRun({ name: 'xbzrle-large', xbzrleCacheBytes: 8 * 2 ** 20, xbzrlePages: 424, xbzrleCacheMiss: 1025, xbzrleOverflow: 0 });
+  const small = measuredRun({ name: 'xbzrle-small', xbzrleCacheBytes: 2 ** 20, xbzrlePages: 39, xbzrleCacheMiss: 1095, xbzrleOverflow: 0 });
+
+  test('measured hit rate is pages / (pages + cache-miss); a run without XBZRLE has none', () => {
+    assert.equal(measuredXbzrleHitRate(large), 424 / 1449);
+    assert.equal(measuredXbzrleHitRate(measuredRun()), null);
+    assert.equal(measuredXbzrleHitRate(measuredRun({ xbzrlePages: 0, xbzrleCacheMiss: 0 })), null);
+  });
+
+  test('the difference is in points; 12 points off fails, 9 passes; runs without XBZRLE add no target', () => {
+    const near = compareRun(large, prediction({ xbzrleHitRate: 424 / 1449 + 0.09 }));
+    const far = compareRun(small, prediction({ xbzrleHitRate: 39 / 1134 - 0.12 }));
+    assert.ok(Math.abs((near.xbzrleHitRateDiff as number) - 0.09) < 1e-12);
+    const summary = summarizeComparison([near, far]);
+    assert.equal(summary.xbzrleRuns, 2);
+    assert.ok(Math.abs((summary.xbzrleHitRateMaxAbsDiff as number) - 0.12) < 1e-12);
+    const target = evaluateTargets(summary).find((t) => t.name === 'XBZRLE hit rate');
+    assert.equal(target?.pass, false);
+    assert.match(target?.text ?? '', /max \|difference\| 12\.0 points > 10 over 2 runs \(xbzrle-small: measured 3\.4%, predicted -8\.6%\)/);
+    assert.equal(evaluateTargets(summarizeComparison([near])).at(-1)?.pass, true);
+    // the default grid: four targets, no hit rate
+    assert.deepEqual(
+      evaluateTargets(summarizeComparison([runWithErrors('a', 0, 0)])).map((t) => t.name),
+      ['outcomes', 'total time', 'transferred bytes', 'syncs'],
+    );
+  });
+
+  test('a model that predicts no hit rate for an XBZRLE run fails the target, naming the run', () => {
+    const target = evaluateTargets(summarizeComparison([compareRun(large, prediction())])).at(-1);
+    assert.deepEqual([target?.name, target?.pass], ['XBZRLE hit rate', false]);
+    assert.match(target?.text ?? '', /predicts no hit rate for xbzrle-large/);
+  });
+
+  test("page fidelity's mean over seeds keeps the hit rates the seeds had", () => {
+    assert.equal(meanPrediction([prediction({ xbzrleHitRate: 0.2 }), prediction({ xbzrleHitRate: 0.4 }), prediction()]).xbzrleHitRate, (0.2 + 0.4) / 2);
+    assert.equal(meanPrediction([prediction(), prediction()]).xbzrleHitRate, null);
+  });
 });

@@ -19,7 +19,7 @@ test('the feature grid turns on multifd (2 and 4 channels), zstd and zlib on mul
   const grid = featureGrid();
   assert.deepEqual(
     grid.map((r) => r.name),
-    ['single', 'single-zero', 'multifd2', 'multifd4', 'multifd2-zero', 'zstd2', 'zlib2', 'zstd2-random', 'xbzrle-large', 'xbzrle-small'],
+    ['single', 'single-zero', 'multifd2', 'multifd4', 'multifd2-zero', 'zstd2', 'zlib2', 'zstd2-random', 'xbzrle-large', 'xbzrle-small', 'xbzrle-large-1m', 'xbzrle-small-1m'],
   );
   assert.deepEqual(
     grid.map((r) => [r.multifdChannels ?? 0, r.multifdCompression ?? 'none', (r.xbzrleCacheBytes ?? 0) / MIB]),
@@ -34,6 +34,8 @@ test('the feature grid turns on multifd (2 and 4 channels), zstd and zlib on mul
       [2, 'zstd', 0],
       [0, 'none', 8],
       [0, 'none', 1],
+      [0, 'none', 4],
+      [0, 'none', 0.5],
     ],
   );
   const large = run('xbzrle-large');
@@ -73,7 +75,7 @@ test('a run is skipped only for what this QEMU lacks, in its words', () => {
     featureGrid()
       .filter((r) => unsupportedReason(r, noXbzrle) !== undefined)
       .map((r) => r.name),
-    ['xbzrle-large', 'xbzrle-small'],
+    ['xbzrle-large', 'xbzrle-small', 'xbzrle-large-1m', 'xbzrle-small-1m'],
   );
   assert.match(unsupportedReason(run('xbzrle-large'), noXbzrle) ?? '', /lacks the xbzrle capability \(not in query-migrate-capabilities\)/);
 });
