@@ -124,7 +124,7 @@ export function fleetGanttSpec(result: FleetResult, title: string): TopLevelSpec
     'Grey: waiting for the orchestrator; blue: pre-copy; red: the guest is stopped (downtime); orange: post-copy.',
     "Below: each VM's share of its path over time, stacked.",
     ...(notStarted.length ? [`Not started before the horizon: ${notStarted.join(', ')}.`] : []),
-    ...(result.converged ? [] : [`The shares did not settle in ${result.rounds} rounds: the last round is drawn.`]),
+    ...(result.converged ? [] : [`The fixed point did not settle in ${result.rounds} rounds: the fleet drawn was built event by event.`]),
   ];
   return {
     $schema: SCHEMA_URL,

@@ -75,7 +75,7 @@ export function fleetSummary(file: string, r: FleetResult): string {
     `makespan  ${ms(f.makespanMs)}; ${f.completed} completed, ${f.aborted} aborted, ${f.unfinished} unfinished${f.notStarted ? `, ${f.notStarted} not started before the horizon` : ''}`,
     `downtime  median ${ms(f.downtimeMsMedian)}, p99 ${ms(f.downtimeMsP99)}, max ${ms(f.downtimeMsMax)}; longest wait in the queue ${ms(f.queuedMsMax)}`,
     `attempts  ${f.attempts}${f.retried ? `; ${f.retried} VMs retried after an abort` : ''}`,
-    `sent      ${formatBytes(f.transferredBytes as number)}${r.converged ? '' : `; WARNING: the shares did not settle in ${r.rounds} rounds (the figures are the last round's)`}`,
+    `sent      ${formatBytes(f.transferredBytes as number)}${r.converged ? '' : `; the fixed point did not settle in ${r.rounds} rounds: the fleet was built event by event (exact)`}`,
     '',
   ];
   const rows = r.runs.map((v) => [

@@ -46,3 +46,34 @@ export function maxMinShares(capacities: readonly number[], flows: readonly Flow
     });
   }
 }
+
+/** A migration's path and cap, and whether the cap is its base's own live rate limit (which its engine run applies itself). */
+export interface CappedFlow extends Flow {
+  capIsOwnLimit: boolean;
+}
+
+/**
+ * The rate each running migration is given: its max-min share, and for a
+ * migration held by its base's own rate limit, its share of what the path
+ * leaves free besides: its base applies the limit to the live copy, and
+ * the stop-and-copy, which no limit holds, gets the rest. The free part of
+ * a link is split evenly between the migrations so held on it, so the rates
+ * never exceed the link. A cap the engine does not know (oVirt's split) is
+ * the rate itself.
+ */
+export function pathRates(capacities: readonly number[], flows: readonly CappedFlow[]): number[] {
+  const shares = maxMinShares(capacities, flows);
+  const held = flows.map((flow, k) => flow.capIsOwnLimit && (shares[k] as number) >= flow.cap * (1 - 1e-12));
+  const free = [...capacities];
+  const heldOn = capacities.map(() => 0);
+  flows.forEach((flow, k) => {
+    for (const l of flow.links) {
+      free[l] = (free[l] as number) - (shares[k] as number);
+      if (held[k]) heldOn[l] = (heldOn[l] as number) + 1;
+    }
+  });
+  return flows.map((flow, k) => {
+    const share = shares[k] as number;
+    return held[k] ? share + Math.min(...flow.links.map((l) => Math.max(0, free[l] as number) / (heldOn[l] as number))) : share;
+  });
+}

@@ -316,6 +316,12 @@ function readOrchestrator(given: unknown, at: At, quantityAt: QuantityAt): Orche
     if (typeof v === 'number' && v >= 1) o.retryBackoff = v;
     else at(['orchestrator', 'retryBackoff'], `expected a number >= 1 (each retry waits this many times longer than the one before), found ${describeFound(v)}`);
   }
+  // each retry must move time on, or an attempt aborted at once would be retried for ever at one instant
+  if (o.retries === Infinity && !(o.retryDelayS > 0))
+    at(
+      ['orchestrator', given.retryDelay !== undefined ? 'retryDelay' : 'retries'],
+      `expected a positive retryDelay with unlimited retries (or a number of retries), found retryDelay ${o.retryDelayS} s`,
+    );
   if (given.order !== undefined) {
     if (typeof given.order === 'string' && (FLEET_ORDERS as readonly string[]).includes(given.order)) o.order = given.order as FleetOrder;
     else

@@ -129,5 +129,9 @@ describe('retries of aborted migrations', () => {
     assert.throws(() => validateFleet({ ...base, orchestrator: { retryBackoff: 0.5 } }, 'f.yaml'), /orchestrator\.retryBackoff: expected a number >= 1/);
     assert.throws(() => validateFleet({ ...base, orchestrator: { retryDelay: '-1s' } }, 'f.yaml'), /orchestrator\.retryDelay/);
     assert.throws(() => validateFleet({ ...base, orchestrator: { retrys: 2 } }, 'f.yaml'), /did you mean 'retries'\?/);
+    assert.throws(
+      () => validateFleet({ ...base, orchestrator: { preset: 'kubevirt', retryDelay: 0 } }, 'f.yaml'),
+      /orchestrator\.retryDelay: expected a positive retryDelay with unlimited retries/,
+    );
   });
 });
