@@ -1,6 +1,6 @@
 import { parse as parseYamlScalar } from 'yaml';
 import type { SourceDocument } from '../scenario/document.js';
-import { InputError } from '../common/errors.js';
+import { formatProblems, InputError, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, parsePath, setPath } from '../scenario/path.js';
 import { validateScenario } from '../scenario/validate.js';
 import type { Scenario } from '../engine/types.js';
@@ -38,5 +38,7 @@ export function scenarioOf(doc: SourceDocument, sets: readonly string[] = []): S
     if (why !== null) throw new InputError(file, [{ path: formatPathSegments(o.path), message: `cannot apply --set ${o.arg}: ${why}` }]);
     overrides.set(formatPathSegments(o.path), o.arg);
   }
-  return validateScenario(raw, { file, doc, overrides });
+  // accepted but without effect: said on stderr (stdout may be --json), in the form of an input problem
+  const warn = (w: InputProblem) => process.stderr.write(`migsweep: warning: ${formatProblems(file, [w])}\n`);
+  return validateScenario(raw, { file, doc, overrides, warn });
 }

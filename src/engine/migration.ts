@@ -1,8 +1,9 @@
 import type { MemoryModel } from './memory/model.js';
+import { DeviceTransfer } from './devices.js';
 import { Random } from './random.js';
 import { postcopyPhase, type PostcopyClass } from './postcopy.js';
 import type { Base, Rule } from './policy.js';
-import type { EstimatorKind, Outcome, RunResult, TimelinePoint } from './types.js';
+import type { EstimatorKind, Outcome, RunResult, TimelinePoint, VfioDevice } from './types.js';
 import type { MigrationView } from './view.js';
 
 export interface EstimatorConfig {
@@ -37,6 +38,8 @@ export interface MigrationSetup {
   timeline: TimelinePoint[] | null;
   /** changes of the link's mean rate at given instants, in time order (none: a constant link) */
   linkRateChanges?: readonly LinkRateChange[];
+  /** VFIO devices (none: a guest without passthrough devices) */
+  devices?: readonly VfioDevice[];
 }
 
 /** A constant link: one shared empty schedule, so that a run without changes allocates none. */
@@ -66,6 +69,9 @@ export class Migration implements MigrationView {
   private readonly timeline: TimelinePoint[] | null;
   readonly vcpus: number;
   private readonly deviceStateBytes: number;
+  /** the VFIO devices; null without any (then nothing below costs a thing) */
+  private readonly devices: DeviceTransfer | null;
+  private deviceStopCopyBytes = NaN;
   private readonly cpuShare: number;
   /** the guest's page-write rate unthrottled (bytes/s) */
   private readonly baseWriteRate: number;
@@ -131,6 +137,7 @@ export class Migration implements MigrationView {
     this.timeline = s.timeline;
     this.vcpus = s.vcpus;
     this.deviceStateBytes = s.deviceStateBytes;
+    this.devices = s.devices !== undefined && s.devices.length > 0 ? new DeviceTransfer(s.devices, s.latencyS) : null;
     this.cpuShare = s.cpuShare;
     this.baseWriteRate = s.mem.writeRate(1);
     this.maxBandwidthBytesPerSec = s.base.maxBandwidthBytesPerSec;
@@ -219,6 +226,49 @@ export class Migration implements MigrationView {
   /** the link's rate in the current period */
   get linkNowBytesPerSec(): number {
     return this.linkNow;
+  }
+
+  // ---- VFIO devices (docs/wire.md#device-state) --------------------------------
+
+  /** initial device data not sent yet (counted in QEMU's pending estimate) */
+  get devicePrecopyPendingBytes(): number {
+    return this.devices === null ? 0 : this.devices.precopyPendingBytes;
+  }
+
+  /** the devices' stop-copy bytes (added by QEMU's exact pending count only) */
+  get deviceStopCopyPendingBytes(): number {
+    return this.devices === null ? 0 : this.devices.stopCopyBytes;
+  }
+
+  /**
+   * Whether the destination's switchover-ack has arrived by now (QEMU
+   * migration_can_switchover, with the capability on); a stopped guest needs
+   * none. Without devices to load the destination acknowledges at setup,
+   * one round trip in.
+   */
+  get switchoverAcked(): boolean {
+    if (this.isPaused) return true;
+    return this.devices === null ? this.now >= 2 * this.latencyS : this.devices.acked(this.now);
+  }
+
+  /** When the switchover-ack reaches the source (Infinity while it depends on data not sent yet). */
+  get switchoverAckAtS(): number {
+    return this.devices === null ? 2 * this.latencyS : this.devices.ackAtS;
+  }
+
+  /**
+   * Put up to `budget` bytes of the devices' initial data in the stream;
+   * they leave the source `afterS` seconds from now (after what the same
+   * round sent before them). Counted in the wire and transferred bytes, as
+   * QEMU counts every byte of its stream. Returns the bytes sent.
+   */
+  sendDevicePrecopy(budget: number, afterS: number): number {
+    if (this.devices === null || budget <= 0) return 0;
+    const bytes = Math.min(budget, this.devices.precopyPendingBytes);
+    const sent = this.devices.send(bytes, this.now + afterS + bytes / this.linkNow);
+    this.mem.sentWire += sent;
+    this.mem.sentAccounted += sent;
+    return sent;
   }
 
   // ---- driving the migration (bases) --------------------------------------------
@@ -383,7 +433,9 @@ export class Migration implements MigrationView {
 
   /** A dirty-bitmap sync: the log joins the pending set; controllers see the result. */
   sync(): number {
-    const added = this.mem.sync();
+    let added = this.mem.sync();
+    // a device without dirty tracking: QEMU marks all guest RAM dirty at every sync
+    if (this.devices !== null && this.devices.allRamDirty) added += this.mem.markEvery();
     this.syncCount++;
     this.dirtyBytesAtSync = this.mem.pendingBytes();
     const dt = this.now - this.lastSyncS;
@@ -499,7 +551,15 @@ export class Migration implements MigrationView {
     const stopS = this.now;
     this.expectedDowntimeS = expectedDowntimeS;
     if (finalSyncS !== null) this.sync();
-    const finalWire = this.mem.sendAll() + this.deviceStateBytes;
+    let finalWire = this.mem.sendAll() + this.deviceStateBytes;
+    if (this.devices !== null) {
+      // vfio_save_complete_precopy: the device, stopped, hands over all it holds
+      const deviceWire = this.devices.drain();
+      this.mem.sentWire += deviceWire;
+      this.mem.sentAccounted += deviceWire;
+      this.deviceStopCopyBytes = deviceWire;
+      finalWire += deviceWire;
+    }
     this.newLinkPeriod();
     const copyS = (finalSyncS ?? 0) + this.wireTimeS(backlogWire + finalWire) + this.latencyS;
     const stopReason = this.isPaused ? this.pauseReason : reason === 'downtime-met' && this.limitRaisedBy !== null ? this.limitRaisedBy : reason;
@@ -536,6 +596,8 @@ export class Migration implements MigrationView {
    * the switch, if lower) while the guest faults on the ones it touches first.
    */
   startPostcopy(reason: string, rateBytesPerSec: number, expectedDowntimeS: number, finalSyncS = 0): void {
+    // vfio_save_prepare refuses post-copy with a VFIO device; validation refuses such scenarios
+    if (this.devices !== null) throw new Error('post-copy with VFIO devices: QEMU refuses it (hw/vfio/migration.c vfio_save_prepare)');
     this.applyLinkChanges();
     const stopS = this.now;
     this.postcopyStarted = true;
@@ -611,6 +673,7 @@ export class Migration implements MigrationView {
       postcopyMs: this.postcopyS * 1000,
       postcopyFaults: this.postcopyFaults,
       postcopyBlockedMs: this.postcopyBlockedS * 1000,
+      deviceStopCopyBytes: this.deviceStopCopyBytes,
     };
   }
 }

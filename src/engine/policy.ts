@@ -91,6 +91,12 @@ export interface RuleModule extends ModuleCommon {
   requires?: readonly string[];
   /** a check across the rule's constants and the base; returns what is wrong, or null */
   check?(p: ParamValues, baseKind: string): string | null;
+  /**
+   * Whether these constants turn post-copy on (QEMU's postcopy-ram
+   * capability), which a guest with VFIO devices cannot have
+   * (hw/vfio/migration.c vfio_save_prepare); absent = never
+   */
+  postcopy?(p: ParamValues): boolean;
   create(p: ParamValues): Rule;
 }
 

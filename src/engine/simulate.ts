@@ -61,6 +61,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
     estimator: resolveEstimator(s, base.defaultEstimator),
     timeline: opts.timeline ?? null,
     linkRateChanges: opts.linkRateChanges,
+    devices: s.vm.devices,
   });
   base.run(m);
   return m.result();

@@ -16,6 +16,13 @@ export interface ParamSpec {
   positive?: boolean;
   choices?: readonly string[];
   doc: string;
+  /**
+   * Only a column where set to other than its default: a parameter added
+   * after results were published, so that their runs.csv and `run --json`
+   * keep their columns while it is left alone (sweep rows then show every
+   * value, the default included, once one scenario sets it).
+   */
+  columnWhenSet?: boolean;
 }
 
 export type ParamSpecs = Record<string, ParamSpec>;
@@ -41,10 +48,31 @@ export interface DirtyTrace {
 export type Fidelity = 'fluid' | 'page';
 export type EstimatorKind = 'wire' | 'buffer' | 'bias';
 
+/**
+ * A VFIO device with migration support (docs/wire.md#device-state; QEMU
+ * hw/vfio/migration.c): its pre-copy-able initial data, the data that only
+ * moves with the guest stopped, whether it can track the guest RAM it writes
+ * by DMA, and how long the destination takes to load the initial data.
+ */
+export interface VfioDevice {
+  name: string;
+  /** bytes of initial data the device offers in pre-copy (VFIO_MIG_GET_PRECOPY_INFO initial_bytes); 0 = no pre-copy */
+  precopyBytes: number;
+  /** bytes the device hands over once stopped (VFIO_DEVICE_FEATURE_MIG_DATA_SIZE stop_copy_length) */
+  stopCopyBytes: number;
+  /** false: neither the device nor the IOMMU tracks DMA writes, so every sync marks all guest RAM dirty */
+  dirtyTracking: boolean;
+  /** seconds the destination takes to load the initial data before it can acknowledge (switchover-ack) */
+  loadTime: number;
+}
+
 /** A validated scenario, every quantity in base units (bytes, bytes/s, seconds). */
 export interface Scenario {
-  /** deviceState: bytes of device state sent while the guest is stopped; vcpus: for throttle accounting and per-vCPU limits */
-  vm: { ram: number; pageSize: number; zeroShare: number; vcpus: number; deviceState: number };
+  /**
+   * deviceState: bytes of (non-iterable) device state sent while the guest is stopped; vcpus: for throttle
+   * accounting and per-vCPU limits; devices: VFIO devices (empty: none)
+   */
+  vm: { ram: number; pageSize: number; zeroShare: number; vcpus: number; deviceState: number; devices?: VfioDevice[] };
   workload: {
     kind: WorkloadKind;
     /** bytes/s of page writes (linear: of newly dirtied bytes) */
@@ -120,6 +148,11 @@ export interface RunResult {
   postcopyFaults: number;
   /** vCPU time spent waiting for those pages (each fault: a round trip plus the page's transfer) */
   postcopyBlockedMs: number;
+  /**
+   * VFIO device data moved with the guest stopped: the devices' stop-copy bytes plus any pre-copy data
+   * not sent by then; NaN when the migration did not switch over (a column only when the scenario has devices)
+   */
+  deviceStopCopyBytes: number;
 }
 
 /** One point of a single run's timeline (for `migsweep run --timeline`). */

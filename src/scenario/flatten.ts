@@ -50,8 +50,8 @@ function formatParam(kind: ParamKind, v: number | string | boolean): string {
  * `<kind>_<param><Unit>` (`max-passes_passes`, `qemu-2011_downtimeLimitMs`);
  * `downtimeLimitMs` repeats the base's limit under one name for charts.
  */
-export function scenarioColumns(s: Scenario): Record<string, Cell> {
-  return flatten(s, null);
+export function scenarioColumns(s: Scenario, every = false): Record<string, Cell> {
+  return flatten(s, null, every);
 }
 
 /**
@@ -63,16 +63,17 @@ export function scenarioColumns(s: Scenario): Record<string, Cell> {
  */
 export function columnOfPath(s: Scenario, path: readonly PathSegment[]): string | null {
   const columns: Record<string, string> = {};
-  flatten(s, columns);
+  flatten(s, columns, true);
   return columns[formatPathSegments(path)] ?? null;
 }
 
 /**
  * Build the flat columns; when `columnOf` is given, also note which column
  * each scenario path becomes (the first column written from a path is its
- * column, so that the base's limit is `downtimeLimitMs`).
+ * column, so that the base's limit is `downtimeLimitMs`). `every`: also the
+ * parameters left at a default that is only a column when set (columnWhenSet).
  */
-function flatten(s: Scenario, columnOf: Record<string, string> | null): Record<string, Cell> {
+function flatten(s: Scenario, columnOf: Record<string, string> | null, every: boolean): Record<string, Cell> {
   const out: Record<string, Cell> = {};
   const put = (column: string, cell: Cell, path: string | null): void => {
     out[column] = cell;
@@ -89,6 +90,15 @@ function flatten(s: Scenario, columnOf: Record<string, string> | null): Record<s
   put('cpuShare', s.workload.cpuShare, 'workload.cpuShare');
   put('vcpus', s.vm.vcpus, 'vm.vcpus');
   put('deviceStateBytes', s.vm.deviceState, 'vm.deviceState');
+  // VFIO devices (docs/wire.md#device-state), by name: `device_gpu0_stopCopyBytes`
+  const devices = s.vm.devices ?? [];
+  devices.forEach((d, j) => {
+    const at = `vm.devices[${j}]`;
+    put(`device_${d.name}_precopyBytes`, d.precopyBytes, `${at}.precopyBytes`);
+    put(`device_${d.name}_stopCopyBytes`, d.stopCopyBytes, `${at}.stopCopyBytes`);
+    put(`device_${d.name}_dirtyTracking`, String(d.dirtyTracking), `${at}.dirtyTracking`);
+    put(`device_${d.name}_loadTimeMs`, d.loadTime * 1000, `${at}.loadTime`);
+  });
   // only when used, so that the columns of a run without them stay as they were
   const w = s.workload;
   if (w.preset != null) put('workloadPreset', w.preset, 'workload.preset');
@@ -115,6 +125,7 @@ function flatten(s: Scenario, columnOf: Record<string, string> | null): Record<s
     seen.set(p.kind, n);
     const prefix = n === 1 ? p.kind : `${p.kind}#${n}`;
     for (const [name, spec] of Object.entries(entryOf(POLICIES, p.kind).params)) {
+      if (!every && spec.columnWhenSet === true && p[name] === spec.default) continue;
       const [col, cell] = unitColumn(name, spec.kind, p[name]);
       put(`${prefix}_${col}`, cell, `policy[${i}].${name}`);
     }
@@ -153,6 +164,8 @@ export function flatRecord(r: RunResult, s: Scenario): Record<string, Cell> {
     const v = r[k];
     out[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
   }
+  // only with VFIO devices, so that the record of a guest without them stays as it was
+  if ((s.vm.devices ?? []).length > 0) out.deviceStopCopyBytes = Number.isFinite(r.deviceStopCopyBytes) ? r.deviceStopCopyBytes : null;
   for (const [k, v] of Object.entries(scenarioColumns(s))) if (!(k in out)) out[k] = v;
   return out;
 }

@@ -205,6 +205,28 @@ export function estimatorSchema() {
   );
 }
 
+/** One VFIO device of `vm.devices` (docs/wire.md#device-state). */
+export function deviceSchema() {
+  return z.strictObject({
+    name: z
+      .string({ error: (iss) => `expected the device's name (e.g. gpu0), found ${describeFound(iss.input)}` })
+      .min(1, { message: "expected the device's name (e.g. gpu0), found ''" })
+      .describe('a name for the device, unique in vm.devices'),
+    precopyBytes: quantity('bytes', { min: 0 }, 'initial data the device offers in pre-copy (0: none); default 0')
+      .optional()
+      .transform((v) => v ?? 0),
+    stopCopyBytes: quantity('bytes', { min: 0 }, 'data the device hands over once stopped, moved in the downtime, e.g. 512MiB'),
+    dirtyTracking: z
+      .boolean({ error: (iss) => `expected true or false, found ${describeFound(iss.input)}` })
+      .optional()
+      .transform((v) => v ?? true)
+      .describe('false: neither the device nor the IOMMU tracks DMA writes, so QEMU marks all guest RAM dirty at every sync; default true'),
+    loadTime: quantity('time', { min: 0 }, 'time the destination takes to load the initial data (switchover-ack waits for it); default 0')
+      .optional()
+      .transform((v) => v ?? 0),
+  });
+}
+
 const FIDELITIES = ['fluid', 'page'] as const;
 
 /** The base a scenario without `policy` runs. */
@@ -213,7 +235,8 @@ export const DEFAULT_BASE = 'precopy';
 /** The shape of every scenario section, keyed as in the file (for unknown-key suggestions). */
 export const SECTION_KEYS = {
   top: ['vm', 'workload', 'link', 'policy', 'estimator', 'horizon', 'seed', 'fidelity'],
-  vm: ['ram', 'pageSize', 'zeroShare', 'vcpus', 'deviceState'],
+  vm: ['ram', 'pageSize', 'zeroShare', 'vcpus', 'deviceState', 'devices'],
+  device: ['name', 'precopyBytes', 'stopCopyBytes', 'dirtyTracking', 'loadTime'],
   link: ['bandwidth', 'latency', 'jitter'],
 } as const;
 
@@ -245,6 +268,10 @@ export function scenarioSchema(forEditors = false) {
       deviceState: quantity('bytes', { min: 0 }, 'device state sent while the guest is stopped; default 0')
         .optional()
         .transform((v) => v ?? 0),
+      devices: z
+        .array(deviceSchema(), { error: (iss) => `expected a list of devices ({ name, stopCopyBytes, ... }), found ${describeFound(iss.input)}` })
+        .optional()
+        .describe('VFIO devices with migration support (docs/wire.md#device-state); default none'),
     }),
     workload: workloadSchema(),
     link: z.strictObject({

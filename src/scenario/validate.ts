@@ -28,6 +28,8 @@ export interface ValidateContext {
   overrides?: Map<string, string>;
   /** where relative trace files are found (default: beside `file`, else the working folder) */
   baseDir?: string;
+  /** told, placed like problems, what is accepted but has no effect (scenarioWarnings); absent: not told */
+  warn?: (w: InputProblem) => void;
 }
 
 let cachedSchema: ReturnType<typeof scenarioSchema> | null = null;
@@ -56,6 +58,7 @@ export function validateScenario(given: unknown, ctx: ValidateContext): Scenario
     );
   const s = res.data as Scenario;
   if (s.workload.kind === 'trace' && s.workload.file) s.workload.dirtyRate = meanRate(s.workload.file, s.horizon);
+  if (ctx.warn !== undefined) for (const w of scenarioWarnings(s)) ctx.warn(place(w, ctx, raw));
   return s;
 }
 
@@ -154,7 +157,7 @@ function kindsOf(section: 'policy' | 'workload' | 'estimator'): string[] {
 function allowedKeys(path: PathSegment[], raw: unknown): string[] {
   const head = path[0];
   if (path.length === 0) return [...SECTION_KEYS.top];
-  if (head === 'vm') return [...SECTION_KEYS.vm];
+  if (head === 'vm') return path[1] === 'devices' ? [...SECTION_KEYS.device] : [...SECTION_KEYS.vm];
   if (head === 'link') return [...SECTION_KEYS.link];
   const kind = (getPath(raw, path) as { kind?: string } | undefined)?.kind;
   if (head === 'workload' && path[1] === 'fluctuation') return ['spread', 'period', 'correlation'];
@@ -197,6 +200,7 @@ export function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
     const why = i > 0 && mod.role === 'rule' && mod.check ? mod.check(p, base) : null;
     if (why !== null) out.push({ path: at(i), message: why });
   });
+  out.push(...deviceChecks(s, at));
   const ram = s.vm.ram;
   if (s.vm.pageSize > ram) out.push({ path: ['vm', 'pageSize'], message: `the page size (${formatBytes(s.vm.pageSize)}) is larger than RAM (${formatBytes(ram)})` });
   const ws = s.workload.workingSet;
@@ -212,6 +216,56 @@ export function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
       path: ['fidelity'],
       message: `page fidelity keeps a bitmap per page; ${Math.round(ram / s.vm.pageSize)} pages is over the ${MAX_PAGE_FIDELITY_PAGES} limit: use fidelity: fluid or a larger pageSize`,
     });
+  return out;
+}
+
+/**
+ * VFIO devices (docs/wire.md#device-state): unique names; only the qemu base
+ * models them (VFIO migration is QEMU's, hw/vfio/migration.c); and no rule
+ * that turns post-copy on, which QEMU refuses with a VFIO device.
+ */
+function deviceChecks(s: Scenario, at: (i: number) => PathSegment[]): RawProblem[] {
+  const devices = s.vm.devices ?? [];
+  if (devices.length === 0) return [];
+  const out: RawProblem[] = [];
+  const first = new Map<string, number>();
+  devices.forEach((d, j) => {
+    const earlier = first.get(d.name);
+    if (earlier === undefined) first.set(d.name, j);
+    else out.push({ path: ['vm', 'devices', j, 'name'], message: `duplicate device name '${d.name}' (vm.devices[${earlier}] has it); expected a name of its own` });
+  });
+  const base = itemAt(s.policy, 0).kind;
+  if (base !== 'qemu')
+    out.push({
+      path: ['vm', 'devices'],
+      message: `VFIO devices are modelled for the base qemu only (device migration is modern QEMU's, hw/vfio/migration.c), found '${base}'; use policy[0].kind: qemu or remove vm.devices`,
+    });
+  s.policy.forEach((p, i) => {
+    const mod = entryOf(POLICIES, p.kind);
+    if (i > 0 && mod.role === 'rule' && mod.postcopy?.(p) === true)
+      out.push({
+        path: at(i),
+        message: `'${p.kind}' as set here turns post-copy on, which QEMU refuses for a guest with VFIO devices ("VFIO migration is not supported with postcopy migration", hw/vfio/migration.c vfio_save_prepare); turn its post-copy off or remove vm.devices`,
+      });
+  });
+  return out;
+}
+
+/**
+ * What is accepted but has no effect, for the user to hear about (printed by
+ * `migsweep run`): a device load time without switchover-ack waits for nothing.
+ */
+export function scenarioWarnings(s: Scenario): RawProblem[] {
+  const head = itemAt(s.policy, 0);
+  const ack = head.kind === 'qemu' && head.switchoverAck === true;
+  const out: RawProblem[] = [];
+  (s.vm.devices ?? []).forEach((d, j) => {
+    if (d.loadTime > 0 && !ack)
+      out.push({
+        path: ['vm', 'devices', j, 'loadTime'],
+        message: 'has no effect without switchover-ack (the source does not wait for the destination to load); set policy[0].switchoverAck: true on the qemu base',
+      });
+  });
   return out;
 }
 

@@ -435,7 +435,7 @@ function manifestAxes(grid: Grid, probes: Scenario[][][]): ManifestAxis[] {
   const out: ManifestAxis[] = [];
   grid.variants.forEach((v, vi) => {
     v.dims.forEach((d, di) => {
-      const cols = itemAt(itemAt(probes, vi), di).map((s) => scenarioColumns(s));
+      const cols = itemAt(itemAt(probes, vi), di).map((s) => scenarioColumns(s, true));
       d.paths.forEach((path, k) => {
         const base = d.keys.map((row) => JSON.parse(itemAt(row, k)) as unknown);
         const segs = parsePath(path);

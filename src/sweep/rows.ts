@@ -154,12 +154,14 @@ export class RowWriter {
     const v = itemAt(this.grid.variants, variant);
     const scenario = buildScenario(v, this.digits);
     const params = new Array<CsvCell>(this.errorIndex - FIRST_PARAM).fill(null);
-    const cols = scenarioColumns(scenario);
+    // every parameter, those only shown when set included: once the header has one, each row shows its value
+    const cols = scenarioColumns(scenario, true);
     for (const key in cols) {
       const at = this.paramIndex.get(key);
       if (at !== undefined) params[at - FIRST_PARAM] = cell(cols[key]);
       // a parameter column that is also a metric (ramBytes) is the metric's
-      else if (!METRIC_NAMES.has(key)) throw new Error(`internal: scenario column '${key}' is not in the runs.csv header; the sweep's column union missed it`);
+      else if (!METRIC_NAMES.has(key) && key in scenarioColumns(scenario))
+        throw new Error(`internal: scenario column '${key}' is not in the runs.csv header; the sweep's column union missed it`);
     }
     const seedAt = this.seedIndex - FIRST_PARAM;
     const segment = (cells: CsvCell[]) => (cells.length > 0 ? csvText([cells]).slice(0, -1) : null);

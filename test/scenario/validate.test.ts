@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseText } from '../../src/scenario/document.js';
-import { InputError } from '../../src/common/errors.js';
 import { validateScenario } from '../../src/scenario/validate.js';
+import { problems } from './problems.js';
 
 const GOOD = `vm: { ram: 4GiB }
 workload: { kind: uniform, dirtyRate: 100MiB/s, workingSet: 1GiB }
@@ -11,17 +11,6 @@ policy:
   - { kind: qemu-2011 }
   - { kind: max-passes, passes: 10 }
 `;
-
-function problems(text: string): string {
-  const doc = parseText('s.yaml', text);
-  try {
-    validateScenario(doc.data, { file: 's.yaml', doc });
-  } catch (e) {
-    assert.ok(e instanceof InputError, `an InputError, got ${String(e)}`);
-    return e.message;
-  }
-  assert.fail('expected the scenario to be rejected');
-}
 
 describe('scenario validation', () => {
   test('a good scenario gets its defaults, in base units', () => {

@@ -89,6 +89,24 @@ export class FluidMemory implements MemoryModel {
     this.aheadSpan = this.ramBytes;
   }
 
+  markEvery(): number {
+    const n = this.ramBytes;
+    const a = this.aheadSpan;
+    let added = 0;
+    for (let c = 0; c < this.k; c++) {
+      const s = this.size[c]!;
+      const ahead = (s * a) / n;
+      added += Math.max(0, ahead - this.ahead[c]!) + Math.max(0, s - ahead - this.behind[c]!);
+      this.ahead[c] = ahead;
+      this.behind[c] = s - ahead;
+      this.exposure[c] = 0;
+      this.knownLogged[c] = 0;
+      this.prevArc[c] = 0;
+      this.arcShare[c] = 0;
+    }
+    return added;
+  }
+
   expose(dtS: number, factor: number): void {
     if (dtS <= 0 || factor <= 0) return;
     for (let c = 0; c < this.k; c++) this.exposure[c]! += this.rate[c]! * factor * dtS;

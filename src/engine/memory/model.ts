@@ -91,4 +91,10 @@ export interface MemoryModel {
   readonly classes: readonly PageClass[];
   /** Marked bytes of one class. */
   pendingBytesOf(c: number): number;
+  /**
+   * Mark every page where the cursor stands and empty the log, returning
+   * the bytes newly marked: a sync with a VFIO device that tracks no DMA
+   * writes, for which QEMU marks all guest RAM dirty (docs/wire.md#device-state).
+   */
+  markEvery(): number;
 }

@@ -208,6 +208,25 @@ export class PageMemory implements MemoryModel {
     return added * this.pageBytes;
   }
 
+  markEvery(): number {
+    this.realise();
+    for (let j = 0; j < this.loggedCount; j++) this.logged[this.logList[j]!] = 0;
+    this.loggedCount = 0;
+    let added = 0;
+    for (let i = 0; i < this.nPages; i++) {
+      if (this.marked[i] === 1) continue;
+      this.marked[i] = 1;
+      added++;
+      const zero = this.isZero[i] === 1;
+      if (i >= this.cursor) {
+        if (zero) this.aheadZero++;
+        else this.aheadNormal++;
+      } else if (zero) this.behindZero++;
+      else this.behindNormal++;
+    }
+    return added * this.pageBytes;
+  }
+
   loggedBytes(): number {
     this.realise();
     return this.loggedCount * this.pageBytes;

@@ -214,6 +214,7 @@ export const kubevirtStallDetector: RuleModule = {
   kind: 'kubevirt-stall-detector',
   role: 'rule',
   requires: ['qemu'],
+  postcopy: (p) => p.allowPostCopy === true,
   summary: "KubeVirt's stall detector (VEP 248): switch over, post-copy or abort at a local minimum of the remaining data once it stops shrinking",
   source: 'kubevirt/kubevirt @d923fdb8 pkg/virt-launcher/virtwrap/stall-detector.go, live-migration-source.go handleStallDetection (docs/policies.md#kubevirt-stall-detector)',
   params: {

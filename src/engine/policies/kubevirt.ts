@@ -90,6 +90,7 @@ export const kubevirt: RuleModule = {
   kind: 'kubevirt',
   role: 'rule',
   requires: ['qemu'],
+  postcopy: (p) => p.allowPostCopy === true,
   summary: 'KubeVirt migration monitor: 400 ms polls; past 150 s per GB: post-copy or pause if disruption is allowed, else abort; abort after 150 s without progress',
   source: 'kubevirt/kubevirt @d923fdb8 pkg/virt-launcher/virtwrap/live-migration-source.go handleLegacyConvergence; pkg/virt-config/virt-config.go (docs/policies.md#kubevirt)',
   params: {

@@ -36,6 +36,7 @@ export const libvirtTimeout: RuleModule = {
     timeout: { kind: 'time', positive: true, doc: '--timeout (seconds of live migration)' },
     action: { kind: 'enum', default: 'suspend', choices: ['suspend', 'postcopy'], doc: '--timeout-suspend or --timeout-postcopy' },
   },
+  postcopy: (p) => p.action === 'postcopy',
   check: (p, base) => (p.action === 'postcopy' && base !== 'qemu' ? `action postcopy needs the base qemu, found '${base}'` : null),
   create: (p) => new LibvirtTimeout(p.timeout as number, p.action as string),
 };

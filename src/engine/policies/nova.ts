@@ -100,6 +100,7 @@ export const nova: RuleModule = {
     permitPostCopy: { kind: 'bool', default: false, doc: 'live_migration_permit_post_copy (force_complete then switches to post-copy)' },
     disk: { kind: 'bytes', default: 0, min: 0, doc: 'size of the disks counted in data_gb (0 = none)' },
   },
+  postcopy: (p) => p.permitPostCopy === true,
   check: (p, base) => (p.permitPostCopy === true && base !== 'qemu' ? `permitPostCopy needs the base qemu, found '${base}'` : null),
   create: (p) => new Nova(p),
 };

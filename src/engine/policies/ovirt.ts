@@ -188,6 +188,7 @@ export const ovirt: RuleModule = {
       doc: 'multifd channels (oVirt asks for one per 10 Gbit/s, none below 2); recorded only until the wire model has multifd, so 0 (the neutral value) is the default',
     },
   },
+  postcopy: (p) => p.schedule === 'post-copy',
   check: (p, base) => (p.schedule === 'post-copy' && base !== 'qemu' ? `schedule post-copy needs the base qemu, found '${base}'` : null),
   create: (p) => {
     const schedule = OVIRT_SCHEDULES[p.schedule as string] as Schedule;

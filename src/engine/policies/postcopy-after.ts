@@ -33,6 +33,7 @@ export const postcopyAfter: RuleModule = {
   kind: 'postcopy-after',
   role: 'rule',
   requires: ['qemu'],
+  postcopy: () => true,
   summary: 'switch to post-copy after N iterations (libvirt --postcopy-after-precopy: 1) or at a time',
   source: 'libvirt virsh migrate --postcopy-after-precopy / --timeout-postcopy; QEMU guestperf post_copy_iters',
   params: {

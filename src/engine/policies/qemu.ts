@@ -3,6 +3,7 @@ import type { MigrationView } from '../view.js';
 import type { Base, BaseModule } from '../policy.js';
 import type { PageCosts } from '../memory/model.js';
 import type { ParamValues } from '../types.js';
+import { VFIO_BUFFER_BYTES } from '../devices.js';
 
 /** migration-stats.h BUFFER_DELAY: the rate-limit and bandwidth window. */
 const WINDOW_S = 0.1;
@@ -52,6 +53,7 @@ class Qemu implements Base {
   private readonly availSwitchoverBytesPerSec: number | null;
   private readonly maxPostcopyBytesPerSec: number;
   private readonly finalSyncPerGiBS: number;
+  private readonly switchoverAck: boolean;
 
   constructor(p: ParamValues) {
     this.downtimeLimitS = p.downtimeLimit as number;
@@ -62,6 +64,7 @@ class Qemu implements Base {
     const pc = p.maxPostcopyBandwidth as number;
     this.maxPostcopyBytesPerSec = pc > 0 ? pc : Infinity;
     this.finalSyncPerGiBS = p.finalSyncPerGiB as number;
+    this.switchoverAck = p.switchoverAck === true;
   }
 
   iterations(m: MigrationView): number {
@@ -89,7 +92,8 @@ class Qemu implements Base {
     let windowWire = 0;
     for (;;) {
       // ---- migration_iteration_run ----
-      let pending = mem.pendingBytes();
+      // qemu_savevm_state_pending_estimate: RAM still marked, VFIO initial data still to send (docs/wire.md#device-state)
+      let pending = mem.pendingBytes() + m.devicePrecopyPendingBytes;
       m.decide();
       if (m.ended) return;
       if (m.postcopyReason !== null) {
@@ -98,24 +102,39 @@ class Qemu implements Base {
         return;
       }
       if (pending < threshold) {
-        m.sync(); // qemu_savevm_state_pending_exact
-        pending = mem.pendingBytes();
+        m.sync(); // qemu_savevm_state_pending_exact, which adds the devices' stop-copy size
+        pending = mem.pendingBytes() + m.devicePrecopyPendingBytes + m.deviceStopCopyPendingBytes;
       }
       const bw = m.bandwidthEstimate;
       // what it would take now; QEMU itself reports dirty_bytes_last_sync / bandwidth as expected-downtime
       const expected = bw > 0 ? pending / bw : NaN;
       m.observe(pending, bw > 0 ? m.dirtyBytesLastSync / bw : NaN);
-      // pending 0 completes even before the first window closes (threshold 0)
-      if (m.switchOverIfDue(pending <= threshold ? 'downtime-met' : null, expected, 0, finalSyncS)) return;
+      // pending 0 completes even before the first window closes (threshold 0); switchover-ack: not before the destination's ack
+      const canSwitchover = !this.switchoverAck || m.switchoverAcked;
+      if (m.switchOverIfDue(pending <= threshold && canSwitchover ? 'downtime-met' : null, expected, 0, finalSyncS)) return;
       // ---- qemu_savevm_state_iterate: send until the window's budget is used, nothing is left, or MAX_WAIT ----
       m.newLinkPeriod();
       const link = m.linkNowBytesPerSec;
       const room = budget - windowWire;
-      const sent = room > 0 ? mem.sendWire(Math.min(room, link * MAX_WAIT_S)) : 0;
+      const devicePrecopy = m.devicePrecopyPendingBytes;
+      let sent = 0;
+      if (room > 0) {
+        // RAM's stage first: the next handler (a VFIO device) gets its turn once RAM has nothing marked
+        // (savevm.c qemu_savevm_state_iterate); waiting for the ack, each device also gets a buffer per round
+        if (devicePrecopy === 0 || mem.pendingBytes() > 0) sent = mem.sendWire(Math.min(room, link * MAX_WAIT_S));
+        else sent = m.sendDevicePrecopy(Math.min(room, link * MAX_WAIT_S), 0);
+        if (devicePrecopy > 0 && !canSwitchover && sent < room) sent += m.sendDevicePrecopy(Math.min(VFIO_BUFFER_BYTES, room - sent), sent / link);
+      }
       windowWire += sent;
       // the socket takes it at the link's speed; migration_rate_limit then sleeps to the window's end if the budget is used
       let stepS = sent / link;
       if (windowWire >= budget) stepS = Math.max(stepS, windowStartS + WINDOW_S - m.t);
+      // nothing to send (waiting for the ack, or device stop-copy data above the threshold): QEMU spins; time goes on to the ack or the window's end
+      else if (sent === 0) {
+        const windowEndS = windowStartS + WINDOW_S;
+        const ackS = m.switchoverAckAtS;
+        stepS = (ackS > m.t && ackS < windowEndS ? ackS : windowEndS) - m.t;
+      }
       if (!m.advance(stepS, 0)) {
         m.switchOverIfDue(null, expected, 0, finalSyncS);
         return;
@@ -147,6 +166,12 @@ export const qemu: BaseModule = {
       default: FINAL_SYNC_PER_GIB_S,
       min: 0,
       doc: 'time of the last dirty-bitmap sync per GiB of RAM, with the guest stopped (hidden downtime; 9 us/GiB measured with KVM here, see docs/qemu-observed.md)',
+    },
+    switchoverAck: {
+      kind: 'bool',
+      default: false,
+      columnWhenSet: true,
+      doc: "switchover-ack capability: no switch-over before the destination has loaded the VFIO devices' initial data (vm.devices[].loadTime) and said so",
     },
   },
   create: (p) => new Qemu(p),

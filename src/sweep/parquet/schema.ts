@@ -36,7 +36,7 @@ export function columnKinds(grid: Grid): ColumnKind[] {
   const numeric = new Set<string>();
   const fractional = new Set<string>();
   const probe = (s: Scenario) => {
-    for (const [name, cell] of Object.entries(scenarioColumns(s))) {
+    for (const [name, cell] of Object.entries(scenarioColumns(s, true))) {
       if (typeof cell === 'string') text.add(name);
       else if (typeof cell === 'number') {
         numeric.add(name);
