@@ -54,17 +54,17 @@ export function registerSweep(program: Command): void {
     .action(async (file: string | undefined, opts: SweepFlags) => {
       const shard = resolveShard({ flag: opts.shard, count: opts.shardCount, env: process.env });
       if (file !== undefined && existsSync(file) && isFleetSweep(readDocument(file).data)) {
-        // a sweep over fleets (docs/fleets.md): its own grid and tables; no shards or report yet
-        if (shard) throw new InputError('--shard', [{ path: '', message: 'a sweep over fleets runs whole (no shards yet); leave out --shard' }]);
-        if (opts.format !== undefined && opts.format !== 'csv')
-          throw new InputError('--format', [{ path: '', message: `a sweep over fleets writes runs.csv and migrations.csv only (no ${opts.format} yet); leave out --format` }]);
+        // a sweep over fleets (docs/fleets.md): its own grid and two tables, the same shards, formats and report
         const outcome = await runFleetSweep({
           file,
           out: opts.out,
           workers: opts.workers,
+          shard,
+          format: opts.format,
           resume: opts.resume,
           force: opts.force,
           batchSize: opts.batchSize,
+          hooks: opts.report ? [reportAfterSweep] : [],
           stdout: process.stdout,
           stderr: process.stderr,
         });

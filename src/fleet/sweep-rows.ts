@@ -97,7 +97,3 @@ export function fleetRowsText(i: number, swept: readonly unknown[], r: FleetResu
   });
   return { runs: csvText([[...lead, ...FLEET_COLUMNS.map((c) => fleet[c])]]), migrations: csvText(migrations) };
 }
-
-export function headerText(axisPaths: readonly string[], columns: readonly string[]): string {
-  return csvText([['fleet', ...axisPaths, ...columns]]);
-}

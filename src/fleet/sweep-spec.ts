@@ -18,8 +18,9 @@ import { withValue } from '../sweep/grid.js';
 import { expandAxis, RangeSpecError } from '../sweep/range.js';
 import type { AxisSpec } from '../sweep/types.js';
 import { isFleet, validateFleet } from './validate.js';
+import { checkFleetCharts, parseCharts } from '../report/charts-schema.js';
 
-const KEYS = ['$schema', 'name', 'description', 'base', 'axes', 'zip', 'slo'];
+const KEYS = ['$schema', 'name', 'description', 'base', 'axes', 'zip', 'slo', 'charts'];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** One column of the grid: a path (or a zip group of paths) and its values. */
@@ -38,6 +39,8 @@ export interface FleetSweep {
   sloDowntimeMs: number | null;
   /** the fleets in task order */
   count: number;
+  /** the `charts` section as given ([] = the report's defaults for fleets), checked by the report's schema */
+  charts: unknown[];
 }
 
 type Raw = Record<string, unknown>;
@@ -68,6 +71,15 @@ export function readFleetSweep(raw: Raw, file: string, doc?: SourceDocument): Fl
       const q = parseQuantity(raw.slo.downtime, 'time');
       if (q.ok && q.value > 0) sloDowntimeMs = q.value * 1000;
       else at(['slo', 'downtime'], q.ok ? `expected a positive duration, found ${describeFound(raw.slo.downtime)}` : q.reason);
+    }
+  }
+
+  if (raw.charts !== undefined) {
+    try {
+      checkFleetCharts(parseCharts(raw.charts, file), file);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      for (const p of e.problems) problems.push({ ...p, ...doc?.locate(parsePath(p.path) ?? ['charts']) });
     }
   }
 
@@ -111,7 +123,8 @@ export function readFleetSweep(raw: Raw, file: string, doc?: SourceDocument): Fl
   if (twice) at(['axes'], `the path '${twice}' is swept twice (in axes and zip); keep one`);
   if (problems.length > 0) throw new InputError(file, problems);
 
-  const sweep: FleetSweep = { file, name, base: raw.base as Raw, axes, sloDowntimeMs, count: axes.reduce((n, a) => n * a.values.length, 1) };
+  const charts = Array.isArray(raw.charts) ? (raw.charts as unknown[]) : [];
+  const sweep: FleetSweep = { file, name, base: raw.base as Raw, axes, sloDowntimeMs, count: axes.reduce((n, a) => n * a.values.length, 1), charts };
   // every fleet checked before anything runs: a bad value names its axis values
   for (let i = 0; i < sweep.count; i++) {
     try {
@@ -152,4 +165,20 @@ export function fleetAt(s: FleetSweep, i: number): Raw {
   let doc: unknown = s.base;
   for (const [path, value] of axisValues(s, i)) doc = withValue(doc, parsePath(path)!, value);
   return doc as Raw;
+}
+
+/** A shard of a sweep over fleets: shard K of N holds fleets K, K + N, K + 2N, ... (as a single-VM sweep's shard holds its scenarios). */
+export interface FleetShard {
+  index: number;
+  count: number;
+}
+
+/** The fleets of the sweep (or of the shard). */
+export function shardFleetCount(s: Pick<FleetSweep, 'count'>, shard: FleetShard | null): number {
+  return shard === null ? s.count : Math.max(0, Math.ceil((s.count - shard.index) / shard.count));
+}
+
+/** The index in the sweep of the shard's o-th fleet. */
+export function fleetIndex(shard: FleetShard | null, o: number): number {
+  return shard === null ? o : shard.index + o * shard.count;
 }

@@ -9,6 +9,7 @@
  * only when both of those are axes. docs/report.md says the same for users.
  */
 import { DEFAULT_CHARTS, type ChartEntry } from './charts-schema.js';
+import { CONCURRENCY_PATHS } from './charts/fleet-sweep.js';
 import type { Manifest } from './types.js';
 
 /** The population axes the six default charts are drawn over. */
@@ -30,4 +31,10 @@ export function defaultCharts(manifest: Manifest): ChartEntry[] {
     { kind: 'metric-vs-axis', name: 'total-time-vs-axis', metric: 'totalTimeMs' },
   ];
   return [...perAxis, ...DEFAULT_CHARTS.filter((e) => rateByLink || !OVER_RATE_BY_LINK.has(e.kind))];
+}
+
+/** The charts of a sweep over fleets without a `charts` section: the scatter, the growth with the limit when one is swept, one drain's Gantt. */
+export function defaultFleetCharts(axisPaths: readonly string[]): ChartEntry[] {
+  const growth: ChartEntry[] = CONCURRENCY_PATHS.some((p) => axisPaths.includes(p)) ? [{ kind: 'growth-with-concurrency' }] : [];
+  return [{ kind: 'makespan-vs-p99-downtime' }, ...growth, { kind: 'fleet-gantt' }];
 }

@@ -21,8 +21,28 @@ import { InputError, formatPath, suggest } from '../common/errors.js';
 import { parseQuantity, type Dimension } from '../scenario/quantity.js';
 import { describeFound } from '../common/errors.js';
 
-export const CHART_KINDS = ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'metric-vs-axis', 'compare'] as const;
+export const CHART_KINDS = [
+  'convergence-map',
+  'downtime-vs-ratio',
+  'cost-vs-ratio',
+  'pareto',
+  'promised-vs-real',
+  'timeline',
+  'metric-vs-axis',
+  'compare',
+  'makespan-vs-p99-downtime',
+  'growth-with-concurrency',
+  'fleet-gantt',
+] as const;
 export type ChartKind = (typeof CHART_KINDS)[number];
+
+/** The kinds drawn from a sweep over fleets (docs/fleets.md); the others draw single-VM sweeps. */
+export const FLEET_CHART_KINDS = ['makespan-vs-p99-downtime', 'growth-with-concurrency', 'fleet-gantt'] as const satisfies readonly ChartKind[];
+export type FleetChartKind = (typeof FLEET_CHART_KINDS)[number];
+
+export function isFleetChartKind(kind: ChartKind): kind is FleetChartKind {
+  return (FLEET_CHART_KINDS as readonly ChartKind[]).includes(kind);
+}
 
 /** Metrics that summary.csv aggregates over replicates (`<metric>_<stat>` columns). */
 export const SUMMARY_METRICS = [
@@ -161,6 +181,24 @@ const ENTRY_SHAPES = [
     kind: z.literal('compare').describe('this run against a baseline, per policy (drawn when the run folder holds compare.json from migsweep compare --out)'),
     ...common,
   }),
+  z.strictObject({
+    kind: z.literal('makespan-vs-p99-downtime').describe("sweeps over fleets: one point per fleet, its makespan against the p99 of its VMs' downtimes, per orchestrator setting"),
+    ...common,
+  }),
+  z.strictObject({
+    kind: z.literal('growth-with-concurrency').describe('sweeps over fleets: the makespan and the worst downtime against the swept concurrency limit, per orchestrator setting'),
+    ...common,
+  }),
+  z.strictObject({
+    kind: z.literal('fleet-gantt').describe('sweeps over fleets: one drain re-simulated, VM by VM (queue, pre-copy, downtime, post-copy) with the link shares over time'),
+    ...common,
+    fleet: z
+      .number({ error: (iss) => `expected a fleet's index (the fleet column of runs.csv), found ${describeFound(iss.input)}` })
+      .int()
+      .min(0)
+      .optional()
+      .describe('the fleet to draw (its index, the fleet column of runs.csv); default: the fleet whose makespan is the median of those drawn'),
+  }),
 ] as const;
 
 const entryObject = z.discriminatedUnion('kind', ENTRY_SHAPES, {
@@ -190,7 +228,19 @@ export type ChartEntry = z.output<typeof entryObject>;
  * axes are dirty rate and link bandwidth (chart-choice.ts picks for other
  * shapes; the compare chart only when there is a comparison: see writeReport).
  */
-export const DEFAULT_CHARTS: readonly ChartEntry[] = CHART_KINDS.filter((kind) => kind !== 'compare' && kind !== 'metric-vs-axis').map((kind) => ({ kind }));
+export const DEFAULT_CHARTS: readonly ChartEntry[] = CHART_KINDS.filter((kind) => kind !== 'compare' && kind !== 'metric-vs-axis' && !isFleetChartKind(kind)).map((kind) => ({
+  kind,
+}));
+
+/** The `charts` of a sweep over fleets must be fleet kinds; an InputError naming the entries that are not. */
+export function checkFleetCharts(entries: readonly ChartEntry[], file: string): void {
+  const wrong = entries.flatMap((e, i) =>
+    isFleetChartKind(e.kind)
+      ? []
+      : [{ path: `charts[${i}]`, message: `the chart kind '${e.kind}' draws sweeps of single VMs; a sweep over fleets takes ${FLEET_CHART_KINDS.join(' | ')}` }],
+  );
+  if (wrong.length > 0) throw new InputError(file, wrong);
+}
 
 /**
  * Validate a `charts` list (from a sweep file, or from manifest.json where

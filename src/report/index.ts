@@ -4,22 +4,23 @@
  * (the chart libraries) and index.html, all inside the run folder.
  */
 import { itemAt } from '../common/lookup.js';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { InputError } from '../common/errors.js';
 import { copyLibraries, packageVersion } from './assets.js';
 import { chartContext } from './chart-context.js';
-import { defaultCharts } from './chart-choice.js';
-import { chartNames, parseCharts, type ChartEntry } from './charts-schema.js';
+import { defaultCharts, defaultFleetCharts } from './chart-choice.js';
+import { chartNames, checkFleetCharts, isFleetChartKind, parseCharts, type ChartEntry } from './charts-schema.js';
 import { CHARTS, type ChartBuilder } from './charts/index.js';
 import { hasComparison } from './charts/compare.js';
 import { timelineExample } from './example-runs.js';
 import { renderHtml, type ReportChart } from './html.js';
 import { renderSvg, svgToPng } from './render.js';
 import { sampledAxesNote } from './axis-sample.js';
-import { readRunFolder } from './run-folder.js';
+import { readManifest, readRunFolder } from './run-folder.js';
+import { isFleetRun, readFleetRun } from './fleet-run.js';
 import { wrapLines } from './charts/style.js';
-import type { BuiltChart, ChartContext, SkippedChart } from './types.js';
+import type { BuiltChart, ChartContext, FleetRunData, RunFolder, SkippedChart } from './types.js';
 
 export interface ReportOptions {
   /** also write charts/<name>.png */
@@ -47,8 +48,35 @@ function build(entry: ChartEntry, ctx: ChartContext, where: string): BuiltChart 
   }
 }
 
-/** Charts drawn from summary rows (not the timeline's re-runs, not the comparison): they say when the sweep's axes were sampled. */
-const FROM_SUMMARY = new Set<ChartEntry['kind']>(['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real']);
+/** Charts drawn from summary rows (or a fleet sweep's runs rows; not the timeline's re-runs, not the comparison): they say when the sweep's axes were sampled. */
+const FROM_SUMMARY = new Set<ChartEntry['kind']>([
+  'convergence-map',
+  'downtime-vs-ratio',
+  'cost-vs-ratio',
+  'pareto',
+  'promised-vs-real',
+  'makespan-vs-p99-downtime',
+  'growth-with-concurrency',
+]);
+
+/** The charts of a run: its sweep's `charts` (fleet kinds for a sweep over fleets, the others for single VMs), else the defaults of its shape. */
+function chartEntries(run: RunFolder, fleet: FleetRunData | undefined, runDir: string, manifestFile: string): ChartEntry[] {
+  // the sweep writes [] when the sweep file has no `charts`: the defaults then
+  const given = Array.isArray(run.manifest.charts) && run.manifest.charts.length === 0 ? undefined : run.manifest.charts;
+  if (fleet !== undefined) {
+    if (given === undefined || given === null) return defaultFleetCharts(fleet.axisPaths);
+    const entries = parseCharts(given, manifestFile);
+    checkFleetCharts(entries, manifestFile);
+    return entries;
+  }
+  const entries = given === undefined || given === null ? defaultCharts(run.manifest) : parseCharts(given, manifestFile);
+  const fleetKinds = entries.flatMap((e, i) =>
+    isFleetChartKind(e.kind) ? [{ path: `charts[${i}]`, message: `the chart kind '${e.kind}' draws sweeps over fleets; this run is a sweep of single VMs` }] : [],
+  );
+  if (fleetKinds.length > 0) throw new InputError(manifestFile, fleetKinds);
+  if (hasComparison(runDir) && !entries.some((e) => e.kind === 'compare')) entries.push({ kind: 'compare' });
+  return entries;
+}
 
 /** The spec with `lines` added under its subtitle. */
 function withSubtitleLines(spec: BuiltChart['spec'], lines: readonly string[]): BuiltChart['spec'] {
@@ -70,14 +98,12 @@ function removeStaleCharts(chartsDir: string, written: ReadonlySet<string>): voi
 
 /** Write the report of the run in `runDir`. Throws an InputError when the folder is not a sweep's. */
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutcome> {
-  const run = await readRunFolder(runDir);
   const manifestFile = join(runDir, 'manifest.json');
-  // the sweep writes [] when the sweep file has no `charts`: the defaults then
-  const given = Array.isArray(run.manifest.charts) && run.manifest.charts.length === 0 ? undefined : run.manifest.charts;
-  const entries = given === undefined || given === null ? defaultCharts(run.manifest) : parseCharts(given, manifestFile);
-  if (hasComparison(runDir) && !entries.some((e) => e.kind === 'compare')) entries.push({ kind: 'compare' });
+  const fleetRun = existsSync(manifestFile) && isFleetRun(readManifest(runDir)) ? await readFleetRun(runDir, readManifest(runDir)) : null;
+  const run = fleetRun?.run ?? (await readRunFolder(runDir));
+  const entries = chartEntries(run, fleetRun?.fleet, runDir, manifestFile);
   const names = chartNames(entries);
-  let ctx: ChartContext = chartContext(run);
+  let ctx: ChartContext = { ...chartContext(run), ...(fleetRun ? { fleet: fleetRun.fleet } : {}) };
   ctx = { ...ctx, timeline: (entry) => timelineExample(run, ctx.variants, ctx.conditionColumns, entry) };
   const chartsDir = join(runDir, 'charts');
   mkdirSync(chartsDir, { recursive: true });

@@ -2,6 +2,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { ChartEntry } from './charts-schema.js';
 import type { RunResult, Scenario, TimelinePoint } from '../engine/types.js';
+import type { FleetResult } from '../fleet/simulate-fleet.js';
 import type { SampledAxis } from './axis-sample.js';
 import type { VariantTally } from './variant-table.js';
 
@@ -80,6 +81,21 @@ export interface ChartContext {
   conditionColumns: string[];
   /** one workload and link re-simulated with timelines, for the timeline chart; or why there is none */
   timeline?: (entry: ChartEntry & { kind: 'timeline' }) => TimelineExample | { reason: string };
+  /** a run of a sweep over fleets: its fleet rows (the single-VM summary is then empty) */
+  fleet?: FleetRunData;
+}
+
+/** A sweep over fleets read back for the report (src/report/fleet-run.ts). */
+export interface FleetRunData {
+  name: string;
+  /** the swept fleet paths: runs.csv's columns after `fleet` */
+  axisPaths: string[];
+  /** the runs rows (one per fleet, cells as runs.csv text) at the kept values of the sampled axes */
+  rows: Record<string, string>[];
+  /** the fleets of the sweep */
+  fleets: number;
+  /** fleet i re-simulated, and its swept values */
+  simulate(i: number): { result: FleetResult; values: [string, unknown][] };
 }
 
 /** One workload and link re-simulated with timelines, under one or more policy variants. */

@@ -58,6 +58,31 @@ export function checkShards(dirs: string[]): { shards: { dir: string; m: Manifes
   for (const s of all)
     if (!existsSync(join(s.dir, RUNS_FILE)) && findParts(s.dir) === null)
       bad(s.dir, `has no ${RUNS_FILE} or ${PARTS_DIR}; the shard folder is damaged (run the shard again with --force)`);
+  const shards = checkShardSet(all);
+  const first = shards[0]!;
+  // rebuild the grid from the sweep file the shards recorded; the fingerprint says it is the same
+  const grid = resolveSweep(parseSweep(first.m.file, first.m.sweep.given)).grid;
+  if (fingerprintOf(grid) !== first.m.fingerprint)
+    bad(
+      first.dir,
+      `this migsweep expands the shards' sweep file differently (fingerprint ${fingerprintOf(grid).slice(0, 12)}, the shards have ${first.m.fingerprint.slice(0, 12)}); merge with the version that made them (${first.m.version})`,
+    );
+  return { shards, grid };
+}
+
+/** What the shard checks read of a manifest (a single-VM sweep's, or a sweep over fleets' with its own words). */
+export interface ShardManifest {
+  fingerprint: string;
+  version: string;
+  shard: { index: number; count: number } | null;
+  status: string;
+  counts: { done: number; tasks: number };
+  /** the sweep file (for the command that finishes a shard) */
+  file: string;
+}
+
+/** Check the folders are complete shards of one sweep, split the same way, each given once and none missing; in index order. */
+export function checkShardSet<T extends { dir: string; m: ShardManifest }>(all: readonly T[], unit = 'tasks'): T[] {
   const first = all[0];
   if (first === undefined) bad('merge', 'expected the shard folders to merge');
   for (const s of all) {
@@ -76,27 +101,25 @@ export function checkShards(dirs: string[]): { shards: { dir: string; m: Manifes
     if (s.m.status !== 'complete')
       bad(
         s.dir,
-        `shard ${s.m.shard.index}/${s.m.shard.count} is not complete (${s.m.counts.done}/${s.m.counts.tasks} tasks, ${s.m.status}); finish it with migsweep sweep ${s.m.file} --out ${s.dir} --resume --shard ${s.m.shard.index}/${s.m.shard.count}`,
+        `shard ${s.m.shard.index}/${s.m.shard.count} is not complete (${s.m.counts.done}/${s.m.counts.tasks} ${unit}, ${s.m.status}); finish it with migsweep sweep ${s.m.file} --out ${s.dir} --resume --shard ${s.m.shard.index}/${s.m.shard.count}`,
       );
   }
-  const count = first.m.shard!.count;
-  const byIndex = new Map<number, { dir: string; m: Manifest }>();
+  return shardsInOrder(all, (s) => s.m.shard!);
+}
+
+/** The shard folders in index order: each shard of the N given once, none missing (an InputError naming the folder otherwise). */
+export function shardsInOrder<T extends { dir: string }>(all: readonly T[], shardOf: (s: T) => { index: number; count: number }): T[] {
+  const count = all[0] === undefined ? 0 : shardOf(all[0]).count;
+  const byIndex = new Map<number, T>();
   for (const s of all) {
-    const twin = byIndex.get(s.m.shard!.index);
-    if (twin) bad(s.dir, `is shard ${s.m.shard!.index}/${count}, and so is ${twin.dir}; give each shard once`);
-    byIndex.set(s.m.shard!.index, s);
+    const twin = byIndex.get(shardOf(s).index);
+    if (twin) bad(s.dir, `is shard ${shardOf(s).index}/${count}, and so is ${twin.dir}; give each shard once`);
+    byIndex.set(shardOf(s).index, s);
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
   if (missing.length > 0)
     bad('merge', `shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} missing: ${count} shards make this sweep, ${all.length} given`);
-  // rebuild the grid from the sweep file the shards recorded; the fingerprint says it is the same
-  const grid = resolveSweep(parseSweep(first.m.file, first.m.sweep.given)).grid;
-  if (fingerprintOf(grid) !== first.m.fingerprint)
-    bad(
-      first.dir,
-      `this migsweep expands the shards' sweep file differently (fingerprint ${fingerprintOf(grid).slice(0, 12)}, the shards have ${first.m.fingerprint.slice(0, 12)}); merge with the version that made them (${first.m.version})`,
-    );
-  return { shards: Array.from({ length: count }, (_, i) => byIndex.get(i)!), grid };
+  return Array.from({ length: count }, (_, i) => byIndex.get(i)!);
 }
 
 export async function mergeShards(o: MergeOptions): Promise<{ exitCode: number; runDir: string }> {

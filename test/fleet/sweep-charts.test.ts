@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fleetRoles, fleetSweepCharts, growthPoints, type FleetRow } from '../../src/report/charts/fleet-sweep.js';
+import { fleetRoles, growthPoints, growthSpec, makespanVsP99Spec, medianMakespanFleet, type FleetRow } from '../../src/report/charts/fleet-sweep.js';
 import { renderSvg } from '../../src/report/render.js';
 
 const AXES = ['orchestrator.preset', 'orchestrator.maxOutboundPerHost', 'orchestrator.order', 'hosts.a.nic'];
@@ -41,24 +41,24 @@ describe('the charts of a sweep over fleets', () => {
   });
 
   test("the makespan-against-p99 chart has one point per fleet with its row's figures, and both charts render", async () => {
-    const charts = fleetSweepCharts(rows(), AXES, 'test');
-    assert.deepEqual(
-      charts.map((c) => c.name),
-      ['makespan-vs-p99-downtime', 'growth-with-concurrency'],
-    );
-    const points = (charts[0]!.spec as { data: { values: { fleet: string; makespan: number; p99: number }[] } }).data.values;
+    const charts = [makespanVsP99Spec(rows(), AXES, 'test'), growthSpec(rows(), AXES, 'test')!];
+    const points = (charts[0] as { data: { values: { fleet: string; makespan: number; p99: number }[] } }).data.values;
     assert.equal(points.length, 8);
     // makespans shown in minutes (up to about 2 min), downtimes in ms
     const f5 = points.find((p) => p.fleet === '5')!;
     assert.deepEqual([f5.makespan, f5.p99], [61_500 / 60_000, 101]);
-    for (const c of charts) assert.match(await renderSvg(c.spec), /<svg/);
+    for (const c of charts) assert.match(await renderSvg(c), /<svg/);
   });
 
   test('without a concurrency axis there is no growth chart', () => {
     const axes = ['orchestrator.preset', 'orchestrator.order', 'hosts.a.nic'];
-    assert.deepEqual(
-      fleetSweepCharts(rows(), axes, 'test').map((c) => c.name),
-      ['makespan-vs-p99-downtime'],
-    );
+    assert.equal(growthSpec(rows(), axes, 'test'), null);
+  });
+
+  test("the Gantt's default fleet has the median makespan (the lower middle of an even count, the first fleet on a tie)", () => {
+    // makespans: 60,000 60,500 61,000 61,500 120,000 120,500 121,000 121,500 (fleets 0, 4, 1, 5, 2, 6, 3, 7): the lower middle is 61,500, fleet 5
+    assert.equal(medianMakespanFleet(rows()), 5);
+    assert.equal(medianMakespanFleet(rows().slice(0, 3)), 1);
+    assert.equal(medianMakespanFleet([]), null);
   });
 });

@@ -1,8 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parse } from 'csv-parse/sync';
@@ -11,30 +9,8 @@ import { runFleetSweep } from '../../src/fleet/sweep-session.js';
 import { readFleetSweep } from '../../src/fleet/sweep-spec.js';
 import { validateFleet } from '../../src/fleet/validate.js';
 import { InputError } from '../../src/common/errors.js';
+import { SMALL_DRAIN as SWEEP, sweepFile } from './helpers.js';
 import { parse as parseYaml } from 'yaml';
-
-const SWEEP = `name: small-drain
-base:
-  hosts: { src: { nic: 10Gbit/s }, dst: { nic: 10Gbit/s } }
-  defaults: { policy: [{ kind: precopy }] }
-  vms:
-    - { name: big, from: src, to: dst, vm: { ram: 4GiB }, workload: { kind: uniform, dirtyRate: 100MiB/s } }
-    - { name: small, count: 3, from: src, to: dst, vm: { ram: 2GiB }, workload: { kind: uniform, dirtyRate: 300MiB/s } }
-  orchestrator: { preset: kubevirt }
-axes:
-  orchestrator.maxOutboundPerHost: { from: 1, to: 3, steps: 3 }
-  orchestrator.order: [fifo, smallest-ram]
-zip:
-  - { hosts.src.nic: [1Gbit/s, 10Gbit/s], hosts.dst.nic: [1Gbit/s, 10Gbit/s] }
-slo: { downtime: 100ms }
-`;
-
-function sweepFile(text = SWEEP): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-sweep-'));
-  const file = join(dir, 'small-drain.yaml');
-  writeFileSync(file, text);
-  return { dir, file };
-}
 
 async function run(file: string, out: string, opts: { workers: number; resume?: boolean; batchSize?: number }) {
   return runFleetSweep({ file, out, ...opts, stdout: new PassThrough(), stderr: new PassThrough() });
@@ -127,19 +103,5 @@ describe('sweeps over fleets', () => {
     bad(SWEEP.replace('slo:', 'slos:'), /unknown key 'slos'.*slo/);
     bad(SWEEP.replace('downtime: 100ms', 'downtime: fast'), /slo\.downtime/);
     bad(SWEEP.replace('hosts.dst.nic: [1Gbit/s, 10Gbit/s]', 'hosts.dst.nic: [1Gbit/s]'), /expected 2 values/);
-  });
-
-  test('the CLI refuses what a sweep over fleets cannot do yet (--shard, --format parquet) with exit 2 and writes nothing', () => {
-    const { dir, file } = sweepFile();
-    const cli = join(import.meta.dirname, '..', '..', 'src', 'cli.js');
-    for (const [flags, said] of [
-      [['--shard', '0/2'], /no shards yet/],
-      [['--format', 'parquet'], /no parquet yet/],
-    ] as const) {
-      const r = spawnSync(process.execPath, [cli, 'sweep', file, '--out', join(dir, 'refused'), ...flags], { encoding: 'utf8' });
-      assert.equal(r.status, 2, r.stderr);
-      assert.match(r.stderr, said);
-      assert.equal(existsSync(join(dir, 'refused')), false);
-    }
   });
 });

@@ -104,6 +104,19 @@ test('two entries with the same name are refused; unnamed repeats get numbered f
 test('editors get a JSON Schema that lists the chart kinds', () => {
   const schema = z.toJSONSchema(chartsSchema, { io: 'input', unrepresentable: 'any' }) as { items: { anyOf: { enum?: string[] }[] } };
   // written out here, not taken from CHART_KINDS: the list editors see
-  assert.deepEqual(schema.items.anyOf[0]?.enum, ['convergence-map', 'downtime-vs-ratio', 'cost-vs-ratio', 'pareto', 'promised-vs-real', 'timeline', 'metric-vs-axis', 'compare']);
+  assert.deepEqual(schema.items.anyOf[0]?.enum, [
+    'convergence-map',
+    'downtime-vs-ratio',
+    'cost-vs-ratio',
+    'pareto',
+    'promised-vs-real',
+    'timeline',
+    'metric-vs-axis',
+    'compare',
+    // sweeps over fleets (docs/fleets.md)
+    'makespan-vs-p99-downtime',
+    'growth-with-concurrency',
+    'fleet-gantt',
+  ]);
   assert.deepEqual(CHART_KINDS, schema.items.anyOf[0]?.enum);
 });

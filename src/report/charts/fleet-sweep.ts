@@ -8,22 +8,22 @@
  * over the other orchestrator fields (the orders), the band from the best to
  * the worst. Each other swept value (a NIC speed, a VM's size) is a panel.
  *
- * These charts are drawn by the fleet sweep itself when it completes
- * (src/fleet/sweep-charts.ts): the report's run folder reader (run-folder.ts)
- * reads single-VM sweeps, whose rows and manifest differ.
+ * They are chart kinds of the report (`charts:` in the sweep file), drawn
+ * from the runs rows the report reads back (src/report/fleet-run.ts: at the
+ * sampled axis values only), with the Gantt chart of one drain re-simulated
+ * (fleet-gantt).
  */
 import { quantile } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
+import type { ChartEntry } from '../charts-schema.js';
+import type { BuiltChart, ChartContext, SkippedChart } from '../types.js';
+import { InputError } from '../../common/errors.js';
+import { fleetGanttSpec } from '../../fleet/gantt.js';
 import { displayUnit, NUMBER_FORMAT } from '../units.js';
 import { CONFIG, SCHEMA_URL, VARIANT_COLORS, wrapLines } from './style.js';
 
 /** A runs.csv row of a fleet sweep, as text. */
 export type FleetRow = Record<string, string>;
-
-export interface FleetChart {
-  name: string;
-  spec: TopLevelSpec;
-}
 
 /** The concurrency limits a sweep may vary, in the order one is picked. */
 export const CONCURRENCY_PATHS = ['orchestrator.maxOutboundPerHost', 'orchestrator.maxParallel', 'orchestrator.maxInboundPerHost'];
@@ -77,9 +77,9 @@ export function growthPoints(rows: readonly FleetRow[], axisPaths: readonly stri
   return out;
 }
 
-/** The charts of a fleet sweep's runs.csv rows; a chart whose axis is not swept is left out. */
-export function fleetSweepCharts(rows: readonly FleetRow[], axisPaths: readonly string[], name: string): FleetChart[] {
-  const { color, concurrency, panels } = fleetRoles(axisPaths);
+/** What both charts share: display units, the colour by orchestrator setting, the order as a shape, the panel facet. */
+function fleetEncodings(rows: readonly FleetRow[], axisPaths: readonly string[]) {
+  const { color, concurrency } = fleetRoles(axisPaths);
   const tu = displayUnit(
     'totalTimeMs',
     rows.map((r) => num(r.makespanMs)),
@@ -100,8 +100,13 @@ export function fleetSweepCharts(rows: readonly FleetRow[], axisPaths: readonly 
   // the second orchestrator field (the order) as the points' shape
   const shapeField = axisPaths.find((p) => p.startsWith('orchestrator.') && p !== color && p !== concurrency) ?? null;
   const facet = { field: 'panel', type: 'nominal', title: null, header: { labelFontSize: 12 } };
-  const charts: FleetChart[] = [];
+  return { tu, du, colorEnc, shapeField, facet };
+}
 
+/** The makespan against the p99 downtime: one point per fleet row. */
+export function makespanVsP99Spec(rows: readonly FleetRow[], axisPaths: readonly string[], name: string, title?: string): TopLevelSpec {
+  const { color, panels } = fleetRoles(axisPaths);
+  const { tu, du, colorEnc, shapeField, facet } = fleetEncodings(rows, axisPaths);
   const points = rows.map((r) => ({
     setting: color ? r[color] : 'all',
     panel: panelOf(r, panels),
@@ -111,38 +116,39 @@ export function fleetSweepCharts(rows: readonly FleetRow[], axisPaths: readonly 
     shape: shapeField ? r[shapeField] : 'all',
     swept: axisPaths.map((p) => `${p} ${r[p]}`).join(', '),
   }));
-  charts.push({
-    name: 'makespan-vs-p99-downtime',
+  return {
+    $schema: SCHEMA_URL,
+    title: {
+      text: title ?? `${name}: how long the drain takes against what the guests feel`,
+      subtitle: wrapLines(
+        [`One point per fleet: its makespan (start of the drain to the end of its last migration) and the 99th percentile of its VMs' downtimes, coloured by ${color ?? 'fleet'}.`],
+        95,
+      ),
+    },
+    data: { values: points },
+    facet: { column: facet },
     spec: {
-      $schema: SCHEMA_URL,
-      title: {
-        text: `${name}: how long the drain takes against what the guests feel`,
-        subtitle: wrapLines(
-          [
-            `One point per fleet: its makespan (start of the drain to the end of its last migration) and the 99th percentile of its VMs' downtimes, coloured by ${color ?? 'fleet'}.`,
-          ],
-          95,
-        ),
+      width: 340,
+      height: 260,
+      mark: { type: 'point', filled: true, opacity: 0.7 },
+      encoding: {
+        x: { field: 'makespan', type: 'quantitative', title: `makespan (${tu.unit}, log scale)`, scale: { type: 'log' }, axis: { format: NUMBER_FORMAT } },
+        y: { field: 'p99', type: 'quantitative', title: `p99 downtime (${du.unit})`, scale: { zero: false }, axis: { format: NUMBER_FORMAT } },
+        color: colorEnc,
+        ...(shapeField ? { shape: { field: 'shape', type: 'nominal', title: shapeField.replace('orchestrator.', ''), legend: { orient: 'bottom' } } } : {}),
+        tooltip: [{ field: 'fleet' }, { field: 'swept' }, { field: 'makespan', format: NUMBER_FORMAT }, { field: 'p99', format: NUMBER_FORMAT }],
       },
-      data: { values: points },
-      facet: { column: facet },
-      spec: {
-        width: 340,
-        height: 260,
-        mark: { type: 'point', filled: true, opacity: 0.7 },
-        encoding: {
-          x: { field: 'makespan', type: 'quantitative', title: `makespan (${tu.unit}, log scale)`, scale: { type: 'log' }, axis: { format: NUMBER_FORMAT } },
-          y: { field: 'p99', type: 'quantitative', title: `p99 downtime (${du.unit})`, scale: { zero: false }, axis: { format: NUMBER_FORMAT } },
-          color: colorEnc,
-          ...(shapeField ? { shape: { field: 'shape', type: 'nominal', title: shapeField.replace('orchestrator.', ''), legend: { orient: 'bottom' } } } : {}),
-          tooltip: [{ field: 'fleet' }, { field: 'swept' }, { field: 'makespan', format: NUMBER_FORMAT }, { field: 'p99', format: NUMBER_FORMAT }],
-        },
-      },
-      config: CONFIG,
-    } as TopLevelSpec,
-  });
+    },
+    config: CONFIG,
+  } as TopLevelSpec;
+}
 
-  if (concurrency !== null) {
+/** The makespan and the worst downtime against the swept concurrency limit; null when no limit is swept. */
+export function growthSpec(rows: readonly FleetRow[], axisPaths: readonly string[], name: string, title?: string): TopLevelSpec | null {
+  const { color, concurrency } = fleetRoles(axisPaths);
+  const { tu, du, colorEnc, facet } = fleetEncodings(rows, axisPaths);
+  if (concurrency === null) return null;
+  {
     const growth = growthPoints(rows, axisPaths).map((p) => {
       const f = p.metric === 'makespanMs' ? tu.factor : du.factor;
       return { ...p, median: p.median / f, min: p.min / f, max: p.max / f };
@@ -174,27 +180,85 @@ export function fleetSweepCharts(rows: readonly FleetRow[], axisPaths: readonly 
         },
       ],
     });
-    charts.push({
-      name: 'growth-with-concurrency',
-      spec: {
-        $schema: SCHEMA_URL,
-        title: {
-          text: `${name}: the drain against the concurrency limit`,
-          subtitle: wrapLines(
-            [
-              `Top: the makespan; bottom: the longest downtime of any VM. A line per ${color ?? 'fleet'}: the median${others.length ? ` over ${others.join(', ')}` : ''}, the band from the best to the worst.`,
-            ],
-            95,
-          ),
-        },
-        data: { values: growth },
-        vconcat: [
-          { facet: { column: facet }, spec: panel('makespanMs', `makespan (${tu.unit}, log scale)`) },
-          { facet: { column: { ...facet, header: { labels: false, title: null } } }, spec: panel('downtimeMsMax', `worst downtime (${du.unit})`) },
-        ],
-        config: CONFIG,
-      } as TopLevelSpec,
-    });
+    return {
+      $schema: SCHEMA_URL,
+      title: {
+        text: title ?? `${name}: the drain against the concurrency limit`,
+        subtitle: wrapLines(
+          [
+            `Top: the makespan; bottom: the longest downtime of any VM. A line per ${color ?? 'fleet'}: the median${others.length ? ` over ${others.join(', ')}` : ''}, the band from the best to the worst.`,
+          ],
+          95,
+        ),
+      },
+      data: { values: growth },
+      vconcat: [
+        { facet: { column: facet }, spec: panel('makespanMs', `makespan (${tu.unit}, log scale)`) },
+        { facet: { column: { ...facet, header: { labels: false, title: null } } }, spec: panel('downtimeMsMax', `worst downtime (${du.unit})`) },
+      ],
+      config: CONFIG,
+    } as TopLevelSpec;
   }
-  return charts;
+}
+
+type Entry<K extends ChartEntry['kind']> = ChartEntry & { kind: K };
+
+/** The fleet rows of the run, or why the chart is not drawn (a run of a single-VM sweep). */
+function fleetOf(ctx: ChartContext, where: string): NonNullable<ChartContext['fleet']> {
+  if (ctx.fleet === undefined)
+    throw new InputError(String(ctx.run.dir), [{ path: where, message: 'this chart draws a sweep over fleets (docs/fleets.md); this run is a sweep of single VMs' }]);
+  return ctx.fleet;
+}
+
+const ORCHESTRATOR_CAPTION =
+  'Each fleet ran with its own orchestrator setting; the colour is the first swept orchestrator field (the preset when it is swept), the shape the next (the order).';
+
+export function makespanVsP99Chart(entry: Entry<'makespan-vs-p99-downtime'>, ctx: ChartContext, where: string): BuiltChart | SkippedChart {
+  const f = fleetOf(ctx, where);
+  if (f.rows.length === 0) return { skipped: 'the run holds no fleets' };
+  const spec = makespanVsP99Spec(f.rows, f.axisPaths, f.name, entry.title);
+  return {
+    name: 'makespan-vs-p99-downtime',
+    title: entry.title ?? 'Makespan against p99 downtime',
+    spec,
+    caption: `Down and to the left is better: a short drain whose guests barely notice. ${ORCHESTRATOR_CAPTION}`,
+  };
+}
+
+export function growthChart(entry: Entry<'growth-with-concurrency'>, ctx: ChartContext, where: string): BuiltChart | SkippedChart {
+  const f = fleetOf(ctx, where);
+  const spec = growthSpec(f.rows, f.axisPaths, f.name, entry.title);
+  if (spec === null) return { skipped: `the sweep does not vary a concurrency limit (${CONCURRENCY_PATHS.join(', ')})` };
+  return {
+    name: 'growth-with-concurrency',
+    title: entry.title ?? 'The drain against the concurrency limit',
+    spec,
+    caption:
+      'More migrations at once shorten the drain only while the links have room; past that they share the same bytes and each guest waits longer in pre-copy, so its downtime grows.',
+  };
+}
+
+/** The fleet whose makespan is the median of the rows (the lower of the two middle ones; the first such fleet). */
+export function medianMakespanFleet(rows: readonly FleetRow[]): number | null {
+  const known = rows.filter((r) => Number.isFinite(num(r.makespanMs))).sort((a, b) => num(a.makespanMs) - num(b.makespanMs) || num(a.fleet) - num(b.fleet));
+  const mid = known[Math.floor((known.length - 1) / 2)];
+  return mid === undefined ? null : num(mid.fleet);
+}
+
+export function fleetGanttChart(entry: Entry<'fleet-gantt'>, ctx: ChartContext, where: string): BuiltChart | SkippedChart {
+  const f = fleetOf(ctx, where);
+  if (entry.fleet !== undefined && entry.fleet >= f.fleets)
+    throw new InputError(String(ctx.run.dir), [{ path: `${where}.fleet`, message: `the sweep has ${f.fleets} fleets (0 to ${f.fleets - 1}), found ${entry.fleet}` }]);
+  const i = entry.fleet ?? medianMakespanFleet(f.rows);
+  if (i === null) return { skipped: 'no fleet has a makespan to pick the median of; name one with fleet: <index>' };
+  const drain = f.simulate(i);
+  const swept = drain.values.map(([p, v]) => `${p} ${String(v)}`).join(', ');
+  return {
+    name: 'fleet-gantt',
+    title: entry.title ?? `One drain, VM by VM (fleet ${i})`,
+    spec: fleetGanttSpec(drain.result, entry.title ?? `${f.name}: fleet ${i}, VM by VM`),
+    caption:
+      `Fleet ${i}${swept ? ` (${swept})` : ''}, re-simulated${entry.fleet === undefined ? `: its makespan is the median of the ${f.rows.length} fleets drawn` : ''}. ` +
+      'A long grey bar is a VM waiting for the orchestrator; a thin share below is a migration the others crowd out.',
+  };
 }

@@ -12,6 +12,7 @@ import { pareto } from './pareto.js';
 import { promisedVsReal } from './promised-vs-real.js';
 import { timelineChart } from './timeline.js';
 import { costVsRatio, downtimeVsRatio } from './versus-ratio.js';
+import { fleetGanttChart, growthChart, makespanVsP99Chart } from './fleet-sweep.js';
 
 /**
  * Build one chart from its `charts` entry; `where` names the entry in
@@ -29,4 +30,7 @@ export const CHARTS: { [K in ChartKind]: ChartBuilder<K> } = {
   timeline: timelineChart,
   'metric-vs-axis': metricVsAxis,
   compare: compareChart,
+  'makespan-vs-p99-downtime': makespanVsP99Chart,
+  'growth-with-concurrency': growthChart,
+  'fleet-gantt': fleetGanttChart,
 };

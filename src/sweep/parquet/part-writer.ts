@@ -64,9 +64,11 @@ export class ParquetRunsWriter {
     from = 0,
     /** rows per part (tests use small parts to cross boundaries) */
     private readonly partRows = PART_ROWS,
+    /** the part folder's name in the run folder (a sweep over fleets also writes migrations.parquet) */
+    partsDir = PARTS_DIR,
   ) {
     if (from % partRows !== 0) throw new Error(`internal: the Parquet writer starts at a part boundary, not at task ${from}`);
-    this.dir = join(runDir, PARTS_DIR);
+    this.dir = join(runDir, partsDir);
     mkdirSync(this.dir, { recursive: true });
     this.partStart = from;
     this.wroteAny = from > 0;
