@@ -34,7 +34,7 @@ export interface FleetTable {
 }
 
 /** Counts the fleet rows hold: whole numbers by construction. */
-const FLEET_COUNTS: ReadonlySet<string> = new Set(['fleet', 'vmCount', 'completed', 'aborted', 'unfinished', 'notStarted', 'overSlo', 'rounds']);
+const FLEET_COUNTS: ReadonlySet<string> = new Set(['fleet', 'vmCount', 'completed', 'aborted', 'unfinished', 'notStarted', 'overSlo', 'attempts', 'retried', 'rounds']);
 /** Names and outcomes: text whatever their values. */
 const TEXT: ReadonlySet<string> = new Set(['converged', 'name', 'from', 'to', 'outcome', 'stopReason', 'policy', 'workloadPreset']);
 
