@@ -28,8 +28,10 @@ export interface Constraint {
   text: string;
   statistic: Statistic;
   op: Op;
-  /** in the statistic's unit (ms for times, bytes, a share from 0 to 1) */
+  /** what the search holds the statistic to, in its unit (ms for times, bytes, a share from 0 to 1): the target less any headroom */
   limit: number;
+  /** the limit as written; `with headroom h` makes the search's limit h stricter (--check checks this one) */
+  target: number;
 }
 
 export interface Objective {
@@ -180,9 +182,9 @@ export function resolveTune(source: TuneSource, drawSeed?: number): TuneProblem 
 
   const constraints: Constraint[] = [];
   (spec.constraints ?? []).forEach((text, i) => {
-    const m = /^\s*(\S+)\s*(<=|>=|<|>)\s*(.+?)\s*$/.exec(text);
+    const m = /^\s*(\S+)\s*(<=|>=|<|>)\s*(.+?)(?:\s+with\s+headroom\s+(.+?))?\s*$/.exec(text);
     if (!m) {
-      flag(['constraints', i], `expected "metric.stat <= value" (or <, >=, >), e.g. "downtimeMs.p99 <= 1s", found '${text}'`);
+      flag(['constraints', i], `expected "metric.stat <= value [with headroom value]" (or <, >=, >), e.g. "downtimeMs.p99 <= 1s", found '${text}'`);
       return;
     }
     const st = parseStatistic(m[1] as string);
@@ -190,12 +192,28 @@ export function resolveTune(source: TuneSource, drawSeed?: number): TuneProblem 
       flag(['constraints', i], st.reason);
       return;
     }
-    const limit = parseLimit(st.statistic, m[3] as string);
-    if (!limit.ok) {
-      flag(['constraints', i], limit.reason);
+    const target = parseLimit(st.statistic, m[3] as string);
+    if (!target.ok) {
+      flag(['constraints', i], target.reason);
       return;
     }
-    constraints.push({ text: text.trim(), statistic: st.statistic, op: m[2] as Op, limit: limit.value });
+    const op = m[2] as Op;
+    let headroom = 0;
+    if (m[4] !== undefined) {
+      const h = parseLimit(st.statistic, m[4]);
+      if (!h.ok || !(h.value >= 0)) {
+        flag(['constraints', i], `headroom: ${h.ok ? `expected an amount of at least 0, found '${m[4]}'` : h.reason}`);
+        return;
+      }
+      headroom = h.value;
+    }
+    // the search meets the limit with the headroom to spare; --check holds it to the limit itself
+    const limit = op === '<=' || op === '<' ? target.value - headroom : target.value + headroom;
+    if ('share' in st.statistic && !(limit >= 0 && limit <= 1)) {
+      flag(['constraints', i], `headroom: ${m[3]} with headroom ${m[4]} asks for a share of ${Number(limit.toPrecision(6))}, outside 0 to 1`);
+      return;
+    }
+    constraints.push({ text: text.trim(), statistic: st.statistic, op, limit, target: target.value });
   });
 
   let objective: Objective | null = null;

@@ -406,7 +406,9 @@ export async function checkBest(o: CheckOptions): Promise<{ exitCode: number; ca
   const tunedWith = source.spec.seed ?? 1;
   const seed = o.seed ?? (tunedWith + 1) % 2 ** 32;
   // the fresh draw: the runs' seeds and the population's distributions
-  const problem = resolveTune(source, seed);
+  const tuned = resolveTune(source, seed);
+  // a constraint's headroom is for the search: the fresh draw is held to the limit as written
+  const problem = { ...tuned, constraints: tuned.constraints.map((c) => ({ ...c, limit: c.target })) };
   const values = problem.dims.map((d) => {
     const v = best.constants[d.path];
     if (typeof v !== 'number') throw new InputError(o.bestFile, [{ path: `constants.${d.path}`, message: `missing; expected the value of ${d.path} in base units` }]);

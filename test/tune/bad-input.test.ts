@@ -63,6 +63,15 @@ describe('bad tune input exits 2 naming the file, the line, the path, what was e
     assert.match(r.err, /:11:\d+: population\.axes\.vm\.ram\[1\]: expected a size .*, found '2Gb\/s'/);
   });
 
+  test('a headroom below 0, or one that leaves a share outside 0 to 1', () => {
+    const negative = tuneWith(dir, 'headroom-neg', '"downtimeMs.p95 <= 600ms"', '"downtimeMs.p95 <= 600ms with headroom -5ms"');
+    assert.equal(negative.code, 2);
+    assert.match(negative.err, /:16:\d+: constraints\[0\]: headroom: expected an amount of at least 0, found '-5ms'/);
+    const share = tuneWith(dir, 'headroom-share', '"abortedShare <= 0.2"', '"abortedShare <= 0.2 with headroom 0.3"');
+    assert.equal(share.code, 2);
+    assert.match(share.err, /:16:\d+: constraints\[1\]: headroom: 0\.2 with headroom 0\.3 asks for a share of -0\.1, outside 0 to 1/);
+  });
+
   test('an unknown key names the nearest one', () => {
     const r = tuneWith(dir, 'key', 'objective:', 'objectve:');
     assert.equal(r.code, 2);

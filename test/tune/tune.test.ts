@@ -248,3 +248,32 @@ describe('an infeasible problem', () => {
     assert.match(stdout.text, new RegExp(`closest candidate ${closest.id}`));
   });
 });
+
+describe('a constraint with headroom', () => {
+  test('the search holds the statistic to the limit less the headroom; --check holds the recommendation to the limit as written', async () => {
+    const dir = tempDir();
+    const text = SMALL.replace('"downtimeMs.p95 <= 600ms"', '"downtimeMs.p95 <= 600ms with headroom 150ms"');
+    const file = tuneFile(dir, 'headroom', text);
+    // independently: the best point of the grid by mean total time among those with p95 <= 450 ms
+    const grid = smallGrid();
+    const tight = grid.filter((g) => g.stats.downtimeP95 <= 450 && g.stats.abortedShare <= 0.2);
+    const loose = grid.filter((g) => g.stats.downtimeP95 <= 600 && g.stats.abortedShare <= 0.2);
+    assert.ok(tight.length > 0 && tight.length < loose.length, `the headroom should cut the feasible set (${tight.length} of ${loose.length})`);
+    const expected = tight.reduce((a, b) => (b.stats.totalMean < a.stats.totalMean ? b : a));
+    const out = join(dir, 'run');
+    const r = await runTune({ file, out, budget: 50, workers: 0, ...quiet() });
+    assert.deepEqual(r.bestJson?.constants, { 'policy[1].downtime': expected.downtime, 'policy[1].steps': expected.steps });
+    // the margin is to the search's limit, 450 ms
+    assert.equal(r.bestJson?.margins['downtimeMs.p95 <= 600ms with headroom 150ms'], 450 - expected.stats.downtimeP95);
+    // a point between 450 and 600 ms is infeasible for the search but would pass --check
+    const rows = parse<Record<string, string>>(read(join(out, 'candidates.csv')), { columns: true });
+    for (const row of rows.filter((x) => x.phase === 'grid')) {
+      const p95 = Number(row['downtimeMs.p95']);
+      assert.equal(row.feasible === 'true', p95 <= 450 && Number(row.abortedShare) <= 0.2, `row ${row.id}: p95 ${p95}`);
+    }
+    const sink = new Sink();
+    const check = await checkBest({ bestFile: join(out, 'best.json'), seed: 7, workers: 0, stdout: sink, stderr: new Sink() });
+    assert.equal(check.exitCode, 0);
+    assert.equal(check.candidate.margins[0], 600 - expected.stats.downtimeP95);
+  });
+});
