@@ -1,5 +1,11 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { parse } from 'csv-parse/sync';
+import { runFleetSweep } from '../../src/fleet/sweep-session.js';
 import { retryDelayS } from '../../src/fleet/admission.js';
 import { fleetFigures, vmRecord } from '../../src/fleet/output.js';
 import { orchestratorFromPreset, type Orchestrator } from '../../src/fleet/orchestrators.js';
@@ -133,5 +139,65 @@ describe('retries of aborted migrations', () => {
       () => validateFleet({ ...base, orchestrator: { preset: 'kubevirt', retryDelay: 0 } }, 'f.yaml'),
       /orchestrator\.retryDelay: expected a positive retryDelay with unlimited retries/,
     );
+  });
+});
+
+describe('retries and memory as axes of a sweep over fleets', () => {
+  test('orchestrator.retries and hosts.dst.memory are swept: runs.csv counts attempts and retried VMs, migrations.csv each VM’s attempts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-retries-'));
+    const file = join(dir, 'retries.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: retries',
+        'base:',
+        '  hosts: { src: { nic: 2Gbit/s }, dst: { nic: 2Gbit/s, memory: 16GiB } }',
+        '  defaults: { vm: { ram: 4GiB, zeroShare: 0 }, workload: { kind: uniform, dirtyRate: 0 }, link: { latency: 0, jitter: 0 }, fidelity: fluid }',
+        '  vms:',
+        '    - { name: x, from: src, to: dst, policy: [{ kind: precopy }, { kind: abort-after, timeout: 5s }] }',
+        '    - { name: y, from: src, to: dst, policy: [{ kind: precopy }] }',
+        '  orchestrator: { preset: none, retryDelay: 20s }',
+        'axes:',
+        '  orchestrator.retries: [0, 2]',
+        '  hosts.dst.memory: [16GiB, 6GiB]',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'out');
+    await runFleetSweep({ file, out, workers: 1, stdout: new PassThrough(), stderr: new PassThrough() });
+    const fleets = parse<Record<string, string>>(readFileSync(join(out, 'runs.csv'), 'utf8'), { columns: true });
+    const migrations = parse<Record<string, string>>(readFileSync(join(out, 'migrations.csv'), 'utf8'), { columns: true });
+    // the first axis slowest: (0, 16), (0, 6), (2, 16), (2, 6)
+    assert.deepEqual(
+      fleets.map((f) => [f['orchestrator.retries'], f['hosts.dst.memory'], f.attempts, f.retried]),
+      [
+        ['0', '16GiB', '2', '0'],
+        ['0', '6GiB', '2', '0'],
+        ['2', '16GiB', '4', '1'],
+        // y completes on dst at 5 + 17.18 s and keeps 4 GiB there: x's retry at 25 s never fits 6 GiB again
+        ['2', '6GiB', '2', '0'],
+      ],
+    );
+    assert.deepEqual(
+      migrations.map((m) => [m.fleet, m.name, m.attempts]),
+      [
+        ['0', 'x', '1'],
+        ['0', 'y', '1'],
+        ['1', 'x', '1'],
+        ['1', 'y', '1'],
+        ['2', 'x', '3'],
+        ['2', 'y', '1'],
+        ['3', 'x', '1'],
+        ['3', 'y', '1'],
+      ],
+    );
+    // 6 GiB holds one 4 GiB guest at a time: y waits for x to give up its reservation at 5 s
+    const y = (fleet: string) => migrations.find((m) => m.fleet === fleet && m.name === 'y')!;
+    assert.equal(Number(y('0').startMs), 0);
+    assert.equal(Number(y('1').startMs), 5000);
+    // with 16 GiB the retries run 20 s after each abort (no backoff): at 25 s and 50 s; with 6 GiB the fleet ends with y, 4 GiB over 2 Gbit/s from 5 s
+    assert.equal(Number(fleets[2]!.makespanMs), 55000);
+    assert.equal(Number(fleets[3]!.makespanMs), (5 + (4 * 2 ** 30) / 250e6) * 1000);
+    assert.equal(fleets[3]!.aborted, '1');
   });
 });
