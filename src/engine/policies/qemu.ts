@@ -101,7 +101,8 @@ class Qemu implements Base {
         m.startPostcopy(m.postcopyReason, this.maxPostcopyBytesPerSec, m.bandwidthEstimate > 0 ? pending / m.bandwidthEstimate : NaN, finalSyncS);
         return;
       }
-      if (pending < threshold) {
+      const exact = pending < threshold;
+      if (exact) {
         m.sync(); // qemu_savevm_state_pending_exact, which adds the devices' stop-copy size
         pending = mem.pendingBytes() + m.devicePrecopyPendingBytes + m.deviceStopCopyPendingBytes;
       }
@@ -119,21 +120,25 @@ class Qemu implements Base {
       const devicePrecopy = m.devicePrecopyPendingBytes;
       let sent = 0;
       if (room > 0) {
-        // RAM's stage first: the next handler (a VFIO device) gets its turn once RAM has nothing marked
-        // (savevm.c qemu_savevm_state_iterate); waiting for the ack, each device also gets a buffer per round
         if (devicePrecopy === 0 || mem.pendingBytes() > 0) sent = mem.sendWire(Math.min(room, link * MAX_WAIT_S));
-        else sent = m.sendDevicePrecopy(Math.min(room, link * MAX_WAIT_S), 0);
-        if (devicePrecopy > 0 && !canSwitchover && sent < room) sent += m.sendDevicePrecopy(Math.min(VFIO_BUFFER_BYTES, room - sent), sent / link);
+        // RAM's stage first (savevm.c qemu_savevm_state_iterate): a VFIO device gets its turn once RAM has nothing
+        // marked, a buffer a round; rounds with nothing else to send follow each other at once, so their buffers
+        // go at the link's rate. Waiting for the ack, the device's buffer goes after RAM's share in any case.
+        if (devicePrecopy > 0 && sent < room && (mem.pendingBytes() === 0 || !canSwitchover))
+          sent += m.sendDevicePrecopy(Math.min(room - sent, sent > 0 ? VFIO_BUFFER_BYTES : link * MAX_WAIT_S), sent / link);
       }
       windowWire += sent;
       // the socket takes it at the link's speed; migration_rate_limit then sleeps to the window's end if the budget is used
       let stepS = sent / link;
       if (windowWire >= budget) stepS = Math.max(stepS, windowStartS + WINDOW_S - m.t);
-      // nothing to send (waiting for the ack, or device stop-copy data above the threshold): QEMU spins; time goes on to the ack or the window's end
-      else if (sent === 0) {
+      // Nothing to send, or a round that synced, found only the pages written since the last one and still may not
+      // switch over because of a device (its stop-copy data above the threshold, or no ack yet): QEMU spins in such
+      // rounds, each shorter than the last; the model waits to the ack or the window's end instead, so the pages
+      // written meanwhile (at most a window's worth) move in the next round or in the downtime
+      else if (sent === 0 || (exact && sent < link * MAX_WAIT_S && m.devicePrecopyPendingBytes === 0 && (m.deviceStopCopyPendingBytes > 0 || this.switchoverAck))) {
         const windowEndS = windowStartS + WINDOW_S;
         const ackS = m.switchoverAckAtS;
-        stepS = (ackS > m.t && ackS < windowEndS ? ackS : windowEndS) - m.t;
+        stepS = Math.max(stepS, (ackS > m.t && ackS < windowEndS ? ackS : windowEndS) - m.t);
       }
       if (!m.advance(stepS, 0)) {
         m.switchOverIfDue(null, expected, 0, finalSyncS);
