@@ -223,6 +223,19 @@ export const chartsSchema = z.array(chartEntrySchema).describe('the charts of th
 
 export type ChartEntry = z.output<typeof entryObject>;
 
+/** The `charts` of a sweep of single VMs: every kind but the fleet kinds (a sweep over fleets checks its own with checkFleetCharts). */
+export const singleVmChartsSchema = chartsSchema.superRefine((entries, ctx) => {
+  entries.forEach((e, i) => {
+    if (isFleetChartKind(e.kind))
+      ctx.addIssue({
+        code: 'custom',
+        path: [i],
+        input: e.kind,
+        message: `the chart kind '${e.kind}' draws sweeps over fleets (a base with hosts and vms, docs/fleets.md); a sweep of single VMs takes ${CHART_KINDS.filter((k) => !isFleetChartKind(k)).join(' | ')}`,
+      });
+  });
+});
+
 /**
  * What the report draws when the sweep file has no `charts` section and its
  * axes are dirty rate and link bandwidth (chart-choice.ts picks for other

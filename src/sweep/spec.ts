@@ -57,7 +57,7 @@ export const variantSchema = z
 // ---- charts: owned by the report (src/report). Until the report's schema
 // replaces this line, any list of mappings is accepted and copied into
 // manifest.json unvalidated. ----
-import { chartsSchema } from '../report/charts-schema.js';
+import { chartsSchema, singleVmChartsSchema } from '../report/charts-schema.js';
 export { chartsSchema };
 // ---- end of the report's part ----
 
@@ -90,7 +90,7 @@ export function sweepSchema(forEditors = false) {
       axes: axesSchema.optional(),
       zip: zipSchema.optional(),
       variants: z.array(variantSchema).min(1).optional().describe('policy variants, each crossed with the axes; default: the base alone'),
-      charts: chartsSchema.optional(),
+      charts: singleVmChartsSchema.optional(),
     })
     .describe('a migsweep sweep file (docs/sweeps.md)');
 }

@@ -16,6 +16,7 @@ import { runFleetSweep } from '../../src/fleet/sweep-session.js';
 import { readFleetSweep } from '../../src/fleet/sweep-spec.js';
 import type { OutputFormat } from '../../src/sweep/formats.js';
 import { writeReport } from '../../src/report/index.js';
+import { parseSweep } from '../../src/sweep/spec.js';
 import { SMALL_DRAIN, sweepFile } from './helpers.js';
 
 type Row = Record<string, string>;
@@ -151,6 +152,12 @@ axes:
       () => readFleetSweep(parseYaml(`${SMALL_DRAIN}charts: [pareto]\n`) as Record<string, unknown>, 'drain.yaml'),
       (e: unknown) =>
         e instanceof InputError && /drain\.yaml.*charts\[0\].*'pareto' draws sweeps of single VMs; a sweep over fleets takes makespan-vs-p99-downtime/s.test(e.message),
+    );
+    // and a sweep of single VMs refuses the fleet kinds, at their line
+    const single = `name: single\nbase:\n  vm: { ram: 1GiB }\n  workload: { kind: uniform, dirtyRate: 10MiB/s }\n  link: { bandwidth: 1Gbit/s }\n  policy: { kind: precopy }\ncharts:\n  - pareto\n  - { kind: fleet-gantt, fleet: 2 }\n`;
+    assert.throws(
+      () => parseSweep('single.yaml', single),
+      (e: unknown) => e instanceof InputError && /single\.yaml:9:5: charts\[1\]: the chart kind 'fleet-gantt' draws sweeps over fleets/.test(e.message),
     );
     const far = await sweepAndReport(`${SMALL_DRAIN}charts:\n  - { kind: fleet-gantt, fleet: 12 }\n`);
     assert.ok(far.report.problems !== null);
