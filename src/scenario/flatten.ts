@@ -51,7 +51,15 @@ function formatParam(kind: ParamKind, v: number | string | boolean): string {
  * `downtimeLimitMs` repeats the base's limit under one name for charts.
  */
 export function scenarioColumns(s: Scenario, every = false): Record<string, Cell> {
-  return flatten(s, null, every);
+  const out: Record<string, Cell> = {};
+  eachScenarioColumn(
+    s,
+    (column, cell) => {
+      out[column] = cell;
+    },
+    every,
+  );
+  return out;
 }
 
 /**
@@ -62,24 +70,29 @@ export function scenarioColumns(s: Scenario, every = false): Record<string, Cell
  * The path is canonical: a policy entry by its index, `policy[0].x`.
  */
 export function columnOfPath(s: Scenario, path: readonly PathSegment[]): string | null {
-  const columns: Record<string, string> = {};
-  flatten(s, columns, true);
-  return columns[formatPathSegments(path)] ?? null;
+  const columnOf: Record<string, string> = {};
+  eachScenarioColumn(
+    s,
+    (column, _cell, from) => {
+      if (from !== null && !(from in columnOf)) columnOf[from] = column;
+    },
+    true,
+  );
+  return columnOf[formatPathSegments(path)] ?? null;
 }
 
 /**
- * Build the flat columns; when `columnOf` is given, also note which column
- * each scenario path becomes (the first column written from a path is its
- * column, so that the base's limit is `downtimeLimitMs`). `every`: also the
- * parameters left at a default that is only a column when set (columnWhenSet).
+ * The flat columns, one call of `put` each, in order (a column written
+ * twice takes its last cell), with the scenario path each comes from (null
+ * for a derived one): the first column written from a path is its column,
+ * so that the base's limit is `downtimeLimitMs`. `every`: also the
+ * parameters left at a default that is only a column when set
+ * (columnWhenSet). Callers that fill their own row (the sweep's rows, once
+ * per scenario) build no object.
  */
-function flatten(s: Scenario, columnOf: Record<string, string> | null, every: boolean): Record<string, Cell> {
-  const out: Record<string, Cell> = {};
-  const put = (column: string, cell: Cell, path: string | null): void => {
-    out[column] = cell;
-    if (columnOf !== null && path !== null && !(path in columnOf)) columnOf[path] = column;
-  };
-  put('policy', policyLabel(s), null);
+export function eachScenarioColumn(s: Scenario, put: (column: string, cell: Cell, path: string | null) => void, every = false): void {
+  const policies = policyColumns(s.policy, every);
+  put('policy', policies.label, null);
   put('base', itemAt(s.policy, 0).kind, 'policy[0].kind');
   put('workload', s.workload.kind, 'workload.kind');
   put('ramBytes', s.vm.ram, 'vm.ram');
@@ -108,10 +121,7 @@ function flatten(s: Scenario, columnOf: Record<string, string> | null, every: bo
     put('fluctuationCorrelationMs', w.fluctuation.correlation * 1000, 'workload.fluctuation.correlation');
   }
   if (w.duration != null) put('workloadDurationMs', w.duration * 1000, 'workload.duration');
-  for (const [name, spec] of Object.entries(entryOf(WORKLOADS, s.workload.kind).params)) {
-    const [col, cell] = unitColumn(name, spec.kind, (s.workload as unknown as Record<string, unknown>)[name]);
-    put(col, cell, `workload.${name}`);
-  }
+  for (const c of workloadParamColumns(s.workload.kind)) put(c.column, unitColumn(c.name, c.kind, (s.workload as unknown as Record<string, unknown>)[c.name])[1], c.path);
   put('bandwidthBytesPerSec', s.link.bandwidth, 'link.bandwidth');
   // L of the closed-form model: > 1 means the guest dirties faster than the link sends
   put('dirtyRateToBandwidth', s.workload.dirtyRate / s.link.bandwidth, null);
@@ -119,22 +129,65 @@ function flatten(s: Scenario, columnOf: Record<string, string> | null, every: bo
   put('linkJitter', s.link.jitter, 'link.jitter');
   const limit = itemAt(s.policy, 0).downtimeLimit;
   put('downtimeLimitMs', typeof limit === 'number' ? limit * 1000 : null, 'policy[0].downtimeLimit');
+  for (const [column, cell, path] of policies) put(column, cell, path);
+  put('estimator', s.estimator?.kind ?? null, 'estimator.kind');
+  put('horizonMs', s.horizon * 1000, 'horizon');
+  put('seed', s.seed, 'seed');
+  put('fidelity', s.fidelity, 'fidelity');
+}
+
+interface ParamColumn {
+  name: string;
+  kind: ParamKind;
+  column: string;
+  path: string;
+}
+
+/** A workload kind's parameter columns (names built once per kind: a sweep flattens every scenario). */
+const workloadColumnsByKind = new Map<string, ParamColumn[]>();
+
+function workloadParamColumns(kind: string): ParamColumn[] {
+  let columns = workloadColumnsByKind.get(kind);
+  if (columns === undefined) {
+    columns = Object.entries(entryOf(WORKLOADS, kind).params).map(([name, spec]) => ({
+      name,
+      kind: spec.kind,
+      column: unitColumn(name, spec.kind, undefined)[0],
+      path: `workload.${name}`,
+    }));
+    workloadColumnsByKind.set(kind, columns);
+  }
+  return columns;
+}
+
+type PolicyColumns = [string, Cell, string][] & { label: string };
+
+/**
+ * A policy list's label and constant columns: `<kind>_<param><Unit>`, or
+ * `<kind>#<n>_...` for the n-th rule of a kind. Kept for the last list seen
+ * (with and without `every`): the scenarios of a sweep whose axes leave the
+ * policies alone share one list.
+ */
+const lastPolicies: ({ list: Scenario['policy']; columns: PolicyColumns } | null)[] = [null, null];
+
+function policyColumns(list: Scenario['policy'], every: boolean): PolicyColumns {
+  const last = lastPolicies[every ? 1 : 0];
+  if (last?.list === list) return last.columns;
+  const columns = [] as unknown as PolicyColumns;
   const seen = new Map<string, number>();
-  s.policy.forEach((p, i) => {
+  list.forEach((p, i) => {
     const n = (seen.get(p.kind) ?? 0) + 1;
     seen.set(p.kind, n);
     const prefix = n === 1 ? p.kind : `${p.kind}#${n}`;
     for (const [name, spec] of Object.entries(entryOf(POLICIES, p.kind).params)) {
       if (!every && spec.columnWhenSet === true && p[name] === spec.default) continue;
       const [col, cell] = unitColumn(name, spec.kind, p[name]);
-      put(`${prefix}_${col}`, cell, `policy[${i}].${name}`);
+      columns.push([`${prefix}_${col}`, cell, `policy[${i}].${name}`]);
     }
   });
-  put('estimator', s.estimator?.kind ?? null, 'estimator.kind');
-  put('horizonMs', s.horizon * 1000, 'horizon');
-  put('seed', s.seed, 'seed');
-  put('fidelity', s.fidelity, 'fidelity');
-  return out;
+  columns.label = policyLabel({ policy: list } as Scenario);
+  lastPolicies[every ? 1 : 0] = { list, columns };
+  return columns;
 }
 
 /** The metric columns of a result, in the order docs/architecture.md#interfaces-that-are-a-contract lists them. */

@@ -13,9 +13,11 @@
  *   by task; a task that kills its worker again becomes an error row.
  */
 import { itemAt } from '../common/lookup.js';
+import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { concatRunColumns } from './parquet/run-columns.js';
 import type { ColumnKind } from './parquet/schema.js';
+import { isRawBatch, type RawBatch } from './raw-batch.js';
 import { RowWriter } from './rows.js';
 import type { BatchRequest, BatchResult, Grid, Shard } from './types.js';
 import type { WorkerData } from './worker.js';
@@ -52,6 +54,11 @@ export interface PoolOptions {
   columnKinds?: ColumnKind[] | null;
   /** false: the batches bring no runs.csv text (no runs.csv is written); default true */
   csvText?: boolean;
+  /**
+   * true: workers only simulate and the main thread writes the rows (raw-batch.ts);
+   * default: when there are fewer workers than CPUs, so that the main thread has a core of its own
+   */
+  mainWritesRows?: boolean;
   /** receives every batch, in task order */
   write(result: BatchResult, start: number, end: number): void;
   /** polled before each dispatch: true = dispatch no more, finish what is running */
@@ -97,8 +104,9 @@ export class BatchSizer {
 }
 
 export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
-  const workerData: WorkerData = { grid: o.grid, shard: o.shard, columnKinds: o.columnKinds ?? null, csvText: o.csvText ?? true };
-  const pool = new Piscina<BatchRequest, BatchResult>({
+  const raw = o.mainWritesRows ?? o.workers < availableParallelism();
+  const workerData: WorkerData = { grid: o.grid, shard: o.shard, columnKinds: o.columnKinds ?? null, csvText: o.csvText ?? true, raw };
+  const pool = new Piscina<BatchRequest, BatchResult | RawBatch>({
     filename: (o.workerFile ?? DEFAULT_WORKER).href,
     minThreads: o.workers,
     maxThreads: o.workers,
@@ -115,14 +123,16 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
   // A batch whose worker died is rerun task by task in a pool of one thread that
   // holds one task at a time, so that only the task that kills a worker is blamed
   // (in the main pool another batch may sit in the dying worker's queue).
-  let isolation: Piscina<BatchRequest, BatchResult> | null = null;
+  /** a worker's batch as the sinks take it: a raw one is written here (the same RowWriter a worker uses) */
+  const rowsOf = (start: number, r: BatchResult | RawBatch): BatchResult => (isRawBatch(r) ? rows.replay(start, r) : r);
+  let isolation: Piscina<BatchRequest, BatchResult | RawBatch> | null = null;
   const alone = async (ordinal: number): Promise<BatchResult> => {
     if (isolation === null) {
-      isolation = new Piscina<BatchRequest, BatchResult>({ filename: (o.workerFile ?? DEFAULT_WORKER).href, minThreads: 1, maxThreads: 1, workerData });
+      isolation = new Piscina<BatchRequest, BatchResult | RawBatch>({ filename: (o.workerFile ?? DEFAULT_WORKER).href, minThreads: 1, maxThreads: 1, workerData });
       isolation.on('error', onPoolError);
     }
     try {
-      return await isolation.run({ start: ordinal, end: ordinal + 1 });
+      return rowsOf(ordinal, await isolation.run({ start: ordinal, end: ordinal + 1 }));
     } catch (e) {
       return rows.failed(ordinal, `worker failed on this task: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -138,10 +148,9 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
   };
   pool.on('error', onPoolError);
   const run = async (start: number, end: number): Promise<BatchResult> => {
+    let r: BatchResult | RawBatch;
     try {
-      const r = await pool.run({ start, end, budgetMs: o.budgetMs ?? BATCH_BUDGET_MS });
-      sizer.observe(r.end - start, r.ms);
-      return r;
+      r = await pool.run({ start, end, budgetMs: o.budgetMs ?? BATCH_BUDGET_MS });
     } catch (e) {
       if (settled) throw e;
       workerDeaths++;
@@ -149,6 +158,8 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
       if (rows.wholeScenarios(start, end)) r.summary = rows.summarise(start, end, r.status, r.metrics);
       return r;
     }
+    sizer.observe(r.end - start, r.ms);
+    return rowsOf(start, r);
   };
 
   try {
@@ -209,7 +220,7 @@ export async function runPool(o: PoolOptions): Promise<PoolOutcome> {
     });
   } finally {
     await pool.destroy();
-    await (isolation as Piscina<BatchRequest, BatchResult> | null)?.destroy();
+    await (isolation as Piscina<BatchRequest, BatchResult | RawBatch> | null)?.destroy();
   }
 }
 

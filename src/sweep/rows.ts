@@ -8,10 +8,11 @@
  */
 import { itemAt } from '../common/lookup.js';
 import type { RunResult, Scenario } from '../engine/types.js';
-import { METRIC_COLUMNS, scenarioColumns } from '../scenario/flatten.js';
+import { eachScenarioColumn, METRIC_COLUMNS, scenarioColumns, type Cell } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { cellText, csvText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
+import { replaySimulate, type RawBatch } from './raw-batch.js';
 import { RunColumnsBuilder } from './parquet/run-columns.js';
 import type { ColumnKind } from './parquet/schema.js';
 import { STATUS, type BatchResult, type Grid, type Shard } from './types.js';
@@ -55,6 +56,17 @@ export class RowWriter {
   private current: ScenarioRows | null = null;
   /** the SUMMARY_METRICS of the last task as its row writes them */
   private readonly texts: string[] = SUMMARY_METRICS.map(() => '');
+
+  /** per parameter column, the last value seen, its cell and its text */
+  private readonly lastParams: (Cell | undefined)[] = [];
+  private readonly lastCells: CsvCell[] = [];
+  private readonly lastTexts: string[] = [];
+  /** the metric values of the last task and their cells as text (null after an error): identical replicates are formatted once */
+  private readonly lastValues: unknown[] = METRIC_COLUMNS.map(() => undefined);
+  private lastValuesText: string | null = null;
+
+  /** true while a batch simulated in a worker is written (replay) */
+  private replaying = false;
 
   /** the batch's runs as columns too (for runs.parquet) when the row writer has column kinds */
   private columns: RunColumnsBuilder | null = null;
@@ -121,6 +133,16 @@ export class RowWriter {
     };
   }
 
+  /** The rows of a batch a worker simulated and returned as numbers: the same bytes as if the worker had written them. */
+  replay(start: number, raw: RawBatch): BatchResult {
+    this.replaying = true;
+    try {
+      return { ...this.batch(start, raw.end, replaySimulate(raw)), ms: raw.ms };
+    } finally {
+      this.replaying = false;
+    }
+  }
+
   /** The summary.csv line of a scenario whose replicates are at [at, at + replicates) of the arrays. */
   private summaryLine(rows: ScenarioRows, at: number, status: Uint8Array, metrics: Float64Array): string {
     this.summary.start(rows.ids, rows.params);
@@ -154,20 +176,34 @@ export class RowWriter {
     const v = itemAt(this.grid.variants, variant);
     const scenario = buildScenario(v, this.digits);
     const params = new Array<CsvCell>(this.errorIndex - FIRST_PARAM).fill(null);
+    const texts = new Array<string>(params.length).fill('');
     // every parameter, those only shown when set included: once the header has one, each row shows its value
-    const cols = scenarioColumns(scenario, true);
-    for (const key in cols) {
-      const at = this.paramIndex.get(key);
-      if (at !== undefined) params[at - FIRST_PARAM] = cell(cols[key]);
-      // a parameter column that is also a metric (ramBytes) is the metric's
-      else if (!METRIC_NAMES.has(key) && key in scenarioColumns(scenario))
-        throw new Error(`internal: scenario column '${key}' is not in the runs.csv header; the sweep's column union missed it`);
-    }
+    eachScenarioColumn(
+      scenario,
+      (key, value) => {
+        const at = this.paramIndex.get(key);
+        if (at !== undefined) {
+          const p = at - FIRST_PARAM;
+          // neighbouring scenarios share most parameters: format a value once, not once per scenario
+          if (!(p in this.lastParams) || value !== this.lastParams[p]) {
+            this.lastParams[p] = value;
+            this.lastCells[p] = cell(value);
+            this.lastTexts[p] = cellText(this.lastCells[p]);
+          }
+          params[p] = this.lastCells[p]!;
+          texts[p] = this.lastTexts[p]!;
+        }
+        // a parameter column that is also a metric (ramBytes) is the metric's
+        else if (!METRIC_NAMES.has(key) && key in scenarioColumns(scenario))
+          throw new Error(`internal: scenario column '${key}' is not in the runs.csv header; the sweep's column union missed it`);
+      },
+      true,
+    );
     const seedAt = this.seedIndex - FIRST_PARAM;
-    const segment = (cells: CsvCell[]) => (cells.length > 0 ? csvText([cells]).slice(0, -1) : null);
+    const segment = (cells: string[]) => (cells.length > 0 ? cells.join(',') : null);
     const scenarioId = scenarioIdOf(v, this.digits);
-    const before = segment(seedAt >= 0 ? params.slice(0, seedAt) : params);
-    const after = seedAt >= 0 ? segment(params.slice(seedAt + 1)) : null;
+    const before = segment(seedAt >= 0 ? texts.slice(0, seedAt) : texts);
+    const after = seedAt >= 0 ? segment(texts.slice(seedAt + 1)) : null;
     this.current = {
       index,
       variant,
@@ -193,13 +229,20 @@ export class RowWriter {
     let error = '';
     let result: RunResult | null = null;
     try {
-      const r = simulate(withValue(rows.scenario, ['seed'], seed) as Scenario);
-      // hot path (every task): m is in range of the constant column lists
-      for (let m = 0; m < METRIC_COLUMNS.length; m++) {
-        const text = cellText(cell(r[METRIC_COLUMNS[m]!]));
-        if (this.csvText) values += `,${text}`;
-        const k = SUMMARY_INDEX[m]!;
-        if (k >= 0) this.texts[k] = text;
+      // a replayed batch (raw-batch.ts) needs no scenario: the results were simulated in a worker
+      const r = simulate(this.replaying ? rows.scenario : (withValue(rows.scenario, ['seed'], seed) as Scenario));
+      if (this.sameAsLast(r)) values = this.lastValuesText!;
+      else {
+        // hot path (every task): m is in range of the constant column lists
+        for (let m = 0; m < METRIC_COLUMNS.length; m++) {
+          const v = r[METRIC_COLUMNS[m]!];
+          this.lastValues[m] = v;
+          const text = cellText(cell(v));
+          values += `,${text}`;
+          const k = SUMMARY_INDEX[m]!;
+          if (k >= 0) this.texts[k] = text;
+        }
+        this.lastValuesText = values;
       }
       status[i] = STATUS[r.outcome] ?? STATUS.error;
       for (let m = 0; m < M; m++) {
@@ -208,6 +251,7 @@ export class RowWriter {
       }
       result = r;
     } catch (e) {
+      this.lastValuesText = null;
       values = ','.repeat(METRIC_COLUMNS.length);
       error = oneLine(e instanceof Error ? e.message || e.name : String(e));
       status[i] = STATUS.error;
@@ -218,6 +262,18 @@ export class RowWriter {
     // a task id (hex digits and a dash) and a replicate number never need quotes
     const params = this.seedIndex >= 0 ? `${rows.beforeSeed}${seed}${rows.afterSeed}` : rows.params;
     return `${taskId},${rows.ids},${replicate}${values},${params},${cellText(error)}\n`;
+  }
+
+  /** Whether a result's metrics are those of the last task (NaN equal to NaN): then so are their texts. */
+  private sameAsLast(r: RunResult): boolean {
+    if (this.lastValuesText === null) return false;
+    // hot path (every task): m is in range of the constant column list
+    for (let m = 0; m < METRIC_COLUMNS.length; m++) {
+      const v = r[METRIC_COLUMNS[m]!];
+      const last = this.lastValues[m];
+      if (v !== last && !(Number.isNaN(v) && Number.isNaN(last))) return false;
+    }
+    return true;
   }
 
   /** The cells of one row, in header order, into the batch's columns (the same cells as the runs.csv row). */

@@ -64,6 +64,8 @@ export interface SweepOptions {
   batchBudgetMs?: number;
   /** the compiled worker module (tests) */
   workerFile?: URL;
+  /** see PoolOptions.mainWritesRows (default: when there are fewer workers than CPUs) */
+  mainWritesRows?: boolean;
   /** default: a bar on a TTY stderr, plain lines otherwise; `quiet` also leaves out the table */
   progress?: ProgressMode;
   stdout: Writable;
@@ -186,6 +188,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
       batchSize: o.batchSize,
       budgetMs: o.batchBudgetMs,
       workerFile: o.workerFile,
+      mainWritesRows: o.mainWritesRows,
       columnKinds: batchColumnKinds(format, grid),
       csvText: batchCsvText(format),
       stopping: () => stopping,

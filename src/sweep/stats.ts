@@ -35,10 +35,13 @@ export const DESCRIBE_FIELDS = ['mean', 'median', 'p95', 'min', 'max', 'sd', 'ci
 export function describe(values: number[]): Describe | null {
   const n = values.length;
   if (n === 0) return null;
+  // identical values (the common case) need no sort
+  const first = itemAt(values, 0);
+  if (values.every((v) => v === first))
+    return { mean: first, median: first, p95: first, min: first, max: first, sd: n > 1 ? 0 : null, ciLow: n > 1 ? first : null, ciHigh: n > 1 ? first : null };
   const sorted = values.sort((a, b) => a - b);
   const min = itemAt(sorted, 0);
   const max = itemAt(sorted, n - 1);
-  if (min === max) return { mean: min, median: min, p95: min, min, max, sd: n > 1 ? 0 : null, ciLow: n > 1 ? min : null, ciHigh: n > 1 ? min : null };
   const m = mean(sorted);
   const sd = sampleStandardDeviation(sorted);
   const half = (tQuantile975(n - 1) * sd) / Math.sqrt(n);

@@ -54,7 +54,8 @@ function table(csv: string): Row[] {
 }
 
 describe('a sweep run', async () => {
-  const reference = await sweep({ workers: 1 });
+  // the rows written by the worker itself (the default with as many workers as CPUs)
+  const reference = await sweep({ workers: 1, mainWritesRows: false });
   const runsCsv = read(join(reference.out, 'runs.csv'));
   const summaryCsv = read(join(reference.out, 'summary.csv'));
   const runs = table(runsCsv);
@@ -190,6 +191,14 @@ describe('a sweep run', async () => {
     }
   });
 
+  test('workers that only simulate and a main thread that writes the rows (fewer workers than CPUs): the same runs.csv and summary.csv bytes', async () => {
+    for (const extra of [{ workers: 1 }, { workers: 2, batchSize: 1 }, { workers: 2, batchSize: 12, batchBudgetMs: 0 }, { workers: 1, format: 'both' as const }]) {
+      const r = await sweep({ ...extra, mainWritesRows: true });
+      assert.equal(read(join(r.out, 'runs.csv')), runsCsv, JSON.stringify(extra));
+      assert.equal(read(join(r.out, 'summary.csv')), summaryCsv, JSON.stringify(extra));
+    }
+  });
+
   test('3 shards merged in any order: the same runs.csv and summary.csv bytes', async () => {
     const shards: string[] = [];
     for (const k of [0, 1, 2]) {
@@ -234,6 +243,10 @@ describe('a sweep run', async () => {
   test('an engine exception becomes an error row (message on one line, metrics empty); the rest is unchanged; exit code 1', async () => {
     const r = await sweep({ workerFile: new URL('./fixtures/throwing-worker.js', import.meta.url), progress: 'quiet' });
     assert.equal(r.exitCode, 1);
+    // the same rows when the main thread writes them from the worker's numbers and messages
+    const raw = await sweep({ workerFile: new URL('./fixtures/throwing-worker.js', import.meta.url), progress: 'quiet', mainWritesRows: true, workers: 1 });
+    assert.equal(read(join(raw.out, 'runs.csv')), read(join(r.out, 'runs.csv')));
+    assert.equal(read(join(raw.out, 'summary.csv')), read(join(r.out, 'summary.csv')));
     assert.match(r.stderr, /12 tasks failed: see the error column/);
     const got = table(read(join(r.out, 'runs.csv')));
     for (const [i, row] of got.entries()) {
@@ -254,6 +267,9 @@ describe('a sweep run', async () => {
   test('a worker that dies is replaced; the task that killed it is an error row, every other row is as usual', async () => {
     const r = await sweep({ workerFile: new URL('./fixtures/dying-worker.js', import.meta.url) });
     assert.equal(r.exitCode, 1);
+    const raw = await sweep({ workerFile: new URL('./fixtures/dying-worker.js', import.meta.url), mainWritesRows: true });
+    assert.equal(read(join(raw.out, 'runs.csv')), read(join(r.out, 'runs.csv')));
+    assert.equal(read(join(raw.out, 'summary.csv')), read(join(r.out, 'summary.csv')));
     const got = table(read(join(r.out, 'runs.csv')));
     assert.equal(got.length, 48);
     for (const [i, row] of got.entries()) {
