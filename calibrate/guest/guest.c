@@ -22,6 +22,16 @@
  *               that change on every pass over the working set, the rest of
  *               the page untouched (XBZRLE encodes it in delta + 2 bytes:
  *               one zero run, one non-zero run, migration/xbzrle.c)
+ *   flush   1: `invlpg` the page about to be written (and the page holding
+ *           the write count) before every write. QEMU before 9.0 loses
+ *           dirty pages under TCG: the fast path of
+ *           cpu_physical_memory_sync_dirty_bitmap (include/exec/ram_addr.h)
+ *           clears dirty bits without resetting the TCG TLB, so stores
+ *           through a TLB entry filled before the sync are not logged (fixed
+ *           by "physmem: Fix migration dirty bitmap coherency with TCG memory
+ *           access", QEMU 9.0). Dropping the entry makes the next store refill
+ *           it from the cleared bitmap, trap, and mark the page dirty.
+ *           (helper_invlpg flushes the page whether paging is on or not.)
  * ws=0 or rate=0: idle (halt with interrupts off) after the fill.
  *
  * Serial (COM1) lines, parsed by src/calibrate/serial.ts:
@@ -235,6 +245,7 @@ void guest_main(uint32_t magic, const struct mb_info *mbi) {
     const uint32_t rate = cmdline_uint(cmd, "rate", 0);
     const uint32_t fill = cmdline_uint(cmd, "fill", FILL_PATTERN);
     const uint32_t content = cmdline_uint(cmd, "content", CONTENT_BYTE);
+    const uint32_t flush = cmdline_uint(cmd, "flush", 0);
     uint32_t delta = cmdline_uint(cmd, "delta", 1);
     if (delta < 1) delta = 1;
     if (delta > PAGE_SIZE - DELTA_OFFSET) delta = PAGE_SIZE - DELTA_OFFSET;
@@ -261,6 +272,7 @@ void guest_main(uint32_t magic, const struct mb_info *mbi) {
     put_kv(" fill=", fill);
     put_kv(" content=", content);
     put_kv(" delta=", delta);
+    put_kv(" flush=", flush);
     puts_serial("\n");
 
     uint64_t fill_bytes = 0;
@@ -307,6 +319,10 @@ void guest_main(uint32_t magic, const struct mb_info *mbi) {
         uint64_t now = rdtsc();
         if ((int64_t)(now - next) >= 0) {
             volatile uint8_t *page = ws_base + idx * PAGE_SIZE;
+            if (flush) {
+                __asm__ volatile("invlpg (%0)" : : "r"(page) : "memory");
+                __asm__ volatile("invlpg (%0)" : : "r"(&writes) : "memory");
+            }
             if (content == CONTENT_ZERO) {
                 page[0] = 0;
             } else if (content == CONTENT_RANDOM) {

@@ -29,6 +29,7 @@ export function measuredRows(records: readonly MigrationRecord[]): Array<Record<
     multifdChannels: r.config.multifdChannels,
     multifdCompression: r.config.multifdCompression,
     xbzrleCacheBytes: r.config.xbzrleCacheBytes,
+    flushTlb: r.config.flushTlb,
     outcome: r.outcome,
     totalTimeMs: r.totalTimeMs,
     setupTimeMs: r.setupTimeMs,
@@ -156,6 +157,8 @@ export const FEATURE_DEFAULTS = {
   multifdChannels: 0,
   multifdCompression: 'none',
   xbzrleCacheBytes: 0,
+  flushTlb: false,
+  guestWritesLost: null,
   multifdBytes: null,
   xbzrlePages: null,
   xbzrleCacheMiss: null,
@@ -165,6 +168,7 @@ const FEATURE_CHOICES: Readonly<Record<string, readonly string[]>> = {
   fillContent: ['pattern', 'random'],
   pageContent: ['byte', 'zero', 'random', 'delta'],
   multifdCompression: ['none', 'zlib', 'zstd'],
+  flushTlb: ['true', 'false'],
 };
 const TEXT_COLUMNS = ['name', 'qemuVersion', 'accel'] as const;
 
@@ -227,7 +231,7 @@ export function parseMeasuredCsv(text: string, file: string): MeasuredRun[] {
       if (choices !== undefined) {
         const t = cell(c).trim();
         if (!choices.includes(t)) problem(c, `expected one of ${choices.join(' | ')}, found '${t}'`);
-        run[c] = t;
+        run[c] = typeof fallback === 'boolean' ? t === 'true' : t;
       } else {
         run[c] = num(c, fallback === null);
       }

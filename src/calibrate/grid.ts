@@ -85,9 +85,14 @@ export function quickGrid(): GridRun[] {
  * first pass alone takes 16 s, get 30 s.
  */
 export const FEATURE_TIME_BOUND_S = 20;
-/** A feature run: downtime-limit 300 ms, the given guest, workload, link and wire settings. */
+/**
+ * A feature run: downtime-limit 300 ms, the given guest, workload, link and
+ * wire settings. Its guest drops each page's TCG TLB entry before writing
+ * it (flushTlb): QEMU 7.2 under TCG does not log every write as dirty
+ * (calibrate/guest/guest.c, `flush`; docs/calibration.md#lost-dirty-pages-under-tcg).
+ */
 function featureRun(name: string, over: Omit<GridRun, 'name' | 'downtimeLimitMs' | 'timeBoundS'> & { timeBoundS?: number }): GridRun {
-  return { name, downtimeLimitMs: CALIBRATION_DOWNTIME_LIMIT_MS, timeBoundS: FEATURE_TIME_BOUND_S, autoConverge: false, fill: true, ...over };
+  return { name, downtimeLimitMs: CALIBRATION_DOWNTIME_LIMIT_MS, timeBoundS: FEATURE_TIME_BOUND_S, autoConverge: false, fill: true, flushTlb: true, ...over };
 }
 
 /**

@@ -52,6 +52,8 @@ export interface GuestParams {
   pageContent?: PageContent;
   /** Bytes a `delta` write changes in its page (default 1). */
   deltaBytes?: number;
+  /** Drop the TCG TLB entry of each page before writing it, so QEMU < 9.0 logs every write as dirty (guest.c `flush`). */
+  flushTlb?: boolean;
 }
 
 export type FillContent = 'pattern' | 'random';
@@ -93,8 +95,9 @@ export function guestCommandLine(params: GuestParams): string {
   const base = `ws=${Math.round(params.wsMiB)} rate=${Math.round(params.ratePagesPerSec)} fill=${fill}`;
   const content = params.pageContent ?? 'byte';
   // The default grid's command line stays as it was (its runs are the reference fixture).
-  if (content === 'byte') return base;
-  return `${base} content=${PAGE_CONTENT_CODES[content]} delta=${Math.round(params.deltaBytes ?? 1)}`;
+  const flush = params.flushTlb === true ? ' flush=1' : '';
+  if (content === 'byte' && flush === '') return base;
+  return `${base} content=${PAGE_CONTENT_CODES[content]} delta=${Math.round(params.deltaBytes ?? 1)}${flush}`;
 }
 
 /**

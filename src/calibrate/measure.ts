@@ -67,6 +67,7 @@ export function normalizeRunConfig(config: MigrationRunConfig): Required<Migrati
     multifdChannels: config.multifdChannels ?? 0,
     multifdCompression: config.multifdCompression ?? 'none',
     xbzrleCacheBytes: config.xbzrleCacheBytes ?? 0,
+    flushTlb: config.flushTlb ?? false,
   };
 }
 
@@ -107,6 +108,7 @@ async function migrateOnce(
     fillContent: cfg.fillContent,
     pageContent: cfg.pageContent,
     deltaBytes: cfg.deltaBytes,
+    flushTlb: cfg.flushTlb,
   });
   const idle = cfg.wsMiB === 0 || cfg.ratePagesPerSec === 0;
 

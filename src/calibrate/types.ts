@@ -37,6 +37,8 @@ export interface MigrationRunConfig {
   multifdCompression?: MultifdCompression;
   /** xbzrle-cache-size in bytes with the `xbzrle` capability on; 0 = off (default). */
   xbzrleCacheBytes?: number;
+  /** The guest drops each page's TCG TLB entry before writing it, so QEMU < 9.0 logs every write (default false; calibrate/guest/guest.c `flush`). */
+  flushTlb?: boolean;
 }
 
 /** One `query-migrate` answer from the source, flattened; null = field absent. */
@@ -188,6 +190,9 @@ export interface MeasuredRun {
   multifdChannels: number;
   multifdCompression: MultifdCompression;
   xbzrleCacheBytes: number;
+  flushTlb: boolean;
+  /** Source's last write count minus the destination's first (see MigrationRecord); null where not measured. */
+  guestWritesLost: number | null;
   /** What QEMU reported for them (null where it reported nothing). */
   multifdBytes: number | null;
   xbzrlePages: number | null;

@@ -28,12 +28,17 @@ function hitRate(r: MeasuredRun): number {
 }
 
 describe('the wire-feature grid as QEMU 7.2 measured it', () => {
-  test('it holds every run of featureGrid(), all completed within the bound', () => {
+  test('it holds every run of featureGrid(); all but xbzrle-small-1m completed within the bound', () => {
     assert.deepEqual(
       runs.map((r) => r.name),
       featureGrid().map((r) => r.name),
     );
-    for (const r of runs) assert.equal(r.outcome, 'completed', r.name);
+    for (const r of runs) assert.equal(r.outcome, r.name === 'xbzrle-small-1m' ? 'not-converged' : 'completed', r.name);
+  });
+
+  test('with the guest flushing its TLB entry before each write, no write was lost (QEMU 7.2 under TCG loses some otherwise)', () => {
+    for (const r of runs) assert.equal(r.flushTlb, true, r.name);
+    for (const r of runs.filter((x) => x.outcome === 'completed')) assert.equal(r.guestWritesLost, 0, r.name);
   });
 
   test('multifd carries every non-zero page; the main stream keeps a few KiB, so downtime-bytes says nothing about the stop-and-copy speed', () => {
@@ -67,8 +72,9 @@ describe('the wire-feature grid as QEMU 7.2 measured it', () => {
     const large = run('xbzrle-large');
     const small = run('xbzrle-small');
     assert.ok(hitRate(large) > hitRate(small) + 0.1, `large ${hitRate(large)}, small ${hitRate(small)}`);
-    // over 1 MiB/s QEMU switched over after one XBZRLE round: every lookup missed, whatever the cache
-    for (const name of ['xbzrle-large-1m', 'xbzrle-small-1m']) assert.equal(hitRate(run(name)), 0, name);
+    // over 1 MiB/s, below what the guest writes, the cache decides the outcome
+    assert.ok(hitRate(run('xbzrle-large-1m')) > hitRate(run('xbzrle-small-1m')) + 0.1);
+    assert.deepEqual([run('xbzrle-large-1m').outcome, run('xbzrle-small-1m').outcome], ['completed', 'not-converged']);
     for (const r of runs.filter((x) => x.xbzrleCacheBytes > 0)) {
       assert.equal(r.xbzrleOverflow, 0);
       // the second pass meets an empty cache: at least one miss per working-set page

@@ -17,6 +17,8 @@ test("the feature grid's page contents are numbered as guest.c reads them; the d
   assert.equal(guestCommandLine({ wsMiB: 64, ratePagesPerSec: 16384, pageContent: 'delta', deltaBytes: 16 }), 'ws=64 rate=16384 fill=1 content=3 delta=16');
   assert.equal(guestCommandLine({ wsMiB: 64, ratePagesPerSec: 16384, pageContent: 'zero' }), 'ws=64 rate=16384 fill=1 content=1 delta=1');
   assert.equal(guestCommandLine({ wsMiB: 4, ratePagesPerSec: 2048, pageContent: 'byte' }), 'ws=4 rate=2048 fill=1');
+  assert.equal(guestCommandLine({ wsMiB: 4, ratePagesPerSec: 1024, pageContent: 'delta', deltaBytes: 16, flushTlb: true }), 'ws=4 rate=1024 fill=1 content=3 delta=16 flush=1');
+  assert.equal(guestCommandLine({ wsMiB: 4, ratePagesPerSec: 2048, flushTlb: true }), 'ws=4 rate=2048 fill=1 content=0 delta=1 flush=1');
   // fill=0 wins over a fill content: nothing is written.
   assert.equal(guestCommandLine({ wsMiB: 0, ratePagesPerSec: 0, fill: false, fillContent: 'random' }), 'ws=0 rate=0 fill=0');
 });

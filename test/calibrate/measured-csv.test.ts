@@ -108,6 +108,8 @@ test("the feature grid's columns read back; a measured.csv without them (the def
   assert.equal(x.multifdCompression, 'none');
   assert.equal(x.xbzrlePages, 7525);
   assert.equal(x.xbzrleCacheMiss, 16385);
+  assert.equal(x.flushTlb, false);
+  assert.equal(x.guestWritesLost, 0);
 
   // Drop the feature columns: what measured.csv looked like before the feature grid.
   const [header, line] = toCsv(measuredRows([record()]))
@@ -123,6 +125,7 @@ test("the feature grid's columns read back; a measured.csv without them (the def
     'multifdChannels',
     'multifdCompression',
     'xbzrleCacheBytes',
+    'flushTlb',
     'multifdBytes',
     'xbzrlePages',
     'xbzrleCacheMiss',
@@ -134,8 +137,8 @@ test("the feature grid's columns read back; a measured.csv without them (the def
   const [o] = parseMeasuredCsv(old, 'old.csv');
   assert.ok(o);
   assert.deepEqual(
-    [o.fillContent, o.pageContent, o.deltaBytes, o.multifdChannels, o.multifdCompression, o.xbzrleCacheBytes, o.multifdBytes, o.xbzrlePages],
-    ['pattern', 'byte', 1, 0, 'none', 0, null, null],
+    [o.fillContent, o.pageContent, o.deltaBytes, o.multifdChannels, o.multifdCompression, o.xbzrleCacheBytes, o.flushTlb, o.multifdBytes, o.xbzrlePages],
+    ['pattern', 'byte', 1, 0, 'none', 0, false, null, null],
   );
 });
 
