@@ -55,7 +55,16 @@ export async function readFleetRun(dir: string, manifest: Manifest, limits: { ma
     fleets: sweep.count,
     simulate: (i) => ({ result: simulateFleet(validateFleet(fleetAt(sweep, i), sweep.file)), values: axisValues(sweep, i) }),
   };
-  const report: Manifest = { ...manifest, file: m.sweepFile, status: m.complete ? 'complete' : 'unfinished', counts: { tasks: sweep.count, done: read }, axes };
+  // as the page shows a manifest: the sweep file once, the fleets (not migrations) counted as such
+  const report: Manifest = {
+    ...manifest,
+    sweepFile: undefined,
+    file: m.sweepFile,
+    status: m.complete ? 'complete' : 'unfinished',
+    counts: undefined,
+    fleetsDrawn: `${rows.length} of ${read}`,
+    axes,
+  };
   const run: RunFolder = {
     dir,
     manifest: report,

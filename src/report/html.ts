@@ -49,6 +49,37 @@ export interface ReportPage {
   scripts: string[];
   /** versions of the chart libraries, for "what was run" */
   libraries: Record<string, string>;
+  /** a run of a sweep over fleets (docs/fleets.md): its tables (the files it has) instead of the per-policy table and summary.csv */
+  fleet?: { files: string[] };
+}
+
+/** What each table file of a sweep over fleets holds. */
+const FLEET_FILES: Record<string, string> = {
+  'runs.csv': 'one row per fleet: its swept values, then its makespan, downtime median, p99 and max, times in the queue, bytes and outcome counts',
+  'runs.parquet/': 'the rows of runs.csv as Parquet parts',
+  'migrations.csv': 'one row per VM migration: its fleet and swept values, the VM, its start and wait, then the single-VM metrics',
+  'migrations.parquet/': 'the rows of migrations.csv as Parquet parts',
+};
+
+/** The lead paragraph, the sections and the data files of a single-VM run, or of a sweep over fleets. */
+function pageParts(p: ReportPage, variants: string): { lead: string; sections: string[]; policies: string; files: string } {
+  if (p.fleet === undefined)
+    return {
+      lead: `Simulated pre-copy live migrations (QEMU/KVM style) under different stop and convergence policies.
+Each chart below says what it shows; hover a mark for its numbers. The data are in <a href="runs.csv">runs.csv</a>
+(one row per simulated migration) and <a href="summary.csv">summary.csv</a> (one row per scenario, over its replicates).`,
+      sections: ['run', 'policies', 'charts', 'files'],
+      policies: `<h2 id="policies">Per policy</h2>\n${variants}`,
+      files: `<li><a href="runs.csv">runs.csv</a>: one row per simulated migration: metrics, then the scenario's parameters (units in the column names)</li>
+<li><a href="summary.csv">summary.csv</a>: one row per scenario: outcome shares and mean, median, p95, min, max, sd, confidence interval of each metric</li>`,
+    };
+  return {
+    lead: `Simulated drains: many pre-copy live migrations at once sharing their hosts' links under an orchestrator's admission rules, one fleet per combination of the swept values.
+Each chart below says what it shows; hover a mark for its numbers. The data are one row per fleet and one row per VM migration (see the files).`,
+    sections: ['run', 'charts', 'files'],
+    policies: '',
+    files: p.fleet.files.map((f) => `<li><a href="${escapeHtml(f)}">${escapeHtml(f)}</a>: ${escapeHtml(FLEET_FILES[f] ?? '')}</li>`).join('\n'),
+  };
 }
 
 const STYLE = `
@@ -70,6 +101,7 @@ export function renderHtml(p: ReportPage): string {
   const title = `migsweep report: ${m.name ?? 'sweep'}`;
   const charts = p.charts.map((c, i) => chartFigure(c, i)).join('\n');
   const skipped = p.skipped.length ? `<ul>${p.skipped.map((s) => `<li class="problem">${escapeHtml(s.name)}: not drawn: ${escapeHtml(s.reason)}</li>`).join('')}</ul>` : '';
+  const parts = pageParts(p, variantTable(p.variants));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -81,23 +113,19 @@ export function renderHtml(p: ReportPage): string {
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="lead">Simulated pre-copy live migrations (QEMU/KVM style) under different stop and convergence policies.
-Each chart below says what it shows; hover a mark for its numbers. The data are in <a href="runs.csv">runs.csv</a>
-(one row per simulated migration) and <a href="summary.csv">summary.csv</a> (one row per scenario, over its replicates).</p>
-<nav>${['run', 'policies', 'charts', 'files'].map((s) => `<a href="#${s}">${s === 'run' ? 'what was run' : s === 'policies' ? 'per policy' : s}</a>`).join('')}</nav>
+<p class="lead">${parts.lead}</p>
+<nav>${parts.sections.map((s) => `<a href="#${s}">${s === 'run' ? 'what was run' : s === 'policies' ? 'per policy' : s}</a>`).join('')}</nav>
 <h2 id="run">What was run</h2>
 ${runTable(m, p.libraries)}
 ${axesTable(m.axes)}
 ${sweepText(m)}
-<h2 id="policies">Per policy</h2>
-${variantTable(p.variants)}
+${parts.policies}
 <h2 id="charts">Charts</h2>
 ${skipped}
 ${charts}
 <h2 id="files">Files</h2>
 <ul class="files">
-<li><a href="runs.csv">runs.csv</a>: one row per simulated migration: metrics, then the scenario's parameters (units in the column names)</li>
-<li><a href="summary.csv">summary.csv</a>: one row per scenario: outcome shares and mean, median, p95, min, max, sd, confidence interval of each metric</li>
+${parts.files}
 <li><a href="manifest.json">manifest.json</a>: the sweep file as given and as resolved, seed, versions, host, timings</li>
 <li>charts/: each chart as a Vega-Lite spec (.vl.json, open in any Vega editor) and as SVG</li>
 </ul>

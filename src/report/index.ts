@@ -96,6 +96,9 @@ function removeStaleCharts(chartsDir: string, written: ReadonlySet<string>): voi
   for (const f of readdirSync(chartsDir)) if (/\.(vl\.json|svg|png)$/.test(f) && !written.has(f)) rmSync(join(chartsDir, f));
 }
 
+/** The table files a run of a sweep over fleets may hold, in the order the page lists them. */
+const FLEET_TABLE_FILES = ['runs.csv', 'runs.parquet/', 'migrations.csv', 'migrations.parquet/'];
+
 /** Write the report of the run in `runDir`. Throws an InputError when the folder is not a sweep's. */
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutcome> {
   const manifestFile = join(runDir, 'manifest.json');
@@ -141,6 +144,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
     skipped,
     scripts,
     libraries: Object.fromEntries(['vega', 'vega-lite', 'vega-embed'].map((p) => [p, packageVersion(p)])),
+    ...(fleetRun ? { fleet: { files: FLEET_TABLE_FILES.filter((f) => existsSync(join(runDir, f))) } } : {}),
   });
   const index = resolve(runDir, 'index.html');
   writeFileSync(index, html);

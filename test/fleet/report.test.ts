@@ -59,6 +59,9 @@ describe('the report of a sweep over fleets', () => {
     for (const c of report.charts) for (const f of c.files) assert.ok(existsSync(join(out, f)), f);
     const html = readFileSync(join(out, 'index.html'), 'utf8');
     for (const c of report.charts) assert.ok(html.includes(`charts/${c.name}.svg`), c.name);
+    // the page lists the fleet tables, not a single-VM run's summary.csv or per-policy table
+    assert.ok(html.includes('<a href="migrations.csv">') && html.includes('<a href="runs.csv">'));
+    assert.ok(!html.includes('summary.csv') && !html.includes('id="policies"'));
     const runs = runsOf(out);
     assert.equal(runs.length, 12);
 
