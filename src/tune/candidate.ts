@@ -39,7 +39,7 @@ function met(c: Constraint, margin: number): boolean {
 
 /** Statistics, margins and feasibility of a candidate's runs. */
 export function assess(problem: TuneProblem, values: number[], phase: string, runs: Float64Array | null, error: string | null): Candidate {
-  const statistics = runs === null ? problem.statistics.map(() => NaN) : computeStatistics(runs, problem.statistics);
+  const statistics = runs === null ? problem.statistics.map(() => NaN) : computeStatistics(runs, problem.statistics, problem.table);
   return fromStatistics(problem, values, phase, statistics, error);
 }
 

@@ -20,7 +20,11 @@ import { placeAt } from '../sweep/spec.js';
 import type { Grid } from '../sweep/types.js';
 import { drawPopulation, valueForPath } from './population.js';
 import type { TuneSource } from './spec.js';
-import { parseLimit, parseStatistic, type Statistic } from './statistic.js';
+import type { SearchSpec } from './types.js';
+import { parseLimit, parseStatistic, SCENARIO_RUNS, type RunTable, type Statistic } from './statistic.js';
+import { isFleet, validateFleet } from '../fleet/validate.js';
+import { resolveFleetTune } from './fleet-problem.js';
+import { FLEET_RUNS } from './fleet-runs.js';
 
 export type Op = '<=' | '<' | '>=' | '>';
 
@@ -51,13 +55,25 @@ export interface SearchDim {
   round: boolean;
 }
 
+/** The population: its points, its runs (points x replicates), and the runs to simulate for a seed (scenarios, or raw fleets). */
+export interface TunePopulation {
+  points: number;
+  runs: number;
+  items(seed: number): unknown[];
+}
+
 export interface TuneProblem {
   source: TuneSource;
   name: string;
   seed: number;
   replicates: number;
-  /** the population grid (its seed is the tune seed) */
-  grid: Grid;
+  /** the population grid (its seed is the tune seed); null with a fleet as the base */
+  grid: Grid | null;
+  population: TunePopulation;
+  /** what a run records: a migration's metrics, or a fleet's */
+  table: RunTable;
+  /** the base scenario the recommended settings are named from (QEMU, Nova, KubeVirt); null for a fleet */
+  settingsBase: Scenario | null;
   dims: SearchDim[];
   constraints: Constraint[];
   objective: Objective | null;
@@ -68,7 +84,7 @@ export interface TuneProblem {
 }
 
 /** The tune file's places, as the sweep resolver names them (it sees population.axes as axes). */
-function populationDoc(doc: SourceDocument): SourceDocument {
+export function populationDoc(doc: SourceDocument): SourceDocument {
   return {
     ...doc,
     locate: (path) => doc.locate(path[0] === 'axes' || path[0] === 'zip' || path[0] === 'replicates' ? ['population', ...path] : path),
@@ -116,68 +132,32 @@ export function resolveTune(source: TuneSource, drawSeed?: number): TuneProblem 
   const name = spec.name ?? basename(file, extname(file));
   const seed = spec.seed ?? 1;
   const replicates = spec.population?.replicates ?? 1;
-  const sweep = resolvePopulation(source, name, seed, drawSeed ?? seed, replicates);
-  const grid = sweep.grid;
-  const variant = grid.variants[0];
-  if (variant === undefined) throw new Error('internal: a population without its variant');
-  const base = variant.base;
-  const populationPaths = variant.dims.flatMap((d) => d.segments);
-
-  const dims: SearchDim[] = [];
-  for (const [path, dimSpec] of Object.entries(spec.search)) {
-    const where: PathSegment[] = ['search', path];
-    const segs = canonical(parsePath(path) ?? []);
-    const swept = populationPaths.find((p) => isPrefix(p, segs) || isPrefix(segs, p));
-    if (swept) {
-      flag(where, `${path} is also a population axis (${formatPathSegments(swept)}); a path is either searched or part of the population`);
-      continue;
-    }
-    const current = getPath(base, segs);
-    if (typeof current !== 'number') {
-      flag(where, notNumeric(base, segs, path, current));
-      continue;
-    }
-    const count = isCount(base, segs);
-    const parse = (value: unknown, at: PathSegment[]): number | null => {
-      const r = valueForPath(spec.base, path, value, file);
-      if (r.ok) return r.value;
-      flag(at, `${r.reason}${r.reason.includes('found') || r.reason.startsWith('cannot set') ? '' : ` (found ${describeFound(value)})`}`);
-      return null;
-    };
-    if (Array.isArray(dimSpec)) {
-      const values = dimSpec.map((v, i) => parse(v, [...where, i]));
-      if (values.some((v) => v === null)) continue;
-      const nums = values as number[];
-      const dup = nums.findIndex((v, i) => nums.indexOf(v) !== i);
-      if (dup >= 0) {
-        flag([...where, dup], `value ${dup + 1} repeats value ${nums.indexOf(nums[dup] as number) + 1} (${String(nums[dup])} in base units); the values must differ`);
-        continue;
-      }
-      dims.push({ path, segments: segs, values: nums, from: Math.min(...nums), to: Math.max(...nums), scale: 'linear', round: false });
-      continue;
-    }
-    const from = parse(dimSpec.from, [...where, 'from']);
-    const to = parse(dimSpec.to, [...where, 'to']);
-    if (from === null || to === null) continue;
-    const scale = dimSpec.scale ?? 'linear';
-    const round = dimSpec.round === true || count;
-    if (!(to > from)) {
-      flag(
-        where,
-        `an empty range: expected from below to, found from ${String(dimSpec.from)} and to ${String(dimSpec.to)}${to === from ? ' (the same value: set it in base instead)' : ''}`,
-      );
-      continue;
-    }
-    if (round && Math.floor(to) - Math.ceil(from) < 1) {
-      flag(where, `an empty range: whole numbers from ${String(dimSpec.from)} to ${String(dimSpec.to)} give at most one value; widen it or set it in base`);
-      continue;
-    }
-    if (scale === 'log' && !(from > 0)) {
-      flag([...where, 'from'], `a log range needs from > 0, found ${String(dimSpec.from)}`);
-      continue;
-    }
-    dims.push({ path, segments: segs, values: null, from: round ? Math.ceil(from) : from, to: round ? Math.floor(to) : to, scale, round });
+  let grid: Grid | null = null;
+  let population: TunePopulation;
+  let dims: SearchDim[];
+  let settingsBase: Scenario | null = null;
+  let table: RunTable = SCENARIO_RUNS;
+  if (isFleet(spec.base)) {
+    const fleet = resolveFleetTune(source, name, replicates, populationDoc(doc), flag);
+    population = fleet.population;
+    dims = fleet.dims;
+    table = FLEET_RUNS;
+  } else {
+    const sweep = resolvePopulation(source, name, seed, drawSeed ?? seed, replicates);
+    const g = sweep.grid;
+    grid = g;
+    const variant = g.variants[0];
+    if (variant === undefined) throw new Error('internal: a population without its variant');
+    settingsBase = variant.base;
+    population = { points: g.scenarios, runs: g.tasks, items: (s) => populationRuns(g, s) };
+    dims = scenarioDims(
+      source,
+      variant.base,
+      variant.dims.flatMap((d) => d.segments),
+      flag,
+    );
   }
+
   if (Object.keys(spec.search).length === 0) flag(['search'], 'expected at least one scenario path to search, found none');
 
   const constraints: Constraint[] = [];
@@ -187,12 +167,12 @@ export function resolveTune(source: TuneSource, drawSeed?: number): TuneProblem 
       flag(['constraints', i], `expected "metric.stat <= value [with headroom value]" (or <, >=, >), e.g. "downtimeMs.p99 <= 1s", found '${text}'`);
       return;
     }
-    const st = parseStatistic(m[1] as string);
+    const st = parseStatistic(m[1] as string, table);
     if (!st.ok) {
       flag(['constraints', i], st.reason);
       return;
     }
-    const target = parseLimit(st.statistic, m[3] as string);
+    const target = parseLimit(st.statistic, m[3] as string, table);
     if (!target.ok) {
       flag(['constraints', i], target.reason);
       return;
@@ -200,7 +180,7 @@ export function resolveTune(source: TuneSource, drawSeed?: number): TuneProblem 
     const op = m[2] as Op;
     let headroom = 0;
     if (m[4] !== undefined) {
-      const h = parseLimit(st.statistic, m[4]);
+      const h = parseLimit(st.statistic, m[4], table);
       if (!h.ok || !(h.value >= 0)) {
         flag(['constraints', i], `headroom: ${h.ok ? `expected an amount of at least 0, found '${m[4]}'` : h.reason}`);
         return;
@@ -223,7 +203,7 @@ export function resolveTune(source: TuneSource, drawSeed?: number): TuneProblem 
     if (senses.length !== 1) flag(['objective'], `expected exactly one of minimize or maximize, found ${senses.length === 0 ? 'neither' : 'both'}`);
     else {
       const sense = senses[0] as 'minimize' | 'maximize';
-      const st = parseStatistic(o[sense] as string);
+      const st = parseStatistic(o[sense] as string, table);
       if (st.ok) objective = { statistic: st.statistic, sense };
       else flag(['objective', sense], st.reason);
     }
@@ -233,7 +213,85 @@ export function resolveTune(source: TuneSource, drawSeed?: number): TuneProblem 
 
   const statistics: Statistic[] = [];
   for (const s of [...constraints.map((c) => c.statistic), ...(objective ? [objective.statistic] : [])]) if (!statistics.some((t) => t.name === s.name)) statistics.push(s);
-  return { source, name, seed, replicates, grid, dims, constraints, objective, statistics, rawBase: spec.base };
+  return { source, name, seed, replicates, grid, population, table, settingsBase, dims, constraints, objective, statistics, rawBase: spec.base };
+}
+
+/** The search dimensions on a scenario base: each path exists in the base, holds a number, and is not a population axis. */
+function scenarioDims(source: TuneSource, base: Scenario, populationPaths: PathSegment[][], flag: (where: PathSegment[], message: string) => void): SearchDim[] {
+  const { spec, file } = source;
+  const dims: SearchDim[] = [];
+  for (const [path, dimSpec] of Object.entries(spec.search)) {
+    const where: PathSegment[] = ['search', path];
+    const segs = canonical(parsePath(path) ?? []);
+    const swept = populationPaths.find((p) => isPrefix(p, segs) || isPrefix(segs, p));
+    if (swept) {
+      flag(where, `${path} is also a population axis (${formatPathSegments(swept)}); a path is either searched or part of the population`);
+      continue;
+    }
+    const current = getPath(base, segs);
+    if (typeof current !== 'number') {
+      flag(where, notNumeric(base, segs, path, current));
+      continue;
+    }
+    const count = isCount(base, segs);
+    const parse = (value: unknown, at: PathSegment[]): number | null => {
+      const r = valueForPath(spec.base, path, value, file);
+      if (r.ok) return r.value;
+      flag(at, `${r.reason}${r.reason.includes('found') || r.reason.startsWith('cannot set') ? '' : ` (found ${describeFound(value)})`}`);
+      return null;
+    };
+    const dim = searchDim(path, segs, dimSpec, count, parse, flag);
+    if (dim !== null) dims.push(dim);
+  }
+  return dims;
+}
+
+/**
+ * A search dimension from its spec (a list, or a range: from below to, a
+ * round range with two whole numbers at least, a log range above 0), its
+ * values parsed by `parse` (which flags what it refuses); null after a flag.
+ */
+export function searchDim(
+  path: string,
+  segs: PathSegment[],
+  dimSpec: SearchSpec,
+  count: boolean,
+  parse: (value: unknown, at: PathSegment[]) => number | null,
+  flag: (where: PathSegment[], message: string) => void,
+): SearchDim | null {
+  const where: PathSegment[] = ['search', path];
+  if (Array.isArray(dimSpec)) {
+    const values = dimSpec.map((v, i) => parse(v, [...where, i]));
+    if (values.some((v) => v === null)) return null;
+    const nums = values as number[];
+    const dup = nums.findIndex((v, i) => nums.indexOf(v) !== i);
+    if (dup >= 0) {
+      flag([...where, dup], `value ${dup + 1} repeats value ${nums.indexOf(nums[dup] as number) + 1} (${String(nums[dup])} in base units); the values must differ`);
+      return null;
+    }
+    return { path, segments: segs, values: nums, from: Math.min(...nums), to: Math.max(...nums), scale: 'linear', round: false };
+  }
+  const from = parse(dimSpec.from, [...where, 'from']);
+  const to = parse(dimSpec.to, [...where, 'to']);
+  if (from === null || to === null) return null;
+  const scale = dimSpec.scale ?? 'linear';
+  const round = dimSpec.round === true || count;
+  if (!(to > from)) {
+    flag(
+      where,
+      `an empty range: expected from below to, found from ${String(dimSpec.from)} and to ${String(dimSpec.to)}${to === from ? ' (the same value: set it in base instead)' : ''}`,
+    );
+    return null;
+  }
+  if (round && Math.floor(to) - Math.ceil(from) < 1) {
+    flag(where, `an empty range: whole numbers from ${String(dimSpec.from)} to ${String(dimSpec.to)} give at most one value; widen it or set it in base`);
+    return null;
+  }
+  if (scale === 'log' && !(from > 0)) {
+    flag([...where, 'from'], `a log range needs from > 0, found ${String(dimSpec.from)}`);
+    return null;
+  }
+  return { path, segments: segs, values: null, from: round ? Math.ceil(from) : from, to: round ? Math.floor(to) : to, scale, round };
 }
 
 /** A count parameter of a policy (steps, passes) takes whole numbers only. */
@@ -282,7 +340,8 @@ export function candidateProblem(problem: TuneProblem, values: readonly number[]
   const raw = structuredClone(problem.rawBase);
   problem.dims.forEach((d, i) => setPath(raw, parsePath(d.path) ?? [], values[i]));
   try {
-    validateScenario(raw, { file: problem.source.file });
+    if (problem.table.kind === 'fleet') validateFleet(raw, problem.source.file);
+    else validateScenario(raw, { file: problem.source.file });
     return null;
   } catch (e) {
     if (!(e instanceof InputError)) throw e;

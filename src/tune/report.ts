@@ -13,7 +13,7 @@ import { copyLibraries } from '../report/assets.js';
 import { escapeHtml, jsonForScript } from '../report/html.js';
 import { objectiveKey, type Candidate } from './candidate.js';
 import type { TuneProblem } from './problem.js';
-import { OUTCOMES, RUN_METRICS, RUN_WIDTH } from './statistic.js';
+import { OUTCOMES } from './statistic.js';
 
 export const REPORT_FILE = 'report.html';
 
@@ -73,13 +73,14 @@ export function tuneCharts(
     });
   }
   if (best !== null && bestRuns !== null) {
-    const n = bestRuns.length / RUN_WIDTH;
+    const { width, metrics } = problem.table;
+    const n = bestRuns.length / width;
     for (const c of problem.constraints) {
       const s = c.statistic;
       if ('share' in s) {
         const counts = OUTCOMES.map((o, k) => ({
           outcome: o,
-          runs: Array.from({ length: n }, (_, r) => bestRuns[r * RUN_WIDTH + RUN_METRICS.length]).filter((v) => v === k).length,
+          runs: Array.from({ length: n }, (_, r) => bestRuns[r * width + width - 1]).filter((v) => v === k).length,
         }));
         charts.push({
           title: `${c.text}: the chosen constants' runs by outcome`,
@@ -93,9 +94,9 @@ export function tuneCharts(
         });
         continue;
       }
-      const values = Array.from({ length: n }, (_, r) => ({ run: r, value: bestRuns[r * RUN_WIDTH + s.metric] as number })).filter((v) => Number.isFinite(v.value));
+      const values = Array.from({ length: n }, (_, r) => ({ run: r, value: bestRuns[r * width + s.metric] as number })).filter((v) => Number.isFinite(v.value));
       charts.push({
-        title: `${c.text}: ${RUN_METRICS[s.metric]} of each run with the chosen constants`,
+        title: `${c.text}: ${metrics[s.metric]} of each run with the chosen constants`,
         spec: {
           $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
           width: 480,
@@ -104,7 +105,7 @@ export function tuneCharts(
             {
               data: { values },
               mark: { type: 'tick' },
-              encoding: { x: { field: 'value', type: 'quantitative', title: RUN_METRICS[s.metric] }, tooltip: [{ field: 'run' }, { field: 'value' }] },
+              encoding: { x: { field: 'value', type: 'quantitative', title: metrics[s.metric] }, tooltip: [{ field: 'run' }, { field: 'value' }] },
             },
             { data: { values: [{ limit: c.limit }] }, mark: { type: 'rule', color: '#e76f51', strokeDash: [4, 3] }, encoding: { x: { field: 'limit', type: 'quantitative' } } },
           ],

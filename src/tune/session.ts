@@ -16,7 +16,7 @@ import { assess, better, candidateId, objectiveKey, paretoSet, relativeMargin, v
 import { createEvaluator, type Evaluator } from './evaluate.js';
 import { DEFAULT_BUDGET, describeBudget, TIME_BUDGET_NOTE, type Budget } from './budget.js';
 import { appendCandidates, BEST_FILE, findResumable, newRunDir, readCandidates, startFolder, TUNE_COPY, writeJson, writePareto, writeStatus } from './output.js';
-import { candidateProblem, populationRuns, resolveTune, type TuneProblem } from './problem.js';
+import { candidateProblem, resolveTune, type TuneProblem } from './problem.js';
 import type { Constants } from './runs.js';
 import { gridSize, positionOf, runSearch, stepFor, valueAt, type Strategy } from './search.js';
 import { settingLines } from './settings.js';
@@ -123,14 +123,14 @@ export async function runTune(o: TuneOptions): Promise<TuneOutcome> {
     dir = o.out ?? newRunDir(resultsRoot, problem.name);
     startFolder(dir, problem);
   }
-  const population = populationRuns(problem.grid, problem.seed);
+  const population = problem.population.items(problem.seed);
   const workers = o.workers ?? availableParallelism();
-  const evaluator = createEvaluator(population, workers);
+  const evaluator = createEvaluator(population, workers, problem.table);
   const say = (line: string) => {
     if (!o.quiet) o.stderr.write(`${line}\n`);
   };
   say(
-    `tune ${problem.name}: ${problem.dims.length} constants, population ${problem.grid.scenarios} points x ${problem.replicates} replicates = ${population.length} runs per candidate; budget ${describeBudget(budget)} (grid of ${gridSize(problem)})${cache.size > 0 ? `; resuming with ${cache.size} candidates done` : ''}`,
+    `tune ${problem.name}: ${problem.dims.length} constants, population ${problem.population.points}${problem.table.kind === 'fleet' ? ' fleets' : ' points'} x ${problem.replicates} replicates = ${population.length} runs per candidate; budget ${describeBudget(budget)} (grid of ${gridSize(problem)})${cache.size > 0 ? `; resuming with ${cache.size} candidates done` : ''}`,
   );
 
   // Ctrl-C (or stopAfter) interrupts; the end of a time budget ends the search as its budget would. Both abort the candidates in flight.
@@ -311,16 +311,13 @@ function bestReport(
   const constants = Object.fromEntries(problem.dims.map((d, i) => [d.path, best.values[i] as number]));
   const statistics = Object.fromEntries(problem.statistics.map((s, i) => [s.name, best.statistics[i] as number]));
   const margins = Object.fromEntries(problem.constraints.map((c, i) => [c.text, best.margins[i] as number]));
-  const variant = problem.grid.variants[0];
-  const settings = variant
-    ? settingLines(
-        variant.base,
-        problem.dims.map((d, i) => ({ path: d.path, segments: d.segments, value: best.values[i] as number })),
-      )
-    : [];
+  const settings = settingLines(
+    problem.settingsBase,
+    problem.dims.map((d, i) => ({ path: d.path, segments: d.segments, value: best.values[i] as number })),
+  );
   const out: BestJson = {
     name: problem.name,
-    tune: { file: TUNE_COPY, seed: problem.seed, populationPoints: problem.grid.scenarios, replicates: problem.replicates, runs: problem.grid.tasks },
+    tune: { file: TUNE_COPY, seed: problem.seed, populationPoints: problem.population.points, replicates: problem.replicates, runs: problem.population.runs },
     strategy,
     budget: budget.kind === 'evaluations' ? budget.evaluations : `${budget.seconds}s`,
     budgetKind: budget.kind,
@@ -414,12 +411,12 @@ export async function checkBest(o: CheckOptions): Promise<{ exitCode: number; ca
     if (typeof v !== 'number') throw new InputError(o.bestFile, [{ path: `constants.${d.path}`, message: `missing; expected the value of ${d.path} in base units` }]);
     return v;
   });
-  const evaluator = createEvaluator(populationRuns(problem.grid, seed), o.workers ?? availableParallelism());
+  const evaluator = createEvaluator(problem.population.items(seed), o.workers ?? availableParallelism(), problem.table);
   try {
     const [c] = await evaluateAll(problem, evaluator, [values], 'check');
     const cand = c as Candidate;
     const lines = [
-      `check ${problem.name} ${cand.id} with seed ${seed}${seed === problem.seed ? ' (the seed it was tuned with: not a fresh draw)' : ` (tuned with seed ${problem.seed})`}, ${problem.grid.tasks} runs:`,
+      `check ${problem.name} ${cand.id} with seed ${seed}${seed === problem.seed ? ' (the seed it was tuned with: not a fresh draw)' : ` (tuned with seed ${problem.seed})`}, ${problem.population.runs} runs:`,
     ];
     problem.constraints.forEach((k, i) => {
       const v = cand.statistics[problem.statistics.findIndex((s) => s.name === k.statistic.name)] as number;

@@ -76,12 +76,12 @@ function flowMapping(settings: Setting[]): string {
 }
 
 /** Lines to print: `QEMU: migrate-set-parameters downtime-limit=420 ...`, `nova.conf [libvirt]: live_migration_downtime = 500`, `migsweep: vm.vcpus = 4`. */
-export function settingLines(base: Scenario, constants: { path: string; segments: PathSegment[]; value: number }[]): string[] {
+export function settingLines(base: Scenario | null, constants: { path: string; segments: PathSegment[]; value: number }[]): string[] {
   const settings: Setting[] = [];
   const plain: string[] = [];
   for (const c of constants) {
     const [head, index, param] = c.segments;
-    const kind = head === 'policy' && typeof index === 'number' && c.segments.length === 3 ? base.policy[index]?.kind : undefined;
+    const kind = base !== null && head === 'policy' && typeof index === 'number' && c.segments.length === 3 ? base.policy[index]?.kind : undefined;
     const map = kind === undefined ? undefined : MAPPINGS[kind]?.[param as string];
     if (map === undefined) plain.push(`migsweep: ${c.path} = ${c.value}`);
     else settings.push(...map(c.value));

@@ -103,7 +103,13 @@ export function tuneSchema(forEditors = false) {
         .max(2 ** 32 - 1)
         .optional()
         .describe('the population seed: every run gets a seed from it, its population point and replicate (default 1)'),
-      base: (forEditors ? scenarioSchema(true) : z.record(z.string(), z.unknown())).describe('the scenario every population point and candidate starts from'),
+      base: (forEditors
+        ? z.union([
+            scenarioSchema(true),
+            z.looseObject({ hosts: z.record(z.string(), z.unknown()), vms: z.array(z.unknown()) }).describe('a fleet, as migsweep run reads it (docs/fleets.md)'),
+          ])
+        : z.record(z.string(), z.unknown())
+      ).describe('the scenario (or fleet) every population point and candidate starts from'),
       population: populationSchema(forEditors).optional(),
       search: z.record(pathKey, searchDimSchema).describe('the constants to tune: scenario path -> range or list'),
       constraints: z.array(z.string()).optional().describe('conditions over the population: "downtimeMs.p99 <= 1s", "abortedShare <= 0.02"'),

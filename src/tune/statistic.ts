@@ -24,23 +24,37 @@ export const OUTCOMES = ['completed', 'aborted', 'unfinished'] as const;
 export const RUN_WIDTH = RUN_METRICS.length + 1;
 export const OUTCOME_ERROR = 3;
 
+/**
+ * What one run of the population records: a single migration (runs.csv's
+ * metrics) or, with a fleet as the base, a whole fleet (the fleet columns
+ * of a sweep over fleets' runs.csv: makespanMs, downtimeMsP99, ...). A run
+ * is `width` numbers: the metrics, then the outcome's index in OUTCOMES.
+ */
+export interface RunTable {
+  kind: 'scenario' | 'fleet';
+  metrics: readonly string[];
+  width: number;
+}
+
+export const SCENARIO_RUNS: RunTable = { kind: 'scenario', metrics: RUN_METRICS, width: RUN_WIDTH };
+
 /** A statistic over the population: a metric's stat or a share of outcomes. */
 export type Statistic = { name: string; metric: number; stat: Stat } | { name: string; share: number };
 
 /** Parse `downtimeMs.p99` or `abortedShare`; a reason naming the nearest valid name otherwise. */
-export function parseStatistic(text: string): { ok: true; statistic: Statistic } | { ok: false; reason: string } {
+export function parseStatistic(text: string, table: RunTable = SCENARIO_RUNS): { ok: true; statistic: Statistic } | { ok: false; reason: string } {
   const t = text.trim();
   const share = (SHARES as readonly string[]).indexOf(t);
   if (share >= 0) return { ok: true, statistic: { name: t, share } };
   const dot = t.lastIndexOf('.');
   const metric = dot < 0 ? t : t.slice(0, dot);
   const stat = dot < 0 ? '' : t.slice(dot + 1);
-  const names = [...RUN_METRICS, ...SHARES];
-  const m = (RUN_METRICS as readonly string[]).indexOf(metric);
+  const names = [...table.metrics, ...SHARES];
+  const m = table.metrics.indexOf(metric);
   if (m < 0) {
     if (dot < 0 && (SHARES as readonly string[]).some((s) => suggest(t, [s]) !== ''))
       return { ok: false, reason: `unknown statistic '${t}'${suggest(t, [...SHARES])} (shares: ${SHARES.join(', ')})` };
-    return { ok: false, reason: `unknown metric '${metric}'${suggest(metric, names)} (metrics: ${RUN_METRICS.join(', ')}; shares: ${SHARES.join(', ')})` };
+    return { ok: false, reason: `unknown metric '${metric}'${suggest(metric, names)} (metrics: ${table.metrics.join(', ')}; shares: ${SHARES.join(', ')})` };
   }
   if (!(STATS as readonly string[]).includes(stat))
     return { ok: false, reason: `unknown statistic '${stat}' of ${metric}${stat ? suggest(stat, STATS) : ''}; expected ${metric}.<${STATS.join('|')}>` };
@@ -48,7 +62,7 @@ export function parseStatistic(text: string): { ok: true; statistic: Statistic }
 }
 
 /** What unit a statistic's limit is written in: times in ms, sizes in bytes, shares and counts as numbers. */
-export function parseLimit(statistic: Statistic, text: string): { ok: true; value: number } | { ok: false; reason: string } {
+export function parseLimit(statistic: Statistic, text: string, table: RunTable = SCENARIO_RUNS): { ok: true; value: number } | { ok: false; reason: string } {
   const t = text.trim();
   if ('share' in statistic) {
     const pct = /^([\d.]+(?:[eE][+-]?\d+)?)\s*%$/.exec(t);
@@ -56,8 +70,9 @@ export function parseLimit(statistic: Statistic, text: string): { ok: true; valu
     if (t === '' || !Number.isFinite(v) || v < 0 || v > 1) return { ok: false, reason: `expected a share from 0 to 1 (or 0% to 100%), found '${t}'` };
     return { ok: true, value: v };
   }
-  const metric = RUN_METRICS[statistic.metric] as RunMetric;
-  if (metric.endsWith('Ms')) {
+  const metric = table.metrics[statistic.metric] as string;
+  // ms at the end or before a statistic's name (a fleet's downtimeMsP99, queuedMsMax)
+  if (/Ms(?:$|[A-Z])/.test(metric)) {
     // a bare number is in the metric's own unit (ms)
     if (/^[+-]?[\d.]+(?:[eE][+-]?\d+)?$/.test(t)) return { ok: true, value: Number(t) };
     const r = parseQuantity(t, 'time');
@@ -76,15 +91,16 @@ export function parseLimit(statistic: Statistic, text: string): { ok: true; valu
 }
 
 /** Every statistic named, over the runs of one candidate (rows of RUN_WIDTH numbers). */
-export function computeStatistics(runs: Float64Array, wanted: readonly Statistic[]): number[] {
-  const n = runs.length / RUN_WIDTH;
+export function computeStatistics(runs: Float64Array, wanted: readonly Statistic[], table: RunTable = SCENARIO_RUNS): number[] {
+  const width = table.width;
+  const n = runs.length / width;
   const sorted = new Map<number, number[]>();
   const valuesOf = (m: number): number[] => {
     let v = sorted.get(m);
     if (v === undefined) {
       v = [];
       for (let i = 0; i < n; i++) {
-        const x = runs[i * RUN_WIDTH + m] as number;
+        const x = runs[i * width + m] as number;
         if (Number.isFinite(x)) v.push(x);
       }
       v.sort((a, b) => a - b);
@@ -95,7 +111,7 @@ export function computeStatistics(runs: Float64Array, wanted: readonly Statistic
   return wanted.map((s) => {
     if ('share' in s) {
       let k = 0;
-      for (let i = 0; i < n; i++) if (runs[i * RUN_WIDTH + RUN_METRICS.length] === s.share) k++;
+      for (let i = 0; i < n; i++) if (runs[i * width + width - 1] === s.share) k++;
       return n === 0 ? NaN : k / n;
     }
     const v = valuesOf(s.metric);

@@ -4,10 +4,18 @@
  */
 import { move, workerData } from 'piscina';
 import type { Scenario } from '../engine/types.js';
+import { simulateFleetRuns } from './fleet-runs.js';
 import { simulateRuns, type Constants } from './runs.js';
 
 export interface TuneWorkerData {
-  population: Scenario[];
+  /** scenarios, or raw fleet documents with a fleet as the base */
+  population: unknown[];
+  kind: 'scenario' | 'fleet';
+}
+
+/** A slice of the population's runs with one candidate's constants. */
+export function simulateSlice(data: TuneWorkerData, constants: Constants, from: number, to: number): Float64Array {
+  return data.kind === 'fleet' ? simulateFleetRuns(data.population, constants, from, to) : simulateRuns(data.population as Scenario[], constants, from, to);
 }
 
 export interface TuneBatch {
@@ -17,7 +25,6 @@ export interface TuneBatch {
 }
 
 export default function run(req: TuneBatch): Float64Array {
-  const { population } = workerData as TuneWorkerData;
-  const out = simulateRuns(population, req.constants, req.from, req.to);
+  const out = simulateSlice(workerData as TuneWorkerData, req.constants, req.from, req.to);
   return move(out) as Float64Array;
 }

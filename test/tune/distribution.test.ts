@@ -53,7 +53,7 @@ describe('a population axis drawn from a distribution', () => {
   const file = tuneFile(dir, 'drawn', DRAWN);
 
   test('the axis holds the seeded draws, one per equal-probability slice; another seed draws others', () => {
-    const values = (seed?: number) => (resolveTune(readTune(file), seed).grid.variants[0]?.dims.find((d) => d.paths[0] === 'workload.dirtyRate')?.values ?? []).map((v) => v[0]);
+    const values = (seed?: number) => (resolveTune(readTune(file), seed).grid?.variants[0]?.dims.find((d) => d.paths[0] === 'workload.dirtyRate')?.values ?? []).map((v) => v[0]);
     const atSeven = values();
     assert.deepEqual(atSeven, rates(7));
     // slices of a loguniform from 20 to 110 MiB/s: [20, 35.3), [35.3, 62.4), [62.4, 110) MiB/s (ratios of 5.5^(1/3))

@@ -6,7 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { simulate } from '../../src/engine/simulate.js';
 import { checkBest, runTune } from '../../src/tune/session.js';
 import { runSweep } from '../../src/sweep/session.js';
-import { populationRuns } from '../../src/tune/problem.js';
+import type { Scenario } from '../../src/engine/types.js';
 import { tuneCharts } from '../../src/tune/report.js';
 import { simulateRuns } from '../../src/tune/runs.js';
 import {
@@ -150,7 +150,7 @@ describe('migsweep tune on a space small enough to enumerate', () => {
       r.best === null
         ? null
         : simulateRuns(
-            populationRuns(r.problem.grid, 7),
+            r.problem.population.items(7) as Scenario[],
             r.problem.dims.map((d, i) => [d.segments, r.best?.values[i] ?? NaN]),
             0,
             12,
