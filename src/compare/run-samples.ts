@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../common/errors.js';
-import { METRIC_COLUMNS } from '../scenario/flatten.js';
+import { METRIC_COLUMNS, OPTIONAL_METRIC_COLUMNS } from '../scenario/flatten.js';
 import { MANIFEST_FILE, readManifest, type Manifest } from '../sweep/output.js';
 import type { ManifestAxis } from '../sweep/resolve.js';
 import { requireColumns, streamRuns, type RunCell } from '../sweep/read-runs.js';
@@ -15,7 +15,7 @@ import { columnName, formatColumnValue } from '../report/units.js';
 import type { ScenarioRef } from './types.js';
 
 /** Columns of runs.csv that are not scenario parameters (the metrics of any version: they are read by name). */
-const NOT_PARAMS: ReadonlySet<string> = new Set(['taskId', 'scenarioId', 'variant', 'replicate', 'seed', 'error', ...METRIC_COLUMNS]);
+const NOT_PARAMS: ReadonlySet<string> = new Set(['taskId', 'scenarioId', 'variant', 'replicate', 'seed', 'error', ...METRIC_COLUMNS, ...OPTIONAL_METRIC_COLUMNS]);
 
 export type Outcome = 'completed' | 'unfinished' | 'aborted' | 'error';
 

@@ -210,6 +210,24 @@ export const METRIC_COLUMNS = [
   'postcopyBlockedMs',
 ] as const satisfies readonly (keyof RunResult)[];
 
+/**
+ * Metrics of a feature that a scenario may not use: a column of runs.csv only
+ * when some scenario of the sweep uses it, and of `run --json` only when the
+ * scenario does, so that the outputs of runs without the feature keep their
+ * bytes (test/nightly/baseline-bytes.test.ts).
+ */
+export const OPTIONAL_METRIC_COLUMNS = ['deviceStopCopyBytes'] as const satisfies readonly (keyof RunResult)[];
+
+/** The optional metrics a scenario has: deviceStopCopyBytes with VFIO devices (docs/wire.md#device-state). */
+export function optionalMetrics(s: Scenario): readonly (typeof OPTIONAL_METRIC_COLUMNS)[number][] {
+  return (s.vm.devices ?? []).length > 0 ? OPTIONAL_METRIC_COLUMNS : [];
+}
+
+/** The optional metric columns of a runs.csv header, in header order. */
+export function optionalMetricsOf(header: readonly string[]): (typeof OPTIONAL_METRIC_COLUMNS)[number][] {
+  return OPTIONAL_METRIC_COLUMNS.filter((c) => header.includes(c));
+}
+
 /** One flat record: metrics first (NaN becomes null), then the scenario's parameters. */
 export function flatRecord(r: RunResult, s: Scenario): Record<string, Cell> {
   const out: Record<string, Cell> = {};
@@ -217,8 +235,7 @@ export function flatRecord(r: RunResult, s: Scenario): Record<string, Cell> {
     const v = r[k];
     out[k] = typeof v === 'number' && !Number.isFinite(v) ? null : v;
   }
-  // only with VFIO devices, so that the record of a guest without them stays as it was
-  if ((s.vm.devices ?? []).length > 0) out.deviceStopCopyBytes = Number.isFinite(r.deviceStopCopyBytes) ? r.deviceStopCopyBytes : null;
+  for (const k of optionalMetrics(s)) out[k] = Number.isFinite(r[k]) ? r[k] : null;
   for (const [k, v] of Object.entries(scenarioColumns(s))) if (!(k in out)) out[k] = v;
   return out;
 }

@@ -7,19 +7,21 @@
  * the results into rows, summaries and columns with the same RowWriter a
  * worker would use: the bytes are the same either way.
  *
- * Every metric of METRIC_COLUMNS travels in a Float64Array (a double goes
+ * Every metric of METRIC_COLUMNS and OPTIONAL_METRIC_COLUMNS travels in a Float64Array (a double goes
  * through exactly, NaN included); a metric whose value is text (outcome,
  * stopReason) is an index into the batch's table of distinct texts; an
  * error is the engine's message in the same table.
  */
 import { itemAt } from '../common/lookup.js';
 import type { RunResult, Scenario } from '../engine/types.js';
-import { METRIC_COLUMNS } from '../scenario/flatten.js';
+import { METRIC_COLUMNS, OPTIONAL_METRIC_COLUMNS } from '../scenario/flatten.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
 import type { Simulate } from './rows.js';
 import type { Grid, Shard } from './types.js';
 
-const C = METRIC_COLUMNS.length;
+/** every metric, the optional ones included (a double each: whether the header has them is the row writer's business) */
+const COLUMNS: readonly (keyof RunResult)[] = [...METRIC_COLUMNS, ...OPTIONAL_METRIC_COLUMNS];
+const C = COLUMNS.length;
 /** no text: the metric is the number in `numbers` */
 const NUMBER = -1;
 
@@ -77,7 +79,7 @@ export class RawRunner {
         const r = simulate(withValue(s.scenario, ['seed'], seed) as Scenario);
         // hot path (every task): m is in range of the constant column list
         for (let m = 0; m < C; m++) {
-          const v = r[METRIC_COLUMNS[m]!] as unknown;
+          const v = r[COLUMNS[m]!] as unknown;
           if (typeof v === 'number') {
             numbers[i * C + m] = v;
             textAt[i * C + m] = NUMBER;
@@ -143,7 +145,7 @@ export function replaySimulate(raw: RawBatch): Simulate {
     // hot path (every task): m is in range, text indices come from the batch's own table
     for (let m = 0; m < C; m++) {
       const t = raw.textAt[i * C + m]!;
-      result[METRIC_COLUMNS[m]!] = t === NUMBER ? raw.numbers[i * C + m]! : raw.texts[t]!;
+      result[COLUMNS[m]!] = t === NUMBER ? raw.numbers[i * C + m]! : raw.texts[t]!;
     }
     i++;
     return result as unknown as RunResult;

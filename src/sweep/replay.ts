@@ -7,7 +7,7 @@
  * byte for byte (a merge), and a summary reuses each metric's text as
  * written, so that every path writes the same bytes as the workers do.
  */
-import { METRIC_COLUMNS } from '../scenario/flatten.js';
+import { METRIC_COLUMNS, optionalMetricsOf } from '../scenario/flatten.js';
 import { InputError } from '../common/errors.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { CellCursor, readLineBatches, Utf8Builder } from './csv.js';
@@ -21,7 +21,7 @@ export class RunsDecoder {
   private readonly idx: (c: string) => number;
   private readonly metricCells: number[];
   private readonly variantIndex: Map<string, number>;
-  private readonly firstParam = 4 + METRIC_COLUMNS.length;
+  private readonly firstParam: number;
   private readonly iSeed: number;
   private readonly iError: number;
   private readonly cells = new CellCursor();
@@ -45,6 +45,7 @@ export class RunsDecoder {
     this.metricCells = SUMMARY_METRICS.map(this.idx);
     this.variantIndex = new Map(grid.variants.map((v, i) => [v.name, i]));
     this.iSeed = grid.header.indexOf('seed');
+    this.firstParam = 4 + METRIC_COLUMNS.length + optionalMetricsOf(grid.header).length;
     this.iError = this.idx('error');
     this.ordinal = from;
   }

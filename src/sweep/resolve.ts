@@ -17,7 +17,7 @@ import { basename, extname } from 'node:path';
 import { itemAt } from '../common/lookup.js';
 import { InputError } from '../common/errors.js';
 import { formatPathSegments, getPath, parsePath, setPath, type PathSegment } from '../scenario/path.js';
-import { columnOfPath, METRIC_COLUMNS, policyLabel, scenarioColumns } from '../scenario/flatten.js';
+import { columnOfPath, METRIC_COLUMNS, OPTIONAL_METRIC_COLUMNS, optionalMetrics, policyLabel, scenarioColumns } from '../scenario/flatten.js';
 import { validateScenario } from '../scenario/validate.js';
 import type { Scenario } from '../engine/types.js';
 import { canonical, isPrefix, placeProblem, problemSegments, ProblemList, responsible, scopeOf, showValue, type Assignment } from './origins.js';
@@ -86,6 +86,8 @@ export function resolveSweep(source: SweepSource): ResolvedSweep {
   const variants: GridVariant[] = [];
   const contexts: VariantContext[] = [];
   const columns: string[] = [];
+  /** the optional metrics some scenario has (OPTIONAL_METRIC_COLUMNS) */
+  const optional = new Set<string>();
   const probes: Scenario[][][] = [];
   let offset = 0;
   variantSpecs.forEach((vs, vi) => {
@@ -108,7 +110,10 @@ export function resolveSweep(source: SweepSource): ResolvedSweep {
     const result = validateVariant(source, vName, rawBase, dims, setAssignments, problems);
     if (result === null || problems.size > before) return;
     const { base, parsed, scenarios: validated } = result;
-    for (const s of validated) mergeColumns(columns, Object.keys(scenarioColumns(s)));
+    for (const s of validated) {
+      mergeColumns(columns, Object.keys(scenarioColumns(s)));
+      for (const c of optionalMetrics(s)) optional.add(c);
+    }
     const gridDims = dims.map((d, di): GridDim => ({
       source: formatPathSegments(d.source),
       paths: d.paths.map((p) => p.text),
@@ -147,7 +152,7 @@ export function resolveSweep(source: SweepSource): ResolvedSweep {
     scenarios: offset,
     tasks: offset * replicates,
     paramColumns,
-    header: ['taskId', 'scenarioId', 'variant', 'replicate', ...METRIC_COLUMNS, ...paramColumns, 'error'],
+    header: ['taskId', 'scenarioId', 'variant', 'replicate', ...METRIC_COLUMNS, ...OPTIONAL_METRIC_COLUMNS.filter((c) => optional.has(c)), ...paramColumns, 'error'],
   };
   const axes = manifestAxes(grid, probes);
   return { source, grid, contexts, axes, resolved: resolvedView(grid, spec) };

@@ -8,7 +8,7 @@
  */
 import { itemAt } from '../common/lookup.js';
 import type { RunResult, Scenario } from '../engine/types.js';
-import { eachScenarioColumn, METRIC_COLUMNS, scenarioColumns, type Cell } from '../scenario/flatten.js';
+import { eachScenarioColumn, METRIC_COLUMNS, optionalMetricsOf, scenarioColumns, type Cell, type OPTIONAL_METRIC_COLUMNS } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { cellText, csvText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
@@ -20,7 +20,6 @@ import { STATUS, type BatchResult, type Grid, type Shard } from './types.js';
 export type Simulate = (s: Scenario) => RunResult;
 
 const FIRST_METRIC = 4;
-const FIRST_PARAM = FIRST_METRIC + METRIC_COLUMNS.length;
 const METRIC_NAMES: ReadonlySet<string> = new Set(METRIC_COLUMNS);
 const M = SUMMARY_METRICS.length;
 /** for each metric column, its index in SUMMARY_METRICS (-1 when it is not summarised) */
@@ -48,6 +47,9 @@ interface ScenarioRows {
  * all its replicates and for its summary row.
  */
 export class RowWriter {
+  /** the optional metrics of the header (after the others), and the index of the first parameter column */
+  private readonly optional: readonly (typeof OPTIONAL_METRIC_COLUMNS)[number][];
+  private readonly firstParam: number;
   private readonly paramIndex = new Map<string, number>();
   private readonly seedIndex: number;
   private readonly errorIndex: number;
@@ -78,8 +80,10 @@ export class RowWriter {
     /** false: no runs.csv text (a --format parquet run), only the columns and what the summary needs */
     private readonly csvText = true,
   ) {
+    this.optional = optionalMetricsOf(grid.header);
+    this.firstParam = FIRST_METRIC + METRIC_COLUMNS.length + this.optional.length;
     grid.header.forEach((c, i) => {
-      if (i >= FIRST_PARAM) this.paramIndex.set(c, i);
+      if (i >= this.firstParam) this.paramIndex.set(c, i);
     });
     this.errorIndex = grid.header.length - 1;
     this.seedIndex = grid.header.indexOf('seed');
@@ -175,7 +179,7 @@ export class RowWriter {
     const { variant } = decodeScenario(this.grid, index, this.digits);
     const v = itemAt(this.grid.variants, variant);
     const scenario = buildScenario(v, this.digits);
-    const params = new Array<CsvCell>(this.errorIndex - FIRST_PARAM).fill(null);
+    const params = new Array<CsvCell>(this.errorIndex - this.firstParam).fill(null);
     const texts = new Array<string>(params.length).fill('');
     // every parameter, those only shown when set included: once the header has one, each row shows its value
     eachScenarioColumn(
@@ -183,7 +187,7 @@ export class RowWriter {
       (key, value) => {
         const at = this.paramIndex.get(key);
         if (at !== undefined) {
-          const p = at - FIRST_PARAM;
+          const p = at - this.firstParam;
           // neighbouring scenarios share most parameters: format a value once, not once per scenario
           if (!(p in this.lastParams) || value !== this.lastParams[p]) {
             this.lastParams[p] = value;
@@ -199,7 +203,7 @@ export class RowWriter {
       },
       true,
     );
-    const seedAt = this.seedIndex - FIRST_PARAM;
+    const seedAt = this.seedIndex - this.firstParam;
     const segment = (cells: string[]) => (cells.length > 0 ? cells.join(',') : null);
     const scenarioId = scenarioIdOf(v, this.digits);
     const before = segment(seedAt >= 0 ? texts.slice(0, seedAt) : texts);
@@ -244,6 +248,7 @@ export class RowWriter {
         }
         this.lastValuesText = values;
       }
+      if (this.csvText) for (let m = 0; m < this.optional.length; m++) values += `,${cellText(cell(r[this.optional[m]!]))}`;
       status[i] = STATUS[r.outcome] ?? STATUS.error;
       for (let m = 0; m < M; m++) {
         const v = r[SUMMARY_METRICS[m]!];
@@ -252,7 +257,7 @@ export class RowWriter {
       result = r;
     } catch (e) {
       this.lastValuesText = null;
-      values = ','.repeat(METRIC_COLUMNS.length);
+      values = ','.repeat(METRIC_COLUMNS.length + this.optional.length);
       error = oneLine(e instanceof Error ? e.message || e.name : String(e));
       status[i] = STATUS.error;
       metrics.fill(NaN, i * M, (i + 1) * M);
@@ -283,8 +288,9 @@ export class RowWriter {
     columns.cell(2, itemAt(this.grid.variants, rows.variant).name);
     columns.cell(3, replicate);
     for (let m = 0; m < METRIC_COLUMNS.length; m++) columns.cell(FIRST_METRIC + m, r === null ? null : cell(r[METRIC_COLUMNS[m]!]));
-    const seedAt = this.seedIndex - FIRST_PARAM;
-    for (let p = 0; p < rows.cells.length; p++) columns.cell(FIRST_PARAM + p, p === seedAt ? seed : rows.cells[p]);
+    for (let m = 0; m < this.optional.length; m++) columns.cell(FIRST_METRIC + METRIC_COLUMNS.length + m, r === null ? null : cell(r[this.optional[m]!]));
+    const seedAt = this.seedIndex - this.firstParam;
+    for (let p = 0; p < rows.cells.length; p++) columns.cell(this.firstParam + p, p === seedAt ? seed : rows.cells[p]);
     columns.cell(this.errorIndex, error === '' ? null : error);
     columns.endRow();
   }

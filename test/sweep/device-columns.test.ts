@@ -1,0 +1,56 @@
+/**
+ * runs.csv of a sweep over guests with VFIO devices (docs/wire.md#device-state):
+ * the optional metric deviceStopCopyBytes after the other metrics, the device
+ * parameter columns, and the same bytes through every path that writes rows
+ * (1 or 2 workers, shards merged).
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { migsweep, read, sweepFile, sweeper, tempDir } from './helpers.js';
+
+const SWEEP = `name: devices
+seed: 5
+replicates: 2
+base:
+  vm: { ram: 1GiB, devices: [ { name: gpu0, stopCopyBytes: 12500000 } ] }
+  workload: { kind: uniform, dirtyRate: 0 }
+  link: { bandwidth: 1Gbit/s }
+  policy: { kind: qemu, maxBandwidth: 0, availSwitchoverBandwidth: 1Gbit/s, finalSyncPerGiB: 0 }
+axes:
+  vm.devices[0].stopCopyBytes: [12500000, 25000000]
+variants:
+  - name: gpu
+  - name: ack
+    set: { policy: { kind: qemu, maxBandwidth: 0, availSwitchoverBandwidth: 1Gbit/s, finalSyncPerGiB: 0, switchoverAck: true } }
+`;
+
+test('a sweep with devices: deviceStopCopyBytes follows the metrics, the device and switchover-ack columns hold every value, in the same bytes for 1 or 2 workers and for merged shards', async () => {
+  const dir = tempDir();
+  const file = sweepFile(dir, 'devices', SWEEP);
+  const run = sweeper(file, dir);
+  const one = await run({ workers: 1 });
+  const two = await run({ workers: 2 });
+  const csv = read(join(one.out, 'runs.csv'));
+  assert.equal(read(join(two.out, 'runs.csv')), csv);
+  const header = csv.slice(0, csv.indexOf('\n')).split(',');
+  assert.equal(header[header.indexOf('postcopyBlockedMs') + 1], 'deviceStopCopyBytes');
+  const rows = parse<Record<string, string>>(csv, { columns: true });
+  assert.equal(rows.length, 8);
+  for (const r of rows) {
+    // nothing written, nothing left of the initial data: the device moves exactly its stop-copy bytes stopped
+    assert.equal(r.deviceStopCopyBytes, r.device_gpu0_stopCopyBytes);
+    // a variant without the capability shows its default once another sets it
+    assert.equal(r.qemu_switchoverAck, r.variant === 'ack' ? 'true' : 'false');
+  }
+  // shards merged: the same runs.csv
+  const s1 = join(dir, 's1');
+  const s2 = join(dir, 's2');
+  assert.equal(migsweep(['sweep', file, '--out', s1, '--shard', '0/2', '--quiet']).code, 0);
+  assert.equal(migsweep(['sweep', file, '--out', s2, '--shard', '1/2', '--quiet']).code, 0);
+  const merged = join(dir, 'merged');
+  const m = migsweep(['merge', s1, s2, '--out', merged]);
+  assert.equal(m.code, 0, m.err);
+  assert.equal(read(join(merged, 'runs.csv')), csv);
+});
