@@ -104,10 +104,17 @@ describe('migsweep calibrate --from', () => {
     assert.equal(Math.round(run.downtimeMs * 10) / 10, predicted('downtimeMsPredicted'));
   });
 
-  test('bad input exits 2: --from with --quick, a folder without measured.csv', (t) => {
+  test('bad input exits 2: --from with --quick or --features, --quick with --features, a folder without measured.csv', (t) => {
     const r = migsweep(['calibrate', '--from', FIXTURE_DIR, '--quick']);
     assert.equal(r.code, 2);
     assert.match(r.err, /--quick .* --from .* give one of them/);
+    // --features chooses runs too: not with --from, not with --quick
+    const features = migsweep(['calibrate', '--from', FIXTURE_DIR, '--features']);
+    assert.equal(features.code, 2);
+    assert.match(features.err, /--features chooses which runs QEMU makes and --from compares runs made earlier; give one of them/);
+    const both = migsweep(['calibrate', '--quick', '--features']);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /--quick shortens the default grid and --features runs the wire-feature grid; give one of them/);
     const empty = tempDir(t, 'migsweep-calibrate-empty-');
     const missing = migsweep(['calibrate', '--from', empty, '--out', join(empty, 'out')]);
     assert.equal(missing.code, 2);
