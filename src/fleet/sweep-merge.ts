@@ -132,7 +132,7 @@ export async function mergeFleetShards(o: FleetMergeOptions): Promise<{ exitCode
   const say = (t: string) => o.stderr.write(`${t}\n`);
   const shards = checkFleetShards(o.dirs);
   const first = shards[0]!.m;
-  const sweep = parseFleetSweep(first.sweepFile, first.sweep.given);
+  const sweep = parseFleetSweep(first.sweepFile, first.sweep.given, false);
   const format = o.format ?? DEFAULT_FORMAT;
   const [runsTable, migrationsTable] = fleetTables(sweep);
   if (format === 'csv')

@@ -88,10 +88,10 @@ export interface FleetSweepOutcome {
   total: number;
 }
 
-/** A sweep over fleets from its text (the file's, or the one a manifest recorded). */
-export function parseFleetSweep(file: string, text: string): FleetSweep {
+/** A sweep over fleets from its text (the file's, or the one a manifest recorded: then `checkFleets` false, see readFleetSweep). */
+export function parseFleetSweep(file: string, text: string, checkFleets = true): FleetSweep {
   const doc = parseMapping(file, text, 'a sweep file');
-  return readFleetSweep(doc.data, file, doc);
+  return readFleetSweep(doc.data, file, doc, checkFleets);
 }
 
 export function writeFleetManifest(dir: string, m: FleetManifest): void {

@@ -31,7 +31,7 @@ export async function readFleetRun(dir: string, manifest: Manifest, limits: { ma
   const file = join(dir, 'manifest.json');
   if (typeof m.sweep?.given !== 'string')
     throw new InputError(file, [{ path: 'sweep.given', message: 'has no sweep file text (an older migsweep wrote it); run the sweep again to draw its report' }]);
-  const sweep = parseFleetSweep(m.sweepFile ?? file, m.sweep.given);
+  const sweep = parseFleetSweep(m.sweepFile ?? file, m.sweep.given, false);
   const axes: ManifestAxis[] = sweep.axes.flatMap((a) => a.paths.map((path, k) => ({ path, column: path, values: a.values.map((v) => v[k]) })));
   const sampled = sampleAxes(axes, limits.maxPerAxis, limits.maxScenarios);
   const numeric = new Set(axes.filter((a) => a.values.every((v) => typeof v === 'number')).map((a) => a.column));
