@@ -311,9 +311,11 @@ function bestReport(
   const constants = Object.fromEntries(problem.dims.map((d, i) => [d.path, best.values[i] as number]));
   const statistics = Object.fromEntries(problem.statistics.map((s, i) => [s.name, best.statistics[i] as number]));
   const margins = Object.fromEntries(problem.constraints.map((c, i) => [c.text, best.margins[i] as number]));
+  const preset = (problem.rawBase.orchestrator as { preset?: unknown } | undefined)?.preset;
   const settings = settingLines(
     problem.settingsBase,
     problem.dims.map((d, i) => ({ path: d.path, segments: d.segments, value: best.values[i] as number })),
+    problem.table.kind === 'fleet' && typeof preset === 'string' ? preset : null,
   );
   const out: BestJson = {
     name: problem.name,

@@ -49,6 +49,11 @@ const MAPPINGS: Record<string, Record<string, (v: number) => Setting[]>> = {
     completionTimeoutPerGiB: (v) => [{ target: 'KubeVirt', key: ['completionTimeoutPerGiB'], value: whole(v), exact: v }],
     progressTimeout: (v) => [{ target: 'KubeVirt', key: ['progressTimeout'], value: whole(v), exact: v }],
   },
+  // a fleet's orchestrator limits, by preset (src/fleet/orchestrators.ts cites KubeVirt's virt-config.go for both)
+  'orchestrator:kubevirt': {
+    maxParallel: (v) => [{ target: 'KubeVirt', key: ['parallelMigrationsPerCluster'], value: whole(v), exact: v }],
+    maxOutboundPerHost: (v) => [{ target: 'KubeVirt', key: ['parallelOutboundMigrationsPerNode'], value: whole(v), exact: v }],
+  },
   'kubevirt-downtime-ramp': {
     initial: (v) => [{ target: 'KubeVirt', key: ['downtimeTuning', 'initialMs'], value: ms(v), exact: v * 1000 }],
     maxDowntime: (v) => [{ target: 'KubeVirt', key: ['maxDowntimeMs'], value: ms(v), exact: v * 1000 }],
@@ -76,13 +81,23 @@ function flowMapping(settings: Setting[]): string {
 }
 
 /** Lines to print: `QEMU: migrate-set-parameters downtime-limit=420 ...`, `nova.conf [libvirt]: live_migration_downtime = 500`, `migsweep: vm.vcpus = 4`. */
-export function settingLines(base: Scenario | null, constants: { path: string; segments: PathSegment[]; value: number }[]): string[] {
+export function settingLines(
+  base: Scenario | null,
+  constants: { path: string; segments: PathSegment[]; value: number }[],
+  /** with a fleet as the base: its orchestrator preset, whose limits have platform settings */
+  orchestratorPreset: string | null = null,
+): string[] {
   const settings: Setting[] = [];
   const plain: string[] = [];
   for (const c of constants) {
     const [head, index, param] = c.segments;
     const kind = base !== null && head === 'policy' && typeof index === 'number' && c.segments.length === 3 ? base.policy[index]?.kind : undefined;
-    const map = kind === undefined ? undefined : MAPPINGS[kind]?.[param as string];
+    const map =
+      head === 'orchestrator' && c.segments.length === 2 && orchestratorPreset !== null
+        ? MAPPINGS[`orchestrator:${orchestratorPreset}`]?.[index as string]
+        : kind === undefined
+          ? undefined
+          : MAPPINGS[kind]?.[param as string];
     if (map === undefined) plain.push(`migsweep: ${c.path} = ${c.value}`);
     else settings.push(...map(c.value));
   }

@@ -83,7 +83,8 @@ describe('a fleet as the base: tunes/drain-parallel.yaml', () => {
     assert.equal(r.exitCode, 0);
     assert.deepEqual(r.bestJson?.constants, { 'orchestrator.maxParallel': best.p });
     assert.deepEqual(r.bestJson?.tune, { file: 'tune.yaml', seed: 1, populationPoints: 2, replicates: 8, runs: 16 });
-    assert.ok(r.bestJson?.settings.includes(`migsweep: orchestrator.maxParallel = ${best.p}`));
+    // the base's orchestrator is KubeVirt's: its cluster-wide limit is parallelMigrationsPerCluster
+    assert.deepEqual(r.bestJson?.settings, [`KubeVirt CR spec.configuration.migrations: { parallelMigrationsPerCluster: ${best.p} }`]);
 
     // --check: the same fleets redrawn with seed 2 (their guests' RAM and workloads too)
     const check = await checkBest({ bestFile: join(out, 'best.json'), seed: 2, workers: 0, stdout: new Sink(), stderr: new Sink() });
