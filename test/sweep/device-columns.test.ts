@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { migsweep, read, sweepFile, sweeper, tempDir } from './helpers.js';
+import { loadSweep } from '../../src/sweep/session.js';
+import { migsweep, read, sweepFile, sweeper, SWEEPS, tempDir } from './helpers.js';
 
 const SWEEP = `name: devices
 seed: 5
@@ -53,4 +54,25 @@ test('a sweep with devices: deviceStopCopyBytes follows the metrics, the device 
   const m = migsweep(['merge', s1, s2, '--out', merged]);
   assert.equal(m.code, 0, m.err);
   assert.equal(read(join(merged, 'runs.csv')), csv);
+});
+
+test('sweeps/wire.yaml: 7 presets x 4 links x 4 variants = 112 tasks; a GPU whose 512 MiB of stop-copy data exceed bandwidth x 300 ms never switches over', () => {
+  const { grid } = loadSweep(join(SWEEPS, 'wire.yaml'));
+  assert.equal(grid.tasks, 112);
+  const out = join(tempDir(), 'wire');
+  const r = migsweep(['sweep', join(SWEEPS, 'wire.yaml'), '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.err);
+  const rows = parse<Record<string, string>>(read(join(out, 'runs.csv')), { columns: true });
+  for (const row of rows.filter((x) => x.variant === 'gpu')) {
+    const linkBytesPerSec = Number(row.bandwidthBytesPerSec);
+    // 1 Gbit/s: 37.5 MB, 10 Gbit/s: 375 MB of threshold < 536,870,912 bytes; 25 Gbit/s: 937.5 MB, 100 Gbit/s: 3.75 GB
+    const fits = linkBytesPerSec * 0.3 >= 512 * 2 ** 20;
+    assert.equal(row.outcome, fits ? 'completed' : 'unfinished', `${row.workloadPreset} at ${linkBytesPerSec} bytes/s`);
+    if (fits) assert.ok(Number(row.deviceStopCopyBytes) >= 512 * 2 ** 20);
+  }
+  // without dirty tracking every run ends by max-passes, with all 16 GiB of RAM in the downtime: >= 16 GiB / link
+  for (const row of rows.filter((x) => x.variant === 'gpu-untracked')) {
+    assert.equal(row.stopReason, 'max-passes');
+    assert.ok(Number(row.downtimeMs) >= (16 * 2 ** 30 * 1000) / Number(row.bandwidthBytesPerSec));
+  }
 });
