@@ -128,24 +128,29 @@ describe('bad input: memory and dependencies', () => {
   });
 });
 
-describe('migsweep run on a fleet file with a cycle', () => {
-  test('exits 2 naming the file, the line of the item and the cycle, and prints no figures', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fleet-cycle-'));
+describe('migsweep run on a bad fleet file exits 2 naming the file, the line, the path and what was expected, and prints no figures', () => {
+  const runOn = (lines: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-bad-'));
     const file = join(dir, 'drain.yaml');
-    writeFileSync(
-      file,
-      [
-        'hosts: { src: { nic: 10Gbit/s }, dst: { nic: 10Gbit/s } }',
-        'defaults: { vm: { ram: 1GiB }, workload: { kind: uniform, dirtyRate: 1MiB/s }, policy: { kind: precopy } }',
-        'vms:',
-        '  - { name: db, from: src, to: dst, after: [web] }',
-        '  - { name: web, from: src, to: dst, after: [db] }',
-        '',
-      ].join('\n'),
-    );
+    writeFileSync(file, [...lines, ''].join('\n'));
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli.js'), 'run', file], { encoding: 'utf8' });
     assert.equal(r.status, 2, r.stderr);
-    assert.match(r.stderr, /drain\.yaml:4:\d+: vms\[0\]\.after: expected dependencies without a cycle, found db -> web -> db/);
     assert.equal(r.stdout, '');
+    return r.stderr;
+  };
+  const defaults = 'defaults: { vm: { ram: 1GiB }, workload: { kind: uniform, dirtyRate: 1MiB/s }, policy: { kind: precopy } }';
+  test('a cycle: the line of its first VM and the cycle', () => {
+    const err = runOn([
+      'hosts: { src: { nic: 10Gbit/s }, dst: { nic: 10Gbit/s } }',
+      defaults,
+      'vms:',
+      '  - { name: db, from: src, to: dst, after: [web] }',
+      '  - { name: web, from: src, to: dst, after: [db] }',
+    ]);
+    assert.match(err, /drain\.yaml:4:\d+: vms\[0\]\.after: expected dependencies without a cycle, found db -> web -> db/);
+  });
+  test("a generated fleet over its host's memory: the line of the memory", () => {
+    const err = runOn(['hosts:', '  src: { nic: 10Gbit/s, memory: 2GiB }', '  dst: { nic: 10Gbit/s }', defaults, 'vms:', '  - { name: web, count: 3, from: src, to: dst }']);
+    assert.match(err, /drain\.yaml:2:\d+: hosts\.src\.memory: expected at least the RAM of the VMs that start on src: they need 3 GiB \(3 VMs\), it holds 2 GiB/);
   });
 });
