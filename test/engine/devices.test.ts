@@ -43,6 +43,19 @@ describe('VFIO devices under the qemu base', () => {
     assertClose(r.wireBytes, RAM_WIRE + P + S, 1e-12, 'wire bytes');
   });
 
+  test('a paused guest needs no ack (migration_can_switchover): paused at 2 s, it switches over once RAM and stop-copy data fit', () => {
+    const S = 12.5e6;
+    const r = simulate(guest([{ name: 'gpu0', precopyBytes: 10 * MiB, stopCopyBytes: S, loadTime: 30 }], [{ kind: 'pause-after', timeout: 2 }], { switchoverAck: true }));
+    // The first 10 rounds carry 6.25e6 bytes of RAM and a 1 MiB device buffer each (the initial data is out by
+    // 0.58 s), later rounds 6.25e6 bytes of RAM. The exact count (RAM left + 12.5e6) fits 37.5e6 once RAM has
+    // <= 25e6 bytes left: 25,788,607 after 168 rounds, 19,550,790 after 169, at 169 x 0.05 + 10 x 1,048,576 / 125e6
+    // = 8.53388608 s. Stopped: 1,075,838,976 - 169 x 6.25e6 = 19,588,976 wire bytes of RAM and 12.5e6 of the device,
+    // 0.256711808 s; the guest has been paused since 2 s.
+    assertClose(r.totalTimeMs, 8_790.597888, 1e-9, 'total time');
+    assertClose(r.downtimeMs, 6_790.597888, 1e-9, 'downtime: paused at 2 s, resumed on the destination');
+    assert.equal(r.deviceStopCopyBytes, S);
+  });
+
   test('without switchover-ack the same guest switches over once RAM, initial data and stop-copy data fit the threshold', () => {
     const P = 10 * MiB;
     const S = 12.5e6;
