@@ -36,7 +36,7 @@ export function registerMerge(program: Command): void {
         force: opts.force,
         quiet: opts.quiet,
         format: opts.format,
-        hooks: opts.report ? [reportAfterSweep] : [],
+        hooks: opts.report ? [reportAfterSweep()] : [],
         stdout: process.stdout,
         stderr: process.stderr,
       };

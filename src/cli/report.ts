@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { relative, isAbsolute } from 'node:path';
 import { writeReport } from '../report/index.js';
 import type { AfterSweepHook } from '../sweep/hooks.js';
+import { SummaryWatch } from '../report/summary-watch.js';
+import type { Manifest } from '../report/types.js';
 import { EXIT_BAD_INPUT } from './exit-codes.js';
 
 /** A path relative to the current folder when it lies below it (what people paste into a browser or a shell). */
@@ -15,12 +17,26 @@ function warn(out: Awaited<ReturnType<typeof writeReport>>): void {
   for (const s of out.skipped) process.stderr.write(`migsweep: report: chart ${s.name} not drawn: ${s.reason}\n`);
 }
 
-/** After a sweep or merge (the CLI passes it to them): write the report; the sweep's last line names its index.html. */
-export const reportAfterSweep: AfterSweepHook = async (runDir) => {
-  const out = await writeReport(runDir);
-  warn(out);
-  return out.index;
-};
+/**
+ * After a sweep or merge (the CLI passes it to them): write the report; the
+ * sweep's last line names its index.html. A sweep that runs on one machine
+ * lets it read summary.csv's rows as they are written (SummaryWatch).
+ */
+export function reportAfterSweep(): AfterSweepHook {
+  const watches = new Map<string, SummaryWatch>();
+  const hook: AfterSweepHook = async (runDir) => {
+    const out = await writeReport(runDir, { collected: watches.get(runDir)?.collected() ?? undefined });
+    watches.delete(runDir);
+    warn(out);
+    return out.index;
+  };
+  hook.watch = (runDir, summaryHeader, manifest) => {
+    const w = new SummaryWatch(manifest as unknown as Manifest, summaryHeader);
+    watches.set(runDir, w);
+    return w;
+  };
+  return hook;
+}
 
 /** `migsweep report <run-dir>`, and the report after every `migsweep sweep` / `merge`. */
 export function registerReport(program: Command): void {

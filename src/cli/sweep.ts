@@ -64,7 +64,7 @@ export function registerSweep(program: Command): void {
           resume: opts.resume,
           force: opts.force,
           batchSize: opts.batchSize,
-          hooks: opts.report ? [reportAfterSweep] : [],
+          hooks: opts.report ? [reportAfterSweep()] : [],
           stdout: process.stdout,
           stderr: process.stderr,
         });
@@ -81,7 +81,7 @@ export function registerSweep(program: Command): void {
         yes: opts.yes,
         batchSize: opts.batchSize,
         format: opts.format,
-        hooks: opts.report ? [reportAfterSweep] : [],
+        hooks: opts.report ? [reportAfterSweep()] : [],
         progress: opts.quiet ? 'quiet' : undefined,
         stdout: process.stdout,
         stderr: process.stderr,

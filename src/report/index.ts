@@ -17,7 +17,7 @@ import { timelineExample } from './example-runs.js';
 import { renderHtml, type ReportChart } from './html.js';
 import { renderSvg, svgToPng } from './render.js';
 import { sampledAxesNote } from './axis-sample.js';
-import { readManifest, readRunFolder } from './run-folder.js';
+import { readManifest, readRunFolder, type SummaryCollector } from './run-folder.js';
 import { isFleetRun, readFleetRun } from './fleet-run.js';
 import { wrapLines } from './charts/style.js';
 import type { BuiltChart, ChartContext, FleetRunData, RunFolder, SkippedChart } from './types.js';
@@ -25,6 +25,8 @@ import type { BuiltChart, ChartContext, FleetRunData, RunFolder, SkippedChart } 
 export interface ReportOptions {
   /** also write charts/<name>.png */
   png?: boolean;
+  /** summary.csv's rows gathered while the sweep wrote them (SummaryWatch): then summary.csv is not read back */
+  collected?: SummaryCollector;
 }
 
 export interface ReportOutcome {
@@ -103,7 +105,7 @@ const FLEET_TABLE_FILES = ['runs.csv', 'runs.parquet/', 'migrations.csv', 'migra
 export async function writeReport(runDir: string, opts: ReportOptions = {}): Promise<ReportOutcome> {
   const manifestFile = join(runDir, 'manifest.json');
   const fleetRun = existsSync(manifestFile) && isFleetRun(readManifest(runDir)) ? await readFleetRun(runDir, readManifest(runDir)) : null;
-  const run = fleetRun?.run ?? (await readRunFolder(runDir));
+  const run = fleetRun?.run ?? (await readRunFolder(runDir, {}, opts.collected));
   const entries = chartEntries(run, fleetRun?.fleet, runDir, manifestFile);
   const names = chartNames(entries);
   let ctx: ChartContext = { ...chartContext(run), ...(fleetRun ? { fleet: fleetRun.fleet } : {}) };

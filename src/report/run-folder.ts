@@ -15,6 +15,7 @@ import { keptRowTest, sampleAxes } from './axis-sample.js';
 import { gridFromManifest } from './example-runs.js';
 import { streamSummary } from './summary-stream.js';
 import { VariantTally } from './variant-table.js';
+import type { SampledAxis } from './axis-sample.js';
 import type { Cell, Manifest, ManifestAxis, Row, RunFolder } from './types.js';
 
 /** Columns that hold names, never numbers: the runs reader's (src/sweep/read-runs.ts). */
@@ -34,11 +35,83 @@ export function readManifest(dir: string): Manifest {
 }
 
 /**
+ * summary.csv's rows as the report keeps them, fed one record at a time
+ * (from the file, or from a sweep as it writes them: summary-watch.ts):
+ * every row goes into the per-policy table, and only the rows at the kept
+ * axis values are kept. `limits` overrides chart-limits.ts (tests).
+ */
+export class SummaryCollector {
+  private readonly axes: SampledAxis[];
+  private readonly isKept: ReturnType<typeof keptRowTest>;
+  private columns: string[] = [];
+  private tally = new VariantTally([]);
+  private readonly rows: Row[] = [];
+  private scenarios = 0;
+  /** axis columns the summary lacks (RAM), decoded per scenario from the sweep's grid */
+  private extra: { axes: ManifestAxis[]; byScenario: Map<string, Cell[]> } | null = null;
+  private at = new Map<string, number>();
+  private isText: boolean[] = [];
+  private scenarioAt = -1;
+
+  constructor(
+    private readonly manifest: Manifest,
+    limits: { maxPerAxis?: number; maxScenarios?: number } = {},
+  ) {
+    this.axes = sampleAxes(Array.isArray(manifest.axes) ? manifest.axes : [], limits.maxPerAxis, limits.maxScenarios);
+    this.isKept = keptRowTest(this.axes);
+  }
+
+  header(header: readonly string[]): void {
+    this.extra = missingAxisColumns(this.manifest, header);
+    this.columns = this.extra ? [...header, ...this.extra.axes.map((a) => a.column)] : [...header];
+    this.at = new Map(header.map((c, i) => [c, i]));
+    this.isText = header.map((c) => TEXT_COLUMNS.has(c));
+    this.tally = new VariantTally(this.columns);
+    this.scenarioAt = this.at.get('scenarioId') ?? -1;
+  }
+
+  /** One record: `raw(i)` is its i-th cell as text (unquoted). */
+  record(raw: (i: number) => string): void {
+    this.scenarios++;
+    const extra = this.extra;
+    const added = extra?.byScenario.get(this.scenarioAt >= 0 ? raw(this.scenarioAt) : '');
+    // cells are cast when read: most rows only feed the per-policy table, a dozen of their cells
+    const cell = (c: string): Cell | undefined => {
+      const i = this.at.get(c);
+      if (i !== undefined) {
+        const text = raw(i);
+        return this.isText[i] ? (text === '' ? null : text) : numberOrText(text);
+      }
+      const k = extra ? extra.axes.findIndex((a) => a.column === c) : -1;
+      return k >= 0 ? (added?.[k] ?? null) : undefined;
+    };
+    this.tally.add(cell);
+    if (!this.isKept(String(cell('variant')), cell)) return;
+    const row: Row = {};
+    for (const c of this.columns) row[c] = cell(c) ?? null;
+    this.rows.push(row);
+  }
+
+  /** What the report reads of a run folder: the manifest given (read at the end: its counts and timings are final) and the rows collected. */
+  folder(dir: string, manifest: Manifest): RunFolder {
+    return {
+      dir,
+      manifest,
+      summary: { columns: this.columns, rows: this.rows },
+      scenarios: this.scenarios,
+      sampledAxes: this.axes.filter((a) => a.kept.length < a.values.length),
+      variantTable: this.tally,
+    };
+  }
+}
+
+/**
  * Read a run folder for the report; an InputError says which file is
  * missing or malformed (the line of summary.csv, for a broken row).
- * `limits` overrides chart-limits.ts (tests).
+ * `collected`: summary.csv's rows gathered while the sweep wrote them (then
+ * only manifest.json is read). `limits` overrides chart-limits.ts (tests).
  */
-export async function readRunFolder(dir: string, limits: { maxPerAxis?: number; maxScenarios?: number } = {}): Promise<RunFolder> {
+export async function readRunFolder(dir: string, limits: { maxPerAxis?: number; maxScenarios?: number } = {}, collected?: SummaryCollector): Promise<RunFolder> {
   const missing = FILES.filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0) {
     throw new InputError(dir, [
@@ -46,46 +119,14 @@ export async function readRunFolder(dir: string, limits: { maxPerAxis?: number; 
     ]);
   }
   const manifest = readManifest(dir);
-  const axes = sampleAxes(Array.isArray(manifest.axes) ? manifest.axes : [], limits.maxPerAxis, limits.maxScenarios);
-  const isKept = keptRowTest(axes);
-  let columns: string[] = [];
-  let tally = new VariantTally([]);
-  const rows: Row[] = [];
-  let scenarios = 0;
-  // axis columns the summary lacks (RAM), decoded per scenario from the sweep's grid
-  let extra: { axes: ManifestAxis[]; byScenario: Map<string, Cell[]> } | null = null;
-  let at = new Map<string, number>();
-  let isText: boolean[] = [];
+  if (collected !== undefined) return collected.folder(dir, manifest);
+  const collector = new SummaryCollector(manifest, limits);
   await streamSummary(
     join(dir, 'summary.csv'),
-    (header) => {
-      extra = missingAxisColumns(manifest, header);
-      columns = extra ? [...header, ...extra.axes.map((a) => a.column)] : [...header];
-      at = new Map(header.map((c, i) => [c, i]));
-      isText = header.map((c) => TEXT_COLUMNS.has(c));
-      tally = new VariantTally(columns);
-    },
-    (record) => {
-      scenarios++;
-      const added = extra?.byScenario.get(record[at.get('scenarioId') ?? -1] ?? '');
-      // cells are cast when read: most rows only feed the per-policy table, a dozen of their cells
-      const cell = (c: string): Cell | undefined => {
-        const i = at.get(c);
-        if (i !== undefined) {
-          const raw = record[i] ?? '';
-          return isText[i] ? (raw === '' ? null : raw) : numberOrText(raw);
-        }
-        const k = extra ? extra.axes.findIndex((a) => a.column === c) : -1;
-        return k >= 0 ? (added?.[k] ?? null) : undefined;
-      };
-      tally.add(cell);
-      if (!isKept(String(cell('variant')), cell)) return;
-      const row: Row = {};
-      for (const c of columns) row[c] = cell(c) ?? null;
-      rows.push(row);
-    },
+    (header) => collector.header(header),
+    (record) => collector.record((i) => record[i] ?? ''),
   );
-  return { dir, manifest, summary: { columns, rows }, scenarios, sampledAxes: axes.filter((a) => a.kept.length < a.values.length), variantTable: tally };
+  return collector.folder(dir, manifest);
 }
 
 /** The manifest's axes whose column summary.csv lacks, with their values per scenario; null when there are none. */

@@ -13,7 +13,7 @@ import type { Writable } from 'node:stream';
 import { InputError } from '../common/errors.js';
 import { formatBytes } from '../common/format.js';
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from '../cli/exit-codes.js';
-import { VariantTable } from './aggregate.js';
+import { summaryHeader, VariantTable } from './aggregate.js';
 import { checkEveryScenario } from './check.js';
 import { estimateDisk } from './disk.js';
 import { batchColumnKinds, batchCsvText, DEFAULT_FORMAT, parseFormat, runsSinks, type OutputFormat } from './formats.js';
@@ -122,7 +122,10 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
   const runsOutputs = runsSinks(format, { runDir, grid, shard, faults: o.writeFaults });
   const table = new VariantTable(grid);
   const record = new ManifestSink(runDir, manifest, workers);
-  const outputs: Sink[] = [...runsOutputs, new SummaryCsvSink(runDir, grid, o.writeFaults), table, record];
+  // hooks that gather what they need as the rows pass (the report): only for a whole sweep, whose hooks run
+  const wholeSweep = shard === null || shard.count === 1;
+  const watches = wholeSweep ? (o.hooks ?? []).flatMap((h) => (h.watch ? [h.watch(runDir, summaryHeader(grid), manifest)] : [])) : [];
+  const outputs: Sink[] = [...runsOutputs, new SummaryCsvSink(runDir, grid, o.writeFaults), table, record, ...watches];
   let done = 0;
   try {
     if (o.resume) {
@@ -240,7 +243,7 @@ export async function runSweep(o: SweepOptions): Promise<SweepOutcome> {
 
   record.finish('complete');
   // a shard is a part of a sweep: the report waits for the merge
-  const written = shard === null || shard.count === 1 ? await runHooks(o.hooks ?? [], runDir, say) : { paths: [], failed: false };
+  const written = wholeSweep ? await runHooks(o.hooks ?? [], runDir, say) : { paths: [], failed: false };
   if (!quiet) o.stdout.write(`\n${variantTable(table.summary())}\n`);
   if (errors > 0) say(`${errors} task${errors === 1 ? '' : 's'} failed: see the error column of ${join(runDir, RUNS_FILE)}`);
   o.stdout.write(resultLine(runDir, written.paths));
