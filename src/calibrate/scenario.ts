@@ -1,7 +1,10 @@
 // The scenario the engine runs for one real migration: what QEMU and the
 // guest reported, turned into a scenario in the file format of docs/engine-model.md#scenario
 // (base units), so that `migsweep run` can replay it. Pure.
+import { deflateSync } from 'node:zlib';
 import { median } from 'simple-statistics';
+import { entryOf } from '../common/lookup.js';
+import { POLICIES } from '../engine/policies/index.js';
 import type { Fidelity } from '../engine/types.js';
 import type { MeasuredRun } from './types.js';
 
@@ -11,7 +14,7 @@ const PAGE_BYTES = 4096;
 /** The scenario shape of docs/engine-model.md#scenario (what a scenario file holds). */
 export interface RawScenario {
   vm: { ram: number; pageSize: number; zeroShare: number };
-  workload: { kind: 'cyclic' | 'uniform'; dirtyRate: number; workingSet?: number; layout?: 'contiguous' };
+  workload: { kind: 'cyclic' | 'uniform'; dirtyRate: number; workingSet?: number; layout?: 'contiguous'; compressibility?: number; deltaBytes?: number };
   link: { bandwidth: number };
   policy: Array<Record<string, number | string | boolean>>;
   horizon: number;
@@ -159,6 +162,88 @@ export function zeroShareOf(run: Pick<MeasuredRun, 'ramTotalBytes' | 'duplicateP
   return Math.min(1, zeroBytes / run.ramTotalBytes);
 }
 
+/** The guest's repeated fill word (calibrate/guest/guest.c FILL_WORD) and where a `delta` write starts. */
+const FILL_WORD = 0xa5a5a5a5;
+const DELTA_OFFSET = 64;
+
+/**
+ * A page as the guest's writer leaves it (calibrate/guest/guest.c): the fill
+ * (a repeated word, or random words: a fixed pseudo-random page here) with
+ * the write's change applied.
+ */
+export function samplePage(run: Pick<MeasuredRun, 'fillContent' | 'pageContent' | 'deltaBytes'>): Buffer {
+  const page = Buffer.alloc(PAGE_BYTES);
+  let x = 2463534242; // xorshift32, as the guest
+  const random = (): number => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+  const randomPage = run.fillContent === 'random' || run.pageContent === 'random';
+  for (let i = 0; i < PAGE_BYTES; i += 4) page.writeUInt32LE(randomPage ? random() : FILL_WORD, i);
+  if (run.pageContent === 'delta') for (let i = 0; i < run.deltaBytes; i++) page[DELTA_OFFSET + i] = (1 + i) & 0xff;
+  if (run.pageContent === 'byte') page[0] = 1;
+  return page;
+}
+
+/**
+ * workload.compressibility ahead of the migration: the compressed / raw size
+ * of the guest's page (samplePage) under zlib at level 1, QEMU's default
+ * multifd-zlib-level and multifd-zstd-level (migration/options.c). A user
+ * knows what their pages hold; this is that knowledge for the calibration
+ * guest. zstd's level 1 is taken to compress as zlib's (Node 20 has no zstd;
+ * on these pages both leave a few dozen bytes or nothing to gain). At most 1.
+ */
+export function compressibilityOf(run: Pick<MeasuredRun, 'fillContent' | 'pageContent' | 'deltaBytes'>): number {
+  return Math.min(1, deflateSync(samplePage(run), { level: 1 }).length / PAGE_BYTES);
+}
+
+/**
+ * workload.deltaBytes ahead: what one write changes in a page
+ * (calibrate/guest/guest.c): `delta` bytes, one byte, a whole page of random
+ * words, or nothing in a zero page.
+ */
+export function deltaBytesOf(run: Pick<MeasuredRun, 'pageContent' | 'deltaBytes'>): number {
+  return run.pageContent === 'delta' ? run.deltaBytes : run.pageContent === 'random' ? PAGE_BYTES : run.pageContent === 'byte' ? 1 : 0;
+}
+
+/** The `qemu` base's parameter names (docs/policies.md). */
+function qemuParams(): ReadonlySet<string> {
+  return new Set(Object.keys(entryOf(POLICIES, 'qemu').params));
+}
+
+/**
+ * The wire settings of a run as `qemu` base parameters (multifdChannels,
+ * multifdCompression, xbzrleCacheSize) and the workload fields they read
+ * (compressibility with compression, deltaBytes with XBZRLE). Empty for a
+ * run with every feature off, so the default grid's scenarios stay as they
+ * were. A feature whose parameter the engine does not have is left out (the
+ * run is then predicted without it, and an XBZRLE run gets no predicted hit
+ * rate, which fails that target). The channels' CPU limit
+ * (multifdChannelRate) is left at the engine's default: nothing measured on
+ * this machine says it.
+ */
+export function wireInputs(
+  run: MeasuredRun,
+  known: ReadonlySet<string> = qemuParams(),
+): { policy: Record<string, number | string>; workload: { compressibility?: number; deltaBytes?: number } } {
+  const policy: Record<string, number | string> = {};
+  const workload: { compressibility?: number; deltaBytes?: number } = {};
+  if (run.multifdChannels > 0 && known.has('multifdChannels')) policy.multifdChannels = run.multifdChannels;
+  if (run.multifdChannels > 0 && run.multifdCompression !== 'none' && known.has('multifdCompression')) {
+    policy.multifdCompression = run.multifdCompression;
+    workload.compressibility = compressibilityOf(run);
+  }
+  if (run.xbzrleCacheBytes > 0 && known.has('xbzrleCacheSize')) {
+    policy.xbzrleCacheSize = run.xbzrleCacheBytes;
+    workload.deltaBytes = deltaBytesOf(run);
+  }
+  return { policy, workload };
+}
+
 /**
  * The scenario that predicts measured run `run` (inputs as model.inputs says,
  * see InputSource):
@@ -177,6 +262,7 @@ export function zeroShareOf(run: Pick<MeasuredRun, 'ramTotalBytes' | 'duplicateP
  *   7.2 has no 5 s forced sync; that came in 9.2).
  * - horizon = the run's time bound: the engine's `unfinished` is a real run
  *   cancelled at that bound (`not-converged`).
+ * - the run's wire features, if any (wireInputs).
  */
 export function calibrationScenario(run: MeasuredRun, model: PredictionModel): RawScenario {
   const inputs = model.inputs ?? 'measured';
@@ -189,7 +275,9 @@ export function calibrationScenario(run: MeasuredRun, model: PredictionModel): R
         dirtyRate: guestRatePagesPerSec(run, inputs) * PAGE_BYTES,
         ...(model.fidelity === 'page' ? { layout: 'contiguous' as const } : {}),
       };
-  const policy: RawScenario['policy'] = [{ kind: 'qemu', maxBandwidth: liveRateBytesPerSec(run, inputs), downtimeLimit: run.downtimeLimitMs / 1000 }];
+  const wire = wireInputs(run);
+  if (!isIdle(run)) Object.assign(workload, wire.workload);
+  const policy: RawScenario['policy'] = [{ kind: 'qemu', maxBandwidth: liveRateBytesPerSec(run, inputs), downtimeLimit: run.downtimeLimitMs / 1000, ...wire.policy }];
   if (run.autoConverge) policy.push({ kind: 'auto-converge', periodicSync: false });
   return {
     vm: { ram, pageSize: PAGE_BYTES, zeroShare: zeroShareOf(run, inputs) },

@@ -1,6 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrationScenario, guestRatePagesPerSec, linkPerRun, liveRateBytesPerSec, stopCopyBytesPerSec } from '../../src/calibrate/scenario.js';
+import {
+  calibrationScenario,
+  compressibilityOf,
+  deltaBytesOf,
+  guestRatePagesPerSec,
+  linkPerRun,
+  liveRateBytesPerSec,
+  samplePage,
+  stopCopyBytesPerSec,
+  wireInputs,
+} from '../../src/calibrate/scenario.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { measuredRun, MIB, RAM_TOTAL_BYTES } from './measured-run.js';
 
@@ -149,5 +159,53 @@ describe('the stop-and-copy speed of the machine', () => {
     ];
     assert.equal(stopCopyBytesPerSec(runs), 5e8);
     assert.equal(stopCopyBytesPerSec(runs.slice(1, 3)), undefined);
+  });
+});
+
+describe('the wire features of a feature-grid run, as the engine takes them', () => {
+  // the qemu base's wire parameters, as the engine names them (the engine may not have them all yet)
+  const WIRE = new Set(['multifdChannels', 'multifdCompression', 'xbzrleCacheSize']);
+
+  test("multifd channels and compression go to the qemu base, with the compressibility of the guest's page", () => {
+    const zstd = measuredRun({ multifdChannels: 2, multifdCompression: 'zstd', pageContent: 'delta', deltaBytes: 16 });
+    assert.deepEqual(wireInputs(zstd, WIRE), { policy: { multifdChannels: 2, multifdCompression: 'zstd' }, workload: { compressibility: compressibilityOf(zstd) } });
+    // without compression only the channels
+    assert.deepEqual(wireInputs(measuredRun({ multifdChannels: 4 }), WIRE), { policy: { multifdChannels: 4 }, workload: {} });
+    // the default grid's runs: nothing
+    assert.deepEqual(wireInputs(measuredRun(), WIRE), { policy: {}, workload: {} });
+  });
+
+  test('XBZRLE: the cache size in bytes, and what one write changes as deltaBytes', () => {
+    const run = measuredRun({ xbzrleCacheBytes: 8 * MIB, pageContent: 'delta', deltaBytes: 16 });
+    assert.deepEqual(wireInputs(run, WIRE), { policy: { xbzrleCacheSize: 8 * MIB }, workload: { deltaBytes: 16 } });
+    assert.equal(deltaBytesOf({ pageContent: 'random', deltaBytes: 1 }), 4096);
+    assert.equal(deltaBytesOf({ pageContent: 'byte', deltaBytes: 1 }), 1);
+    assert.equal(deltaBytesOf({ pageContent: 'zero', deltaBytes: 1 }), 0);
+  });
+
+  test('a feature the engine has no parameter for is left out of the scenario, which still validates', () => {
+    const run = measuredRun({ xbzrleCacheBytes: 8 * MIB, pageContent: 'delta', deltaBytes: 16 });
+    assert.deepEqual(wireInputs(run, new Set(['multifdChannels'])), { policy: {}, workload: {} });
+    const scenario = calibrationScenario(run, { linkBytesPerSec: 1e9, inputs: 'ahead', fidelity: 'fluid', seed: 1 });
+    assert.doesNotThrow(() => validateScenario(scenario, { file: 'xbzrle' }));
+    // what the engine here has of them reaches the qemu entry, nothing else
+    const head = scenario.policy[0] ?? {};
+    assert.deepEqual(
+      Object.keys(head).filter((k) => WIRE.has(k)),
+      Object.keys(wireInputs(run).policy),
+    );
+  });
+
+  test("the guest's pages: a repeated word with a 16-byte delta deflates to under 2%, random words not at all", () => {
+    const page = samplePage({ fillContent: 'pattern', pageContent: 'delta', deltaBytes: 16 });
+    assert.equal(page.length, 4096);
+    assert.equal(page.readUInt32LE(0), 0xa5a5a5a5);
+    assert.deepEqual([...page.subarray(64, 80)], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    assert.equal(page[80], 0xa5);
+    const c = compressibilityOf({ fillContent: 'pattern', pageContent: 'delta', deltaBytes: 16 });
+    assert.ok(c > 0 && c < 0.02, String(c));
+    assert.equal(compressibilityOf({ fillContent: 'random', pageContent: 'random', deltaBytes: 1 }), 1);
+    // the first word of the guest's xorshift32 from its seed 2463534242 (Marsaglia 2003, the 13/17/5 triple)
+    assert.equal(samplePage({ fillContent: 'random', pageContent: 'delta', deltaBytes: 1 }).readUInt32LE(0), 723471715);
   });
 });
