@@ -93,6 +93,8 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
   const defaults = top.defaults === undefined ? {} : isMap(top.defaults) ? top.defaults : (at(['defaults'], 'expected a mapping of scenario fields'), {});
 
   const vms: FleetVm[] = [];
+  // an item with count: its name stands for all its copies in `after`
+  const copies = new Map<string, string[]>();
   if (!Array.isArray(top.vms) || top.vms.length === 0) at(['vms'], `expected a list of VMs to move, found ${describeFound(top.vms)}`);
   else
     top.vms.forEach((item: unknown, i) => {
@@ -106,6 +108,11 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
         return;
       }
       const base = typeof item.name === 'string' ? item.name : `vm${i + 1}`;
+      if (count > 1)
+        copies.set(
+          base,
+          Array.from({ length: count }, (_, k) => `${base}-${k + 1}`),
+        );
       for (const end of ['from', 'to'] as const) {
         const h = item[end];
         if (typeof h !== 'string' || !hostNames.includes(h))
@@ -146,6 +153,7 @@ export function validateFleet(raw: unknown, file: string, doc?: SourceDocument):
     names.add(vm.name);
   }
   if (problems.length === 0) {
+    for (const vm of vms) vm.after = (vm.after ?? []).flatMap((d) => copies.get(d) ?? [d]);
     checkDependencies(vms, at);
     checkMemory(hosts, vms, at);
   }

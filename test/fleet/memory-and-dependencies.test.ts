@@ -79,6 +79,31 @@ describe('dependencies: `after` names VMs whose migrations must end first', () =
     assert.equal(y!.attempts[0]!.rates[0]!.bytesPerSec, c, 'each alone on the NIC');
   });
 
+  test('the name of an item with count stands for all its copies: db waits for web-1, web-2 and web-3', () => {
+    const f = validateFleet(
+      {
+        hosts: { src: { nic: '8Gbit/s' }, dst: { nic: '8Gbit/s' } },
+        defaults: {
+          vm: { ram: '1GiB', zeroShare: 0 },
+          workload: { kind: 'uniform', dirtyRate: 0 },
+          policy: [{ kind: 'precopy' }],
+          link: { latency: 0, jitter: 0 },
+          fidelity: 'fluid',
+        },
+        vms: [
+          { name: 'db', from: 'src', to: 'dst', after: ['web'] },
+          { name: 'web', count: 3, from: 'src', to: 'dst' },
+        ],
+      },
+      'f.yaml',
+    );
+    assert.deepEqual(f.vms[0]!.after, ['web-1', 'web-2', 'web-3']);
+    const r = simulateFleet(f);
+    // the three web copies share 1 GB/s: 3 GiB in 3 GiB / 1 GB/s; then db alone: 1 GiB more
+    assertClose(r.runs[0]!.startS, (3 * GiB) / 1e9, 1e-12, 'db starts when the last web copy ends');
+    assertClose(r.makespanS, (4 * GiB) / 1e9, 1e-12, 'makespan');
+  });
+
   test('a VM whose dependency never ends before the horizon is never asked for', () => {
     const r = simulateFleet({
       ...fleet(1e9, [
