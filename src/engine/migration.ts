@@ -1,9 +1,9 @@
-import type { MemoryModel } from './memory/model.js';
+import type { MemoryModel, PageContent } from './memory/model.js';
 import { DeviceTransfer } from './devices.js';
 import { Random } from './random.js';
 import { postcopyPhase, type PostcopyClass } from './postcopy.js';
 import type { Base, Rule } from './policy.js';
-import type { EstimatorKind, Outcome, RunResult, TimelinePoint, VfioDevice } from './types.js';
+import type { EstimatorKind, Outcome, RunResult, TimelinePoint, VfioDevice, WireFigures } from './types.js';
 import type { MigrationView } from './view.js';
 
 export interface EstimatorConfig {
@@ -40,6 +40,8 @@ export interface MigrationSetup {
   linkRateChanges?: readonly LinkRateChange[];
   /** VFIO devices (none: a guest without passthrough devices) */
   devices?: readonly VfioDevice[];
+  /** what the written pages hold (compression, XBZRLE); absent: incompressible pages rewritten whole */
+  content?: PageContent;
 }
 
 /** A constant link: one shared empty schedule, so that a run without changes allocates none. */
@@ -73,6 +75,8 @@ export class Migration implements MigrationView {
   private readonly devices: DeviceTransfer | null;
   private deviceStopCopyBytes = NaN;
   private readonly cpuShare: number;
+  /** the sender's page CPU work per second (Base.cpuBytesPerSec) */
+  private readonly cpuBytesPerSec: number;
   /** the guest's page-write rate unthrottled (bytes/s) */
   private readonly baseWriteRate: number;
   readonly baseDowntimeLimitS: number;
@@ -158,7 +162,8 @@ export class Migration implements MigrationView {
     this.nextLinkChangeS = this.linkChanges[0]?.atS ?? Infinity;
     this.baseDowntimeLimitS = s.base.downtimeLimitS;
     this.limitS = s.base.downtimeLimitS;
-    this.mem.setCosts(s.base.costs(s.mem.pageBytes));
+    this.cpuBytesPerSec = s.base.cpuBytesPerSec ?? Infinity;
+    this.mem.setCosts(s.base.costs(s.mem.pageBytes, s.content ?? { compressibility: 1, deltaBytes: s.mem.pageBytes }));
   }
 
   // ---- what rules observe (MigrationView) and bases read ------------------------
@@ -551,6 +556,8 @@ export class Migration implements MigrationView {
     const stopS = this.now;
     this.expectedDowntimeS = expectedDowntimeS;
     if (finalSyncS !== null) this.sync();
+    // multifd channels at their CPU limit copy slower than the link (docs/wire.md#channel-cpu)
+    const cpuS = this.cpuBytesPerSec < Infinity ? this.mem.pendingCpuBytes() / this.cpuBytesPerSec : 0;
     let finalWire = this.mem.sendAll() + this.deviceStateBytes;
     if (this.devices !== null) {
       // vfio_save_complete_precopy: the device, stopped, hands over all it holds
@@ -561,7 +568,8 @@ export class Migration implements MigrationView {
       finalWire += deviceWire;
     }
     this.newLinkPeriod();
-    const copyS = (finalSyncS ?? 0) + this.wireTimeS(backlogWire + finalWire) + this.latencyS;
+    const wireS = this.wireTimeS(backlogWire + finalWire);
+    const copyS = (finalSyncS ?? 0) + (cpuS > wireS ? cpuS : wireS) + this.latencyS;
     const stopReason = this.isPaused ? this.pauseReason : reason === 'downtime-met' && this.limitRaisedBy !== null ? this.limitRaisedBy : reason;
     // computed, not subtracted, so a short downtime after a long migration keeps its precision
     const downtimeS = this.isPaused ? stopS - this.pauseStartS + copyS : copyS;
@@ -674,6 +682,14 @@ export class Migration implements MigrationView {
       postcopyFaults: this.postcopyFaults,
       postcopyBlockedMs: this.postcopyBlockedS * 1000,
       deviceStopCopyBytes: this.deviceStopCopyBytes,
+      ...this.wireFigures(),
     };
+  }
+
+  /** The base's own wire figures (multifd, compression, XBZRLE), or those of a single stream. */
+  private wireFigures(): WireFigures {
+    const own = this.base.wireFigures?.(this.mem);
+    if (own !== undefined) return own;
+    return { multifdBytes: 0, zeroPages: this.mem.sentZeroPages, xbzrleHitRate: NaN, xbzrleOverflows: 0, compressedRatio: NaN, compressionCpuSeconds: 0 };
   }
 }

@@ -1,7 +1,7 @@
 import type { Migration } from './migration.js';
 import type { MigrationView } from './view.js';
-import type { PageCosts } from './memory/model.js';
-import type { EstimatorKind, ParamSpecs, ParamValues } from './types.js';
+import type { MemoryModel, PageContent, PageCosts } from './memory/model.js';
+import type { EstimatorKind, ParamSpecs, ParamValues, WireFigures } from './types.js';
 
 /**
  * A base runs the migration loop of one system (when it syncs the dirty
@@ -10,8 +10,15 @@ import type { EstimatorKind, ParamSpecs, ParamValues } from './types.js';
  */
 export interface Base {
   readonly kind: string;
-  /** what a page costs on the wire and in the base's own count */
-  costs(pageBytes: number): PageCosts;
+  /** what a page costs on the wire and in the base's own count (bases with compression or delta encoding read the content) */
+  costs(pageBytes: number, content: PageContent): PageCosts;
+  /**
+   * Bytes of page CPU work (PageCosts normalCpu, zeroCpu) the sender does
+   * per second, all its threads together (multifd: channels x channel
+   * rate); absent = unlimited. The stop-and-copy takes at least the pending
+   * CPU work / this rate.
+   */
+  readonly cpuBytesPerSec?: number;
   /** the estimator this base uses unless the scenario overrides it */
   readonly defaultEstimator: EstimatorKind;
   /** the downtime limit (s) the base starts with */
@@ -26,6 +33,8 @@ export interface Base {
    */
   iterations(m: MigrationView): number;
   run(m: Migration): void;
+  /** query-migrate's wire figures from what the memory sent; absent = a single stream (zero pages only) */
+  wireFigures?(mem: MemoryModel): WireFigures;
 }
 
 /**
@@ -89,6 +98,13 @@ export interface RuleModule extends ModuleCommon {
   role: 'rule';
   /** bases this rule works with (post-copy needs QEMU's); absent = any */
   requires?: readonly string[];
+  /**
+   * Parameters of the base this controller sets for the migration (KubeVirt's
+   * multifd channels, Proxmox's XBZRLE cache, sized from the guest's RAM;
+   * docs/wire.md#controllers), or null: they replace the base's own values
+   * (src/engine/wire/config.ts).
+   */
+  baseParams?(p: ParamValues, ramBytes: number): ParamValues | null;
   /** a check across the rule's constants and the base; returns what is wrong, or null */
   check?(p: ParamValues, baseKind: string): string | null;
   /**

@@ -9,6 +9,7 @@ import { resolveEstimator } from './estimator.js';
 import type { RunResult, Scenario, TimelinePoint } from './types.js';
 import { WORKLOADS } from './workloads/index.js';
 import { RateSchedule } from './workloads/rate-schedule.js';
+import { wireConfig } from './wire/config.js';
 
 export interface SimulateOptions {
   /** collect one point per event (syncs, decisions, pauses, the end) */
@@ -31,7 +32,8 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
   const [first, ...addOns] = s.policy;
   const head = first === undefined ? undefined : POLICIES[first.kind];
   if (first === undefined || head === undefined || head.role !== 'base') throw new Error(`policy[0] must be a base policy, found '${first?.kind}'`);
-  const base: Base = head.create(first);
+  // the base as the controllers configure it (multifd channels, XBZRLE: docs/wire.md#controllers)
+  const base: Base = head.create(addOns.length > 0 ? wireConfig(s.policy, s.vm.ram).baseParams : first);
   const rules: Rule[] = [];
   for (const [j, entry] of addOns.entries()) {
     const mod = POLICIES[entry.kind];
@@ -62,6 +64,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
     timeline: opts.timeline ?? null,
     linkRateChanges: opts.linkRateChanges,
     devices: s.vm.devices,
+    content: { compressibility: s.workload.compressibility ?? 1, deltaBytes: s.workload.deltaBytes ?? s.vm.pageSize },
   });
   base.run(m);
   return m.result();

@@ -112,6 +112,10 @@ export interface Scenario {
     duration?: number | null;
     /** the catalogue entry the workload was expanded from (src/engine/workloads/presets.ts), or null */
     preset?: string | null;
+    /** compressed / raw size of a written page at QEMU's default zlib/zstd level (docs/wire.md#compression) */
+    compressibility?: number;
+    /** bytes XBZRLE encodes for a re-written page: what a write changes in it (docs/wire.md#xbzrle) */
+    deltaBytes?: number;
   };
   /** jitter: sigma of the per-period log-normal variation of the link rate (0 = a constant rate) */
   link: { bandwidth: number; latency: number; jitter: number };
@@ -125,7 +129,27 @@ export interface Scenario {
 
 export type Outcome = 'completed' | 'aborted' | 'unfinished';
 
-export interface RunResult {
+/**
+ * The wire figures people read in QEMU's query-migrate (docs/wire.md#figures).
+ * They are part of a run's output only when the run turns a wire feature on
+ * (multifd, compression, XBZRLE), so that other runs' outputs stay as they were.
+ */
+export interface WireFigures {
+  /** bytes the multifd channels sent (query-migrate ram.multifd-bytes): packet headers and payloads */
+  multifdBytes: number;
+  /** zero pages sent (ram.duplicate) */
+  zeroPages: number;
+  /** XBZRLE cache hits / pages looked up (1 - xbzrle-cache.cache-miss-rate); NaN when XBZRLE never ran */
+  xbzrleHitRate: number;
+  /** pages whose XBZRLE encoding overflowed a page (xbzrle-cache.overflow) and went whole */
+  xbzrleOverflows: number;
+  /** compressed payload / raw bytes of the pages the channels compressed; NaN without compression */
+  compressedRatio: number;
+  /** CPU seconds the channels spent compressing (raw bytes / per-channel rate) */
+  compressionCpuSeconds: number;
+}
+
+export interface RunResult extends WireFigures {
   totalTimeMs: number;
   /** Guest-visible downtime; NaN when the migration did not complete. */
   downtimeMs: number;

@@ -4,6 +4,7 @@ import { WORKLOADS } from '../engine/workloads/index.js';
 import type { ParamKind, RunResult, Scenario } from '../engine/types.js';
 import { workingSetBytes } from '../engine/workloads/layout.js';
 import { formatPathSegments, type PathSegment } from './path.js';
+import { wireConfig } from '../engine/wire/config.js';
 
 export type Cell = number | string | null;
 
@@ -130,6 +131,9 @@ export function eachScenarioColumn(s: Scenario, put: (column: string, cell: Cell
   const limit = itemAt(s.policy, 0).downtimeLimit;
   put('downtimeLimitMs', typeof limit === 'number' ? limit * 1000 : null, 'policy[0].downtimeLimit');
   for (const [column, cell, path] of policies) put(column, cell, path);
+  // what the pages hold matters to compression and XBZRLE only: a column when they are on (docs/wire.md#columns)
+  if (every || policies.compression) put('compressibility', s.workload.compressibility ?? null, 'workload.compressibility');
+  if (every || policies.xbzrle) put('deltaBytes', s.workload.deltaBytes ?? null, 'workload.deltaBytes');
   put('estimator', s.estimator?.kind ?? null, 'estimator.kind');
   put('horizonMs', s.horizon * 1000, 'horizon');
   put('seed', s.seed, 'seed');
@@ -160,7 +164,8 @@ function workloadParamColumns(kind: string): ParamColumn[] {
   return columns;
 }
 
-type PolicyColumns = [string, Cell, string][] & { label: string };
+/** A policy list's columns, its label, and whether its wire has compression or XBZRLE on (src/engine/wire/config.ts). */
+type PolicyColumns = [string, Cell, string][] & { label: string; compression: boolean; xbzrle: boolean };
 
 /**
  * A policy list's label and constant columns: `<kind>_<param><Unit>`, or
@@ -186,6 +191,9 @@ function policyColumns(list: Scenario['policy'], every: boolean): PolicyColumns 
     }
   });
   columns.label = policyLabel({ policy: list } as Scenario);
+  const wire = wireConfig(list);
+  columns.compression = wire.compression !== 'none';
+  columns.xbzrle = wire.xbzrleCacheBytes > 0;
   lastPolicies[every ? 1 : 0] = { list, columns };
   return columns;
 }
@@ -210,17 +218,37 @@ export const METRIC_COLUMNS = [
   'postcopyBlockedMs',
 ] as const satisfies readonly (keyof RunResult)[];
 
+/** query-migrate's wire figures (docs/wire.md#figures): metrics of the runs that turn a wire feature on. */
+export const WIRE_METRIC_COLUMNS = [
+  'multifdBytes',
+  'zeroPages',
+  'xbzrleHitRate',
+  'xbzrleOverflows',
+  'compressedRatio',
+  'compressionCpuSeconds',
+] as const satisfies readonly (keyof RunResult)[];
+
 /**
  * Metrics of a feature that a scenario may not use: a column of runs.csv only
  * when some scenario of the sweep uses it, and of `run --json` only when the
  * scenario does, so that the outputs of runs without the feature keep their
  * bytes (test/nightly/baseline-bytes.test.ts).
  */
-export const OPTIONAL_METRIC_COLUMNS = ['deviceStopCopyBytes'] as const satisfies readonly (keyof RunResult)[];
+export const OPTIONAL_METRIC_COLUMNS = ['deviceStopCopyBytes', ...WIRE_METRIC_COLUMNS] as const satisfies readonly (keyof RunResult)[];
 
-/** The optional metrics a scenario has: deviceStopCopyBytes with VFIO devices (docs/wire.md#device-state). */
-export function optionalMetrics(s: Scenario): readonly (typeof OPTIONAL_METRIC_COLUMNS)[number][] {
-  return (s.vm.devices ?? []).length > 0 ? OPTIONAL_METRIC_COLUMNS : [];
+type OptionalMetric = (typeof OPTIONAL_METRIC_COLUMNS)[number];
+const DEVICE_METRICS: readonly OptionalMetric[] = ['deviceStopCopyBytes'];
+
+/**
+ * The optional metrics a scenario has: deviceStopCopyBytes with VFIO devices
+ * (docs/wire.md#device-state), query-migrate's wire figures with multifd or
+ * XBZRLE on (docs/wire.md#figures); in OPTIONAL_METRIC_COLUMNS order.
+ */
+export function optionalMetrics(s: Scenario): readonly OptionalMetric[] {
+  const devices = (s.vm.devices ?? []).length > 0;
+  const wire = wireConfig(s.policy, s.vm.ram).on;
+  if (!wire) return devices ? DEVICE_METRICS : [];
+  return devices ? OPTIONAL_METRIC_COLUMNS : WIRE_METRIC_COLUMNS;
 }
 
 /** The optional metric columns of a runs.csv header, in header order. */

@@ -5,6 +5,8 @@ import type { ParamSpec, ParamSpecs, Scenario } from '../engine/types.js';
 import { describeDimension, parseQuantity, type Dimension } from './quantity.js';
 import { describeFound } from '../common/errors.js';
 import { suggest } from '../common/errors.js';
+import { DEFAULT_COMPRESSIBILITY } from '../engine/wire/compression.js';
+import { DEFAULT_DELTA_BYTES } from '../engine/wire/xbzrle.js';
 
 /**
  * The scenario schema, built from the policy and workload registries so that
@@ -150,6 +152,24 @@ export function workloadSchema() {
     )
       .optional()
       .transform((v) => v ?? 1),
+    compressibility: numberParam(
+      {
+        kind: 'share',
+        positive: true,
+        max: 1,
+        doc: `compressed / raw size of a written page at QEMU's default zlib/zstd level (multifdCompression); default: the preset's, else ${DEFAULT_COMPRESSIBILITY} (docs/wire.md#compression)`,
+      },
+      false,
+    )
+      .optional()
+      .transform((v) => v ?? DEFAULT_COMPRESSIBILITY),
+    deltaBytes: quantity(
+      'bytes',
+      { min: 0 },
+      `bytes XBZRLE encodes for a re-written page (what a write changes; a page or more overflows); default ${DEFAULT_DELTA_BYTES} (docs/wire.md#xbzrle)`,
+    )
+      .optional()
+      .transform((v) => v ?? DEFAULT_DELTA_BYTES),
     workingSetShare: numberParam({ kind: 'share', positive: true, max: 1, doc: 'the working set as a share of RAM, when workingSet is not given (whole pages)' }, false)
       .nullable()
       .optional()

@@ -4,6 +4,7 @@ import { POLICIES, baseKinds, ruleKinds } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
 import { WORKLOAD_PRESETS } from '../engine/workloads/presets.js';
 import { workingSetBytes } from '../engine/workloads/layout.js';
+import { wireProblems } from '../engine/wire/checks.js';
 import type { Scenario } from '../engine/types.js';
 import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, getPath, type PathSegment } from './path.js';
@@ -103,6 +104,7 @@ function withPreset(raw: unknown, problems: RawProblem[]): unknown {
   else if (preset.workingSetShare !== undefined && preset.workingSetShare < 1) fromPreset.workingSetShare = preset.workingSetShare;
   if (preset.fluctuation !== undefined) fromPreset.fluctuation = preset.fluctuation;
   if (preset.duration !== undefined) fromPreset.duration = preset.duration;
+  fromPreset.compressibility = preset.compressibility;
   const merged: Record<string, unknown> = { ...fromPreset, ...w };
   // a trace of the scenario's own brings its rates
   if (merged.kind === 'trace' && !('dirtyRate' in w)) delete merged.dirtyRate;
@@ -168,6 +170,8 @@ function allowedKeys(path: PathSegment[], raw: unknown): string[] {
       'workingSet',
       'cpuShare',
       'layout',
+      'compressibility',
+      'deltaBytes',
       'fluctuation',
       'duration',
       'preset',
@@ -201,6 +205,8 @@ export function crossChecks(s: Scenario, raw: unknown): RawProblem[] {
     if (why !== null) out.push({ path: at(i), message: why });
   });
   out.push(...deviceChecks(s, at));
+  // only on the base the wire parameters belong to, and with a sound list
+  if (out.length === 0 && base === 'qemu') out.push(...wireProblems(s));
   const ram = s.vm.ram;
   if (s.vm.pageSize > ram) out.push({ path: ['vm', 'pageSize'], message: `the page size (${formatBytes(s.vm.pageSize)}) is larger than RAM (${formatBytes(ram)})` });
   const ws = s.workload.workingSet;

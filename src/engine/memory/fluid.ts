@@ -21,6 +21,8 @@ export class FluidMemory implements MemoryModel {
   wraps = 0;
   sentWire = 0;
   sentAccounted = 0;
+  sentNormalPages = 0;
+  sentZeroPages = 0;
   skippedBytes = 0;
   readonly classes: readonly PageClass[];
 
@@ -31,6 +33,7 @@ export class FluidMemory implements MemoryModel {
   private readonly zero: Uint8Array;
   private readonly wirePerByte: Float64Array;
   private readonly acctPerByte: Float64Array;
+  private readonly cpuPerByte: Float64Array;
   private readonly ahead: Float64Array;
   private readonly behind: Float64Array;
   private readonly exposure: Float64Array;
@@ -54,6 +57,7 @@ export class FluidMemory implements MemoryModel {
     this.zero = new Uint8Array(k);
     this.wirePerByte = new Float64Array(k).fill(1);
     this.acctPerByte = new Float64Array(k).fill(1);
+    this.cpuPerByte = new Float64Array(k);
     this.ahead = new Float64Array(k);
     this.behind = new Float64Array(k);
     this.exposure = new Float64Array(k);
@@ -74,6 +78,7 @@ export class FluidMemory implements MemoryModel {
       const z = this.zero[c] === 1;
       this.wirePerByte[c] = (z ? costs.zeroWire : costs.normalWire) / this.pageBytes;
       this.acctPerByte[c] = (z ? costs.zeroAccounted : costs.normalAccounted) / this.pageBytes;
+      this.cpuPerByte[c] = ((z ? costs.zeroCpu : costs.normalCpu) ?? 0) / this.pageBytes;
     }
   }
 
@@ -203,6 +208,18 @@ export class FluidMemory implements MemoryModel {
     return w;
   }
 
+  pendingCpuBytes(): number {
+    let w = 0;
+    for (let c = 0; c < this.k; c++) w += (this.ahead[c]! + this.behind[c]!) * this.cpuPerByte[c]!;
+    return w;
+  }
+
+  /** Count `bytes` of class c as sent pages (expected, so fractional). */
+  private countSent(c: number, bytes: number): void {
+    if (this.zero[c] === 1) this.sentZeroPages += bytes / this.pageBytes;
+    else this.sentNormalPages += bytes / this.pageBytes;
+  }
+
   private behindBytes(): number {
     let b = 0;
     for (let c = 0; c < this.k; c++) b += this.behind[c]!;
@@ -224,6 +241,7 @@ export class FluidMemory implements MemoryModel {
         let acct = 0;
         for (let c = 0; c < this.k; c++) {
           acct += this.ahead[c]! * this.acctPerByte[c]!;
+          this.countSent(c, this.ahead[c]!);
           this.ahead[c] = 0;
         }
         sent += aw;
@@ -237,6 +255,7 @@ export class FluidMemory implements MemoryModel {
         let acct = 0;
         for (let c = 0; c < this.k; c++) {
           acct += this.ahead[c]! * f * this.acctPerByte[c]!;
+          this.countSent(c, this.ahead[c]! * f);
           this.ahead[c]! *= keep;
         }
         this.aheadSpan *= keep;
@@ -286,6 +305,7 @@ export class FluidMemory implements MemoryModel {
       const skipped = m - sent;
       wire += sent * this.wirePerByte[c]!;
       acct += sent * this.acctPerByte[c]!;
+      this.countSent(c, sent);
       this.skippedBytes += skipped;
       this.knownLogged[c]! += skipped;
       this.ahead[c] = last ? 0 : this.ahead[c]! - m;
@@ -307,6 +327,7 @@ export class FluidMemory implements MemoryModel {
       const m = this.ahead[c]! + this.behind[c]!;
       w += m * this.wirePerByte[c]!;
       acct += m * this.acctPerByte[c]!;
+      this.countSent(c, m);
       this.ahead[c] = 0;
       this.behind[c] = 0;
     }

@@ -37,12 +37,27 @@ export interface PageClass {
   name: string;
 }
 
+/** What the guest's written pages hold, as far as the wire cares (Scenario.workload; docs/wire.md). */
+export interface PageContent {
+  /** compressed / raw size of a written page at the compressor's default level */
+  compressibility: number;
+  /** bytes XBZRLE encodes for a re-written page against its previous copy (its changed bytes) */
+  deltaBytes: number;
+}
+
 /** What one page costs on the wire and in the base's own byte count. */
 export interface PageCosts {
   normalWire: number;
   zeroWire: number;
   normalAccounted: number;
   zeroAccounted: number;
+  /**
+   * Bytes of sender CPU work a page takes (multifd channels copying or
+   * compressing it, docs/wire.md#channel-cpu); absent = 0, the sender's CPU
+   * never limits. A base that sets them declares its rate (Base.cpuBytesPerSec).
+   */
+  normalCpu?: number;
+  zeroCpu?: number;
 }
 
 export interface MemoryModel {
@@ -53,6 +68,9 @@ export interface MemoryModel {
   /** cumulative wire bytes and accounted bytes sent */
   sentWire: number;
   sentAccounted: number;
+  /** pages sent so far, normal and zero (query-migrate `normal` and `duplicate`; expected values in the fluid model) */
+  sentNormalPages: number;
+  sentZeroPages: number;
 
   setCosts(costs: PageCosts): void;
   /** Mark every page (the first pass), empty the log, cursor at the start. */
@@ -69,6 +87,8 @@ export interface MemoryModel {
   aheadWireBytes(): number;
   /** Wire bytes needed to send every marked page. */
   pendingWireBytes(): number;
+  /** Sender CPU work (PageCosts normalCpu, zeroCpu) needed to send every marked page. */
+  pendingCpuBytes(): number;
   /** Send marked pages from the cursor on, wrapping, until `budget` wire bytes are used or nothing is marked; returns wire bytes sent. */
   sendWire(budget: number): number;
   /**

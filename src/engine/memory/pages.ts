@@ -18,6 +18,8 @@ export class PageMemory implements MemoryModel {
   wraps = 0;
   sentWire = 0;
   sentAccounted = 0;
+  sentNormalPages = 0;
+  sentZeroPages = 0;
   skippedBytes = 0;
   readonly classes: readonly PageClass[];
 
@@ -244,6 +246,10 @@ export class PageMemory implements MemoryModel {
     return (this.aheadNormal + this.behindNormal) * this.costs.normalWire + (this.aheadZero + this.behindZero) * this.costs.zeroWire;
   }
 
+  pendingCpuBytes(): number {
+    return (this.aheadNormal + this.behindNormal) * (this.costs.normalCpu ?? 0) + (this.aheadZero + this.behindZero) * (this.costs.zeroCpu ?? 0);
+  }
+
   sendWire(budget: number): number {
     this.credit += budget;
     let sent = 0;
@@ -263,15 +269,25 @@ export class PageMemory implements MemoryModel {
       if (cost > this.credit + 1e-9) break;
       this.credit -= cost;
       sent += cost;
-      this.marked[i] = 0;
-      this.sentAccounted += zero ? this.costs.zeroAccounted : this.costs.normalAccounted;
-      if (zero) this.aheadZero--;
-      else this.aheadNormal--;
+      this.takeAhead(i, zero);
       this.cursor = i + 1;
       if (this.aheadNormal + this.aheadZero === 0) this.wrap();
     }
     this.sentWire += sent;
     return sent;
+  }
+
+  /** Page i (ahead of the cursor) is sent: unmarked, counted. */
+  private takeAhead(i: number, zero: boolean): void {
+    this.marked[i] = 0;
+    this.sentAccounted += zero ? this.costs.zeroAccounted : this.costs.normalAccounted;
+    if (zero) {
+      this.aheadZero--;
+      this.sentZeroPages++;
+    } else {
+      this.aheadNormal--;
+      this.sentNormalPages++;
+    }
   }
 
   private wrap(): void {
@@ -306,11 +322,8 @@ export class PageMemory implements MemoryModel {
         }
         continue;
       }
-      this.marked[i] = 0;
       wire += zero ? this.costs.zeroWire : this.costs.normalWire;
-      this.sentAccounted += zero ? this.costs.zeroAccounted : this.costs.normalAccounted;
-      if (zero) this.aheadZero--;
-      else this.aheadNormal--;
+      this.takeAhead(i, zero);
     }
     this.cursor = end;
     this.sentWire += wire;
@@ -324,6 +337,8 @@ export class PageMemory implements MemoryModel {
       if (this.marked[i] === 0) continue;
       this.marked[i] = 0;
       this.sentAccounted += this.isZero[i] === 1 ? this.costs.zeroAccounted : this.costs.normalAccounted;
+      if (this.isZero[i] === 1) this.sentZeroPages++;
+      else this.sentNormalPages++;
     }
     this.aheadNormal = this.aheadZero = this.behindNormal = this.behindZero = 0;
     this.credit = 0;

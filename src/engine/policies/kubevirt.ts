@@ -2,6 +2,7 @@ import type { MigrationView } from '../view.js';
 import { RuleBase, type Rule, type RuleModule } from '../policy.js';
 import type { ParamValues } from '../types.js';
 import { withAutoConverge } from './rule-group.js';
+import { MULTIFD_MAX_CHANNELS } from '../wire/multifd.js';
 
 /** live-migration-source.go monitorSleepPeriodMS. */
 export const KUBEVIRT_POLL_S = 0.4;
@@ -35,10 +36,9 @@ export function kubevirtDataGB(ramBytes: number, volumeBytes: number): number {
  * (`kubevirt-downtime-ramp`).
  *
  * Not modelled: VFIO guests (post-copy refused, the limit raised to force
- * the switch-over), and the wire: KubeVirt turns on multifd with 8
- * channels unless the VM has dedicated CPUs or a CPU limit, which changes
- * what a page costs (single-stream costs apply here until the wire model
- * has multifd). `bandwidthPerMigration` is the qemu base's `maxBandwidth`
+ * the switch-over). KubeVirt turns on multifd with 8 channels unless the VM
+ * has dedicated CPUs or a CPU limit: `multifdChannels: 8` sets the qemu
+ * base's (docs/wire.md#controllers). `bandwidthPerMigration` is the qemu base's `maxBandwidth`
  * (KubeVirt's default 0 = unlimited: libvirt then lifts QEMU's own
  * 128 MiB/s), so set `policy[0].maxBandwidth` to 0 or to the limit.
  */
@@ -104,9 +104,11 @@ export const kubevirt: RuleModule = {
       kind: 'count',
       default: 0,
       min: 0,
-      doc: 'multifd channels (KubeVirt opens 8 unless the VM has dedicated CPUs or a CPU limit); recorded only: pages cost a single stream until the wire model has multifd, so 0 (the neutral value) is the default',
+      max: MULTIFD_MAX_CHANNELS,
+      doc: "multifd channels KubeVirt opens (8 unless the VM has dedicated CPUs or a CPU limit); > 0 sets the qemu base's multifdChannels (docs/wire.md#controllers); 0 (the default) leaves the base's",
     },
   },
+  baseParams: (p) => ((p.multifdChannels as number) > 0 ? { multifdChannels: p.multifdChannels as number } : null),
   create: (p) => {
     const monitor: Rule = new KubeVirtMonitor(p);
     return withAutoConverge('kubevirt', monitor, p.allowAutoConverge as boolean);

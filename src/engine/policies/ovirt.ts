@@ -1,6 +1,7 @@
 import type { MigrationView } from '../view.js';
 import { RuleBase, type Rule, type RuleModule } from '../policy.js';
 import { withAutoConverge } from './rule-group.js';
+import { MULTIFD_MAX_CHANNELS } from '../wire/multifd.js';
 
 /** One step of a convergence schedule: after more than `limit` new iterations (-1: any), do `action`. */
 export interface ScheduleStep {
@@ -123,9 +124,10 @@ export const OVIRT_SCHEDULES: Readonly<Record<string, Schedule>> = {
  *
  * Not modelled: the bandwidth of AUTO mode (the slower host's link / 8 /
  * maxMigrations, per direction): set `policy[0].maxBandwidth` to the link /
- * maxMigrations (the schedules' maxMigrations are in OVIRT_SCHEDULES); the
- * multifd channels oVirt asks for (one per 10 Gbit/s, none below 2) and
- * compression (`suspend-workload`) wait for the wire model.
+ * maxMigrations (the schedules' maxMigrations are in OVIRT_SCHEDULES);
+ * compression (`suspend-workload`). The multifd channels oVirt asks for (one
+ * per 10 Gbit/s, none below 2) are `multifdChannels`, which sets the qemu
+ * base's (docs/wire.md#controllers).
  */
 class VdsmMonitor extends RuleBase {
   readonly kind = 'ovirt';
@@ -185,10 +187,12 @@ export const ovirt: RuleModule = {
       kind: 'count',
       default: 0,
       min: 0,
-      doc: 'multifd channels (oVirt asks for one per 10 Gbit/s, none below 2); recorded only until the wire model has multifd, so 0 (the neutral value) is the default',
+      max: MULTIFD_MAX_CHANNELS,
+      doc: "multifd channels oVirt asks for (one per 10 Gbit/s, none below 2); > 0 sets the qemu base's multifdChannels (docs/wire.md#controllers); 0 (the default) leaves the base's",
     },
   },
   postcopy: (p) => p.schedule === 'post-copy',
+  baseParams: (p) => ((p.multifdChannels as number) > 0 ? { multifdChannels: p.multifdChannels as number } : null),
   check: (p, base) => (p.schedule === 'post-copy' && base !== 'qemu' ? `schedule post-copy needs the base qemu, found '${base}'` : null),
   create: (p) => {
     const schedule = OVIRT_SCHEDULES[p.schedule as string] as Schedule;

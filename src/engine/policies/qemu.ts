@@ -1,9 +1,11 @@
 import type { Migration } from '../migration.js';
 import type { MigrationView } from '../view.js';
 import type { Base, BaseModule } from '../policy.js';
-import type { PageCosts } from '../memory/model.js';
-import type { ParamValues } from '../types.js';
 import { VFIO_BUFFER_BYTES } from '../devices.js';
+import type { MemoryModel, PageContent, PageCosts } from '../memory/model.js';
+import type { ParamValues, WireFigures } from '../types.js';
+import { MULTIFD_MAX_CHANNELS, multifdHeaderPerPageBytes } from '../wire/multifd.js';
+import { COMPRESSION_BYTES_PER_SEC, MULTIFD_COMPRESSIONS, type MultifdCompression } from '../wire/compression.js';
 
 /** migration-stats.h BUFFER_DELAY: the rate-limit and bandwidth window. */
 const WINDOW_S = 0.1;
@@ -54,6 +56,16 @@ class Qemu implements Base {
   private readonly maxPostcopyBytesPerSec: number;
   private readonly finalSyncPerGiBS: number;
   private readonly switchoverAck: boolean;
+  /** multifd channels; 0 = one stream (no multifd) */
+  private readonly channels: number;
+  private readonly compression: MultifdCompression;
+  /** page bytes one channel copies or compresses per second */
+  private readonly channelBytesPerSec: number;
+  readonly cpuBytesPerSec: number;
+  /** the costs given to the memory, for the figures */
+  private pageCosts: PageCosts | null = null;
+  private compressibility = 1;
+  private pageBytes = 4096;
 
   constructor(p: ParamValues) {
     this.downtimeLimitS = p.downtimeLimit as number;
@@ -65,6 +77,11 @@ class Qemu implements Base {
     this.maxPostcopyBytesPerSec = pc > 0 ? pc : Infinity;
     this.finalSyncPerGiBS = p.finalSyncPerGiB as number;
     this.switchoverAck = p.switchoverAck === true;
+    this.channels = p.multifdChannels as number;
+    this.compression = p.multifdCompression as MultifdCompression;
+    const rate = p.multifdChannelRate as number | null;
+    this.channelBytesPerSec = rate !== null && rate > 0 ? rate : this.compression === 'none' ? Infinity : COMPRESSION_BYTES_PER_SEC[this.compression];
+    this.cpuBytesPerSec = this.channels > 0 ? this.channels * this.channelBytesPerSec : Infinity;
   }
 
   iterations(m: MigrationView): number {
@@ -72,13 +89,56 @@ class Qemu implements Base {
     return m.syncs - 1;
   }
 
-  costs(pageBytes: number): PageCosts {
+  costs(pageBytes: number, content: PageContent): PageCosts {
+    this.pageBytes = pageBytes;
+    this.compressibility = this.compression === 'none' ? 1 : content.compressibility;
+    if (this.channels > 0) {
+      // docs/wire.md#multifd: whole packets; a zero page is only its slot in the packet header
+      const header = multifdHeaderPerPageBytes(pageBytes);
+      const normal = pageBytes * this.compressibility + header;
+      this.pageCosts = { normalWire: normal, zeroWire: header, normalAccounted: normal, zeroAccounted: header, normalCpu: pageBytes, zeroCpu: 0 };
+    } else {
+      this.pageCosts = {
+        normalWire: pageBytes + PAGE_HEADER_BYTES,
+        zeroWire: 1 + PAGE_HEADER_BYTES,
+        normalAccounted: pageBytes + PAGE_HEADER_BYTES,
+        zeroAccounted: 1 + PAGE_HEADER_BYTES,
+      };
+    }
+    return this.pageCosts;
+  }
+
+  wireFigures(mem: MemoryModel): WireFigures {
+    const c = this.pageCosts;
+    const multifd = this.channels > 0 && c !== null;
+    const compressed = multifd && this.compression !== 'none';
+    const rawBytes = mem.sentNormalPages * this.pageBytes;
     return {
-      normalWire: pageBytes + PAGE_HEADER_BYTES,
-      zeroWire: 1 + PAGE_HEADER_BYTES,
-      normalAccounted: pageBytes + PAGE_HEADER_BYTES,
-      zeroAccounted: 1 + PAGE_HEADER_BYTES,
+      multifdBytes: multifd ? mem.sentNormalPages * c.normalWire + mem.sentZeroPages * c.zeroWire : 0,
+      zeroPages: mem.sentZeroPages,
+      xbzrleHitRate: NaN,
+      xbzrleOverflows: 0,
+      compressedRatio: compressed ? this.compressibility : NaN,
+      compressionCpuSeconds: compressed ? rawBytes / this.channelBytesPerSec : 0,
     };
+  }
+
+  /** Seconds to send `sent` bytes of which `ramSent` are pages at `rate` and the rest device data at the link's speed. */
+  private sendTimeS(sent: number, ramSent: number, rate: number, link: number): number {
+    return rate === link ? sent / link : ramSent / rate + (sent - ramSent) / link;
+  }
+
+  /**
+   * How fast pages leave: the link, or what the multifd channels' CPU
+   * produces when that is less (channels x rate of page work, turned into
+   * wire bytes at the pending pages' mix of wire bytes per unit of work).
+   */
+  private sendRate(link: number, mem: MemoryModel): number {
+    if (this.cpuBytesPerSec === Infinity) return link;
+    const cpu = mem.pendingCpuBytes();
+    if (!(cpu > 0)) return link;
+    const cpuBound = (this.cpuBytesPerSec * mem.pendingWireBytes()) / cpu;
+    return cpuBound < link ? cpuBound : link;
   }
 
   run(m: Migration): void {
@@ -116,20 +176,23 @@ class Qemu implements Base {
       // ---- qemu_savevm_state_iterate: send until the window's budget is used, nothing is left, or MAX_WAIT ----
       m.newLinkPeriod();
       const link = m.linkNowBytesPerSec;
+      // pages leave at the link's speed, or at what the multifd channels' CPU produces when that is less
+      const rate = this.sendRate(link, mem);
       const room = budget - windowWire;
       const devicePrecopy = m.devicePrecopyPendingBytes;
+      let ramSent = 0;
       let sent = 0;
       if (room > 0) {
-        if (devicePrecopy === 0 || mem.pendingBytes() > 0) sent = mem.sendWire(Math.min(room, link * MAX_WAIT_S));
+        if (devicePrecopy === 0 || mem.pendingBytes() > 0) sent = ramSent = mem.sendWire(Math.min(room, rate * MAX_WAIT_S));
         // RAM's stage first (savevm.c qemu_savevm_state_iterate): a VFIO device gets its turn once RAM has nothing
         // marked, a buffer a round; rounds with nothing else to send follow each other at once, so their buffers
         // go at the link's rate. Waiting for the ack, the device's buffer goes after RAM's share in any case.
         if (devicePrecopy > 0 && sent < room && (mem.pendingBytes() === 0 || !canSwitchover))
-          sent += m.sendDevicePrecopy(Math.min(room - sent, sent > 0 ? VFIO_BUFFER_BYTES : link * MAX_WAIT_S), sent / link);
+          sent += m.sendDevicePrecopy(Math.min(room - sent, sent > 0 ? VFIO_BUFFER_BYTES : link * MAX_WAIT_S), this.sendTimeS(sent, ramSent, rate, link));
       }
       windowWire += sent;
-      // the socket takes it at the link's speed; migration_rate_limit then sleeps to the window's end if the budget is used
-      let stepS = sent / link;
+      // migration_rate_limit then sleeps to the window's end if the budget is used
+      let stepS = this.sendTimeS(sent, ramSent, rate, link);
       if (windowWire >= budget) stepS = Math.max(stepS, windowStartS + WINDOW_S - m.t);
       // Nothing to send, or a round that synced, found only the pages written since the last one and still may not
       // switch over because of a device (its stop-copy data above the threshold, or no ack yet): QEMU spins in such
@@ -177,6 +240,28 @@ export const qemu: BaseModule = {
       default: false,
       columnWhenSet: true,
       doc: "switchover-ack capability: no switch-over before the destination has loaded the VFIO devices' initial data (vm.devices[].loadTime) and said so",
+    },
+    multifdChannels: {
+      kind: 'count',
+      default: 0,
+      min: 0,
+      max: MULTIFD_MAX_CHANNELS,
+      columnWhenSet: true,
+      doc: 'multifd-channels with the multifd capability on (QEMU: 1-255, 2 by default); 0 = multifd off, one stream (docs/wire.md#multifd)',
+    },
+    multifdChannelRate: {
+      kind: 'rate',
+      default: null,
+      positive: true,
+      columnWhenSet: true,
+      doc: 'page bytes one multifd channel copies or compresses per second (its CPU); unset = no limit without compression, the measured zlib/zstd rate with it (docs/wire.md#channel-cpu)',
+    },
+    multifdCompression: {
+      kind: 'enum',
+      default: 'none',
+      choices: MULTIFD_COMPRESSIONS,
+      columnWhenSet: true,
+      doc: "multifd-compression: none, zlib or zstd (level 1, QEMU's default); pages shrink to workload.compressibility (docs/wire.md#compression)",
     },
   },
   create: (p) => new Qemu(p),

@@ -1,3 +1,5 @@
+import { DEFAULT_COMPRESSIBILITY } from '../wire/compression.js';
+
 /**
  * The workload catalogue: named applications as workload parameters, each
  * from a published measurement (docs/workloads.md lists the sources and
@@ -18,6 +20,8 @@ export interface WorkloadPreset {
   workingSetShare?: number;
   fluctuation?: { spread: number; period: number; correlation: number };
   duration?: number;
+  /** compressed / raw size of its written pages at zlib/zstd level 1 (docs/wire.md#compression) */
+  compressibility: number;
 }
 
 const MiB = 1024 ** 2;
@@ -31,6 +35,7 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
     kind: 'uniform',
     dirtyRate: 1 * MiB,
     workingSet: 64 * MiB,
+    compressibility: 0.3,
   },
   'guestperf-stress': {
     summary: "guestperf's stress program: one writer per vCPU sweeping its slice of RAM, round and round",
@@ -38,6 +43,7 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
     kind: 'cyclic',
     dirtyRate: 1 * GiB,
     workingSetShare: 1,
+    compressibility: 1,
   },
   'stress-ng-write64': {
     summary: 'stress-ng write64: ~0.9 Gbit/s, flat, sequential over ~85 % of RAM; never converges on a 1 Gbit/s link',
@@ -45,6 +51,7 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
     kind: 'cyclic',
     dirtyRate: 900 * MBIT,
     workingSetShare: 0.85,
+    compressibility: DEFAULT_COMPRESSIBILITY,
   },
   'kernel-compile': {
     summary: 'a Linux kernel build: 0.45-1.15 Gbit/s over a third of RAM, fluctuating, for 275 s',
@@ -54,6 +61,7 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
     workingSetShare: 1 / 3,
     fluctuation: { spread: 0.3, period: 5, correlation: 30 },
     duration: 275,
+    compressibility: 0.35,
   },
   redis: {
     summary: 'Redis with a small, very hot key set: ~0.95 Gbit/s, steady, over ~128 MiB',
@@ -62,6 +70,7 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
     dirtyRate: 950 * MBIT,
     workingSet: 128 * MiB,
     fluctuation: { spread: 0.1, period: 1, correlation: 10 },
+    compressibility: DEFAULT_COMPRESSIBILITY,
   },
   mariadb: {
     summary: 'MariaDB under load: up to ~1.1 Gbit/s over ~0.5 GiB, in bursts',
@@ -70,6 +79,7 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
     dirtyRate: 700 * MBIT,
     workingSet: 512 * MiB,
     fluctuation: { spread: 0.4, period: 5, correlation: 20 },
+    compressibility: DEFAULT_COMPRESSIBILITY,
   },
   'jvm-large': {
     summary: 'a large Java warehouse guest (SPECjbb-like): 67,551 pages/s (~264 MiB/s) over a few GiB',
@@ -78,6 +88,7 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
     kind: 'uniform',
     dirtyRate: 67_551 * 4096,
     workingSetShare: 1 / 32,
+    compressibility: DEFAULT_COMPRESSIBILITY,
   },
   'openshift-hcp-worker': {
     summary: 'an OpenShift hosted-control-plane worker (VEP 291 benchmark): ~650 Mbit/s on average, fluctuating',
@@ -86,5 +97,6 @@ export const WORKLOAD_PRESETS: Readonly<Record<string, WorkloadPreset>> = {
     dirtyRate: 650 * MBIT,
     workingSetShare: 0.5,
     fluctuation: { spread: 0.35, period: 2, correlation: 20 },
+    compressibility: DEFAULT_COMPRESSIBILITY,
   },
 };

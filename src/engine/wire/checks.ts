@@ -1,0 +1,41 @@
+import type { Scenario } from '../types.js';
+import { wireConfig } from './config.js';
+
+/** A wire setting QEMU refuses, at the path of the policy entry that set it. */
+export interface WireProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * What QEMU refuses of the wire a scenario asks for (migration/options.c
+ * migrate_caps_check: "Multifd is not compatible with xbzrle", since QEMU
+ * 8.1; migrate_params_check and xbzrle_cache_resize: a cache of at least a
+ * page and at most the guest's RAM; docs/wire.md#bad-input).
+ */
+export function wireProblems(s: Scenario): WireProblem[] {
+  const out: WireProblem[] = [];
+  const w = wireConfig(s.policy, s.vm.ram);
+  const at = (param: string, fallback: string): (string | number)[] => {
+    const i = w.setBy[param];
+    return i === undefined ? ['policy', 0, param] : ['policy', i, fallback];
+  };
+  if (w.channels > 0 && w.xbzrleCacheBytes > 0)
+    out.push({
+      path: at('xbzrleCacheSize', 'xbzrle'),
+      message: `XBZRLE (a ${w.xbzrleCacheBytes / MiB} MiB cache) with multifd (${w.channels} channels): QEMU refuses the pair ("Multifd is not compatible with xbzrle", migration/options.c migrate_caps_check); set xbzrleCacheSize: 0 or multifdChannels: 0`,
+    });
+  if (w.xbzrleCacheBytes > s.vm.ram)
+    out.push({
+      path: at('xbzrleCacheSize', 'xbzrle'),
+      message: `the XBZRLE cache (${w.xbzrleCacheBytes / MiB} MiB) is larger than the guest's RAM (${s.vm.ram / MiB} MiB); QEMU refuses it (xbzrle_cache_resize): at most vm.ram`,
+    });
+  else if (w.xbzrleCacheBytes > 0 && w.xbzrleCacheBytes < s.vm.pageSize)
+    out.push({
+      path: at('xbzrleCacheSize', 'xbzrle'),
+      message: `the XBZRLE cache (${w.xbzrleCacheBytes} bytes) is smaller than a page (${s.vm.pageSize} bytes); QEMU refuses it (xbzrle_cache_resize)`,
+    });
+  return out;
+}
