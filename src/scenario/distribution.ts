@@ -69,7 +69,13 @@ export function parseAnyQuantity(v: unknown): ParseResult {
  * place it is drawn for; `samples` says whether the place wants a number of
  * draws (a population axis) or draws one value (a fleet VM).
  */
-export function readDistribution(raw: Record<string, unknown>, parseValue: (v: unknown) => ParseResult, samples: 'required' | 'forbidden'): ReadDistribution {
+export function readDistribution(
+  raw: Record<string, unknown>,
+  parseValue: (v: unknown) => ParseResult,
+  samples: 'required' | 'forbidden',
+  /** a normal's sigma: a distance, not a value of the place (0 is a valid sigma where it is not a valid RAM); default parseAnyQuantity */
+  parseSpread: (v: unknown) => ParseResult = parseAnyQuantity,
+): ReadDistribution {
   const problems: DistributionProblem[] = [];
   const kind = raw.distribution;
   if (typeof kind !== 'string' || !(kind in PARAMS))
@@ -100,13 +106,13 @@ export function readDistribution(raw: Record<string, unknown>, parseValue: (v: u
         message: `${s === undefined ? 'missing; ' : ''}expected how many values to draw, a whole number of at least 1${s === undefined ? '' : `, found ${describeFound(s)}`}`,
       });
   }
-  const num = (key: string, required: boolean): number | null => {
+  const num = (key: string, required: boolean, parse = parseValue): number | null => {
     const v = raw[key];
     if (v === undefined) {
       if (required) problems.push({ key, message: `missing; a ${k} distribution needs ${PARAMS[k].filter((p) => p !== 'min' && p !== 'max' && p !== 'weights').join(' and ')}` });
       return null;
     }
-    const r = parseValue(v);
+    const r = parse(v);
     if (!r.ok) {
       problems.push({ key, message: r.reason });
       return null;
@@ -133,7 +139,7 @@ export function readDistribution(raw: Record<string, unknown>, parseValue: (v: u
   } else if (k === 'normal' || k === 'lognormal') {
     const centre = num(k === 'normal' ? 'mean' : 'median', true);
     // a normal's sigma is in the value's unit; a lognormal's is of the logarithm, a plain number
-    const sigma = k === 'normal' ? num('sigma', true) : plainSigma(raw.sigma, problems);
+    const sigma = k === 'normal' ? num('sigma', true, parseSpread) : plainSigma(raw.sigma, problems);
     const min = num('min', false);
     const max = num('max', false);
     if (sigma !== null && sigma < 0) problems.push({ key: 'sigma', message: `expected a sigma of at least 0, found ${String(raw.sigma)}` });

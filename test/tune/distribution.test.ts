@@ -62,6 +62,12 @@ describe('a population axis drawn from a distribution', () => {
     assert.notDeepEqual(values(8), atSeven);
   });
 
+  test("a normal's sigma is a distance, not a value of the path: 0 (no RAM) is a valid sigma for vm.ram", () => {
+    const text = DRAWN.replace('vm.ram: [1GiB, 2GiB]', 'vm.ram: { distribution: normal, mean: 2GiB, sigma: 0, samples: 1 }');
+    const dims = resolveTune(readTune(tuneFile(dir, 'sigma0', text))).grid?.variants[0]?.dims;
+    assert.deepEqual(dims?.find((d) => d.paths[0] === 'vm.ram')?.values, [[2 * GiB]]);
+  });
+
   test("the tune's statistics are the drawn population's, and --check draws a fresh population with its seed", async () => {
     const out = join(dir, 'run');
     const r = await runTune({ file, out, budget: 50, workers: 0, ...quiet() });
