@@ -37,6 +37,8 @@ export interface RunComparison {
   syncsDiff: number | null;
   downtimeMs: MetricPair;
   maxThrottlePct: MetricPair;
+  /** ram.multifd-bytes; measured null where QEMU reported none */
+  multifdBytes: MetricPair;
   /** XBZRLE cache hits / lookups (a share); both null for a run without XBZRLE */
   xbzrleHitRate: { measured: number | null; predicted: number | null };
   /** predicted - measured hit rate (a share); null unless both exist */
@@ -140,6 +142,7 @@ export function compareRun(m: MeasuredRun, p: Prediction): RunComparison {
     syncsDiff: failed ? null : p.syncs - m.syncs,
     downtimeMs: pair(m.downtimeMs, p.downtimeMs),
     maxThrottlePct: pair(m.maxThrottlePct, p.maxThrottlePct),
+    multifdBytes: pair(m.multifdBytes, p.multifdBytes),
     xbzrleHitRate: { measured: hitMeasured, predicted: hitPredicted },
     xbzrleHitRateDiff: hitMeasured !== null && hitPredicted !== null ? hitPredicted - hitMeasured : null,
     timeExcluded: excluded ?? (atBound ? BOTH_AT_BOUND : null),

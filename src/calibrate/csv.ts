@@ -111,6 +111,8 @@ export function comparisonCsvRows(rows: ModelRows): Array<Record<string, string 
         downtimeMsPredicted: round(r.downtimeMs.predicted, 1),
         maxThrottlePctMeasured: r.maxThrottlePct.measured,
         maxThrottlePctPredicted: round(r.maxThrottlePct.predicted, 1),
+        multifdBytesMeasured: r.multifdBytes.measured,
+        multifdBytesPredicted: round(r.multifdBytes.predicted, 0),
         xbzrleHitRateMeasured: round(r.xbzrleHitRate.measured, 4),
         xbzrleHitRatePredicted: round(r.xbzrleHitRate.predicted, 4),
         timeExcluded: r.timeExcluded,

@@ -26,6 +26,8 @@ export interface Prediction {
   maxThrottlePct: number;
   /** XBZRLE cache hits / lookups; null when the model ran no XBZRLE lookup */
   xbzrleHitRate: number | null;
+  /** bytes the multifd channels carried (query-migrate ram.multifd-bytes); 0 on one stream */
+  multifdBytes: number;
 }
 
 export type ModelName = 'fluid' | 'page';
@@ -44,7 +46,8 @@ function toPrediction(r: RunResult): Prediction {
     syncs: r.syncs,
     downtimeMs: r.outcome === 'completed' ? r.downtimeMs : null,
     maxThrottlePct: r.maxThrottlePct,
-    xbzrleHitRate: null,
+    xbzrleHitRate: Number.isFinite(r.xbzrleHitRate) ? r.xbzrleHitRate : null,
+    multifdBytes: r.multifdBytes,
   };
 }
 
@@ -69,6 +72,7 @@ export function meanPrediction(ps: readonly Prediction[]): Prediction {
     downtimeMs: completed.length > 0 ? completed.reduce((a, p) => a + (p.downtimeMs as number), 0) / completed.length : null,
     maxThrottlePct: mean((p) => p.maxThrottlePct),
     xbzrleHitRate: meanOrNull(ps.map((p) => p.xbzrleHitRate)),
+    multifdBytes: mean((p) => p.multifdBytes),
   };
 }
 

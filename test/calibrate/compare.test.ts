@@ -5,7 +5,7 @@ import { meanPrediction, type Prediction } from '../../src/calibrate/predict.js'
 import { measuredRun } from './measured-run.js';
 
 function prediction(over: Partial<Prediction> = {}): Prediction {
-  return { outcome: 'completed', totalTimeMs: 10733, transferredBytes: 369294203, syncs: 13, downtimeMs: 7, maxThrottlePct: 0, xbzrleHitRate: null, ...over };
+  return { outcome: 'completed', totalTimeMs: 10733, transferredBytes: 369294203, syncs: 13, downtimeMs: 7, maxThrottlePct: 0, xbzrleHitRate: null, multifdBytes: 0, ...over };
 }
 
 /** A completed run measured at 10 s and 1e9 B with 5 syncs, predicted with the given relative errors and sync difference. */
