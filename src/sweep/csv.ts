@@ -61,12 +61,13 @@ export class Utf8Builder {
   private bytes: Buffer;
   private length = 0;
   constructor(capacity = 1 << 16) {
-    this.bytes = Buffer.from(new ArrayBuffer(capacity));
+    // not zero-filled (only the bytes written are ever read) and not pooled (its ArrayBuffer is its own, transferable)
+    this.bytes = Buffer.allocUnsafeSlow(capacity);
   }
   add(text: string): void {
     const need = this.length + text.length * 3;
     if (need > this.bytes.length) {
-      const bigger = Buffer.from(new ArrayBuffer(Math.max(need, this.bytes.length * 2)));
+      const bigger = Buffer.allocUnsafeSlow(Math.max(need, this.bytes.length * 2));
       this.bytes.copy(bigger, 0, 0, this.length);
       this.bytes = bigger;
     }
