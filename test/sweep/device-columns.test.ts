@@ -56,9 +56,9 @@ test('a sweep with devices: deviceStopCopyBytes follows the metrics, the device 
   assert.equal(read(join(merged, 'runs.csv')), csv);
 });
 
-test('sweeps/wire.yaml: 7 presets x 4 links x 4 variants = 112 tasks; a GPU whose 512 MiB of stop-copy data exceed bandwidth x 300 ms never switches over', () => {
+test('sweeps/wire.yaml: 7 presets x 4 links x (one stream + 3 multifd x 4 channel CPUs + zstd + 3 GPU variants) = 476 tasks; a GPU whose 512 MiB of stop-copy data exceed bandwidth x 300 ms never switches over', () => {
   const { grid } = loadSweep(join(SWEEPS, 'wire.yaml'));
-  assert.equal(grid.tasks, 112);
+  assert.equal(grid.tasks, 476);
   const out = join(tempDir(), 'wire');
   const r = migsweep(['sweep', join(SWEEPS, 'wire.yaml'), '--out', out, '--quiet']);
   assert.equal(r.code, 0, r.err);
@@ -70,6 +70,9 @@ test('sweeps/wire.yaml: 7 presets x 4 links x 4 variants = 112 tasks; a GPU whos
     assert.equal(row.outcome, fits ? 'completed' : 'unfinished', `${row.workloadPreset} at ${linkBytesPerSec} bytes/s`);
     if (fits) assert.ok(Number(row.deviceStopCopyBytes) >= 512 * 2 ** 20);
   }
+  // 2 channels of 100 MB/s of CPU send at most 200 MB/s of pages, whatever the link: 16 GiB take >= 85.9 s
+  for (const row of rows.filter((x) => x.variant === 'multifd-2' && x.qemu_multifdChannelRateBytesPerSec === '100000000'))
+    assert.ok(Number(row.totalTimeMs) >= (16 * 2 ** 30 * 1000) / 2e8, `${row.workloadPreset}: ${row.totalTimeMs} ms`);
   // without dirty tracking every run ends by max-passes, with all 16 GiB of RAM in the downtime: >= 16 GiB / link
   for (const row of rows.filter((x) => x.variant === 'gpu-untracked')) {
     assert.equal(row.stopReason, 'max-passes');

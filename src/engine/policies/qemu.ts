@@ -198,7 +198,7 @@ class Qemu implements Base {
       // switch over because of a device (its stop-copy data above the threshold, or no ack yet): QEMU spins in such
       // rounds, each shorter than the last; the model waits to the ack or the window's end instead, so the pages
       // written meanwhile (at most a window's worth) move in the next round or in the downtime
-      else if (sent === 0 || (exact && sent < link * MAX_WAIT_S && m.devicePrecopyPendingBytes === 0 && (m.deviceStopCopyPendingBytes > 0 || this.switchoverAck))) {
+      else if (sent === 0 || (exact && sent < rate * MAX_WAIT_S && m.devicePrecopyPendingBytes === 0 && (m.deviceStopCopyPendingBytes > 0 || this.switchoverAck))) {
         const windowEndS = windowStartS + WINDOW_S;
         const ackS = m.switchoverAckAtS;
         stepS = Math.max(stepS, (ackS > m.t && ackS < windowEndS ? ackS : windowEndS) - m.t);
