@@ -20,6 +20,8 @@ export interface SimulateOptions {
    * first. None: the scenario's link, exactly as without this option.
    */
   linkRateChanges?: readonly LinkRateChange[];
+  /** called with the memory model after the run, to read its page counters (sent pages, XBZRLE look-ups) */
+  afterRun?: (mem: MemoryModel) => void;
 }
 
 /**
@@ -67,5 +69,6 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
     content: { compressibility: s.workload.compressibility ?? 1, deltaBytes: s.workload.deltaBytes ?? s.vm.pageSize },
   });
   base.run(m);
+  opts.afterRun?.(mem);
   return m.result();
 }

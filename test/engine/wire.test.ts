@@ -9,6 +9,9 @@ import { simulate } from '../../src/engine/index.js';
 import { flatRecord } from '../../src/scenario/flatten.js';
 import { assertClose, basic, GiB, MiB } from './scenario-builder.js';
 import { problems } from '../scenario/problems.js';
+import { xbzrleCachePages, xbzrleSteadyHitRate } from '../../src/engine/wire/xbzrle.js';
+import { proxmoxXbzrleCacheBytes } from '../../src/engine/policies/proxmox.js';
+import type { Scenario } from '../../src/engine/types.js';
 import { multifdHeaderPerPageBytes, multifdPacketHeaderBytes, multifdPagesPerPacket } from '../../src/engine/wire/multifd.js';
 
 const PAGE = 4096;
@@ -22,6 +25,13 @@ function idle(policy: Record<string, unknown>[], opts: { ram?: number; zeroShare
     bandwidth: opts.bandwidth ?? 1.25e9,
     policy,
   });
+}
+
+/** The memory's page counters after a run: normal and zero pages sent, XBZRLE hits. */
+function simulateWithMemory(s: Scenario): { normal: number; zero: number; hits: number } {
+  let counters = { normal: NaN, zero: NaN, hits: NaN };
+  simulate(s, { afterRun: (mem) => (counters = { normal: mem.sentNormalPages, zero: mem.sentZeroPages, hits: mem.xbzrleHits }) });
+  return counters;
 }
 
 const SCENARIO = (policy: string) => `vm: { ram: 1GiB }
@@ -175,5 +185,102 @@ describe('bad wire settings (exit 2 with the place and the fix)', () => {
   test('more channels than QEMU accepts (a uint8, 1-255)', () => {
     assert.match(problems(SCENARIO('  - { kind: qemu, multifdChannels: 256 }')), /policy\[0\]\.multifdChannels: expected a whole number <= 255, found 256/);
     assert.match(problems(SCENARIO('  - { kind: qemu }\n  - { kind: kubevirt, multifdChannels: 300 }')), /policy\[1\]\.multifdChannels: expected a whole number <= 255, found 300/);
+  });
+});
+
+describe('XBZRLE (migration/ram.c save_xbzrle_page, page_cache.c)', () => {
+  const KiB4 = 4096;
+  /** A guest that never converges on 1 Gbit/s: 48 MiB of its 64 MiB rewritten at 1 GiB/s. */
+  const busy = (cache: string, fidelity: 'fluid' | 'page', extra: Record<string, unknown> = {}) =>
+    basic({
+      ram: 256 * MiB,
+      workload: { kind: 'uniform', dirtyRate: GiB, workingSet: 64 * MiB, deltaBytes: 512, ...extra },
+      bandwidth: 125e6,
+      policy: [{ kind: 'qemu', maxBandwidth: 0, xbzrleCacheSize: cache }],
+      horizon: 30,
+      fidelity,
+    });
+
+  test('the cache is a power of two of pages, and its steady hit rate is the share of pages owning their slot', () => {
+    assert.equal(xbzrleCachePages(64 * MiB, KiB4), 16384);
+    assert.equal(xbzrleCachePages(100 * MiB, KiB4), 16384); // 25,600 pages rounded down
+    // 16,384 working-set pages on 2,048 slots: 8 a slot, (1 - e^-8) / 8
+    assertClose(xbzrleSteadyHitRate(16384, 2048), (1 - Math.exp(-8)) / 8, 1e-15, 'load 8');
+    assertClose(xbzrleSteadyHitRate(16384, 32768), (1 - Math.exp(-0.5)) / 0.5, 1e-15, 'load 1/2');
+  });
+
+  test('XBZRLE starts after the first full pass: a guest that switches over inside it looks nothing up', () => {
+    const s = idle([{ kind: 'qemu', maxBandwidth: 0, xbzrleCacheSize: 64 * MiB }]);
+    const plain = simulate(idle([{ kind: 'qemu', maxBandwidth: 0 }]));
+    const r = simulate(s);
+    assert.ok(Number.isNaN(r.xbzrleHitRate));
+    assert.equal(r.transferredBytes, plain.transferredBytes);
+    assert.equal(r.totalTimeMs, plain.totalTimeMs);
+  });
+
+  for (const fidelity of ['fluid', 'page'] as const) {
+    test(`${fidelity}: a hit costs the 512-byte delta + 11 bytes of header, a miss a full page of 4104 bytes`, () => {
+      const r = simulate(busy('32MiB', fidelity));
+      assert.equal(r.outcome, 'unfinished');
+      assert.ok(r.xbzrleHitRate > 0.2, `hit rate ${r.xbzrleHitRate}`);
+      // transferred = every normal page at 4104, less what each hit saved (4104 - 523)
+      const m = simulateWithMemory(busy('32MiB', fidelity));
+      assertClose(r.transferredBytes, m.normal * 4104 + m.zero * 9 - m.hits * (4104 - 523), 1e-9, 'transferred');
+    });
+  }
+
+  test('a delta of a page or more overflows: the page goes whole, every hit counts as an overflow', () => {
+    const r = simulate(busy('32MiB', 'fluid', { deltaBytes: 4096 }));
+    const plain = simulate(
+      basic({ ram: 256 * MiB, workload: { kind: 'uniform', dirtyRate: GiB, workingSet: 64 * MiB }, bandwidth: 125e6, policy: [{ kind: 'qemu', maxBandwidth: 0 }], horizon: 30 }),
+    );
+    assertClose(r.transferredBytes, plain.transferredBytes, 1e-12, 'the same bytes as without XBZRLE');
+    const m = simulateWithMemory(busy('32MiB', 'fluid', { deltaBytes: 4096 }));
+    assertClose(r.xbzrleOverflows, m.hits, 1e-12, 'overflows');
+  });
+
+  // The fluid hit rate against the page engine, whose cache evicts as QEMU's does (direct-mapped, CACHED_PAGE_LIFETIME 2),
+  // in steady state: 16,384 working-set pages rewritten every pass for 30 s (about 2 syncs a pass; docs/wire.md#xbzrle
+  // says where the two part: syncs much more frequent than a page comes back).
+  for (const [cache, slots] of [
+    ['8MiB', 2048],
+    ['32MiB', 8192],
+    ['128MiB', 32768],
+  ] as const) {
+    test(`a ${cache} cache (${slots} slots): fluid within 1 point of (1 - e^-L) / L, page engine within 7 points of the fluid`, () => {
+      const fluid = simulate(busy(cache, 'fluid')).xbzrleHitRate;
+      const page = simulate(busy(cache, 'page')).xbzrleHitRate;
+      const load = 16384 / slots;
+      // below the steady rate by the first look-ups, which miss
+      assert.ok(fluid <= (1 - Math.exp(-load)) / load && fluid > (1 - Math.exp(-load)) / load - 0.01, `fluid ${fluid}`);
+      assert.ok(Math.abs(page - fluid) < 0.07, `page ${page} vs fluid ${fluid}`);
+    });
+  }
+
+  test('proxmox xbzrle: true gives the base a cache of 10 % of RAM rounded up to a power of two (256 MiB: 32 MiB)', () => {
+    assert.equal(proxmoxXbzrleCacheBytes(256 * MiB), 32 * MiB);
+    assert.equal(proxmoxXbzrleCacheBytes(32 * GiB), 4 * GiB);
+    const s = (policy: Record<string, unknown>[]) =>
+      basic({ ram: 256 * MiB, workload: { kind: 'uniform', dirtyRate: GiB, workingSet: 64 * MiB }, bandwidth: 125e6, policy, horizon: 30 });
+    const viaProxmox = simulate(
+      s([
+        { kind: 'qemu', maxBandwidth: 0 },
+        { kind: 'proxmox', xbzrle: true },
+      ]),
+    );
+    const viaBase = simulate(s([{ kind: 'qemu', maxBandwidth: 0, xbzrleCacheSize: 32 * MiB }, { kind: 'proxmox' }]));
+    assert.deepEqual(viaProxmox, viaBase);
+  });
+
+  test('bad input: XBZRLE with multifd (QEMU refuses the pair), a cache larger than RAM', () => {
+    assert.match(
+      problems(SCENARIO('  - { kind: qemu, multifdChannels: 2, xbzrleCacheSize: 64MiB }')),
+      /policy\[0\]\.xbzrleCacheSize: XBZRLE .* with multifd .*QEMU refuses the pair \("Multifd is not compatible with xbzrle"/,
+    );
+    assert.match(problems(SCENARIO('  - { kind: qemu, multifdChannels: 2 }\n  - { kind: proxmox, xbzrle: true }')), /policy\[1\]\.xbzrle: XBZRLE .* with multifd/);
+    assert.match(
+      problems(SCENARIO('  - { kind: qemu, xbzrleCacheSize: 2GiB }')),
+      /s\.yaml:\d+:\d+: policy\[0\]\.xbzrleCacheSize: the XBZRLE cache \(2048 MiB\) is larger than the guest's RAM \(1024 MiB\)/,
+    );
   });
 });

@@ -1,4 +1,5 @@
-import { Dirtying, type MemoryModel, type PageClass, type PageCosts } from './model.js';
+import { Dirtying, type MemoryModel, type PageClass, type PageCosts, type XbzrleCosts } from './model.js';
+import { xbzrleSteadyHitRate } from '../wire/xbzrle.js';
 
 /**
  * Fluid (expected-value) dirty state. Per class c of size S_c spread evenly
@@ -23,6 +24,9 @@ export class FluidMemory implements MemoryModel {
   sentAccounted = 0;
   sentNormalPages = 0;
   sentZeroPages = 0;
+  xbzrleLookups = 0;
+  xbzrleHits = 0;
+  xbzrleOverflows = 0;
   skippedBytes = 0;
   readonly classes: readonly PageClass[];
 
@@ -45,6 +49,18 @@ export class FluidMemory implements MemoryModel {
   /** address-space bytes ahead of the cursor */
   private aheadSpan: number;
 
+  // ---- XBZRLE (docs/wire.md#xbzrle) ----
+  private xbzrle: XbzrleCosts | null = null;
+  /** from the end of the first full pass (ram.c find_dirty_block: xbzrle_started) */
+  private xbzrleStarted = false;
+  /** the steady share of look-ups of seen pages that hit (xbzrleSteadyHitRate) */
+  private xbzrleHitRate = 0;
+  private fullWire = 0;
+  private fullAccounted = 0;
+  /** per class: bytes looked up at least once since XBZRLE started, and the share of the next look-ups that are first ones */
+  private readonly xbzrleSeen: Float64Array;
+  private readonly xbzrleCold: Float64Array;
+
   constructor(ramBytes: number, pageBytes: number, classes: readonly PageClass[]) {
     this.ramBytes = ramBytes;
     this.pageBytes = pageBytes;
@@ -58,6 +74,8 @@ export class FluidMemory implements MemoryModel {
     this.wirePerByte = new Float64Array(k).fill(1);
     this.acctPerByte = new Float64Array(k).fill(1);
     this.cpuPerByte = new Float64Array(k);
+    this.xbzrleSeen = new Float64Array(k);
+    this.xbzrleCold = new Float64Array(k);
     this.ahead = new Float64Array(k);
     this.behind = new Float64Array(k);
     this.exposure = new Float64Array(k);
@@ -79,6 +97,39 @@ export class FluidMemory implements MemoryModel {
       this.wirePerByte[c] = (z ? costs.zeroWire : costs.normalWire) / this.pageBytes;
       this.acctPerByte[c] = (z ? costs.zeroAccounted : costs.normalAccounted) / this.pageBytes;
       this.cpuPerByte[c] = ((z ? costs.zeroCpu : costs.normalCpu) ?? 0) / this.pageBytes;
+    }
+    this.xbzrle = costs.xbzrle ?? null;
+    if (this.xbzrle !== null) {
+      this.fullWire = costs.normalWire;
+      this.fullAccounted = costs.normalAccounted;
+      // the pages that come back after the first pass compete for the slots: the written ones
+      let written = 0;
+      for (let c = 0; c < this.k; c++) if (this.zero[c] === 0 && this.dirtying[c] !== Dirtying.None) written += this.size[c]!;
+      this.xbzrleHitRate = xbzrleSteadyHitRate(written / this.pageBytes, this.xbzrle.cachePages);
+    }
+  }
+
+  /**
+   * XBZRLE's expected cost of a normal page of each class now: a page looked
+   * up for the first time since XBZRLE started misses (and goes in the
+   * cache); a page seen before hits with the steady hit rate. Uniform
+   * writes pick pages at random, so the first look-ups are the unseen share
+   * of the class; cyclic and linear writes go round it, so all are first
+   * ones until the class has been seen once.
+   */
+  private refreshXbzrle(): void {
+    const x = this.xbzrle;
+    if (x === null || !this.xbzrleStarted) return;
+    const h = this.xbzrleHitRate;
+    for (let c = 0; c < this.k; c++) {
+      if (this.zero[c] === 1) continue;
+      const s = this.size[c]!;
+      const seen = this.xbzrleSeen[c]!;
+      const cold = this.dirtying[c] === Dirtying.Uniform ? Math.max(0, 1 - seen / s) : seen < s ? 1 : 0;
+      this.xbzrleCold[c] = cold;
+      const warmHit = (1 - cold) * h;
+      this.wirePerByte[c] = ((1 - warmHit) * this.fullWire + warmHit * x.hitWire) / this.pageBytes;
+      this.acctPerByte[c] = ((1 - warmHit) * this.fullAccounted + warmHit * x.hitWire) / this.pageBytes;
     }
   }
 
@@ -216,8 +267,19 @@ export class FluidMemory implements MemoryModel {
 
   /** Count `bytes` of class c as sent pages (expected, so fractional). */
   private countSent(c: number, bytes: number): void {
-    if (this.zero[c] === 1) this.sentZeroPages += bytes / this.pageBytes;
-    else this.sentNormalPages += bytes / this.pageBytes;
+    const pages = bytes / this.pageBytes;
+    if (this.zero[c] === 1) this.sentZeroPages += pages;
+    else {
+      this.sentNormalPages += pages;
+      if (this.xbzrleStarted && this.xbzrle !== null) {
+        const cold = pages * this.xbzrleCold[c]!;
+        const hits = (pages - cold) * this.xbzrleHitRate;
+        this.xbzrleLookups += pages;
+        this.xbzrleHits += hits;
+        if (this.xbzrle.hitOverflows) this.xbzrleOverflows += hits;
+        this.xbzrleSeen[c]! += cold * this.pageBytes;
+      }
+    }
   }
 
   private behindBytes(): number {
@@ -231,6 +293,7 @@ export class FluidMemory implements MemoryModel {
     // At most two wraps can happen in one call with a positive budget left:
     // after a wrap everything marked is ahead, and the loop ends when it is all sent.
     for (;;) {
+      this.refreshXbzrle();
       const aw = this.aheadWireBytes();
       const left = budget - sent;
       if (aw <= left) {
@@ -271,6 +334,7 @@ export class FluidMemory implements MemoryModel {
   /** The cursor passed the end of RAM: one full pass done, everything marked is now ahead. */
   private wrap(): void {
     this.wraps++;
+    if (this.xbzrle !== null) this.xbzrleStarted = true;
     for (let c = 0; c < this.k; c++) {
       this.ahead[c]! += this.behind[c]!;
       this.behind[c] = 0;
@@ -321,6 +385,7 @@ export class FluidMemory implements MemoryModel {
   }
 
   sendAll(): number {
+    this.refreshXbzrle();
     let w = 0;
     let acct = 0;
     for (let c = 0; c < this.k; c++) {

@@ -58,6 +58,20 @@ export interface PageCosts {
    */
   normalCpu?: number;
   zeroCpu?: number;
+  /** XBZRLE on the single stream (docs/wire.md#xbzrle); absent = off */
+  xbzrle?: XbzrleCosts;
+}
+
+/**
+ * XBZRLE as the memory applies it: from the end of the first full pass,
+ * each normal page is looked up in a direct-mapped cache of `cachePages`
+ * slots (a power of two); a hit costs `hitWire` (`hitOverflows`: the
+ * encoding did not fit a page, it went whole), a miss a full page.
+ */
+export interface XbzrleCosts {
+  cachePages: number;
+  hitWire: number;
+  hitOverflows: boolean;
 }
 
 export interface MemoryModel {
@@ -71,6 +85,10 @@ export interface MemoryModel {
   /** pages sent so far, normal and zero (query-migrate `normal` and `duplicate`; expected values in the fluid model) */
   sentNormalPages: number;
   sentZeroPages: number;
+  /** XBZRLE cache lookups, hits and overflowed encodings so far (expected values in the fluid model) */
+  xbzrleLookups: number;
+  xbzrleHits: number;
+  xbzrleOverflows: number;
 
   setCosts(costs: PageCosts): void;
   /** Mark every page (the first pass), empty the log, cursor at the start. */

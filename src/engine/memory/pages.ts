@@ -1,4 +1,5 @@
-import { Dirtying, type MemoryModel, type PageClass, type PageCosts } from './model.js';
+import { Dirtying, type MemoryModel, type PageClass, type PageCosts, type XbzrleCosts } from './model.js';
+import { XBZRLE_CACHED_PAGE_LIFETIME } from '../wire/xbzrle.js';
 import type { Random } from '../random.js';
 
 /**
@@ -20,6 +21,9 @@ export class PageMemory implements MemoryModel {
   sentAccounted = 0;
   sentNormalPages = 0;
   sentZeroPages = 0;
+  xbzrleLookups = 0;
+  xbzrleHits = 0;
+  xbzrleOverflows = 0;
   skippedBytes = 0;
   readonly classes: readonly PageClass[];
 
@@ -48,6 +52,16 @@ export class PageMemory implements MemoryModel {
   private behindZero = 0;
   private credit = 0;
   private costs: PageCosts;
+
+  // ---- XBZRLE (docs/wire.md#xbzrle): QEMU's cache, page_cache.c ----
+  private xbzrle: XbzrleCosts | null = null;
+  /** from the end of the first full pass (ram.c find_dirty_block: xbzrle_started) */
+  private xbzrleStarted = false;
+  /** per slot (page number & (slots - 1), cache_get_cache_pos): the page it holds (-1: none) and its age */
+  private slotPage = new Int32Array(0);
+  private slotAge = new Float64Array(0);
+  /** dirty-bitmap syncs so far (dirty_sync_count, the cache's `current_age`) */
+  private generation = 0;
 
   /**
    * `contiguous`: each class occupies one range of addresses, in the order
@@ -99,6 +113,39 @@ export class PageMemory implements MemoryModel {
 
   setCosts(costs: PageCosts): void {
     this.costs = costs;
+    this.xbzrle = costs.xbzrle ?? null;
+    if (this.xbzrle !== null && this.slotPage.length !== this.xbzrle.cachePages) {
+      this.slotPage = new Int32Array(this.xbzrle.cachePages).fill(-1);
+      this.slotAge = new Float64Array(this.xbzrle.cachePages);
+    }
+  }
+
+  /** What sending normal page i costs now: a full page, or XBZRLE's hit cost when its slot holds it (cache_is_cached). */
+  private normalCost(i: number): number {
+    const x = this.xbzrle;
+    if (x === null || !this.xbzrleStarted) return this.costs.normalWire;
+    return this.slotPage[i & (x.cachePages - 1)] === i ? x.hitWire : this.costs.normalWire;
+  }
+
+  /**
+   * Normal page i was sent through XBZRLE (ram.c save_xbzrle_page): a hit
+   * refreshes the slot's age; a miss inserts the page unless the slot holds
+   * another page refreshed within CACHED_PAGE_LIFETIME syncs (cache_insert),
+   * and not at all in the last stage.
+   */
+  private xbzrleSent(i: number, lastStage: boolean): void {
+    const x = this.xbzrle;
+    if (x === null || !this.xbzrleStarted) return;
+    const slot = i & (x.cachePages - 1);
+    this.xbzrleLookups++;
+    if (this.slotPage[slot] === i) {
+      this.xbzrleHits++;
+      if (x.hitOverflows) this.xbzrleOverflows++;
+      this.slotAge[slot] = this.generation;
+    } else if (!lastStage && (this.slotPage[slot]! < 0 || this.slotAge[slot]! + XBZRLE_CACHED_PAGE_LIFETIME <= this.generation)) {
+      this.slotPage[slot] = i;
+      this.slotAge[slot] = this.generation;
+    }
   }
 
   markAll(): void {
@@ -195,6 +242,7 @@ export class PageMemory implements MemoryModel {
   }
 
   sync(): number {
+    this.generation++;
     this.realise();
     let added = 0;
     for (let j = 0; j < this.loggedCount; j++) {
@@ -211,6 +259,7 @@ export class PageMemory implements MemoryModel {
   }
 
   markEvery(): number {
+    this.generation++;
     this.realise();
     for (let j = 0; j < this.loggedCount; j++) this.logged[this.logList[j]!] = 0;
     this.loggedCount = 0;
@@ -243,6 +292,11 @@ export class PageMemory implements MemoryModel {
   }
 
   pendingWireBytes(): number {
+    if (this.xbzrle !== null && this.xbzrleStarted) {
+      let w = 0;
+      for (let i = 0; i < this.nPages; i++) if (this.marked[i] === 1) w += this.isZero[i] === 1 ? this.costs.zeroWire : this.normalCost(i);
+      return w;
+    }
     return (this.aheadNormal + this.behindNormal) * this.costs.normalWire + (this.aheadZero + this.behindZero) * this.costs.zeroWire;
   }
 
@@ -265,11 +319,11 @@ export class PageMemory implements MemoryModel {
       let i = this.cursor;
       while (this.marked[i] === 0) i++;
       const zero = this.isZero[i] === 1;
-      const cost = zero ? this.costs.zeroWire : this.costs.normalWire;
+      const cost = zero ? this.costs.zeroWire : this.normalCost(i);
       if (cost > this.credit + 1e-9) break;
       this.credit -= cost;
       sent += cost;
-      this.takeAhead(i, zero);
+      this.takeAhead(i, zero, cost);
       this.cursor = i + 1;
       if (this.aheadNormal + this.aheadZero === 0) this.wrap();
     }
@@ -277,10 +331,11 @@ export class PageMemory implements MemoryModel {
     return sent;
   }
 
-  /** Page i (ahead of the cursor) is sent: unmarked, counted. */
-  private takeAhead(i: number, zero: boolean): void {
+  /** Page i (ahead of the cursor) is sent at `wire` bytes: unmarked, counted (an XBZRLE page as its bytes, as the qemu base counts all it writes). */
+  private takeAhead(i: number, zero: boolean, wire: number): void {
     this.marked[i] = 0;
-    this.sentAccounted += zero ? this.costs.zeroAccounted : this.costs.normalAccounted;
+    this.sentAccounted += zero ? this.costs.zeroAccounted : wire === this.costs.normalWire ? this.costs.normalAccounted : wire;
+    if (!zero) this.xbzrleSent(i, false);
     if (zero) {
       this.aheadZero--;
       this.sentZeroPages++;
@@ -292,6 +347,7 @@ export class PageMemory implements MemoryModel {
 
   private wrap(): void {
     this.wraps++;
+    if (this.xbzrle !== null) this.xbzrleStarted = true;
     this.cursor = 0;
     this.aheadNormal += this.behindNormal;
     this.aheadZero += this.behindZero;
@@ -323,7 +379,7 @@ export class PageMemory implements MemoryModel {
         continue;
       }
       wire += zero ? this.costs.zeroWire : this.costs.normalWire;
-      this.takeAhead(i, zero);
+      this.takeAhead(i, zero, zero ? this.costs.zeroWire : this.costs.normalWire);
     }
     this.cursor = end;
     this.sentWire += wire;
@@ -336,9 +392,14 @@ export class PageMemory implements MemoryModel {
     for (let i = 0; i < this.nPages; i++) {
       if (this.marked[i] === 0) continue;
       this.marked[i] = 0;
-      this.sentAccounted += this.isZero[i] === 1 ? this.costs.zeroAccounted : this.costs.normalAccounted;
-      if (this.isZero[i] === 1) this.sentZeroPages++;
-      else this.sentNormalPages++;
+      const zero = this.isZero[i] === 1;
+      const wire = zero ? this.costs.zeroWire : this.normalCost(i);
+      this.sentAccounted += zero ? this.costs.zeroAccounted : wire === this.costs.normalWire ? this.costs.normalAccounted : wire;
+      if (zero) this.sentZeroPages++;
+      else {
+        this.sentNormalPages++;
+        this.xbzrleSent(i, true);
+      }
     }
     this.aheadNormal = this.aheadZero = this.behindNormal = this.behindZero = 0;
     this.credit = 0;

@@ -23,10 +23,15 @@ const GROWTH_POLLS = 5;
  *
  * Proxmox turns on auto-converge for every migration (here with QEMU's
  * defaults; `autoConverge: false` leaves it out) and XBZRLE with a cache of
- * 10 % of RAM rounded to a power of two, which the wire model does not have
- * yet (pages cost a full page here). Without a migration speed limit it sets
+ * 10 % of RAM rounded up to a power of two (`xbzrle: true` sets the qemu
+ * base's cache: docs/wire.md#controllers). Without a migration speed limit it sets
  * max-bandwidth to 16 GiB/s: use `policy[0].maxBandwidth: 16GiB/s` (or 0).
  */
+/** QemuMigrate.pm phase2: xbzrle-cache-size = 10 % of the guest's memory, rounded up to a power of two (round_powerof2). */
+export function proxmoxXbzrleCacheBytes(ramBytes: number): number {
+  return 2 ** Math.ceil(Math.log2(ramBytes / 10));
+}
+
 class ProxmoxLoop extends RuleBase {
   readonly kind = 'proxmox';
   private started = false;
@@ -83,9 +88,10 @@ export const proxmox: RuleModule = {
     xbzrle: {
       kind: 'bool',
       default: false,
-      doc: 'XBZRLE with a cache of 10 % of RAM (Proxmox always turns it on); recorded only until the wire model has XBZRLE, so false (the neutral value) is the default',
+      doc: "XBZRLE with a cache of 10 % of RAM rounded up to a power of two (Proxmox always turns it on): true sets the qemu base's xbzrleCacheSize (docs/wire.md#controllers); false (the default) leaves the base's",
     },
   },
+  baseParams: (p, ramBytes) => (p.xbzrle === true ? { xbzrleCacheSize: proxmoxXbzrleCacheBytes(ramBytes) } : null),
   create: (p) => {
     const loop: Rule = new ProxmoxLoop(p);
     return withAutoConverge('proxmox', loop, p.autoConverge as boolean);

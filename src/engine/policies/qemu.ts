@@ -5,6 +5,7 @@ import { VFIO_BUFFER_BYTES } from '../devices.js';
 import type { MemoryModel, PageContent, PageCosts } from '../memory/model.js';
 import type { ParamValues, WireFigures } from '../types.js';
 import { MULTIFD_MAX_CHANNELS, multifdHeaderPerPageBytes } from '../wire/multifd.js';
+import { XBZRLE_HEADER_BYTES, xbzrleCachePages } from '../wire/xbzrle.js';
 import { COMPRESSION_BYTES_PER_SEC, MULTIFD_COMPRESSIONS, type MultifdCompression } from '../wire/compression.js';
 
 /** migration-stats.h BUFFER_DELAY: the rate-limit and bandwidth window. */
@@ -62,6 +63,8 @@ class Qemu implements Base {
   /** page bytes one channel copies or compresses per second */
   private readonly channelBytesPerSec: number;
   readonly cpuBytesPerSec: number;
+  /** xbzrle-cache-size; 0 = XBZRLE off */
+  private readonly xbzrleCacheBytes: number;
   /** the costs given to the memory, for the figures */
   private pageCosts: PageCosts | null = null;
   private compressibility = 1;
@@ -82,6 +85,7 @@ class Qemu implements Base {
     const rate = p.multifdChannelRate as number | null;
     this.channelBytesPerSec = rate !== null && rate > 0 ? rate : this.compression === 'none' ? Infinity : COMPRESSION_BYTES_PER_SEC[this.compression];
     this.cpuBytesPerSec = this.channels > 0 ? this.channels * this.channelBytesPerSec : Infinity;
+    this.xbzrleCacheBytes = (p.xbzrleCacheSize as number | undefined) ?? 0;
   }
 
   iterations(m: MigrationView): number {
@@ -104,6 +108,13 @@ class Qemu implements Base {
         normalAccounted: pageBytes + PAGE_HEADER_BYTES,
         zeroAccounted: 1 + PAGE_HEADER_BYTES,
       };
+      if (this.xbzrleCacheBytes > 0) {
+        // save_xbzrle_page: an encoding of a page or more overflows (xbzrle_encode_buffer returns -1) and the page goes whole;
+        // an unchanged page (encoded length 0) sends nothing
+        const overflows = content.deltaBytes >= pageBytes;
+        const hitWire = overflows ? pageBytes + PAGE_HEADER_BYTES : content.deltaBytes > 0 ? content.deltaBytes + XBZRLE_HEADER_BYTES : 0;
+        this.pageCosts.xbzrle = { cachePages: xbzrleCachePages(this.xbzrleCacheBytes, pageBytes), hitWire, hitOverflows: overflows };
+      }
     }
     return this.pageCosts;
   }
@@ -116,8 +127,8 @@ class Qemu implements Base {
     return {
       multifdBytes: multifd ? mem.sentNormalPages * c.normalWire + mem.sentZeroPages * c.zeroWire : 0,
       zeroPages: mem.sentZeroPages,
-      xbzrleHitRate: NaN,
-      xbzrleOverflows: 0,
+      xbzrleHitRate: mem.xbzrleLookups > 0 ? mem.xbzrleHits / mem.xbzrleLookups : NaN,
+      xbzrleOverflows: mem.xbzrleOverflows,
       compressedRatio: compressed ? this.compressibility : NaN,
       compressionCpuSeconds: compressed ? rawBytes / this.channelBytesPerSec : 0,
     };
@@ -240,6 +251,13 @@ export const qemu: BaseModule = {
       default: false,
       columnWhenSet: true,
       doc: "switchover-ack capability: no switch-over before the destination has loaded the VFIO devices' initial data (vm.devices[].loadTime) and said so",
+    },
+    xbzrleCacheSize: {
+      kind: 'bytes',
+      default: 0,
+      min: 0,
+      columnWhenSet: true,
+      doc: 'xbzrle-cache-size with the xbzrle capability on (QEMU: 64 MiB by default); 0 = XBZRLE off; at most vm.ram, not with multifd (docs/wire.md#xbzrle)',
     },
     multifdChannels: {
       kind: 'count',

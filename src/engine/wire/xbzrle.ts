@@ -11,3 +11,30 @@ export const XBZRLE_DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
  * cache lines to a few hundred bytes of a page); set it from your workload.
  */
 export const DEFAULT_DELTA_BYTES = 512;
+
+/** save_xbzrle_page: save_page_header (8) + ENCODING_FLAG_XBZRLE (1) + be16 encoded length (2). */
+export const XBZRLE_HEADER_BYTES = 8 + 1 + 2;
+
+/** page_cache.c CACHED_PAGE_LIFETIME: a cached page refreshed within this many syncs is not replaced. */
+export const XBZRLE_CACHED_PAGE_LIFETIME = 2;
+
+/** cache_init: the cache holds size / page size pages, rounded down to a power of two. */
+export function xbzrleCachePages(cacheBytes: number, pageBytes: number): number {
+  const pages = Math.floor(cacheBytes / pageBytes);
+  return pages < 1 ? 0 : 2 ** Math.floor(Math.log2(pages));
+}
+
+/**
+ * The share of look-ups of an already-seen page that hit, in steady state
+ * (docs/wire.md#xbzrle): a page's slot is its page number modulo the cache
+ * size, so W scattered working-set pages fall on N slots about
+ * Poisson(W / N) to a slot. Whichever page of a slot holds it (the first
+ * one in, while it is refreshed within CACHED_PAGE_LIFETIME syncs, or the
+ * last one in), one page per occupied slot hits: the hit rate is the share
+ * of pages that own their slot, (1 - exp(-W/N)) / (W/N).
+ */
+export function xbzrleSteadyHitRate(workingSetPages: number, cachePages: number): number {
+  if (cachePages <= 0) return 0;
+  const load = workingSetPages / cachePages;
+  return load > 0 ? -Math.expm1(-load) / load : 1;
+}
