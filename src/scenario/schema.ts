@@ -230,7 +230,7 @@ export function deviceSchema() {
   return z.strictObject({
     name: z
       .string({ error: (iss) => `expected the device's name (e.g. gpu0), found ${describeFound(iss.input)}` })
-      .min(1, { message: "expected the device's name (e.g. gpu0), found ''" })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: "expected a name of letters, digits, '_', '.' or '-' (it names the device's columns), e.g. gpu0" })
       .describe('a name for the device, unique in vm.devices'),
     precopyBytes: quantity('bytes', { min: 0 }, 'initial data the device offers in pre-copy (0: none); default 0')
       .optional()

@@ -29,6 +29,11 @@ describe('vm.devices: bad input names the file, line, path and what was expected
     assert.match(m, /vm\.devices\[0\]\.stopCopyBytes: missing; expected a size/);
   });
 
+  test('a name that could not name a column', () => {
+    const m = problems(`vm: { ram: 4GiB, devices: [ { name: 'gpu 0', stopCopyBytes: 1GiB } ] }\n${HEAD}policy: { kind: qemu }\n`);
+    assert.match(m, /vm\.devices\[0\]\.name: expected a name of letters, digits, '_', '\.' or '-'/);
+  });
+
   test('two devices with one name', () => {
     const m = problems(`vm: { ram: 4GiB, devices: [ { name: gpu0, stopCopyBytes: 1GiB }, { name: gpu0, stopCopyBytes: 2GiB } ] }\n${HEAD}policy: { kind: qemu }\n`);
     assert.match(m, /s\.yaml:1:\d+: vm\.devices\[1\]\.name: duplicate device name 'gpu0' \(vm\.devices\[0\] has it\)/);
