@@ -4,7 +4,7 @@ import { POLICIES, baseKinds, ruleKinds } from '../engine/policies/index.js';
 import { WORKLOADS } from '../engine/workloads/index.js';
 import { WORKLOAD_PRESETS } from '../engine/workloads/presets.js';
 import { workingSetBytes } from '../engine/workloads/layout.js';
-import { wireProblems } from '../engine/wire/checks.js';
+import { wireProblems, wireWarnings } from '../engine/wire/checks.js';
 import type { Scenario } from '../engine/types.js';
 import { InputError, suggest, type InputProblem } from '../common/errors.js';
 import { formatPathSegments, getPath, type PathSegment } from './path.js';
@@ -272,6 +272,7 @@ export function scenarioWarnings(s: Scenario): RawProblem[] {
         message: 'has no effect without switchover-ack (the source does not wait for the destination to load); set policy[0].switchoverAck: true on the qemu base',
       });
   });
+  if (head.kind === 'qemu') out.push(...wireWarnings(s));
   return out;
 }
 

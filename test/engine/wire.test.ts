@@ -9,6 +9,9 @@ import { simulate } from '../../src/engine/index.js';
 import { flatRecord } from '../../src/scenario/flatten.js';
 import { assertClose, basic, GiB, MiB } from './scenario-builder.js';
 import { problems } from '../scenario/problems.js';
+import { migsweep, tempDir } from '../sweep/helpers.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { xbzrleCachePages, xbzrleSteadyHitRate } from '../../src/engine/wire/xbzrle.js';
 import { proxmoxXbzrleCacheBytes } from '../../src/engine/policies/proxmox.js';
 import type { Scenario } from '../../src/engine/types.js';
@@ -282,5 +285,53 @@ describe('XBZRLE (migration/ram.c save_xbzrle_page, page_cache.c)', () => {
       problems(SCENARIO('  - { kind: qemu, xbzrleCacheSize: 2GiB }')),
       /s\.yaml:\d+:\d+: policy\[0\]\.xbzrleCacheSize: the XBZRLE cache \(2048 MiB\) is larger than the guest's RAM \(1024 MiB\)/,
     );
+  });
+});
+
+describe('the CLI: warnings, and runs.csv of a sweep over the wire', () => {
+  test('multifd compression without multifd is a warning at its line (QEMU keeps it unused); the run goes on as a single stream', () => {
+    const dir = tempDir();
+    const file = join(dir, 'w.yaml');
+    writeFileSync(file, 'vm: { ram: 1GiB }\nworkload: { kind: uniform, dirtyRate: 10MiB/s }\nlink: { bandwidth: 10Gbit/s }\npolicy: { kind: qemu, multifdCompression: zstd }\n');
+    const r = migsweep(['run', file, '--json']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.err, /warning: .*w\.yaml:4:\d+: policy\.multifdCompression: has no effect without multifd/);
+    const json = JSON.parse(r.out) as Record<string, unknown>;
+    assert.ok(!('multifdBytes' in json), 'no wire figures: the wire is off');
+    const quiet = migsweep(['run', file, '--json', '--set', 'policy.multifdChannels=2']);
+    assert.equal(quiet.err, '');
+  });
+
+  test('a sweep over multifdChannels [0, 4]: every row has the channel count and the figures, the single stream 0 multifd bytes', () => {
+    const dir = tempDir();
+    const file = join(dir, 'mf.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: mf',
+        'base:',
+        '  vm: { ram: 256MiB, zeroShare: 0.25 }',
+        '  workload: { kind: uniform, dirtyRate: 0 }',
+        '  link: { bandwidth: 10Gbit/s }',
+        '  policy: { kind: qemu, maxBandwidth: 0 }',
+        'axes:',
+        '  policy[0].multifdChannels: [0, 4]',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'run');
+    const r = migsweep(['sweep', file, '--out', out, '--workers', '1', '--quiet', '--no-report']);
+    assert.equal(r.code, 0, r.err);
+    const [header, ...rows] = readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n');
+    const cols = (header ?? '').split(',');
+    const at = (name: string) => cols.indexOf(name);
+    for (const name of ['multifdBytes', 'zeroPages', 'xbzrleHitRate', 'qemu_multifdChannels']) assert.ok(at(name) >= 0, name);
+    assert.ok(at('multifdBytes') < at('policy'), 'the figures are metrics: before the parameters');
+    const cells = rows.map((row) => row.split(','));
+    const byChannels = new Map(cells.map((c) => [c[at('qemu_multifdChannels')], c]));
+    // 49,152 normal and 16,384 zero pages, each once
+    assert.equal(Number(byChannels.get('0')?.[at('multifdBytes')]), 0);
+    assertClose(Number(byChannels.get('4')?.[at('multifdBytes')]), 49152 * 4106.5 + 16384 * 10.5, 1e-12, 'multifd-bytes');
+    assertClose(Number(byChannels.get('0')?.[at('zeroPages')]), 16384, 1e-12, 'duplicate');
   });
 });

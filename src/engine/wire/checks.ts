@@ -39,3 +39,22 @@ export function wireProblems(s: Scenario): WireProblem[] {
     });
   return out;
 }
+
+/**
+ * What QEMU accepts but does not use (docs/wire.md#bad-input): multifd's
+ * parameters while the multifd capability is off stay set and unused
+ * (migrate_params_check takes them; only multifd_send_setup reads them).
+ */
+export function wireWarnings(s: Scenario): WireProblem[] {
+  const w = wireConfig(s.policy, s.vm.ram);
+  if (w.channels > 0) return [];
+  const out: WireProblem[] = [];
+  const p = w.baseParams;
+  if (p.multifdCompression !== undefined && p.multifdCompression !== 'none')
+    out.push({
+      path: ['policy', 0, 'multifdCompression'],
+      message: `has no effect without multifd (QEMU keeps it for when multifd is on); set policy[0].multifdChannels (QEMU's default count is 2)`,
+    });
+  if (typeof p.multifdChannelRate === 'number') out.push({ path: ['policy', 0, 'multifdChannelRate'], message: 'has no effect without multifd; set policy[0].multifdChannels' });
+  return out;
+}
