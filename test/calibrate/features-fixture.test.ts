@@ -113,9 +113,19 @@ describe('the engine against the wire-feature grid, out of sample', () => {
     }
   });
 
-  test('outcomes: at least 11 of 12 right; runs without compression within 25% of their time', () => {
+  test("XBZRLE hit rate: page fidelity (the cache evicting as QEMU's does) within 10 points, the fluid engine within 16 (xbzrle-large: 30.9% measured, 15.1%)", () => {
+    const page = summarizeComparison(rows.page);
+    const fluidSummary = summarizeComparison(rows.fluid);
+    assert.equal(page.xbzrleRuns, 4);
+    assert.ok((page.xbzrleHitRateMaxAbsDiff as number) <= 0.1, String(page.xbzrleHitRateMaxAbsDiff));
+    assert.ok((fluidSummary.xbzrleHitRateMaxAbsDiff as number) <= 0.16, String(fluidSummary.xbzrleHitRateMaxAbsDiff));
+    // the cache decides the 1 MiB/s outcome in the engine as in QEMU
+    assert.deepEqual([fluid('xbzrle-large-1m').predictedOutcome, fluid('xbzrle-small-1m').predictedOutcome], ['completed', 'not-converged']);
+  });
+
+  test('outcomes: all 12 right; runs without compression within 25% of their time', () => {
     const summary = summarizeComparison(rows.fluid);
-    assert.ok(summary.outcomesCorrect >= 11, summary.outcomeMisses.join(', '));
+    assert.equal(summary.outcomesCorrect, 12, summary.outcomeMisses.join(', '));
     for (const r of rows.fluid.filter((x) => x.outcomeCorrect && x.timeExcluded === null && !['zstd2', 'zlib2'].includes(x.name))) {
       assert.ok(abs(r.totalTimeMs.relError) <= 0.25, `${r.name} time ${r.totalTimeMs.relError}`);
     }
