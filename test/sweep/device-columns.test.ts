@@ -56,9 +56,9 @@ test('a sweep with devices: deviceStopCopyBytes follows the metrics, the device 
   assert.equal(read(join(merged, 'runs.csv')), csv);
 });
 
-test('sweeps/wire.yaml: 7 presets x 4 links x (one stream + 3 multifd x 4 channel CPUs + zstd + 3 GPU variants) = 476 tasks; a GPU whose 512 MiB of stop-copy data exceed bandwidth x 300 ms never switches over', () => {
+test('sweeps/wire.yaml: 7 presets x 4 links x (one stream + 3 multifd x 4 channel CPUs + zstd + 2 XBZRLE caches + 3 GPU variants) = 532 tasks; a GPU whose 512 MiB of stop-copy data exceed bandwidth x 300 ms never switches over', () => {
   const { grid } = loadSweep(join(SWEEPS, 'wire.yaml'));
-  assert.equal(grid.tasks, 476);
+  assert.equal(grid.tasks, 532);
   const out = join(tempDir(), 'wire');
   const r = migsweep(['sweep', join(SWEEPS, 'wire.yaml'), '--out', out, '--quiet']);
   assert.equal(r.code, 0, r.err);
