@@ -168,7 +168,12 @@ class Qemu implements Base {
       m.decide();
       if (m.ended) return;
       if (m.postcopyReason !== null) {
-        // RAM counts as can_postcopy, so must_precopy (0) <= threshold_size always holds
+        // RAM counts as can_postcopy, so must_precopy (0) <= threshold_size always holds;
+        // post-copy sends whole pages (ram_save_target_page_legacy uses XBZRLE only while !migration_in_postcopy())
+        if (this.pageCosts?.xbzrle !== undefined) {
+          const { xbzrle: _cache, ...whole } = this.pageCosts;
+          mem.setCosts(whole);
+        }
         m.startPostcopy(m.postcopyReason, this.maxPostcopyBytesPerSec, m.bandwidthEstimate > 0 ? pending / m.bandwidthEstimate : NaN, finalSyncS);
         return;
       }
