@@ -22,6 +22,8 @@ import { CONFIG, SCHEMA_URL, capital, wrapLines } from './style.js';
 
 type Entry = ChartEntry & { kind: 'metric-vs-axis' };
 
+/** Panels in a row when one column is drawn as panels: three of 240 px fit a page beside the legend. */
+const WRAP_PANELS = 3;
 /** The series column: a name, shown as it is. */
 const SERIES = new Set(['variant']);
 
@@ -190,16 +192,16 @@ export function metricVsAxis(entry: Entry, ctx: ChartContext, where: string): Bu
     `${dims.color ? `One line per ${columnName(dims.color)}` : 'One line'}${dims.facets.length ? `; one panel per ${wordList(dims.facets.map(columnName))}` : ''}. Gaps: most replicates did not complete.`,
     ...notes,
   ];
-  const facetSpec = Object.fromEntries(
-    dims.facets.map((col, i) => [i === 0 ? 'column' : 'row', { field: `panel${i}`, type: 'ordinal', title: null, sort: facetShown[i]!.values.map((v) => panelLabel(col, v)) }]),
-  );
+  const panelField = (i: number) => ({ field: `panel${i}`, type: 'ordinal', title: null, sort: facetShown[i]!.values.map((v) => panelLabel(dims.facets[i]!, v)) });
+  // one panel column: panels wrap at WRAP_PANELS a row (six in a row are wider than a page); two: across and down
+  const facetSpec = dims.facets.length === 1 ? panelField(0) : dims.facets.length === 2 ? { column: panelField(0), row: panelField(1) } : null;
   const inner = { width: 240, height: 170, layer: layers };
   const spec = {
     $schema: SCHEMA_URL,
     title: { text: title, subtitle: wrapLines(subtitle, dims.facets.length ? 110 : 70) },
     data: { values: data },
     transform: [xs.transform, yv.transform],
-    ...(dims.facets.length ? { facet: facetSpec, spec: inner, resolve: { scale: { y: 'shared' } } } : inner),
+    ...(facetSpec !== null ? { facet: facetSpec, ...(dims.facets.length === 1 ? { columns: WRAP_PANELS } : {}), spec: inner, resolve: { scale: { y: 'shared' } } } : inner),
     config: { ...CONFIG, legend: { ...CONFIG.legend, orient: 'right', direction: 'vertical', titleLimit: 0 } },
   } as TopLevelSpec;
   return {
