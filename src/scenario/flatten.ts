@@ -91,7 +91,7 @@ export function columnOfPath(s: Scenario, path: readonly PathSegment[]): string 
  * (columnWhenSet). Callers that fill their own row (the sweep's rows, once
  * per scenario) build no object.
  */
-export function eachScenarioColumn(s: Scenario, put: (column: string, cell: Cell, path: string | null) => void, every = false): void {
+export function eachScenarioColumn(s: Scenario, put: (column: string, cell: Cell, path: string | null, onlyWithEvery?: boolean) => void, every = false): void {
   const policies = policyColumns(s.policy, every);
   put('policy', policies.label, null);
   put('base', itemAt(s.policy, 0).kind, 'policy[0].kind');
@@ -130,10 +130,10 @@ export function eachScenarioColumn(s: Scenario, put: (column: string, cell: Cell
   put('linkJitter', s.link.jitter, 'link.jitter');
   const limit = itemAt(s.policy, 0).downtimeLimit;
   put('downtimeLimitMs', typeof limit === 'number' ? limit * 1000 : null, 'policy[0].downtimeLimit');
-  for (const [column, cell, path] of policies) put(column, cell, path);
+  for (const [column, cell, path, onlyWithEvery] of policies) put(column, cell, path, onlyWithEvery);
   // what the pages hold matters to compression and XBZRLE only: a column when they are on (docs/wire.md#columns)
-  if (every || policies.compression) put('compressibility', s.workload.compressibility ?? null, 'workload.compressibility');
-  if (every || policies.xbzrle) put('deltaBytes', s.workload.deltaBytes ?? null, 'workload.deltaBytes');
+  if (every || policies.compression) put('compressibility', s.workload.compressibility ?? null, 'workload.compressibility', !policies.compression);
+  if (every || policies.xbzrle) put('deltaBytes', s.workload.deltaBytes ?? null, 'workload.deltaBytes', !policies.xbzrle);
   put('estimator', s.estimator?.kind ?? null, 'estimator.kind');
   put('horizonMs', s.horizon * 1000, 'horizon');
   put('seed', s.seed, 'seed');
@@ -165,7 +165,8 @@ function workloadParamColumns(kind: string): ParamColumn[] {
 }
 
 /** A policy list's columns, its label, and whether its wire has compression or XBZRLE on (src/engine/wire/config.ts). */
-type PolicyColumns = [string, Cell, string][] & { label: string; compression: boolean; xbzrle: boolean };
+/** [column, cell, path, a column only with `every` (a columnWhenSet parameter at its default)] */
+type PolicyColumns = [string, Cell, string, boolean][] & { label: string; compression: boolean; xbzrle: boolean };
 
 /**
  * A policy list's label and constant columns: `<kind>_<param><Unit>`, or
@@ -185,9 +186,10 @@ function policyColumns(list: Scenario['policy'], every: boolean): PolicyColumns 
     seen.set(p.kind, n);
     const prefix = n === 1 ? p.kind : `${p.kind}#${n}`;
     for (const [name, spec] of Object.entries(entryOf(POLICIES, p.kind).params)) {
-      if (!every && spec.columnWhenSet === true && p[name] === spec.default) continue;
+      const onlyWithEvery = spec.columnWhenSet === true && p[name] === spec.default;
+      if (!every && onlyWithEvery) continue;
       const [col, cell] = unitColumn(name, spec.kind, p[name]);
-      columns.push([`${prefix}_${col}`, cell, `policy[${i}].${name}`]);
+      columns.push([`${prefix}_${col}`, cell, `policy[${i}].${name}`, onlyWithEvery]);
     }
   });
   columns.label = policyLabel({ policy: list } as Scenario);
