@@ -34,8 +34,35 @@ export interface RawBatch {
   /** per task, per metric column: the index of its text in `texts`, or -1; then per task, its error's index or -1 */
   textAt: Int32Array;
   texts: string[];
+  /** the batch's scenario texts, when the worker wrote them (CSV output only) */
+  scenarios?: RawScenarios;
   ms: number;
 }
+
+/** Texts per scenario in RawScenarios.texts: scenarioId, ids, params, beforeSeed, afterSeed (as RowWriter keeps them). */
+export const SCENARIO_TEXTS = 5;
+
+/**
+ * The texts of the batch's scenarios, written by the worker (which builds
+ * each scenario anyway) so that the main thread only writes the rows of
+ * each run: `at` holds (scenario index, variant) pairs, `texts`
+ * SCENARIO_TEXTS strings per scenario. Only for CSV output.
+ */
+export interface RawScenarios {
+  at: number[];
+  texts: string[];
+}
+
+/** A scenario's texts as RowWriter.scenarioRows gives them (the worker passes that function when it writes them). */
+export type ScenarioTexts = (index: number) => {
+  scenario: Scenario | null;
+  scenarioId: string;
+  variant: number;
+  ids: string;
+  params: string;
+  beforeSeed: string;
+  afterSeed: string;
+};
 
 export function isRawBatch(r: object): r is RawBatch {
   return (r as { raw?: unknown }).raw === true;
@@ -46,15 +73,22 @@ export class RawRunner {
   private readonly digits: number[] = [];
   private current: { index: number; scenario: Scenario; scenarioId: string } | null = null;
 
+  /** the scenarios of the batch being run, when their texts are sent */
+  private scenarios: RawScenarios | null = null;
+
   constructor(
     private readonly grid: Grid,
     private readonly shard: Shard | null,
+    /** when given, the worker writes each scenario's texts (RowWriter.scenarioRows) and sends them with the batch */
+    private readonly scenarioTexts: ScenarioTexts | null = null,
   ) {}
 
   /** The tasks [start, end); with a budget, stop after the first whole scenario that ends past it (as RowWriter.batch does). */
   batch(start: number, end: number, simulate: Simulate, budgetMs = Infinity): RawBatch {
     const t0 = performance.now();
     const count = end - start;
+    this.scenarios = this.scenarioTexts === null ? null : { at: [], texts: [] };
+    this.current = null;
     const numbers = new Float64Array(count * C);
     const textAt = new Int32Array(count * (C + 1));
     const texts: string[] = [];
@@ -104,12 +138,20 @@ export class RawRunner {
       numbers: done < count ? numbers.slice(0, done * C) : numbers,
       textAt: done < count ? cutShort(textAt, count, done) : textAt,
       texts,
+      ...(this.scenarios !== null ? { scenarios: this.scenarios } : {}),
       ms: performance.now() - t0,
     };
   }
 
   private scenario(index: number): { index: number; scenario: Scenario; scenarioId: string } {
     if (this.current?.index === index) return this.current;
+    if (this.scenarioTexts !== null && this.scenarios !== null) {
+      const rows = this.scenarioTexts(index);
+      if (rows.scenario === null) throw new Error('internal: a worker writing scenario texts got no scenario');
+      this.scenarios.at.push(index, rows.variant);
+      this.scenarios.texts.push(rows.scenarioId, rows.ids, rows.params, rows.beforeSeed, rows.afterSeed);
+      return (this.current = { index, scenario: rows.scenario, scenarioId: rows.scenarioId });
+    }
     const { variant } = decodeScenario(this.grid, index, this.digits);
     const v = itemAt(this.grid.variants, variant);
     this.current = { index, scenario: buildScenario(v, this.digits), scenarioId: scenarioIdOf(v, this.digits) };

@@ -12,7 +12,7 @@ import { eachScenarioColumn, METRIC_COLUMNS, optionalMetricsOf, type Cell, type 
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { cellText, csvText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
-import { replaySimulate, type RawBatch } from './raw-batch.js';
+import { replaySimulate, SCENARIO_TEXTS, type RawBatch, type RawScenarios } from './raw-batch.js';
 import { RunColumnsBuilder } from './parquet/run-columns.js';
 import type { ColumnKind } from './parquet/schema.js';
 import { STATUS, type BatchResult, type Grid, type Shard } from './types.js';
@@ -26,11 +26,12 @@ const M = SUMMARY_METRICS.length;
 const SUMMARY_INDEX = METRIC_COLUMNS.map((c) => (SUMMARY_METRICS as readonly string[]).indexOf(c));
 
 /** What the replicates of one scenario share: built once, not once per replicate. */
-interface ScenarioRows {
+export interface ScenarioRows {
   index: number;
   variant: number;
   scenarioId: string;
-  scenario: Scenario;
+  /** null when the texts came from a worker (a replayed batch needs no scenario) */
+  scenario: Scenario | null;
   /** `scenarioId,variant` as CSV */
   ids: string;
   /** the parameter cells as CSV: without the seed (summary.csv), and around the seed (runs.csv: `${beforeSeed}${seed}${afterSeed}`) */
@@ -69,6 +70,8 @@ export class RowWriter {
 
   /** true while a batch simulated in a worker is written (replay) */
   private replaying = false;
+  /** while replaying: the scenarios' texts the worker wrote (RawBatch.scenarios), by scenario index */
+  private presets: Map<number, ScenarioRows> | null = null;
 
   /** the batch's runs as columns too (for runs.parquet) when the row writer has column kinds */
   private columns: RunColumnsBuilder | null = null;
@@ -140,10 +143,14 @@ export class RowWriter {
   /** The rows of a batch a worker simulated and returned as numbers: the same bytes as if the worker had written them. */
   replay(start: number, raw: RawBatch): BatchResult {
     this.replaying = true;
+    this.presets = raw.scenarios === undefined ? null : scenarioPresets(raw.scenarios);
     try {
       return { ...this.batch(start, raw.end, replaySimulate(raw)), ms: raw.ms };
     } finally {
       this.replaying = false;
+      // a scenario whose texts came from the worker has no scenario object: never reused outside its batch
+      if (this.presets !== null) this.current = null;
+      this.presets = null;
     }
   }
 
@@ -174,8 +181,11 @@ export class RowWriter {
     return { end: ordinal + 1, text, summary: new Uint8Array(0), status, variant, metrics, ...(this.columns !== null ? { columns: this.columns.done() } : {}), ms: 0 };
   }
 
-  private scenarioRows(index: number): ScenarioRows {
+  /** The texts of scenario `index` (the shard's scenario numbering is the grid's), built or as the worker sent them. */
+  scenarioRows(index: number): ScenarioRows {
     if (this.current?.index === index) return this.current;
+    const preset = this.presets?.get(index);
+    if (preset !== undefined) return (this.current = preset);
     const { variant } = decodeScenario(this.grid, index, this.digits);
     const v = itemAt(this.grid.variants, variant);
     const scenario = buildScenario(v, this.digits);
@@ -235,7 +245,7 @@ export class RowWriter {
     let result: RunResult | null = null;
     try {
       // a replayed batch (raw-batch.ts) needs no scenario: the results were simulated in a worker
-      const r = simulate(this.replaying ? rows.scenario : (withValue(rows.scenario, ['seed'], seed) as Scenario));
+      const r = simulate(this.replaying || rows.scenario === null ? (rows.scenario as Scenario) : (withValue(rows.scenario, ['seed'], seed) as Scenario));
       if (this.sameAsLast(r)) values = this.lastValuesText!;
       else {
         // hot path (every task): m is in range of the constant column lists
@@ -295,6 +305,21 @@ export class RowWriter {
     columns.cell(this.errorIndex, error === '' ? null : error);
     columns.endRow();
   }
+}
+
+/**
+ * The scenario texts a worker sent with a raw batch, as RowWriter keeps
+ * them. Only for CSV (no Parquet columns, which need the cells), and only
+ * replayed (the scenario itself is not needed).
+ */
+function scenarioPresets(s: RawScenarios): Map<number, ScenarioRows> {
+  const out = new Map<number, ScenarioRows>();
+  for (let k = 0; k < s.at.length / 2; k++) {
+    const t = (j: number) => itemAt(s.texts, k * SCENARIO_TEXTS + j);
+    const index = itemAt(s.at, 2 * k);
+    out.set(index, { index, variant: itemAt(s.at, 2 * k + 1), scenarioId: t(0), scenario: null, ids: t(1), params: t(2), beforeSeed: t(3), afterSeed: t(4), cells: [] });
+  }
+  return out;
 }
 
 /** Segments of cells joined with commas, leaving out the segments that hold no cell (null). */

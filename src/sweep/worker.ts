@@ -31,7 +31,7 @@ export function batchHandler(run: Simulate): (req: BatchRequest) => unknown {
   return (req) => {
     const data = workerData as WorkerData;
     if (data.raw === true) {
-      runner ??= new RawRunner(data.grid, data.shard);
+      runner ??= rawRunner(data);
       const raw = runner.batch(req.start, req.end, run, req.budgetMs);
       return move({ [transferableSymbol]: [raw.numbers.buffer, raw.textAt.buffer], [valueSymbol]: raw });
     }
@@ -41,6 +41,12 @@ export function batchHandler(run: Simulate): (req: BatchRequest) => unknown {
     const buffers = [r.text.buffer, r.summary.buffer, r.status.buffer, r.variant.buffer, r.metrics.buffer, ...(r.columns ? runColumnBuffers(r.columns) : [])];
     return move({ [transferableSymbol]: buffers, [valueSymbol]: r });
   };
+}
+
+/** With CSV output only, the worker also writes each scenario's texts (Parquet's columns need the cells: the main thread builds them). */
+function rawRunner(data: WorkerData): RawRunner {
+  const texts = data.csvText !== false && (data.columnKinds ?? null) === null ? new RowWriter(data.grid, data.shard) : null;
+  return new RawRunner(data.grid, data.shard, texts === null ? null : (index) => texts.scenarioRows(index));
 }
 
 export default batchHandler(simulate);
