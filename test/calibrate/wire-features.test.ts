@@ -107,11 +107,16 @@ test('XBZRLE: the first pass fills no cache, re-dirtied pages miss once and then
   assert.ok(r.xbzrleCacheMiss + r.xbzrlePages <= r.normalPages + r.duplicatePages, `looked up ${r.xbzrleCacheMiss + r.xbzrlePages}`);
   // A 16-byte delta never outgrows a page.
   assert.equal(r.xbzrleOverflow, 0);
-  // Hits happened, and each cost at most 1 flag + 2 length + (1 + 1 + 16) encoded
-  // bytes (save_xbzrle_page, xbzrle_encode_buffer); unchanged pages count as
-  // pages with no bytes.
+  // Hits happened, and each cost about 1 flag + 2 length + the encoded delta
+  // (save_xbzrle_page, xbzrle_encode_buffer): a zero run before the 16 bytes
+  // (uleb128: 2 bytes from an offset of 128 on), the changed run's length (1)
+  // and the 16 bytes, so 22; a written byte equal to the old one splits the
+  // run (2 or 3 more bytes), and a page of another block carries the block's
+  // name in its header. Measured here: 21.0 bytes a page (38,942 for 1,852;
+  // 40,646 for 1,934). 24 a page on average bounds them all, against 4,096
+  // for a page sent whole; unchanged pages count as pages with no bytes.
   assert.ok(r.xbzrlePages > 0, `pages ${r.xbzrlePages}`);
-  assert.ok(r.xbzrleBytes <= 21 * r.xbzrlePages, `xbzrle bytes ${r.xbzrleBytes} for ${r.xbzrlePages} pages`);
+  assert.ok(r.xbzrleBytes <= 24 * r.xbzrlePages, `xbzrle bytes ${r.xbzrleBytes} for ${r.xbzrlePages} pages`);
   assert.equal(r.multifdBytes ?? 0, 0);
   // The guest drops each page's TLB entry before writing it (flushTlb), so
   // even a QEMU < 9.0 under TCG logs every write: the destination resumes
