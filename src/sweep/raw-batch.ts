@@ -3,9 +3,10 @@
  * main thread has a core to spare (fewer workers than cores). Writing a
  * run's row costs about three quarters of what simulating a cheap run costs
  * (bench: the bare CSV-text probe against the engine alone), so with one
- * worker on two cores the worker only simulates and the main thread turns
- * the results into rows, summaries and columns with the same RowWriter a
- * worker would use: the bytes are the same either way.
+ * worker on two cores the worker simulates (and, for CSV, writes each
+ * scenario's texts: RawScenarios) and the main thread turns the results
+ * into rows, summaries and columns with the same RowWriter a worker would
+ * use: the bytes are the same either way.
  *
  * Every metric of METRIC_COLUMNS and OPTIONAL_METRIC_COLUMNS travels in a Float64Array (a double goes
  * through exactly, NaN included); a metric whose value is text (outcome,
