@@ -117,21 +117,27 @@ export function readSweep(file: string): SweepSource {
 /** Check the shape of a sweep file's text (`file` names it in messages). */
 export function parseSweep(file: string, text: string): SweepSource {
   const doc = parseMapping(file, text, 'a sweep: a mapping with base, axes, variants, ...');
-  const data = doc.data;
-  const res = sweepSchema().safeParse(data, { reportInput: true });
-  if (!res.success) {
-    const problems = res.error.issues.flatMap((iss) => explain(iss, []));
-    throw new InputError(
-      file,
-      dedupe(problems)
-        .slice(0, 12)
-        .map((p) => placeAt(doc, p.path, p.message)),
-    );
-  }
-  return { file, text, doc, spec: res.data };
+  const spec = checkShape(file, doc, sweepSchema(), (issues) => dedupe(issues.flatMap((iss) => explain(iss, []))));
+  return { file, text, doc, spec };
 }
 
-interface Problem {
+/**
+ * A file's document checked against its schema (a sweep's, a tune's): the
+ * data, or an InputError with the first 12 problems `explain` finds in the
+ * schema's issues, each placed at its line.
+ */
+export function checkShape<T>(file: string, doc: SourceDocument, schema: z.ZodType<T>, explain: (issues: z.core.$ZodIssue[]) => Problem[]): T {
+  const res = schema.safeParse(doc.data, { reportInput: true });
+  if (res.success) return res.data;
+  throw new InputError(
+    file,
+    explain(res.error.issues)
+      .slice(0, 12)
+      .map((p) => placeAt(doc, p.path, p.message)),
+  );
+}
+
+export interface Problem {
   path: PathSegment[];
   message: string;
 }

@@ -7,11 +7,11 @@
  */
 import { z } from 'zod';
 import { parseMapping, readSourceText, type SourceDocument } from '../scenario/document.js';
-import { InputError, suggest } from '../common/errors.js';
+import { suggest } from '../common/errors.js';
 import { parsePath, type PathSegment } from '../scenario/path.js';
 import { describeFound } from '../common/errors.js';
 import { scenarioSchema } from '../scenario/schema.js';
-import { axisSchema, placeAt } from '../sweep/spec.js';
+import { axisSchema, checkShape } from '../sweep/spec.js';
 import { DISTRIBUTION_KINDS, isDistributionSpec } from '../scenario/distribution.js';
 import type { TuneSpec } from './types.js';
 
@@ -136,16 +136,8 @@ export function readTune(file: string): TuneSource {
 
 export function parseTune(file: string, text: string): TuneSource {
   const doc = parseMapping(file, text, 'a tune file: a mapping with base, population, search, constraints, objective');
-  const data = doc.data;
-  const res = tuneSchema().safeParse(data, { reportInput: true });
-  if (!res.success) {
-    const problems = res.error.issues.flatMap((iss) => explain(iss));
-    throw new InputError(
-      file,
-      problems.slice(0, 12).map((p) => placeAt(doc, p.path, p.message)),
-    );
-  }
-  return { file, text, doc, spec: res.data };
+  const spec = checkShape(file, doc, tuneSchema(), (issues) => issues.flatMap((iss) => explain(iss)));
+  return { file, text, doc, spec };
 }
 
 function explain(iss: z.core.$ZodIssue): { path: PathSegment[]; message: string }[] {
