@@ -10,7 +10,7 @@ import { itemAt } from '../common/lookup.js';
 import type { RunResult, Scenario } from '../engine/types.js';
 import { eachScenarioColumn, METRIC_COLUMNS, optionalMetricsOf, type Cell, type OPTIONAL_METRIC_COLUMNS } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
-import { cellText, csvText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
+import { cellText, csvText, oneByteText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
 import { replaySimulate, SCENARIO_TEXTS, type RawBatch, type RawScenarios } from './raw-batch.js';
 import { RunColumnsBuilder } from './parquet/run-columns.js';
@@ -64,6 +64,8 @@ export class RowWriter {
   private readonly lastParams: (Cell | undefined)[] = [];
   private readonly lastCells: CsvCell[] = [];
   private readonly lastTexts: string[] = [];
+  /** per variant, its name as a CSV cell */
+  private readonly variantTexts = new Map<number, string>();
   /** the metric values of the last task and their cells as text (null after an error): identical replicates are formatted once */
   private readonly lastValues: unknown[] = METRIC_COLUMNS.map(() => undefined);
   private lastValuesText: string | null = null;
@@ -202,7 +204,8 @@ export class RowWriter {
           if (!(p in this.lastParams) || value !== this.lastParams[p]) {
             this.lastParams[p] = value;
             this.lastCells[p] = cell(value);
-            this.lastTexts[p] = cellText(this.lastCells[p]);
+            const text = cellText(this.lastCells[p]);
+            this.lastTexts[p] = typeof value === 'string' ? oneByteText(text) : text;
           }
           params[p] = this.lastCells[p]!;
           texts[p] = this.lastTexts[p]!;
@@ -224,13 +227,21 @@ export class RowWriter {
       variant,
       scenarioId,
       scenario,
-      ids: csvText([[scenarioId, v.name]]).slice(0, -1),
+      // a scenario id (hex digits) never needs quotes
+      ids: `${scenarioId},${this.variantText(variant, v.name)}`,
       params: joinCells([before, after]),
       beforeSeed: before === null ? '' : `${before},`,
       afterSeed: after === null ? '' : `,${after}`,
       cells: params,
     };
     return this.current;
+  }
+
+  /** A variant's name as its CSV cell, one byte a character where it can be (oneByteText). */
+  private variantText(variant: number, name: string): string {
+    let text = this.variantTexts.get(variant);
+    if (text === undefined) this.variantTexts.set(variant, (text = oneByteText(cellText(name))));
+    return text;
   }
 
   /** Simulate one task; its row as text; its status, variant and summary metrics into the arrays at `i`; its cells into the columns when they are built. */
