@@ -51,8 +51,11 @@ export function cellText(v: CsvCell | undefined): string {
   return '';
 }
 
-/** Only Latin-1 characters: text that V8 can hold one byte a character. */
-const LATIN1 = /^[\x00-\xff]*$/;
+/** Texts up to this long are copied by Utf8Builder.addAscii when they are ASCII. */
+const SHORT_TEXT = 32;
+
+/** A character beyond Latin-1: text without one V8 can hold one byte a character. */
+const BEYOND_LATIN1 = /[\u0100-\uffff]/;
 
 /**
  * The same text, held one byte a character where it can be. V8 (Node 20)
@@ -64,7 +67,7 @@ const LATIN1 = /^[\x00-\xff]*$/;
  * once per distinct cell text (RowWriter caches them), not per row.
  */
 export function oneByteText(text: string): string {
-  return LATIN1.test(text) ? Buffer.from(text, 'latin1').toString('latin1') : text;
+  return !BEYOND_LATIN1.test(text) ? Buffer.from(text, 'latin1').toString('latin1') : text;
 }
 
 /**
@@ -87,7 +90,25 @@ export class Utf8Builder {
       this.bytes.copy(bigger, 0, 0, this.length);
       this.bytes = bigger;
     }
+    if (text.length <= SHORT_TEXT && this.addAscii(text)) return;
     this.length += this.bytes.write(text, this.length);
+  }
+  /**
+   * A short text of ASCII characters copied byte by byte: for the few
+   * characters of a Parquet text cell (an id, an outcome, a policy name)
+   * this costs about a third of a call into Buffer.write. False (nothing
+   * written) for any other character.
+   */
+  private addAscii(text: string): boolean {
+    const bytes = this.bytes;
+    const at = this.length;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) return false;
+      bytes[at + i] = c;
+    }
+    this.length = at + text.length;
+    return true;
   }
   /** Bytes written so far. */
   get byteLength(): number {

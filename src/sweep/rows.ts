@@ -10,7 +10,7 @@ import { itemAt } from '../common/lookup.js';
 import type { RunResult, Scenario } from '../engine/types.js';
 import { eachScenarioColumn, METRIC_COLUMNS, optionalMetricsOf, type Cell, type OPTIONAL_METRIC_COLUMNS } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
-import { cellText, csvText, oneByteText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
+import { CellCursor, cellText, oneByteText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
 import { replaySimulate, SCENARIO_TEXTS, type RawBatch, type RawScenarios } from './raw-batch.js';
 import { RunColumnsBuilder } from './parquet/run-columns.js';
@@ -64,6 +64,8 @@ export class RowWriter {
   private readonly lastParams: (Cell | undefined)[] = [];
   private readonly lastCells: CsvCell[] = [];
   private readonly lastTexts: string[] = [];
+  /** reads a scenario's parameter texts back into cells (Parquet, replayed batches) */
+  private readonly cursor = new CellCursor();
   /** per variant, its name as a CSV cell */
   private readonly variantTexts = new Map<number, string>();
   /** the metric values of the last task and their cells as text (null after an error): identical replicates are formatted once */
@@ -145,7 +147,7 @@ export class RowWriter {
   /** The rows of a batch a worker simulated and returned as numbers: the same bytes as if the worker had written them. */
   replay(start: number, raw: RawBatch): BatchResult {
     this.replaying = true;
-    this.presets = raw.scenarios === undefined ? null : scenarioPresets(raw.scenarios);
+    this.presets = raw.scenarios === undefined ? null : this.scenarioPresets(raw.scenarios);
     try {
       return { ...this.batch(start, raw.end, replaySimulate(raw)), ms: raw.ms };
     } finally {
@@ -154,6 +156,54 @@ export class RowWriter {
       if (this.presets !== null) this.current = null;
       this.presets = null;
     }
+  }
+
+  /**
+   * The scenario texts a worker sent with a raw batch, as this writer keeps
+   * them (only replayed: the scenario itself is not needed). For the Parquet
+   * columns each parameter's cell is read back from its text, as a merge
+   * reads runs.csv (the shortest text of a number reads back to the same
+   * double), rather than built again from the scenario.
+   */
+  private scenarioPresets(s: RawScenarios): Map<number, ScenarioRows> {
+    const out = new Map<number, ScenarioRows>();
+    for (let k = 0; k < s.at.length / 2; k++) {
+      const t = (j: number) => itemAt(s.texts, k * SCENARIO_TEXTS + j);
+      const index = itemAt(s.at, 2 * k);
+      const params = t(2);
+      out.set(index, {
+        index,
+        variant: itemAt(s.at, 2 * k + 1),
+        scenarioId: t(0),
+        scenario: null,
+        ids: t(1),
+        params,
+        beforeSeed: t(3),
+        afterSeed: t(4),
+        cells: this.kinds === null ? [] : this.paramCells(params, this.kinds),
+      });
+    }
+    return out;
+  }
+
+  /** A scenario's parameter cells (the seed's null) from its parameter texts without the seed, by the columns' kinds. */
+  private paramCells(params: string, kinds: readonly ColumnKind[]): CsvCell[] {
+    const count = this.errorIndex - this.firstParam;
+    const seedAt = this.seedIndex - this.firstParam;
+    const written = count - (seedAt >= 0 ? 1 : 0);
+    const texts = this.cursor.scan(params);
+    // no parameter but the seed: the texts are '' (which scans as one empty cell)
+    if (written > 0 && texts.count !== written) throw new Error(`internal: a scenario's parameter texts hold ${texts.count} cells, the header has ${written} such columns`);
+    const cells = new Array<CsvCell>(count);
+    for (let p = 0, j = 0; p < count; p++) {
+      if (p === seedAt) {
+        cells[p] = null;
+        continue;
+      }
+      cells[p] = texts.empty(j) ? null : kinds[this.firstParam + p] === 'text' ? texts.cell(j) : Number(texts.cell(j));
+      j++;
+    }
+    return cells;
   }
 
   /** The summary.csv line of a scenario whose replicates are at [at, at + replicates) of the arrays. */
@@ -316,21 +366,6 @@ export class RowWriter {
     columns.cell(this.errorIndex, error === '' ? null : error);
     columns.endRow();
   }
-}
-
-/**
- * The scenario texts a worker sent with a raw batch, as RowWriter keeps
- * them. Only for CSV (no Parquet columns, which need the cells), and only
- * replayed (the scenario itself is not needed).
- */
-function scenarioPresets(s: RawScenarios): Map<number, ScenarioRows> {
-  const out = new Map<number, ScenarioRows>();
-  for (let k = 0; k < s.at.length / 2; k++) {
-    const t = (j: number) => itemAt(s.texts, k * SCENARIO_TEXTS + j);
-    const index = itemAt(s.at, 2 * k);
-    out.set(index, { index, variant: itemAt(s.at, 2 * k + 1), scenarioId: t(0), scenario: null, ids: t(1), params: t(2), beforeSeed: t(3), afterSeed: t(4), cells: [] });
-  }
-  return out;
 }
 
 /** Segments of cells joined with commas, leaving out the segments that hold no cell (null). */

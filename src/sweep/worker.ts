@@ -43,10 +43,10 @@ export function batchHandler(run: Simulate): (req: BatchRequest) => unknown {
   };
 }
 
-/** With CSV output only, the worker also writes each scenario's texts (Parquet's columns need the cells: the main thread builds them). */
+/** The worker also writes each scenario's texts (the main thread reads the Parquet columns' parameter cells back from them). */
 function rawRunner(data: WorkerData): RawRunner {
-  const texts = data.csvText !== false && (data.columnKinds ?? null) === null ? new RowWriter(data.grid, data.shard) : null;
-  return new RawRunner(data.grid, data.shard, texts === null ? null : (index) => texts.scenarioRows(index));
+  const texts = new RowWriter(data.grid, data.shard);
+  return new RawRunner(data.grid, data.shard, (index) => texts.scenarioRows(index));
 }
 
 export default batchHandler(simulate);

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stringify } from 'csv-stringify/sync';
 import { serialize } from 'node:v8';
-import { csvText, oneByteText, oneLine, parseCsvLine, type CsvCell } from '../../src/sweep/csv.js';
+import { csvText, oneByteText, oneLine, parseCsvLine, Utf8Builder, type CsvCell } from '../../src/sweep/csv.js';
 import { testRandom as random } from '../engine/scenario-builder.js';
 
 const TEXTS = ['', 'qemu-2011', 'qemu-2011 + convergence-timeout(1min, 1min, 2)', 'say "hi"', 'a,b', 'line\nbreak', 'cr\rhere', '=1+2', '-x', ' spaced ', 'ünïcode'];
@@ -32,6 +32,19 @@ describe('CSV cells', () => {
     const record = ['plain', 'with, comma', 'with "quotes"', '', '1.5e-7', 'end'];
     assert.deepEqual(parseCsvLine(csvText([record]).trimEnd()), record);
     assert.deepEqual(parseCsvLine('a,,"",b'), ['a', '', '', 'b']);
+  });
+
+  test('Utf8Builder writes the UTF-8 bytes of its texts, short ASCII ones (copied byte by byte) and others alike, across growth', () => {
+    const texts = ['', 'completed', 'ünïcode', 'x'.repeat(32), 'y'.repeat(33), 'a\u2014b', '1cfafe86cbb6e3ad-0', 'é'.repeat(40), ...TEXTS];
+    const b = new Utf8Builder(8);
+    let all = '';
+    for (let i = 0; i < 200; i++) {
+      const t = texts[i % texts.length]!;
+      b.add(t);
+      all += t;
+    }
+    assert.ok(Buffer.from(b.done()).equals(Buffer.from(all, 'utf8')));
+    assert.equal(b.byteLength, Buffer.byteLength(all));
   });
 
   test('oneByteText keeps the text and, for Latin-1 text, holds it one byte a character', () => {

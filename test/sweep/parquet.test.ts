@@ -13,6 +13,7 @@ import { InputError } from '../../src/common/errors.js';
 import { csvText, parseCsvLine } from '../../src/sweep/csv.js';
 import { shardTaskCount } from '../../src/sweep/grid.js';
 import { PARTS_DIR } from '../../src/sweep/parquet/part-writer.js';
+import { RunColumnsBuilder } from '../../src/sweep/parquet/run-columns.js';
 import { streamParquet } from '../../src/sweep/parquet/read.js';
 import { ParquetRunsSink } from '../../src/sweep/parquet/sink.js';
 import { keepWholeParts } from '../../src/sweep/parquet/resume.js';
@@ -63,6 +64,8 @@ interface RunOptions {
   to?: number;
   /** continue the run in `out` after its first `from` tasks (the sink keeps its whole parts) */
   resume?: boolean;
+  /** the main thread writes the rows and columns from the workers' numbers (raw-batch.ts); default: with fewer workers than CPUs */
+  mainWritesRows?: boolean;
 }
 
 let n = 0;
@@ -84,6 +87,7 @@ async function run(o: RunOptions = {}, out = join(dir, `run-${n++}`)): Promise<s
     from: o.from ?? 0,
     to: o.to ?? shardTaskCount(grid, shard),
     batchSize: o.batchSize,
+    mainWritesRows: o.mainWritesRows,
     columnKinds: kinds,
     stopping: () => false,
     write: (r) => {
@@ -169,6 +173,28 @@ describe('runs.parquet', () => {
     const c = await run({ workers: 2, batchSize: 12 });
     assertSameParts(a, b);
     assertSameParts(a, c);
+  });
+
+  test("is the same bytes whether the workers build the columns or the main thread does, reading each scenario's parameter cells back from the texts the worker sent", async () => {
+    const inWorkers = await run({ workers: 1, mainWritesRows: false });
+    const onMain = await run({ workers: 1, mainWritesRows: true, batchSize: 6 });
+    assertSameParts(inWorkers, onMain);
+    assert.equal(readFileSync(join(onMain, 'runs.csv'), 'utf8'), readFileSync(join(inWorkers, 'runs.csv'), 'utf8'));
+  });
+
+  test('stores -0 as 0, as runs.csv writes it and a merge reads it back', () => {
+    const b = new RunColumnsBuilder(['double', 'text'], ['x', 'y'], 2);
+    b.cell(0, -0);
+    b.cell(1, -0);
+    b.endRow();
+    b.cell(0, -1.5);
+    b.cell(1, 'ok');
+    b.endRow();
+    const [x, y] = b.done().columns as [Float64Array, { bytes: Uint8Array; offsets: Int32Array }];
+    assert.ok(Object.is(x[0], 0));
+    assert.equal(x[1], -1.5);
+    assert.equal(Buffer.from(y.bytes).toString('utf8'), '0ok');
+    assert.deepEqual([...y.offsets], [0, 1, 3]);
   });
 
   test('resumes to the same bytes: the whole parts are kept, a short last part is written again', async () => {

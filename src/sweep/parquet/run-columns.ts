@@ -73,7 +73,8 @@ export class RunColumnsBuilder {
     // every cell of every task: col is a header index (in range of the per-column arrays)
     const numbers = this.numbers[col]!;
     if (numbers !== null) {
-      if (typeof v === 'number') numbers[this.row] = Number.isFinite(v) ? v : NaN;
+      // -0 is stored as 0: runs.csv writes it '0', and a column read back from runs.csv (a merge, a replayed batch's parameters) has 0
+      if (typeof v === 'number') numbers[this.row] = Number.isFinite(v) ? v + 0 : NaN;
       else if (v === null || v === undefined || v === '') numbers[this.row] = NaN;
       else throw new Error(`internal: column '${this.header[col]}' of runs.parquet holds numbers, this task gives it the text '${v}'`);
     } else {
