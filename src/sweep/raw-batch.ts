@@ -3,8 +3,8 @@
  * main thread has a core to spare (fewer workers than cores). Writing a
  * run's row costs about three quarters of what simulating a cheap run costs
  * (bench: the bare CSV-text probe against the engine alone), so with one
- * worker on two cores the worker simulates (and, for CSV, writes each
- * scenario's texts: RawScenarios) and the main thread turns the results
+ * worker on two cores the worker simulates (and writes each scenario's
+ * texts: RawScenarios) and the main thread turns the results
  * into rows, summaries and columns with the same RowWriter a worker would
  * use: the bytes are the same either way.
  *
@@ -35,7 +35,7 @@ export interface RawBatch {
   /** per task, per metric column: the index of its text in `texts`, or -1; then per task, its error's index or -1 */
   textAt: Int32Array;
   texts: string[];
-  /** the batch's scenario texts, when the worker wrote them (CSV output only) */
+  /** the batch's scenario texts, when the worker wrote them */
   scenarios?: RawScenarios;
   ms: number;
 }
@@ -47,7 +47,8 @@ export const SCENARIO_TEXTS = 5;
  * The texts of the batch's scenarios, written by the worker (which builds
  * each scenario anyway) so that the main thread only writes the rows of
  * each run: `at` holds (scenario index, variant) pairs, `texts`
- * SCENARIO_TEXTS strings per scenario. Only for CSV output.
+ * SCENARIO_TEXTS strings per scenario. For Parquet output the main thread
+ * reads the parameter cells back from them (RowWriter.paramCells).
  */
 export interface RawScenarios {
   at: number[];
