@@ -16,7 +16,7 @@
 import { itemAt } from '../common/lookup.js';
 import type { RunResult, Scenario } from '../engine/types.js';
 import { METRIC_COLUMNS, OPTIONAL_METRIC_COLUMNS } from '../scenario/flatten.js';
-import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
+import { buildScenario, decodeScenario, ownScenario, scenarioIdOf, seeded, taskAt, taskIdOf, taskSeed } from './grid.js';
 import type { Simulate } from './rows.js';
 import type { Grid, Shard } from './types.js';
 
@@ -112,7 +112,7 @@ export class RawRunner {
       const seed = taskSeed(this.grid.seed, taskIdOf(s.scenarioId, replicate));
       let error = NUMBER;
       try {
-        const r = simulate(withValue(s.scenario, ['seed'], seed) as Scenario);
+        const r = simulate(seeded(s.scenario, seed));
         // hot path (every task): m is in range of the constant column list
         for (let m = 0; m < C; m++) {
           const v = r[COLUMNS[m]!] as unknown;
@@ -156,7 +156,7 @@ export class RawRunner {
     }
     const { variant } = decodeScenario(this.grid, index, this.digits);
     const v = itemAt(this.grid.variants, variant);
-    this.current = { index, scenario: buildScenario(v, this.digits), scenarioId: scenarioIdOf(v, this.digits) };
+    this.current = { index, scenario: ownScenario(buildScenario(v, this.digits)), scenarioId: scenarioIdOf(v, this.digits) };
     return this.current;
   }
 }

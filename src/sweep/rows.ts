@@ -11,7 +11,7 @@ import type { RunResult, Scenario } from '../engine/types.js';
 import { eachScenarioColumn, METRIC_COLUMNS, optionalMetricsOf, type Cell, type OPTIONAL_METRIC_COLUMNS } from '../scenario/flatten.js';
 import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { CellCursor, cellText, oneByteText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
-import { buildScenario, decodeScenario, scenarioIdOf, taskAt, taskIdOf, taskSeed, withValue } from './grid.js';
+import { buildScenario, decodeScenario, ownScenario, scenarioIdOf, seeded, taskAt, taskIdOf, taskSeed } from './grid.js';
 import { replaySimulate, SCENARIO_TEXTS, type RawBatch, type RawScenarios } from './raw-batch.js';
 import { RunColumnsBuilder } from './parquet/run-columns.js';
 import type { ColumnKind } from './parquet/schema.js';
@@ -240,7 +240,8 @@ export class RowWriter {
     if (preset !== undefined) return (this.current = preset);
     const { variant } = decodeScenario(this.grid, index, this.digits);
     const v = itemAt(this.grid.variants, variant);
-    const scenario = buildScenario(v, this.digits);
+    // its own copy: a task sets its seed in it (seeded)
+    const scenario = ownScenario(buildScenario(v, this.digits));
     const params = new Array<CsvCell>(this.errorIndex - this.firstParam).fill(null);
     const texts = new Array<string>(params.length).fill('');
     // every parameter, those only shown when set included: once the header has one, each row shows its value
@@ -306,7 +307,7 @@ export class RowWriter {
     let result: RunResult | null = null;
     try {
       // a replayed batch (raw-batch.ts) needs no scenario: the results were simulated in a worker
-      const r = simulate(this.replaying || rows.scenario === null ? (rows.scenario as Scenario) : (withValue(rows.scenario, ['seed'], seed) as Scenario));
+      const r = simulate(this.replaying || rows.scenario === null ? (rows.scenario as Scenario) : seeded(rows.scenario, seed));
       if (this.sameAsLast(r)) values = this.lastValuesText!;
       else {
         // hot path (every task): m is in range of the constant column lists

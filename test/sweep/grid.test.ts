@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { buildScenario, decodeScenario, shardTaskCount, taskAt, taskInfo, withValue } from '../../src/sweep/grid.js';
+import { itemAt } from '../../src/common/lookup.js';
+import { buildScenario, decodeScenario, ownScenario, seeded, shardTaskCount, taskAt, taskInfo, withValue } from '../../src/sweep/grid.js';
 import { loadSweep } from '../../src/sweep/session.js';
 import { checkEveryScenario } from '../../src/sweep/check.js';
 import { fnv1a, sweepFile, tempDir } from './helpers.js';
@@ -145,6 +146,23 @@ variants:
     assert.deepEqual(base, { a: { b: 1, c: [1, 2] }, d: { e: 2 } });
     assert.deepEqual(next.a.c, [1, 9]);
     assert.equal(next.d, base.d);
+  });
+
+  test("a task's scenario is its scenario's own copy with the task's seed: the variant's base is never changed, even without axes", () => {
+    const v = itemAt(grid.variants, 0);
+    const built = buildScenario(v, [0, 0, 0]);
+    const baseSeed = v.base.seed;
+    const own = ownScenario(built);
+    assert.equal(seeded(own, 12345).seed, 12345);
+    assert.equal(seeded(own, 678).seed, 678);
+    assert.deepEqual({ ...own, seed: built.seed }, built);
+    assert.equal(built.seed, baseSeed);
+    assert.equal(v.base.seed, baseSeed);
+    // a variant without axes builds the base itself: the copy keeps it apart
+    const bare = buildScenario({ ...v, applyOrder: [] }, []);
+    assert.equal(bare, v.base);
+    seeded(ownScenario(bare), 99);
+    assert.equal(v.base.seed, baseSeed);
   });
 });
 
