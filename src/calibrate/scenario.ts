@@ -5,6 +5,7 @@ import { deflateSync } from 'node:zlib';
 import { median } from 'simple-statistics';
 import { entryOf } from '../common/lookup.js';
 import { POLICIES } from '../engine/policies/index.js';
+import { multifdBehaviourOf } from '../engine/wire/multifd.js';
 import type { Fidelity } from '../engine/types.js';
 import type { MeasuredRun } from './types.js';
 
@@ -216,8 +217,20 @@ function qemuParams(): ReadonlySet<string> {
 }
 
 /**
+ * What the QEMU that migrated the run counts with multifd on
+ * (multifdAccounting, zeroPageDetection; multifdBehaviourOf), from its
+ * `qemu-system-x86_64 --version` line: a user knows the QEMU they run
+ * before migrating. Empty when the line names no version.
+ */
+export function qemuMultifdInputs(qemuVersion: string): { multifdAccounting?: string; zeroPageDetection?: string } {
+  const m = /version (\d+)\.(\d+)/.exec(qemuVersion);
+  return m === null ? {} : multifdBehaviourOf(Number(m[1]), Number(m[2]));
+}
+
+/**
  * The wire settings of a run as `qemu` base parameters (multifdChannels,
- * multifdCompression, xbzrleCacheSize) and the workload fields they read
+ * multifdCompression, xbzrleCacheSize, and with multifd what its QEMU
+ * version counts: qemuMultifdInputs) and the workload fields they read
  * (compressibility with compression, deltaBytes with XBZRLE). Empty for a
  * run with every feature off, so the default grid's scenarios stay as they
  * were. A feature whose parameter the engine does not have is left out (the
@@ -232,7 +245,10 @@ export function wireInputs(
 ): { policy: Record<string, number | string>; workload: { compressibility?: number; deltaBytes?: number } } {
   const policy: Record<string, number | string> = {};
   const workload: { compressibility?: number; deltaBytes?: number } = {};
-  if (run.multifdChannels > 0 && known.has('multifdChannels')) policy.multifdChannels = run.multifdChannels;
+  if (run.multifdChannels > 0 && known.has('multifdChannels')) {
+    policy.multifdChannels = run.multifdChannels;
+    for (const [param, value] of Object.entries(qemuMultifdInputs(run.qemuVersion))) if (known.has(param)) policy[param] = value;
+  }
   if (run.multifdChannels > 0 && run.multifdCompression !== 'none' && known.has('multifdCompression')) {
     policy.multifdCompression = run.multifdCompression;
     workload.compressibility = compressibilityOf(run);

@@ -104,13 +104,20 @@ describe('the engine against the wire-feature grid, out of sample', () => {
     }
   });
 
-  test('compressible pages on zstd and zlib: QEMU 7.2 counts them raw, the engine compressed (the known miss, at most -99%)', () => {
+  test("compressible pages on zstd and zlib: predicted as QEMU 7.2 counts them (raw, from the run's QEMU version), bytes within 3%, time within 15%", () => {
     for (const name of ['zstd2', 'zlib2']) {
       const r = fluid(name);
       assert.equal(r.outcomeCorrect, true, name);
-      assert.ok(abs(r.transferredBytes.relError) <= 0.99, `${name} bytes ${r.transferredBytes.relError}`);
-      assert.ok(abs(r.totalTimeMs.relError) <= 0.91, `${name} time ${r.totalTimeMs.relError}`);
+      assert.ok(abs(r.transferredBytes.relError) < 0.03, `${name} bytes ${r.transferredBytes.relError}`);
+      assert.ok(abs(r.multifdBytes.relError) < 0.03, `${name} multifd-bytes ${r.multifdBytes.relError}`);
+      assert.ok(abs(r.totalTimeMs.relError) <= 0.15, `${name} time ${r.totalTimeMs.relError}`);
     }
+  });
+
+  test('bytes sent within 15% at p90 (the target); time, held by the sub-second runs, within 19% at p90', () => {
+    const summary = summarizeComparison(rows.fluid);
+    assert.ok((summary.transferredBytes.p90 as number) <= 0.15, String(summary.transferredBytes.p90));
+    assert.ok((summary.totalTime.p90 as number) <= 0.19, String(summary.totalTime.p90));
   });
 
   test("XBZRLE hit rate: page fidelity (the cache evicting as QEMU's does) within 10 points, the fluid engine within 16 (xbzrle-large: 30.9% measured, 15.1%)", () => {
@@ -123,10 +130,10 @@ describe('the engine against the wire-feature grid, out of sample', () => {
     assert.deepEqual([fluid('xbzrle-large-1m').predictedOutcome, fluid('xbzrle-small-1m').predictedOutcome], ['completed', 'not-converged']);
   });
 
-  test('outcomes: all 12 right; runs without compression within 25% of their time', () => {
+  test('outcomes: all 12 right; every run within 25% of its time', () => {
     const summary = summarizeComparison(rows.fluid);
     assert.equal(summary.outcomesCorrect, 12, summary.outcomeMisses.join(', '));
-    for (const r of rows.fluid.filter((x) => x.outcomeCorrect && x.timeExcluded === null && !['zstd2', 'zlib2'].includes(x.name))) {
+    for (const r of rows.fluid.filter((x) => x.outcomeCorrect && x.timeExcluded === null)) {
       assert.ok(abs(r.totalTimeMs.relError) <= 0.25, `${r.name} time ${r.totalTimeMs.relError}`);
     }
   });

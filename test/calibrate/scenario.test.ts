@@ -10,6 +10,7 @@ import {
   samplePage,
   stopCopyBytesPerSec,
   wireInputs,
+  qemuMultifdInputs,
 } from '../../src/calibrate/scenario.js';
 import { validateScenario } from '../../src/scenario/validate.js';
 import { measuredRun, MIB, RAM_TOTAL_BYTES } from './measured-run.js';
@@ -173,6 +174,19 @@ describe('the wire features of a feature-grid run, as the engine takes them', ()
     assert.deepEqual(wireInputs(measuredRun({ multifdChannels: 4 }), WIRE), { policy: { multifdChannels: 4 }, workload: {} });
     // the default grid's runs: nothing
     assert.deepEqual(wireInputs(measuredRun(), WIRE), { policy: {}, workload: {} });
+  });
+
+  test("with multifd, what the run's QEMU counts (7.2: raw, zero pages on the main stream), read from its version line", () => {
+    assert.deepEqual(qemuMultifdInputs('QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)'), { multifdAccounting: 'raw', zeroPageDetection: 'legacy' });
+    assert.deepEqual(qemuMultifdInputs('QEMU emulator version 8.2.2 (Debian 1:8.2.2+ds-0ubuntu1)'), { multifdAccounting: 'sent', zeroPageDetection: 'legacy' });
+    assert.deepEqual(qemuMultifdInputs('QEMU emulator version 10.1.0'), { multifdAccounting: 'sent', zeroPageDetection: 'multifd' });
+    assert.deepEqual(qemuMultifdInputs('unknown'), {});
+    const all = new Set([...WIRE, 'multifdAccounting', 'zeroPageDetection']);
+    const multifd = measuredRun({ multifdChannels: 2, qemuVersion: 'QEMU emulator version 7.2.22' });
+    assert.deepEqual(wireInputs(multifd, all).policy, { multifdChannels: 2, multifdAccounting: 'raw', zeroPageDetection: 'legacy' });
+    // one stream: nothing of multifd, so the default grid's scenarios stay as they were
+    assert.deepEqual(wireInputs(measuredRun({ qemuVersion: 'QEMU emulator version 7.2.22' }), all), { policy: {}, workload: {} });
+    assert.deepEqual(wireInputs(measuredRun({ xbzrleCacheBytes: 8 * MIB, pageContent: 'delta', deltaBytes: 16 }), all).policy, { xbzrleCacheSize: 8 * MIB });
   });
 
   test('XBZRLE: the cache size in bytes, and what one write changes as deltaBytes', () => {

@@ -259,6 +259,18 @@ export class FluidMemory implements MemoryModel {
     return w;
   }
 
+  aheadAccountedBytes(): number {
+    let a = 0;
+    for (let c = 0; c < this.k; c++) a += this.ahead[c]! * this.acctPerByte[c]!;
+    return a;
+  }
+
+  pendingAccountedBytes(): number {
+    let a = 0;
+    for (let c = 0; c < this.k; c++) a += (this.ahead[c]! + this.behind[c]!) * this.acctPerByte[c]!;
+    return a;
+  }
+
   pendingCpuBytes(): number {
     let w = 0;
     for (let c = 0; c < this.k; c++) w += (this.ahead[c]! + this.behind[c]!) * this.cpuPerByte[c]!;

@@ -105,6 +105,10 @@ export interface MemoryModel {
   aheadWireBytes(): number;
   /** Wire bytes needed to send every marked page. */
   pendingWireBytes(): number;
+  /** Accounted bytes (PageCosts normalAccounted, zeroAccounted) of every marked page ahead of the cursor. */
+  aheadAccountedBytes(): number;
+  /** Accounted bytes (PageCosts normalAccounted, zeroAccounted) of every marked page. */
+  pendingAccountedBytes(): number;
   /** Sender CPU work (PageCosts normalCpu, zeroCpu) needed to send every marked page. */
   pendingCpuBytes(): number;
   /** Send marked pages from the cursor on, wrapping, until `budget` wire bytes are used or nothing is marked; returns wire bytes sent. */

@@ -300,6 +300,15 @@ export class PageMemory implements MemoryModel {
     return (this.aheadNormal + this.behindNormal) * this.costs.normalWire + (this.aheadZero + this.behindZero) * this.costs.zeroWire;
   }
 
+  aheadAccountedBytes(): number {
+    return this.aheadNormal * this.costs.normalAccounted + this.aheadZero * this.costs.zeroAccounted;
+  }
+
+  pendingAccountedBytes(): number {
+    if (this.xbzrle !== null && this.xbzrleStarted) return this.pendingWireBytes(); // an XBZRLE page counts as what it sends
+    return (this.aheadNormal + this.behindNormal) * this.costs.normalAccounted + (this.aheadZero + this.behindZero) * this.costs.zeroAccounted;
+  }
+
   pendingCpuBytes(): number {
     return (this.aheadNormal + this.behindNormal) * (this.costs.normalCpu ?? 0) + (this.aheadZero + this.behindZero) * (this.costs.zeroCpu ?? 0);
   }

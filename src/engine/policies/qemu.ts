@@ -4,7 +4,7 @@ import type { Base, BaseModule } from '../policy.js';
 import { VFIO_BUFFER_BYTES } from '../devices.js';
 import type { MemoryModel, PageContent, PageCosts } from '../memory/model.js';
 import type { ParamValues, WireFigures } from '../types.js';
-import { MULTIFD_MAX_CHANNELS, multifdHeaderPerPageBytes } from '../wire/multifd.js';
+import { MULTIFD_ACCOUNTINGS, MULTIFD_MAX_CHANNELS, multifdHeaderPerPageBytes, ZERO_PAGE_DETECTIONS } from '../wire/multifd.js';
 import { XBZRLE_HEADER_BYTES, xbzrleCachePages } from '../wire/xbzrle.js';
 import { COMPRESSION_BYTES_PER_SEC, MULTIFD_COMPRESSIONS, type MultifdCompression } from '../wire/compression.js';
 
@@ -60,6 +60,10 @@ class Qemu implements Base {
   /** multifd channels; 0 = one stream (no multifd) */
   private readonly channels: number;
   private readonly compression: MultifdCompression;
+  /** multifd pages counted (and rate-limited) raw, before compression, as QEMU 8.0 and before do (docs/wire.md#which-qemu-counts-what) */
+  private readonly rawAccounting: boolean;
+  /** zero pages found on the main stream with multifd on, as QEMU before 9.0 does */
+  private readonly legacyZeroPages: boolean;
   /** page bytes one channel copies or compresses per second */
   private readonly channelBytesPerSec: number;
   readonly cpuBytesPerSec: number;
@@ -82,6 +86,8 @@ class Qemu implements Base {
     this.switchoverAck = p.switchoverAck === true;
     this.channels = p.multifdChannels as number;
     this.compression = p.multifdCompression as MultifdCompression;
+    this.rawAccounting = this.channels > 0 && p.multifdAccounting === 'raw';
+    this.legacyZeroPages = p.zeroPageDetection === 'legacy';
     const rate = p.multifdChannelRate as number | null;
     this.channelBytesPerSec = rate !== null && rate > 0 ? rate : this.compression === 'none' ? Infinity : COMPRESSION_BYTES_PER_SEC[this.compression];
     this.cpuBytesPerSec = this.channels > 0 ? this.channels * this.channelBytesPerSec : Infinity;
@@ -97,10 +103,16 @@ class Qemu implements Base {
     this.pageBytes = pageBytes;
     this.compressibility = this.compression === 'none' ? 1 : content.compressibility;
     if (this.channels > 0) {
-      // docs/wire.md#multifd: whole packets; a zero page is only its slot in the packet header
+      // docs/wire.md#multifd: whole packets; a zero page is only its slot in the packet header, or, found on the main
+      // stream (zero-page-detection legacy), save_zero_page's 9 bytes
       const header = multifdHeaderPerPageBytes(pageBytes);
       const normal = pageBytes * this.compressibility + header;
-      this.pageCosts = { normalWire: normal, zeroWire: header, normalAccounted: normal, zeroAccounted: header, normalCpu: pageBytes, zeroCpu: 0 };
+      const zero = this.legacyZeroPages ? 1 + PAGE_HEADER_BYTES : header;
+      // raw accounting counts a page handed to a channel at pages->num x page size + packet_len (QEMU <= 8.0
+      // multifd_send_pages), whatever the channel then writes
+      const normalAccounted = this.rawAccounting ? pageBytes + header : normal;
+      const zeroAccounted = this.rawAccounting && !this.legacyZeroPages ? pageBytes + header : zero;
+      this.pageCosts = { normalWire: normal, zeroWire: zero, normalAccounted, zeroAccounted, normalCpu: pageBytes, zeroCpu: 0 };
     } else {
       this.pageCosts = {
         normalWire: pageBytes + PAGE_HEADER_BYTES,
@@ -125,13 +137,26 @@ class Qemu implements Base {
     const compressed = multifd && this.compression !== 'none';
     const rawBytes = mem.sentNormalPages * this.pageBytes;
     return {
-      multifdBytes: multifd ? mem.sentNormalPages * c.normalWire + mem.sentZeroPages * c.zeroWire : 0,
+      // multifd-bytes as this QEMU counts them (raw or sent); zero pages found on the main stream are not in them
+      multifdBytes: multifd ? mem.sentNormalPages * c.normalAccounted + (this.legacyZeroPages ? 0 : mem.sentZeroPages * c.zeroAccounted) : 0,
       zeroPages: mem.sentZeroPages,
       xbzrleHitRate: mem.xbzrleLookups > 0 ? mem.xbzrleHits / mem.xbzrleLookups : NaN,
       xbzrleOverflows: mem.xbzrleOverflows,
       compressedRatio: compressed ? this.compressibility : NaN,
       compressionCpuSeconds: compressed ? rawBytes / this.channelBytesPerSec : 0,
     };
+  }
+
+  /**
+   * Wire bytes per counted byte of the pages the cursor meets next (raw
+   * accounting: a compressed page leaves as fewer bytes than the rate limit
+   * charges): those ahead of it, or after a wrap all those marked.
+   */
+  private wirePerCountedByte(mem: MemoryModel): number {
+    const ahead = mem.aheadAccountedBytes();
+    if (ahead > 0) return mem.aheadWireBytes() / ahead;
+    const counted = mem.pendingAccountedBytes();
+    return counted > 0 ? mem.pendingWireBytes() / counted : 1;
   }
 
   /** Seconds to send `sent` bytes of which `ramSent` are pages at `rate` and the rest device data at the link's speed. */
@@ -160,7 +185,9 @@ class Qemu implements Base {
     let threshold = 0; // threshold_size is 0 until the first window closes
     const budget = this.maxBandwidthBytesPerSec * WINDOW_S; // rate_limit_max, per window
     let windowStartS = 0;
-    let windowWire = 0;
+    // bytes the rate limit and the bandwidth estimate counted this window: the wire bytes, or with raw accounting
+    // the raw page bytes handed to the channels (docs/wire.md#which-qemu-counts-what)
+    let windowCounted = 0;
     for (;;) {
       // ---- migration_iteration_run ----
       // qemu_savevm_state_pending_estimate: RAM still marked, VFIO initial data still to send (docs/wire.md#device-state)
@@ -194,22 +221,28 @@ class Qemu implements Base {
       const link = m.linkNowBytesPerSec;
       // pages leave at the link's speed, or at what the multifd channels' CPU produces when that is less
       const rate = this.sendRate(link, mem);
-      const room = budget - windowWire;
+      const room = budget - windowCounted;
       const devicePrecopy = m.devicePrecopyPendingBytes;
+      const countedBefore = mem.sentAccounted;
       let ramSent = 0;
       let sent = 0;
       if (room > 0) {
-        if (devicePrecopy === 0 || mem.pendingBytes() > 0) sent = ramSent = mem.sendWire(Math.min(room, rate * MAX_WAIT_S));
+        // raw accounting: the room is in counted bytes; the channels and the link move the pending pages' wire bytes
+        const ramRoom = this.rawAccounting ? room * this.wirePerCountedByte(mem) : room;
+        if (devicePrecopy === 0 || mem.pendingBytes() > 0) sent = ramSent = mem.sendWire(Math.min(ramRoom, rate * MAX_WAIT_S));
+        const ramCounted = this.rawAccounting ? mem.sentAccounted - countedBefore : sent;
         // RAM's stage first (savevm.c qemu_savevm_state_iterate): a VFIO device gets its turn once RAM has nothing
         // marked, a buffer a round; rounds with nothing else to send follow each other at once, so their buffers
         // go at the link's rate. Waiting for the ack, the device's buffer goes after RAM's share in any case.
-        if (devicePrecopy > 0 && sent < room && (mem.pendingBytes() === 0 || !canSwitchover))
-          sent += m.sendDevicePrecopy(Math.min(room - sent, sent > 0 ? VFIO_BUFFER_BYTES : link * MAX_WAIT_S), this.sendTimeS(sent, ramSent, rate, link));
+        if (devicePrecopy > 0 && ramCounted < room && (mem.pendingBytes() === 0 || !canSwitchover))
+          sent += m.sendDevicePrecopy(Math.min(room - ramCounted, sent > 0 ? VFIO_BUFFER_BYTES : link * MAX_WAIT_S), this.sendTimeS(sent, ramSent, rate, link));
       }
-      windowWire += sent;
+      windowCounted += this.rawAccounting ? mem.sentAccounted - countedBefore : sent;
       // migration_rate_limit then sleeps to the window's end if the budget is used
       let stepS = this.sendTimeS(sent, ramSent, rate, link);
-      if (windowWire >= budget) stepS = Math.max(stepS, windowStartS + WINDOW_S - m.t);
+      // raw accounting: the count rises by what the memory says it sent of the room's wire share; QEMU counts whole
+      // bytes, and a room under one byte is used (a smaller step would vanish in the running total)
+      if (windowCounted >= budget - (this.rawAccounting ? 1 : 0)) stepS = Math.max(stepS, windowStartS + WINDOW_S - m.t);
       // Nothing to send, or a round that synced, found only the pages written since the last one and still may not
       // switch over because of a device (its stop-copy data above the threshold, or no ack yet): QEMU spins in such
       // rounds, each shorter than the last; the model waits to the ack or the window's end instead, so the pages
@@ -225,11 +258,11 @@ class Qemu implements Base {
       }
       const windowS = m.t - windowStartS;
       if (windowS >= WINDOW_S - 1e-9) {
-        // migration_update_counters: bandwidth over the window, sleep included
-        const est = m.estimateBandwidth(windowWire, windowS);
+        // migration_update_counters: bandwidth over the window in the bytes QEMU counts, sleep included
+        const est = m.estimateBandwidth(windowCounted, windowS);
         threshold = (this.availSwitchoverBytesPerSec ?? est) * m.downtimeLimitS;
         windowStartS = m.t;
-        windowWire = 0;
+        windowCounted = 0;
       }
     }
   }
@@ -285,6 +318,20 @@ export const qemu: BaseModule = {
       choices: MULTIFD_COMPRESSIONS,
       columnWhenSet: true,
       doc: "multifd-compression: none, zlib or zstd (level 1, QEMU's default); pages shrink to workload.compressibility (docs/wire.md#compression)",
+    },
+    multifdAccounting: {
+      kind: 'enum',
+      default: 'sent',
+      choices: MULTIFD_ACCOUNTINGS,
+      columnWhenSet: true,
+      doc: 'what multifd counts in multifd-bytes and transferred and charges to max-bandwidth: sent = what the channels wrote (QEMU 8.1 and later), raw = page size + header per page, before compression (QEMU 8.0 and before) (docs/wire.md#which-qemu-counts-what)',
+    },
+    zeroPageDetection: {
+      kind: 'enum',
+      default: 'multifd',
+      choices: ZERO_PAGE_DETECTIONS,
+      columnWhenSet: true,
+      doc: 'zero-page-detection with multifd on: multifd = in the channels (QEMU 9.0 and later), legacy = on the main stream at 9 bytes a page (QEMU before 9.0) (docs/wire.md#which-qemu-counts-what)',
     },
   },
   create: (p) => new Qemu(p),

@@ -9,6 +9,9 @@ export interface WireProblem {
 
 const MiB = 1024 * 1024;
 
+/** The qemu base's defaults of the multifd parameters that do nothing without multifd (null: unset). */
+const QEMU_WIRE_DEFAULTS = { multifdChannelRate: null, multifdAccounting: 'sent', zeroPageDetection: 'multifd' } as const;
+
 /**
  * What QEMU refuses of the wire a scenario asks for (migration/options.c
  * migrate_caps_check: "Multifd is not compatible with xbzrle", since QEMU
@@ -47,14 +50,27 @@ export function wireProblems(s: Scenario): WireProblem[] {
  */
 export function wireWarnings(s: Scenario): WireProblem[] {
   const w = wireConfig(s.policy, s.vm.ram);
-  if (w.channels > 0) return [];
-  const out: WireProblem[] = [];
   const p = w.baseParams;
+  if (w.channels > 0) {
+    // raw accounting ended in QEMU 8.1, zero pages in the channels came in 9.0: no QEMU does both
+    if (p.multifdAccounting === 'raw' && p.zeroPageDetection !== 'legacy')
+      return [
+        {
+          path: ['policy', 0, 'multifdAccounting'],
+          message:
+            'raw accounting (QEMU 8.0 and before) with zero pages found in the channels (zeroPageDetection: multifd, QEMU 9.0 and later): no QEMU does both, and a zero page then counts as a whole page; set zeroPageDetection: legacy (docs/wire.md#which-qemu-counts-what)',
+        },
+      ];
+    return [];
+  }
+  const out: WireProblem[] = [];
   if (p.multifdCompression !== undefined && p.multifdCompression !== 'none')
     out.push({
       path: ['policy', 0, 'multifdCompression'],
       message: `has no effect without multifd (QEMU keeps it for when multifd is on); set policy[0].multifdChannels (QEMU's default count is 2)`,
     });
-  if (typeof p.multifdChannelRate === 'number') out.push({ path: ['policy', 0, 'multifdChannelRate'], message: 'has no effect without multifd; set policy[0].multifdChannels' });
+  for (const param of ['multifdChannelRate', 'multifdAccounting', 'zeroPageDetection'] as const)
+    if (p[param] !== undefined && p[param] !== null && p[param] !== QEMU_WIRE_DEFAULTS[param])
+      out.push({ path: ['policy', 0, param], message: 'has no effect without multifd; set policy[0].multifdChannels' });
   return out;
 }

@@ -53,3 +53,47 @@ export function multifdPacketHeaderBytes(pageBytes: number): number {
 export function multifdHeaderPerPageBytes(pageBytes: number): number {
   return multifdPacketHeaderBytes(pageBytes) / multifdPagesPerPacket(pageBytes);
 }
+
+/**
+ * What multifd counts, as `multifd-bytes`, `transferred` and against
+ * max-bandwidth (docs/wire.md#which-qemu-counts-what):
+ * - `sent` (QEMU 8.1 and later): what the channel wrote, after compressing.
+ *   multifd_send_thread adds next_packet_size (+ packet_len since 8.2) once
+ *   the write returns (commit cbec7eb768 "migration/multifd: Compute
+ *   transferred bytes correctly", May 2023, QEMU 8.1), and the rate limit
+ *   reads those counters (migration-stats.c migration_rate_exceeded,
+ *   migration_transferred_bytes).
+ * - `raw` (QEMU 8.0 and before): multifd_send_pages (migration/multifd.c,
+ *   v7.2.0 and v8.0.0) adds `pages->num * page size + packet_len` to
+ *   multifd_bytes and transferred, and charges it to the rate limit
+ *   (qemu_file_acct_rate_limit), when it hands the packet to a channel,
+ *   before the channel compresses. The link still carries what the channel
+ *   writes.
+ */
+export const MULTIFD_ACCOUNTINGS = ['sent', 'raw'] as const;
+export type MultifdAccounting = (typeof MULTIFD_ACCOUNTINGS)[number];
+
+/**
+ * Where zero pages are found with multifd on (QEMU's `zero-page-detection`
+ * parameter, QEMU 9.0; docs/wire.md#which-qemu-counts-what):
+ * - `multifd` (QEMU 9.0 and later, the default): in the channels, listed in
+ *   the packet header only (commit 303e6f54f9 "migration/multifd: Implement
+ *   zero page transmission on the multifd thread.", multifd-zero-page.c).
+ * - `legacy` (QEMU before 9.0, or 9.0+ with zero-page-detection=legacy):
+ *   on the main stream, ram_save_target_page calling save_zero_page before
+ *   ram_save_multifd_page (migration/ram.c, v7.2.0): 9 bytes each, outside
+ *   the channels and multifd-bytes.
+ * QEMU's third value, `none` (no detection), is not modelled.
+ */
+export const ZERO_PAGE_DETECTIONS = ['multifd', 'legacy'] as const;
+export type ZeroPageDetection = (typeof ZERO_PAGE_DETECTIONS)[number];
+
+/**
+ * The multifd parameters that reproduce what a QEMU release counts and where
+ * it finds zero pages (the table in docs/wire.md#which-qemu-counts-what):
+ * raw accounting up to 8.0, zero pages on the main stream before 9.0.
+ */
+export function multifdBehaviourOf(major: number, minor: number): { multifdAccounting: MultifdAccounting; zeroPageDetection: ZeroPageDetection } {
+  const v = major * 1000 + minor;
+  return { multifdAccounting: v < 8001 ? 'raw' : 'sent', zeroPageDetection: v < 9000 ? 'legacy' : 'multifd' };
+}
