@@ -1,6 +1,7 @@
 // The engine's prediction of each measured run, in the two fidelities the
 // calibration reports: the fluid engine (what users run) and page fidelity
-// with the working set in one block (the guest's real layout).
+// with the working set in one block (the guest's real layout, which the fluid
+// engine reads for the XBZRLE cache slots too).
 import { itemAt } from '../common/lookup.js';
 import { simulate } from '../engine/index.js';
 import type { RunResult } from '../engine/types.js';

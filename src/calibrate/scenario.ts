@@ -267,9 +267,10 @@ export function wireInputs(
  *   blocks, which it migrates too: fixed by the configuration); zeroShare =
  *   zeroShareOf().
  * - workload: the guest's sequential writer, `cyclic` over its working set
- *   at guestRatePagesPerSec() x 4 KiB; page fidelity puts that working set
- *   in one block (`layout: contiguous`), as the guest has it. An idle guest
- *   is `uniform` at rate 0.
+ *   at guestRatePagesPerSec() x 4 KiB, in one block (`layout: contiguous`),
+ *   as the guest has it: page fidelity lays it out so, and the fluid engine
+ *   takes the XBZRLE cache slots it occupies from it. An idle guest is
+ *   `uniform` at rate 0.
  * - link.bandwidth = the machine's stop-and-copy speed (model.linkBytesPerSec),
  *   far above max-bandwidth, so the live phase runs at max-bandwidth.
  * - policy: the `qemu` base with the live rate QEMU measured
@@ -289,7 +290,7 @@ export function calibrationScenario(run: MeasuredRun, model: PredictionModel): R
         kind: 'cyclic',
         workingSet: run.wsMiB * 2 ** 20,
         dirtyRate: guestRatePagesPerSec(run, inputs) * PAGE_BYTES,
-        ...(model.fidelity === 'page' ? { layout: 'contiguous' as const } : {}),
+        layout: 'contiguous' as const,
       };
   const wire = wireInputs(run);
   if (!isIdle(run)) Object.assign(workload, wire.workload);

@@ -49,7 +49,7 @@ export function simulate(s: Scenario, opts: SimulateOptions = {}): RunResult {
   const mem: MemoryModel =
     s.fidelity === 'page'
       ? new PageMemory(s.vm.ram, s.vm.pageSize, classes, new Random(s.seed), s.workload.layout === 'contiguous')
-      : new FluidMemory(s.vm.ram, s.vm.pageSize, classes);
+      : new FluidMemory(s.vm.ram, s.vm.pageSize, classes, s.workload.layout === 'contiguous');
   const m = new Migration({
     mem,
     base,

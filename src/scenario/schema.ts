@@ -140,7 +140,9 @@ export function workloadSchema() {
       .enum(['scattered', 'contiguous'], { error: (iss) => `expected scattered or contiguous, found ${describeFound(iss.input)}` })
       .optional()
       .transform((v) => v ?? 'scattered')
-      .describe('page fidelity: scattered pages (as the fluid model assumes) or the working set in one block'),
+      .describe(
+        'scattered pages or the working set in one block: page fidelity lays pages out so; the fluid model takes the XBZRLE cache slots they fill from it (docs/wire.md#xbzrle)',
+      ),
     cpuShare: numberParam(
       {
         kind: 'number',

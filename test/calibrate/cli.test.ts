@@ -84,7 +84,7 @@ describe('migsweep calibrate --from', () => {
     // its guest filled 267235328 of QEMU's 268967936 B; the link is small-bw32's 7113306 B in 13 ms,
     // the median of the seven other runs that sent something while stopped
     const scenario = JSON.parse(readFileSync(file, 'utf8'));
-    assert.deepEqual(scenario.workload, { kind: 'cyclic', workingSet: 32 * 2 ** 20, dirtyRate: 6144 * 4096 });
+    assert.deepEqual(scenario.workload, { kind: 'cyclic', workingSet: 32 * 2 ** 20, dirtyRate: 6144 * 4096, layout: 'contiguous' });
     assert.deepEqual(scenario.policy, [{ kind: 'qemu', maxBandwidth: 32 * 2 ** 20, downtimeLimit: 0.3 }]);
     assert.equal(scenario.vm.zeroShare, (268967936 - 267235328) / 268967936);
     assert.equal(scenario.link.bandwidth, 7113306 / 0.013);

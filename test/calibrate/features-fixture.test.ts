@@ -120,12 +120,12 @@ describe('the engine against the wire-feature grid, out of sample', () => {
     assert.ok((summary.totalTime.p90 as number) <= 0.19, String(summary.totalTime.p90));
   });
 
-  test("XBZRLE hit rate: page fidelity (the cache evicting as QEMU's does) within 10 points, the fluid engine within 16 (xbzrle-large: 30.9% measured, 15.1%)", () => {
+  test('XBZRLE hit rate within 10 points (the target) in both fidelities: the working set is one block, as the guest has it', () => {
     const page = summarizeComparison(rows.page);
     const fluidSummary = summarizeComparison(rows.fluid);
     assert.equal(page.xbzrleRuns, 4);
     assert.ok((page.xbzrleHitRateMaxAbsDiff as number) <= 0.1, String(page.xbzrleHitRateMaxAbsDiff));
-    assert.ok((fluidSummary.xbzrleHitRateMaxAbsDiff as number) <= 0.16, String(fluidSummary.xbzrleHitRateMaxAbsDiff));
+    assert.ok((fluidSummary.xbzrleHitRateMaxAbsDiff as number) <= 0.1, String(fluidSummary.xbzrleHitRateMaxAbsDiff));
     // the cache decides the 1 MiB/s outcome in the engine as in QEMU
     assert.deepEqual([fluid('xbzrle-large-1m').predictedOutcome, fluid('xbzrle-small-1m').predictedOutcome], ['completed', 'not-converged']);
   });

@@ -30,7 +30,7 @@ describe('the scenario of a measured run', () => {
 
   test('workload: the cyclic writer over the working set at the rate the guest achieved during the migration', () => {
     const s = calibrationScenario(measuredRun({ wsMiB: 32, guestRateBeforePagesPerSec: 5942, guestRateDuringPagesPerSec: 6115 }), FLUID);
-    assert.deepEqual(s.workload, { kind: 'cyclic', workingSet: 32 * MIB, dirtyRate: 6115 * 4096 });
+    assert.deepEqual(s.workload, { kind: 'cyclic', workingSet: 32 * MIB, dirtyRate: 6115 * 4096, layout: 'contiguous' });
   });
 
   test('with auto-converge the rate is the one before the migration: the model applies the throttle itself', () => {
@@ -72,12 +72,12 @@ describe('the scenario of a measured run', () => {
     assert.deepEqual(s.policy[1], { kind: 'auto-converge', periodicSync: false });
   });
 
-  test('page fidelity puts the working set in one block and takes the seed', () => {
+  test('the working set is one block, as the guest has it, in either fidelity; page fidelity takes the seed', () => {
     const s = calibrationScenario(measuredRun(), { linkBytesPerSec: 4e8, fidelity: 'page', seed: 3 });
     assert.equal(s.workload.layout, 'contiguous');
     assert.equal(s.fidelity, 'page');
     assert.equal(s.seed, 3);
-    assert.equal(calibrationScenario(measuredRun(), FLUID).workload.layout, undefined);
+    assert.equal(calibrationScenario(measuredRun(), FLUID).workload.layout, 'contiguous');
   });
 
   test('every scenario passes the validation a user scenario file gets', () => {
@@ -97,7 +97,7 @@ describe('the scenario out of sample: only what is known before the run migrates
 
   test('the guest writes at its configured rate, QEMU sends at its configured max-bandwidth', () => {
     const s = calibrationScenario(run, AHEAD);
-    assert.deepEqual(s.workload, { kind: 'cyclic', workingSet: 32 * MIB, dirtyRate: 6144 * 4096 });
+    assert.deepEqual(s.workload, { kind: 'cyclic', workingSet: 32 * MIB, dirtyRate: 6144 * 4096, layout: 'contiguous' });
     assert.deepEqual(s.policy, [{ kind: 'qemu', maxBandwidth: 32 * MIB, downtimeLimit: 0.3 }]);
     assert.equal(guestRatePagesPerSec(measuredRun({ autoConverge: true, guestRateBeforePagesPerSec: 15516, ratePagesPerSec: 16384 }), 'ahead'), 16384);
     assert.equal(liveRateBytesPerSec(measuredRun({ maxBandwidthBytesPerSec: 128 * MIB, meanMbps: 1000 }), 'ahead'), 128 * MIB);

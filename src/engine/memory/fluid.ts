@@ -61,7 +61,11 @@ export class FluidMemory implements MemoryModel {
   private readonly xbzrleSeen: Float64Array;
   private readonly xbzrleCold: Float64Array;
 
-  constructor(ramBytes: number, pageBytes: number, classes: readonly PageClass[]) {
+  /** the written classes lie in one block of addresses (`layout: contiguous`): what decides their XBZRLE slots */
+  private readonly contiguous: boolean;
+
+  constructor(ramBytes: number, pageBytes: number, classes: readonly PageClass[], contiguous = false) {
+    this.contiguous = contiguous;
     this.ramBytes = ramBytes;
     this.pageBytes = pageBytes;
     this.classes = classes;
@@ -105,7 +109,7 @@ export class FluidMemory implements MemoryModel {
       // the pages that come back after the first pass compete for the slots: the written ones
       let written = 0;
       for (let c = 0; c < this.k; c++) if (this.zero[c] === 0 && this.dirtying[c] !== Dirtying.None) written += this.size[c]!;
-      this.xbzrleHitRate = xbzrleSteadyHitRate(written / this.pageBytes, this.xbzrle.cachePages);
+      this.xbzrleHitRate = xbzrleSteadyHitRate(written / this.pageBytes, this.xbzrle.cachePages, this.contiguous);
     }
   }
 
@@ -125,7 +129,8 @@ export class FluidMemory implements MemoryModel {
       if (this.zero[c] === 1) continue;
       const s = this.size[c]!;
       const seen = this.xbzrleSeen[c]!;
-      const cold = this.dirtying[c] === Dirtying.Uniform ? Math.max(0, 1 - seen / s) : seen < s ? 1 : 0;
+      // (a round that ends a chunk leaves seen = s up to rounding)
+      const cold = this.dirtying[c] === Dirtying.Uniform ? Math.max(0, 1 - seen / s) : seen < s * (1 - 1e-12) ? 1 : 0;
       this.xbzrleCold[c] = cold;
       const warmHit = (1 - cold) * h;
       this.wirePerByte[c] = ((1 - warmHit) * this.fullWire + warmHit * x.hitWire) / this.pageBytes;
@@ -278,13 +283,13 @@ export class FluidMemory implements MemoryModel {
   }
 
   /** Count `bytes` of class c as sent pages (expected, so fractional). */
-  private countSent(c: number, bytes: number): void {
+  private countSent(c: number, bytes: number, coldShare = this.xbzrleCold[c]!): void {
     const pages = bytes / this.pageBytes;
     if (this.zero[c] === 1) this.sentZeroPages += pages;
     else {
       this.sentNormalPages += pages;
       if (this.xbzrleStarted && this.xbzrle !== null) {
-        const cold = pages * this.xbzrleCold[c]!;
+        const cold = pages * coldShare;
         const hits = (pages - cold) * this.xbzrleHitRate;
         this.xbzrleLookups += pages;
         this.xbzrleHits += hits;
@@ -325,7 +330,23 @@ export class FluidMemory implements MemoryModel {
         this.wrap();
         if (aw === 0 && left <= 0) break;
       } else {
-        const f = left / aw;
+        // a cyclic or linear class still in its first XBZRLE round misses until it has all been seen once: stop the
+        // chunk where that ends, so that the rest goes at the warm cost (the next turn of the loop)
+        const firstRound = this.firstRoundShare();
+        const f = Math.min(left / aw, firstRound);
+        if (firstRound < left / aw) {
+          const send = aw * f;
+          let acct = 0;
+          for (let c = 0; c < this.k; c++) {
+            acct += this.ahead[c]! * f * this.acctPerByte[c]!;
+            this.countSent(c, this.ahead[c]! * f);
+            this.ahead[c]! *= 1 - f;
+          }
+          this.aheadSpan *= 1 - f;
+          this.sentAccounted += acct;
+          sent += send;
+          continue;
+        }
         const keep = 1 - f;
         let acct = 0;
         for (let c = 0; c < this.k; c++) {
@@ -341,6 +362,34 @@ export class FluidMemory implements MemoryModel {
     }
     this.sentWire += sent;
     return sent;
+  }
+
+  /**
+   * Bytes of class c's marks that miss in the stop-and-copy for being looked up
+   * the first time: a cyclic or linear class in its first XBZRLE round has
+   * its unseen pages ahead of the cursor (Infinity otherwise: the class's own
+   * cold share applies).
+   */
+  private firstRoundColdBytes(c: number): number {
+    if (this.xbzrle === null || !this.xbzrleStarted || this.xbzrleCold[c] !== 1 || this.dirtying[c] === Dirtying.Uniform || this.zero[c] === 1) return Infinity;
+    return Math.min(this.ahead[c]!, this.size[c]! - this.xbzrleSeen[c]!);
+  }
+
+  /**
+   * The share of the marks ahead of the cursor that can go before a cyclic or
+   * linear class's first XBZRLE round ends (its unseen bytes over its marks
+   * ahead; 1 when none is in one). Uniform classes leave it gradually.
+   */
+  private firstRoundShare(): number {
+    let share = 1;
+    if (this.xbzrle === null || !this.xbzrleStarted) return share;
+    for (let c = 0; c < this.k; c++) {
+      if (this.xbzrleCold[c] !== 1 || this.dirtying[c] === Dirtying.Uniform || this.zero[c] === 1) continue;
+      const unseen = this.size[c]! - this.xbzrleSeen[c]!;
+      const a = this.ahead[c]!;
+      if (a > unseen && unseen / a < share) share = unseen / a;
+    }
+    return share;
   }
 
   /** The cursor passed the end of RAM: one full pass done, everything marked is now ahead. */
@@ -402,9 +451,20 @@ export class FluidMemory implements MemoryModel {
     let acct = 0;
     for (let c = 0; c < this.k; c++) {
       const m = this.ahead[c]! + this.behind[c]!;
-      w += m * this.wirePerByte[c]!;
-      acct += m * this.acctPerByte[c]!;
-      this.countSent(c, m);
+      const cold = this.firstRoundColdBytes(c);
+      if (cold < m) {
+        // a cyclic or linear class in its first XBZRLE round: the marks behind the cursor were looked up in this
+        // round already, so only the unseen ones ahead of it miss for want of a copy
+        const x = this.xbzrle as XbzrleCosts;
+        const h = this.xbzrleHitRate;
+        w += cold * (this.fullWire / this.pageBytes) + (m - cold) * (((1 - h) * this.fullWire + h * x.hitWire) / this.pageBytes);
+        acct += cold * (this.fullAccounted / this.pageBytes) + (m - cold) * (((1 - h) * this.fullAccounted + h * x.hitWire) / this.pageBytes);
+        this.countSent(c, m, m > 0 ? cold / m : 0);
+      } else {
+        w += m * this.wirePerByte[c]!;
+        acct += m * this.acctPerByte[c]!;
+        this.countSent(c, m);
+      }
       this.ahead[c] = 0;
       this.behind[c] = 0;
     }

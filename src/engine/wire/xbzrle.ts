@@ -27,14 +27,18 @@ export function xbzrleCachePages(cacheBytes: number, pageBytes: number): number 
 /**
  * The share of look-ups of an already-seen page that hit, in steady state
  * (docs/wire.md#xbzrle): a page's slot is its page number modulo the cache
- * size, so W scattered working-set pages fall on N slots about
- * Poisson(W / N) to a slot. Whichever page of a slot holds it (the first
- * one in, while it is refreshed within CACHED_PAGE_LIFETIME syncs, or the
- * last one in), one page per occupied slot hits: the hit rate is the share
- * of pages that own their slot, (1 - exp(-W/N)) / (W/N).
+ * size, and one page per occupied slot owns it (the first one in, while it
+ * is refreshed within CACHED_PAGE_LIFETIME syncs, or the last one in), so
+ * the hit rate is the share of the written pages that own their slot.
+ * - Scattered pages: W pages fall on N slots about Poisson(W / N) to a slot,
+ *   and (1 - exp(-W/N)) / (W/N) of them own theirs.
+ * - One block of W consecutive pages (`layout: contiguous`): they fill
+ *   min(W, N) slots, each with floor or ceil(W / N) of them, so min(1, N/W)
+ *   own theirs: a cache at least the block's size never shares a slot.
  */
-export function xbzrleSteadyHitRate(workingSetPages: number, cachePages: number): number {
+export function xbzrleSteadyHitRate(workingSetPages: number, cachePages: number, contiguous = false): number {
   if (cachePages <= 0) return 0;
   const load = workingSetPages / cachePages;
-  return load > 0 ? -Math.expm1(-load) / load : 1;
+  if (!(load > 0)) return 1;
+  return contiguous ? Math.min(1, 1 / load) : -Math.expm1(-load) / load;
 }
