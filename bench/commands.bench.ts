@@ -6,7 +6,8 @@
  * - cheap convergent `precopy` tasks (bench/sweeps/million.yaml, 1,000,000
  *   tasks; 10,000 with --quick): `migsweep sweep` with 1 worker and with 2
  *   (2 vs 1, target >= 1.7x), next to the engine alone on the same tasks (a
- *   tight loop of simulate() in this process, no harness; target >= 80%) and
+ *   tight loop of simulate() in this process, no harness; target >= 80%), the
+ *   worker alone (its batches in a tight loop, bench/worker-alone.ts) and
  *   a bare CSV-text probe (the same rows written in a tight loop: the cost of
  *   text output alone); with `--format parquet` too once the CLI has it;
  * - `migsweep report` on the 1-worker run (targets: < 10 s, < 1 GiB);
@@ -26,6 +27,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { PACKAGE_ROOT } from '../src/sweep/output.js';
 import { engineAlone } from './engine-alone.js';
+import { workerAlone } from './worker-alone.js';
 import { runCommand, type CommandRun } from './process-tree.js';
 import { benchSweepFile } from './sweep-files.js';
 import { QUICK_ENV, TEN_MILLION_ENV, type BenchRow } from './types.js';
@@ -107,6 +109,7 @@ export async function run(): Promise<BenchRow[]> {
       const two = await migsweep(['sweep', cheap, '--out', join(dir, 'two'), '--workers', '2', '--quiet', '--force']);
       if (digest(join(one, 'runs.csv')) !== digest(join(dir, 'two', 'runs.csv'))) throw new Error('runs.csv differs between 1 and 2 workers');
       const engine = engineAlone(cheap);
+      const worker = workerAlone(cheap);
       tasks = engine.tasks;
       const sample = sampleRows(join(one, 'runs.csv'));
       const probeMs = csvProbe(sample, tasks, join(dir, 'probe.csv'));
@@ -143,6 +146,15 @@ export async function run(): Promise<BenchRow[]> {
         biggerIsBetter: true,
         scope: 'run',
         extra: `target >= 80; engine alone (simulate() in a tight loop) ${s(engine.ms)}, ${Math.round(perSec(tasks, engine.ms)).toLocaleString('en-US')} tasks/s`,
+        command: COMMAND,
+      });
+      rows.push({
+        name: 'command sweep throughput vs worker alone, 1 worker, csv',
+        unit: '%',
+        value: (100 * worker.ms) / oneRun.ms,
+        biggerIsBetter: true,
+        scope: 'run',
+        extra: `the worker's batches in a tight loop with no main thread (build each scenario and its texts, simulate, keep the numbers: bench/worker-alone.ts) ${s(worker.ms)}, ${Math.round(perSec(tasks, worker.ms)).toLocaleString('en-US')} tasks/s`,
         command: COMMAND,
       });
       rows.push({
