@@ -132,16 +132,17 @@ describe('the engine against the wire-feature grid, out of sample', () => {
     assert.ok((summary.totalTime.p90 as number) <= 0.19, String(summary.totalTime.p90));
   });
 
-  test("XBZRLE hit rate: page fidelity (QEMU's cache, page by page) within 10 points; the fluid engine within 15, its miss xbzrle-small's thrashing cache (2.0% measured)", () => {
+  test("XBZRLE hit rate within 10 points (the target): page fidelity (QEMU's cache, page by page), and the fluid engine, whose protection lifetime finds xbzrle-small's thrashing cache (2.0% measured)", () => {
     const page = summarizeComparison(rows.page);
     const fluidSummary = summarizeComparison(rows.fluid);
     assert.equal(page.xbzrleRuns, 4);
     assert.ok((page.xbzrleHitRateMaxAbsDiff as number) <= 0.1, String(page.xbzrleHitRateMaxAbsDiff));
-    assert.ok((fluidSummary.xbzrleHitRateMaxAbsDiff as number) <= 0.15, String(fluidSummary.xbzrleHitRateMaxAbsDiff));
-    assert.deepEqual(
-      fluidSummary.xbzrleHitRateMisses.map((m) => m.name),
-      ['xbzrle-small'],
-    );
+    assert.ok((fluidSummary.xbzrleHitRateMaxAbsDiff as number) <= 0.1, String(fluidSummary.xbzrleHitRateMaxAbsDiff));
+    assert.deepEqual(fluidSummary.xbzrleHitRateMisses, []);
+    // xbzrle-small: 1024 pages on 256 slots come back once a second, the syncs 0.2-0.3 s apart: a slot's owner is
+    // replaced before it returns, so past the first round nothing hits (xbzrleLifetimeShare); 2.0% measured
+    const small = fluid('xbzrle-small').xbzrleHitRate;
+    assert.ok(small !== undefined && small.predicted !== null && small.predicted < 0.08, JSON.stringify(small));
     // the cache decides the 1 MiB/s outcome in the engine as in QEMU
     assert.deepEqual([fluid('xbzrle-large-1m').predictedOutcome, fluid('xbzrle-small-1m').predictedOutcome], ['completed', 'not-converged']);
   });

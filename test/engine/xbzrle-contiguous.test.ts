@@ -9,7 +9,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { simulate } from '../../src/engine/index.js';
-import { xbzrleSteadyHitRate } from '../../src/engine/wire/xbzrle.js';
+import { xbzrleLifetimeShare, xbzrleSteadyHitRate } from '../../src/engine/wire/xbzrle.js';
 import { assertClose, GiB, MiB, scenario } from './scenario-builder.js';
 
 /** A guest rewriting 64 MiB at 1 GiB/s on a 1 Gbit/s link for 30 s (it never converges). */
@@ -54,6 +54,41 @@ describe('XBZRLE on a working set in one block (layout: contiguous)', () => {
     assertClose(c.lookups - c.hits, 1024, 1e-9, 'misses');
     assertClose(r.xbzrleHitRate, (c.lookups - 1024) / c.lookups, 1e-12, 'hit rate');
   });
+
+  test("a slot's owner comes back the owner only if its 2-sync protection outlasts the other pages' arrivals", () => {
+    // 1024 pages on 256 slots, back once a second: the other three arrive 0.25, 0.5 and 0.75 s after the owner;
+    // the protection ends between 1 and 2 sync intervals after it (uniformly over where in its interval it came)
+    assert.equal(xbzrleLifetimeShare(1024, 256, 1, 0.25), 0, 'syncs every 0.25 s: gone after at most 0.5 s');
+    assert.equal(xbzrleLifetimeShare(1024, 256, 1, 0.375), 0, 'at most 0.75 s: replaced by the last one');
+    assert.equal(xbzrleLifetimeShare(1024, 256, 1, 0.5), 0.5, 'between 0.5 and 1 s: half outlast 0.75 s');
+    assert.equal(xbzrleLifetimeShare(1024, 256, 1, 0.75), 1);
+    assert.equal(xbzrleLifetimeShare(256, 256, 1, 0.01), 1, 'a block no larger than the cache shares no slot');
+  });
+
+  for (const [name, rate, ram, workingSet, cache, horizon, what] of [
+    ['xbzrle-small', 4, 32, 4, 1, 20, 'syncs 0.2-0.3 s apart: the cache thrashes'],
+    ['xbzrle-small-1m', 1, 16, 2, 0.5, 30, 'syncs seconds apart: each slot keeps its owner'],
+  ] as const)
+    test(`${name}'s guest, a sequential writer over ${workingSet} MiB, a ${cache} MiB cache, ${rate} MiB/s (${what}): the fluid hit rate is within 6 points of the page engine's`, () => {
+      // as the wire-feature grid's runs of that name (docs/calibration.md#the-wire-feature-grid)
+      const run = (fidelity: 'fluid' | 'page') =>
+        simulate(
+          scenario({
+            vm: { ram: ram * MiB, zeroShare: 0.05 },
+            workload: { kind: 'cyclic', workingSet: workingSet * MiB, dirtyRate: 4 * MiB, deltaBytes: 16, layout: 'contiguous' },
+            link: { bandwidth: 4e8, latency: 0, jitter: 0 },
+            policy: [{ kind: 'qemu', maxBandwidth: rate * MiB, downtimeLimit: 0.3, xbzrleCacheSize: cache * MiB }],
+            horizon,
+            seed: 1,
+            fidelity,
+          }),
+        ).xbzrleHitRate;
+      const fluid = run('fluid');
+      const page = run('page');
+      assert.ok(Math.abs(page - fluid) < 0.06, `page ${page} vs fluid ${fluid}`);
+      if (rate === 4) assert.ok(page < 0.05 && fluid < 0.08, `page ${page}, fluid ${fluid}: thrashing`);
+      else assert.ok(page > 0.15 && fluid > 0.15, `page ${page}, fluid ${fluid}: owners kept`);
+    });
 
   for (const kind of ['cyclic', 'uniform'] as const)
     for (const [cache, slots] of [

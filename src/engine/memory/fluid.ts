@@ -1,5 +1,5 @@
 import { Dirtying, type MemoryModel, type PageClass, type PageCosts, type XbzrleCosts } from './model.js';
-import { xbzrleSteadyHitRate } from '../wire/xbzrle.js';
+import { xbzrleLifetimeShare, xbzrleSteadyHitRate } from '../wire/xbzrle.js';
 
 /**
  * Fluid (expected-value) dirty state. Per class c of size S_c spread evenly
@@ -53,8 +53,12 @@ export class FluidMemory implements MemoryModel {
   private xbzrle: XbzrleCosts | null = null;
   /** from the end of the first full pass (ram.c find_dirty_block: xbzrle_started) */
   private xbzrleStarted = false;
-  /** the steady share of look-ups of seen pages that hit (xbzrleSteadyHitRate) */
+  /** the steady share of look-ups of seen pages that hit (xbzrleSteadyHitRate, times xbzrleLifetimeShare) */
   private xbzrleHitRate = 0;
+  /** xbzrleSteadyHitRate of the written pages: the hit rate while every slot's owner outlives its protection */
+  private xbzrleOwnedShare = 0;
+  /** seconds since the last bitmap sync (the guest's time, paused or not) */
+  private sinceSyncS = 0;
   private fullWire = 0;
   private fullAccounted = 0;
   /** per class: bytes looked up at least once since XBZRLE started, and the share of the next look-ups that are first ones */
@@ -109,8 +113,36 @@ export class FluidMemory implements MemoryModel {
       // the pages that come back after the first pass compete for the slots: the written ones
       let written = 0;
       for (let c = 0; c < this.k; c++) if (this.zero[c] === 0 && this.dirtying[c] !== Dirtying.None) written += this.size[c]!;
-      this.xbzrleHitRate = xbzrleSteadyHitRate(written / this.pageBytes, this.xbzrle.cachePages, this.contiguous);
+      this.xbzrleOwnedShare = xbzrleSteadyHitRate(written / this.pageBytes, this.xbzrle.cachePages, this.contiguous);
+      this.xbzrleHitRate = this.xbzrleOwnedShare;
     }
+  }
+
+  /**
+   * QEMU keeps a slot's page against the others only for
+   * CACHED_PAGE_LIFETIME (2) syncs after it was put in or hit
+   * (page_cache.c cache_insert), so at a sync the steady hit rate of a
+   * sequential writer over one block becomes the owned share times the
+   * share of owners that outlive their protection
+   * (xbzrleLifetimeShare, docs/wire.md#xbzrle), with the interval just
+   * ended as the sync interval and the writer's period (written bytes over
+   * the bytes written in it, per second) as a page's return time. Scattered
+   * pages and random writers keep the owned share.
+   */
+  private xbzrleLifetime(): void {
+    const t = this.sinceSyncS;
+    this.sinceSyncS = 0;
+    if (this.xbzrle === null || !this.contiguous || !(t > 0)) return;
+    let written = 0;
+    let perS = 0;
+    for (let c = 0; c < this.k; c++) {
+      if (this.zero[c] === 1 || this.dirtying[c] === Dirtying.None) continue;
+      if (this.dirtying[c] === Dirtying.Uniform) return;
+      written += this.size[c]!;
+      perS += this.exposure[c]! / t;
+    }
+    if (!(perS > 0)) return;
+    this.xbzrleHitRate = this.xbzrleOwnedShare * xbzrleLifetimeShare(written / this.pageBytes, this.xbzrle.cachePages, written / perS, t);
   }
 
   /**
@@ -169,11 +201,13 @@ export class FluidMemory implements MemoryModel {
   }
 
   expose(dtS: number, factor: number): void {
+    if (dtS > 0) this.sinceSyncS += dtS;
     if (dtS <= 0 || factor <= 0) return;
     for (let c = 0; c < this.k; c++) this.exposure[c]! += this.rate[c]! * factor * dtS;
   }
 
   sync(): number {
+    this.xbzrleLifetime();
     let added = 0;
     const n = this.ramBytes;
     const a = this.aheadSpan;

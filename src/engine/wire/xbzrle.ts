@@ -42,3 +42,23 @@ export function xbzrleSteadyHitRate(workingSetPages: number, cachePages: number,
   if (!(load > 0)) return 1;
   return contiguous ? Math.min(1, 1 / load) : -Math.expm1(-load) / load;
 }
+
+/**
+ * The share of a slot's owners that are still its owner when they come back
+ * (docs/wire.md#xbzrle), for W pages in one block sharing N slots, each
+ * page coming back every `returnS` seconds and the bitmap synced every
+ * `syncS`. A slot's W/N pages arrive in turn, returnS x N/W apart; the owner
+ * is protected until the second sync after it was put in or hit
+ * (CACHED_PAGE_LIFETIME), between syncS and 2 syncS later (uniformly: it
+ * may come at any point of its interval); the first other page to arrive
+ * after that replaces it. So it comes back the owner only when its
+ * protection outlasts the last other page's arrival, returnS x (1 - N/W)
+ * after it: probability 1 below syncS, falling linearly to 0 at 2 syncS.
+ * A block no larger than the cache shares no slot: 1.
+ */
+export function xbzrleLifetimeShare(workingSetPages: number, cachePages: number, returnS: number, syncS: number): number {
+  if (cachePages <= 0 || workingSetPages <= cachePages) return 1;
+  const lastOther = returnS * (1 - cachePages / workingSetPages);
+  // protected for XBZRLE_CACHED_PAGE_LIFETIME x syncS minus the part of its interval already gone
+  return Math.min(1, Math.max(0, (XBZRLE_CACHED_PAGE_LIFETIME * syncS - lastOther) / syncS));
+}
