@@ -38,9 +38,9 @@ export const KNOWN_MISS =
   "The guest's working set is one contiguous block, and the writer and QEMU's send cursor both move through it in address order, " +
   'so the pages the writer dirties almost never overlap pages still pending: each round the pending set shrinks by only about ' +
   '(send rate - dirty rate) x round time, and real QEMU needs more, ever shorter rounds. ' +
-  "The fluid engine assumes the working set is scattered over RAM and remembers only the writer's last arc, so it sees some overlap, " +
-  'the pending set shrinks faster and it switches over after fewer syncs; page fidelity with layout: contiguous keeps the address order and comes closer. ' +
-  'Reference grid (QEMU 7.2, TCG): 13 syncs measured; out of sample 10 fluid, 10.4 page (mean of 5 seeds); in sample 9 fluid, 11.2 page; ' +
+  "The fluid engine follows this when the working set is one block (layout: contiguous, as calibrate gives it): the marks outside the writer's last arc lie just behind it, " +
+  'so a new arc meets them only after the unmarked stretch ahead (cyclicAdd); with the marks spread evenly it saw some overlap and switched over after fewer syncs. ' +
+  'Reference grid (QEMU 7.2, TCG): 13 syncs measured; out of sample 12 fluid (10 with the marks spread evenly), 10.4 page (mean of 5 seeds); ' +
   'total time and bytes of that run within 6 % (the extra rounds are short). ' +
   "The writer's phase when the migration starts decides a lot: single page-fidelity seeds give 7 to 13 syncs, and three real runs gave 13, 12 and 9. " +
   'The real count is also steep in the dirty rate: a run whose guest wrote 5538 instead of ~6100 pages/s needed 9 (fluid 8).';

@@ -82,12 +82,12 @@ describe('the engine against the reference grid (QEMU 7.2 TCG)', () => {
     assert.equal(ac.maxThrottlePct.predicted, 70);
   });
 
-  test('the known miss stays within its documented bound (docs/calibration.md): medium-bw32 at most 4 syncs short, its time and bytes within 10 %', () => {
+  test("medium-bw32, once the known miss: the fluid engine within one sync (a contiguous writer's new arc runs past the pending pages), page fidelity at most 4 short, time and bytes within 10 %", () => {
     // medium-bw32: 32 MiB written page after page at ~6100 pages/s (24 MiB/s) over a 32 MiB/s link.
     // The writer's new pages almost never fall on pending pages, so real QEMU's pending set
-    // shrinks by only (send rate - dirty rate) per round: 13 syncs. The fluid model assumes
-    // scattered pages and stops after fewer (10 out of sample, 9 in sample). The bound is what
-    // KNOWN_MISS documents; a model that gets closer passes too.
+    // shrinks by only (send rate - dirty rate) per round: 13 syncs. The fluid model with the block
+    // sent in address order (layout: contiguous) predicts 12; with the marks spread evenly it gave 10
+    // (9 in sample). Page fidelity (mean of 5 seeds, whose writer phase decides a lot) stays within KNOWN_MISS's bound.
     for (const [label, grid] of [
       ['out of sample', rows],
       ['in sample', inSample],
@@ -95,7 +95,7 @@ describe('the engine against the reference grid (QEMU 7.2 TCG)', () => {
       for (const model of ['fluid', 'page'] as const) {
         const r = grid[model].find((x) => x.name === 'medium-bw32') as RunComparison;
         assert.equal(r.syncs.measured, 13);
-        assert.ok(Math.abs(r.syncsDiff as number) <= 4, `${label} ${model}: predicts ${r.syncs.predicted} syncs`);
+        assert.ok(Math.abs(r.syncsDiff as number) <= (model === 'fluid' ? 1 : 4), `${label} ${model}: predicts ${r.syncs.predicted} syncs`);
         assert.ok(Math.abs(r.totalTimeMs.relError as number) <= 0.1, `${label} ${model}: time ${r.totalTimeMs.relError}`);
         assert.ok(Math.abs(r.transferredBytes.relError as number) <= 0.1, `${label} ${model}: bytes ${r.transferredBytes.relError}`);
       }

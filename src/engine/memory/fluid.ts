@@ -251,7 +251,12 @@ export class FluidMemory implements MemoryModel {
    * that arc until it wraps round the working set: it meets marked pages at
    * the rate of the marks outside the previous arc. The cursor sends marks
    * evenly (the classes are scattered), so the previous arc keeps its share
-   * of the marks between syncs.
+   * of the marks between syncs. A working set in one block
+   * (`layout: contiguous`) is sent in address order instead: the marks
+   * outside the previous arc are the pages written before it and not sent
+   * yet, lying just behind it, so the new arc meets them only after the
+   * unmarked stretch ahead of it (at a dirty rate equal to the link's the
+   * pending set then keeps its size, as in QEMU and page fidelity).
    */
   private cyclicAdd(c: number, s: number, cap: number, arc: number): number {
     const marked = s - cap;
@@ -260,7 +265,12 @@ export class FluidMemory implements MemoryModel {
     const outside = marked - inArc;
     let add: number;
     if (arc >= s) add = cap;
-    else if (arc + p <= s) add = arc * (1 - outside / (s - p));
+    else if (this.contiguous) {
+      // one block sent in address order: the marks outside the previous arc are the pages written before it
+      // and not sent yet, just behind it, so the new arc first runs over the unmarked stretch ahead of it
+      const free = Math.max(0, s - p - outside);
+      add = arc <= free ? arc : arc <= free + outside ? free : free + (arc - free - outside) * (1 - (p > 0 ? inArc / p : 0));
+    } else if (arc + p <= s) add = arc * (1 - outside / (s - p));
     else add = s - p - outside + (arc + p - s) * (1 - (p > 0 ? inArc / p : 0));
     add = Math.max(0, Math.min(cap, add));
     this.prevArc[c] = arc;
