@@ -13,7 +13,7 @@ import { ScenarioSummary, SUMMARY_METRICS } from './aggregate.js';
 import { CellCursor, cellText, oneByteText, oneLine, Utf8Builder, type CsvCell } from './csv.js';
 import { buildScenario, decodeScenario, ownScenario, scenarioIdOf, seeded, taskAt, taskIdOf, taskSeed } from './grid.js';
 import { replaySimulate, SCENARIO_TEXTS, type RawBatch, type RawScenarios } from './raw-batch.js';
-import { RunColumnsBuilder } from './parquet/run-columns.js';
+import { cellOfText, RunColumnsBuilder } from './parquet/run-columns.js';
 import type { ColumnKind } from './parquet/schema.js';
 import { STATUS, type BatchResult, type Grid, type Shard } from './types.js';
 
@@ -200,7 +200,7 @@ export class RowWriter {
         cells[p] = null;
         continue;
       }
-      cells[p] = texts.empty(j) ? null : kinds[this.firstParam + p] === 'text' ? texts.cell(j) : Number(texts.cell(j));
+      cells[p] = cellOfText(texts, j, itemAt(kinds, this.firstParam + p));
       j++;
     }
     return cells;

@@ -59,6 +59,9 @@ export class FluidMemory implements MemoryModel {
   private xbzrleOwnedShare = 0;
   /** seconds since the last bitmap sync (the guest's time, paused or not) */
   private sinceSyncS = 0;
+  /** the written pages' bytes, and whether they are all written in sequence over one block (xbzrleLifetime applies) */
+  private xbzrleWrittenBytes = 0;
+  private xbzrleSequential = false;
   private fullWire = 0;
   private fullAccounted = 0;
   /** per class: bytes looked up at least once since XBZRLE started, and the share of the next look-ups that are first ones */
@@ -112,7 +115,14 @@ export class FluidMemory implements MemoryModel {
       this.fullAccounted = costs.normalAccounted;
       // the pages that come back after the first pass compete for the slots: the written ones
       let written = 0;
-      for (let c = 0; c < this.k; c++) if (this.zero[c] === 0 && this.dirtying[c] !== Dirtying.None) written += this.size[c]!;
+      let uniform = false;
+      for (let c = 0; c < this.k; c++)
+        if (this.zero[c] === 0 && this.dirtying[c] !== Dirtying.None) {
+          written += this.size[c]!;
+          uniform ||= this.dirtying[c] === Dirtying.Uniform;
+        }
+      this.xbzrleWrittenBytes = written;
+      this.xbzrleSequential = this.contiguous && !uniform;
       this.xbzrleOwnedShare = xbzrleSteadyHitRate(written / this.pageBytes, this.xbzrle.cachePages, this.contiguous);
       this.xbzrleHitRate = this.xbzrleOwnedShare;
     }
@@ -132,17 +142,13 @@ export class FluidMemory implements MemoryModel {
   private xbzrleLifetime(): void {
     const t = this.sinceSyncS;
     this.sinceSyncS = 0;
-    if (this.xbzrle === null || !this.contiguous || !(t > 0)) return;
+    if (this.xbzrle === null || !this.xbzrleSequential || !(t > 0)) return;
+    // bytes written in the interval by the classes that compete for the slots (setCosts: the non-zero written ones)
     let written = 0;
-    let perS = 0;
-    for (let c = 0; c < this.k; c++) {
-      if (this.zero[c] === 1 || this.dirtying[c] === Dirtying.None) continue;
-      if (this.dirtying[c] === Dirtying.Uniform) return;
-      written += this.size[c]!;
-      perS += this.exposure[c]! / t;
-    }
-    if (!(perS > 0)) return;
-    this.xbzrleHitRate = this.xbzrleOwnedShare * xbzrleLifetimeShare(written / this.pageBytes, this.xbzrle.cachePages, written / perS, t);
+    for (let c = 0; c < this.k; c++) if (this.zero[c] === 0) written += this.exposure[c]!;
+    if (!(written > 0)) return;
+    const w = this.xbzrleWrittenBytes;
+    this.xbzrleHitRate = this.xbzrleOwnedShare * xbzrleLifetimeShare(w / this.pageBytes, this.xbzrle.cachePages, (w * t) / written, t);
   }
 
   /**

@@ -145,8 +145,13 @@ export function columnsFromCsvText(text: Uint8Array, kinds: readonly ColumnKind[
   for (const line of lines) {
     cells.scan(line);
     if (cells.count !== kinds.length) throw new Error(`internal: a runs.csv row with ${cells.count} cells where the header has ${kinds.length}`);
-    for (let c = 0; c < kinds.length; c++) b.cell(c, cells.empty(c) ? null : kinds[c] === 'text' ? cells.cell(c) : Number(cells.cell(c)));
+    for (let c = 0; c < kinds.length; c++) b.cell(c, cellOfText(cells, c, itemAt(kinds, c)));
     b.endRow();
   }
   return b.done();
+}
+
+/** Cell i of a scanned runs.csv line as the column of that kind holds it: empty is null, a number column's text its number. */
+export function cellOfText(cells: CellCursor, i: number, kind: ColumnKind): CsvCell {
+  return cells.empty(i) ? null : kind === 'text' ? cells.cell(i) : Number(cells.cell(i));
 }
