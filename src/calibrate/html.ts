@@ -111,7 +111,7 @@ users run) and page fidelity with the guest's working set in one block (mean of 
 <p>Out of sample: each run is predicted from what a user knows before migrating: its configured max-bandwidth,
 downtime-limit and auto-converge, the guest's configured working set and write rate, the RAM the guest filled, and
 the stop-and-copy speed of the <em>other</em> runs of the grid. Nothing measured during the scored migration goes in.</p>
-<h2>Accuracy targets (issue 7), fluid engine, out of sample</h2>
+<h2>Accuracy targets (issue 7${p.targets.fluid.some((t) => t.name === 'XBZRLE hit rate') ? ', issue 13' : ''}), fluid engine, out of sample</h2>
 ${targetList(p.targets.fluid)}
 <p class="muted">Page fidelity, contiguous working set, out of sample, for comparison:</p>
 ${targetList(p.targets.page)}

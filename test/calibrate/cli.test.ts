@@ -9,6 +9,7 @@ import { installCommand } from '../../src/calibrate/session.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.js', import.meta.url));
 const FIXTURE_DIR = fileURLToPath(new URL('../../../test/fixtures/calibration/', import.meta.url));
+const FEATURES_DIR = fileURLToPath(new URL('../../../test/fixtures/calibration-features/', import.meta.url));
 
 function migsweep(args: string[], env?: NodeJS.ProcessEnv) {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env });
@@ -103,6 +104,20 @@ describe('migsweep calibrate --from', () => {
     assert.equal(Math.round(run.totalTimeMs * 10) / 10, predicted('totalTimeMsPredicted'));
     assert.equal(Math.round(run.transferredBytes), predicted('transferredBytesPredicted'));
     assert.equal(Math.round(run.downtimeMs * 10) / 10, predicted('downtimeMsPredicted'));
+  });
+
+  test("the wire-feature grid: issue 13's targets pass out of sample (outcomes, time, bytes, XBZRLE hit rate); the syncs of xbzrle-small, whose round length a dirty rate equal to the link's leaves free, do not (exit 1)", (t) => {
+    const out = join(tempDir(t, 'migsweep-calibrate-'), 'features');
+    const r = migsweep(['calibrate', '--from', FEATURES_DIR, '--out', out]);
+    assert.equal(r.code, 1, r.err);
+    const ahead = r.out.split(/^page fidelity/m)[0] ?? '';
+    assert.match(ahead, /accuracy targets \(issue 7, issue 13\), fluid engine, out of sample:\n {2}PASS {2}outcomes: 12 of 12/);
+    assert.match(ahead, /PASS {2}total time: p90 \|error\| 5\.4% <= 15\.0%/);
+    assert.match(ahead, /PASS {2}transferred bytes: p90 \|error\| 3\.5% <= 15\.0%/);
+    assert.match(ahead, /PASS {2}XBZRLE hit rate: max \|difference\| 3\.3 points <= 10 over 4 runs/);
+    assert.match(ahead, /FAIL {2}syncs: max \|difference\| 15 > 1 \(xbzrle-small: measured 54, predicted 39\)/);
+    const html = readFileSync(join(out, 'index.html'), 'utf8');
+    assert.match(html, /<h2>Accuracy targets \(issue 7, issue 13\), fluid engine, out of sample<\/h2>/);
   });
 
   test('bad input exits 2: --from with --quick or --features, --quick with --features, a folder without measured.csv', (t) => {
