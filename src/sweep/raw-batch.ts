@@ -16,7 +16,7 @@
 import { itemAt } from '../common/lookup.js';
 import type { RunResult, Scenario } from '../engine/types.js';
 import { METRIC_COLUMNS, OPTIONAL_METRIC_COLUMNS } from '../scenario/flatten.js';
-import { buildScenario, decodeScenario, ownScenario, scenarioIdOf, seeded, taskAt, taskIdOf, taskSeed } from './grid.js';
+import { seeded, taskAt, taskIdOf, taskSeed } from './grid.js';
 import type { Simulate } from './rows.js';
 import type { Grid, Shard } from './types.js';
 
@@ -35,8 +35,8 @@ export interface RawBatch {
   /** per task, per metric column: the index of its text in `texts`, or -1; then per task, its error's index or -1 */
   textAt: Int32Array;
   texts: string[];
-  /** the batch's scenario texts, when the worker wrote them */
-  scenarios?: RawScenarios;
+  /** the batch's scenario texts, as the worker wrote them */
+  scenarios: RawScenarios;
   ms: number;
 }
 
@@ -72,24 +72,23 @@ export function isRawBatch(r: object): r is RawBatch {
 
 /** The worker's side: simulate tasks and keep only their metrics. */
 export class RawRunner {
-  private readonly digits: number[] = [];
   private current: { index: number; scenario: Scenario; scenarioId: string } | null = null;
 
-  /** the scenarios of the batch being run, when their texts are sent */
-  private scenarios: RawScenarios | null = null;
+  /** the texts of the scenarios of the batch being run */
+  private scenarios: RawScenarios = { at: [], texts: [] };
 
   constructor(
     private readonly grid: Grid,
     private readonly shard: Shard | null,
-    /** when given, the worker writes each scenario's texts (RowWriter.scenarioRows) and sends them with the batch */
-    private readonly scenarioTexts: ScenarioTexts | null = null,
+    /** builds each scenario and writes its texts (RowWriter.scenarioRows); they are sent with the batch */
+    private readonly scenarioTexts: ScenarioTexts,
   ) {}
 
   /** The tasks [start, end); with a budget, stop after the first whole scenario that ends past it (as RowWriter.batch does). */
   batch(start: number, end: number, simulate: Simulate, budgetMs = Infinity): RawBatch {
     const t0 = performance.now();
     const count = end - start;
-    this.scenarios = this.scenarioTexts === null ? null : { at: [], texts: [] };
+    this.scenarios = { at: [], texts: [] };
     this.current = null;
     const numbers = new Float64Array(count * C);
     const textAt = new Int32Array(count * (C + 1));
@@ -140,24 +139,18 @@ export class RawRunner {
       numbers: done < count ? numbers.slice(0, done * C) : numbers,
       textAt: done < count ? cutShort(textAt, count, done) : textAt,
       texts,
-      ...(this.scenarios !== null ? { scenarios: this.scenarios } : {}),
+      scenarios: this.scenarios,
       ms: performance.now() - t0,
     };
   }
 
   private scenario(index: number): { index: number; scenario: Scenario; scenarioId: string } {
     if (this.current?.index === index) return this.current;
-    if (this.scenarioTexts !== null && this.scenarios !== null) {
-      const rows = this.scenarioTexts(index);
-      if (rows.scenario === null) throw new Error('internal: a worker writing scenario texts got no scenario');
-      this.scenarios.at.push(index, rows.variant);
-      this.scenarios.texts.push(rows.scenarioId, rows.ids, rows.params, rows.beforeSeed, rows.afterSeed);
-      return (this.current = { index, scenario: rows.scenario, scenarioId: rows.scenarioId });
-    }
-    const { variant } = decodeScenario(this.grid, index, this.digits);
-    const v = itemAt(this.grid.variants, variant);
-    this.current = { index, scenario: ownScenario(buildScenario(v, this.digits)), scenarioId: scenarioIdOf(v, this.digits) };
-    return this.current;
+    const rows = this.scenarioTexts(index);
+    if (rows.scenario === null) throw new Error('internal: a worker writing scenario texts got no scenario');
+    this.scenarios.at.push(index, rows.variant);
+    this.scenarios.texts.push(rows.scenarioId, rows.ids, rows.params, rows.beforeSeed, rows.afterSeed);
+    return (this.current = { index, scenario: rows.scenario, scenarioId: rows.scenarioId });
   }
 }
 

@@ -147,13 +147,13 @@ export class RowWriter {
   /** The rows of a batch a worker simulated and returned as numbers: the same bytes as if the worker had written them. */
   replay(start: number, raw: RawBatch): BatchResult {
     this.replaying = true;
-    this.presets = raw.scenarios === undefined ? null : this.scenarioPresets(raw.scenarios);
+    this.presets = this.scenarioPresets(raw.scenarios);
     try {
       return { ...this.batch(start, raw.end, replaySimulate(raw)), ms: raw.ms };
     } finally {
       this.replaying = false;
       // a scenario whose texts came from the worker has no scenario object: never reused outside its batch
-      if (this.presets !== null) this.current = null;
+      this.current = null;
       this.presets = null;
     }
   }
