@@ -108,18 +108,30 @@ export function gridFromManifest(manifest: Manifest): { grid: Grid } | { reason:
   }
 }
 
-/** The scenarios of the given ids at one replicate, exactly as the sweep ran them (seeds included), in one pass over the grid; an id the grid lacks is absent. */
-export function scenariosOfTasks(grid: Grid, scenarioIds: readonly string[], replicate: number): Map<string, Scenario> {
+/**
+ * The scenarios of the given ids at one replicate, exactly as the sweep ran
+ * them (seeds included): first at the grid index `hints` gives (summary.csv's
+ * row number, RunFolder.rowOrdinals), the rest in one pass over the grid; an
+ * id the grid lacks is absent.
+ */
+export function scenariosOfTasks(grid: Grid, scenarioIds: readonly string[], replicate: number, hints?: ReadonlyMap<string, number>): Map<string, Scenario> {
   const wanted = new Set(scenarioIds);
   const out = new Map<string, Scenario>();
   const digits: number[] = [];
-  for (let g = 0; g < grid.scenarios && out.size < wanted.size; g++) {
+  const take = (g: number, only?: string) => {
     const v = grid.variants[decodeScenario(grid, g, digits).variant];
-    if (v === undefined) continue;
+    if (v === undefined) return;
     const id = scenarioIdOf(v, digits);
-    if (!wanted.has(id)) continue;
+    if (!wanted.has(id) || out.has(id) || (only !== undefined && id !== only)) return;
     out.set(id, withValue(buildScenario(v, digits), ['seed'], taskSeed(grid.seed, taskIdOf(id, replicate))) as Scenario);
+  };
+  // summary.csv's row k of a whole sweep is the grid's scenario k: try there first (the id says whether it is);
+  // a sweep of 2.5 million scenarios takes seconds to go through
+  for (const id of wanted) {
+    const g = hints?.get(id);
+    if (g !== undefined && Number.isInteger(g) && g >= 0 && g < grid.scenarios) take(g, id);
   }
+  for (let g = 0; g < grid.scenarios && out.size < wanted.size; g++) take(g);
   return out;
 }
 
@@ -156,6 +168,7 @@ export function timelineExample(run: RunFolder, variants: readonly string[], con
     built.grid,
     choice.rows.map((r) => String(r.scenarioId)),
     0,
+    run.rowOrdinals,
   );
   const several = new Map<string, number>();
   for (const r of choice.rows) several.set(String(r.variant), (several.get(String(r.variant)) ?? 0) + 1);

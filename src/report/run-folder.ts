@@ -46,6 +46,7 @@ export class SummaryCollector {
   private columns: string[] = [];
   private tally = new VariantTally([]);
   private readonly rows: Row[] = [];
+  private readonly rowOrdinals = new Map<string, number>();
   private scenarios = 0;
   /** axis columns the summary lacks (RAM), decoded per scenario from the sweep's grid */
   private extra: { axes: ManifestAxis[]; byScenario: Map<string, Cell[]> } | null = null;
@@ -90,6 +91,7 @@ export class SummaryCollector {
     const row: Row = {};
     for (const c of this.columns) row[c] = cell(c) ?? null;
     this.rows.push(row);
+    if (typeof row.scenarioId === 'string') this.rowOrdinals.set(row.scenarioId, this.scenarios - 1);
   }
 
   /** What the report reads of a run folder: the manifest given (read at the end: its counts and timings are final) and the rows collected. */
@@ -101,6 +103,7 @@ export class SummaryCollector {
       scenarios: this.scenarios,
       sampledAxes: this.axes.filter((a) => a.kept.length < a.values.length),
       variantTable: this.tally,
+      rowOrdinals: this.rowOrdinals,
     };
   }
 }

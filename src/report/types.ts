@@ -64,6 +64,8 @@ export interface RunFolder {
   sampledAxes: SampledAxis[];
   /** the per-policy table over every scenario of summary.csv */
   variantTable: VariantTally;
+  /** per kept row's scenarioId, its row number in summary.csv (0 for the first): the scenario's index in the grid when the folder is a whole sweep */
+  rowOrdinals?: Map<string, number>;
 }
 
 /** Everything a chart builder may use. Built once per report. */

@@ -21,6 +21,29 @@ test('exact: median and p95 by linear interpolation between the sorted values', 
   assert.equal(new QuantileStore().quantile(0.5), null);
 });
 
+test('exact: the same figures as sorting every value and interpolating by hand, on values with many ties, at odd and even counts', () => {
+  // a seeded LCG: values 0..49 (many ties) and a few large ones
+  let x = 12345;
+  const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31);
+  for (const n of [1, 2, 999, 1000, 20_001]) {
+    const q = new QuantileStore();
+    const all: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = next() % 50 === 0 ? next() / 1000 : next() % 50;
+      q.push(v);
+      all.push(v);
+    }
+    const sorted = [...all].sort((a, b) => a - b);
+    for (const p of [0, 0.05, 0.5, 0.95, 1]) {
+      const at = p * (n - 1);
+      const lo = Math.floor(at);
+      const hi = Math.ceil(at);
+      const byHand = sorted[lo]! + (at - lo) * (sorted[hi]! - sorted[lo]!);
+      assert.ok(Math.abs((q.quantile(p) as number) - byHand) <= 1e-9 * Math.max(1, Math.abs(byHand)), `n ${n}, p ${p}: ${q.quantile(p)} against ${byHand}`);
+    }
+  }
+});
+
 test('past the exact limit: the value at rank floor(p (n - 1)) within the relative accuracy', () => {
   const q = new QuantileStore(10);
   // 1000 values, shuffled deterministically (i x 7919 mod 1000 visits every residue once)
