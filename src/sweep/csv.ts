@@ -187,45 +187,73 @@ export async function* readLines(file: string): AsyncGenerator<string> {
 /**
  * The cells of one record without splitting it into an array of strings:
  * `scan` finds where each cell starts and ends (quotes respected); `cell`
- * and `raw` cut out only what the caller needs.
+ * and `raw` cut out only what the caller needs. `part` reads a record
+ * inside a longer text (a batch of lines) and finds its cells only as far
+ * as `cell` asks (the report's reading of summary rows needs the first
+ * half of their cells).
  */
 export class CellCursor {
   private line = '';
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
-  /** cells in the line scanned last */
+  /** where the next cell starts, and where the record ends; -1 once every cell is found */
+  private next = -1;
+  private end = 0;
+  /** cells found so far (all of them after `scan`) */
   count = 0;
 
   scan(line: string): this {
-    this.line = line;
+    this.part(line, 0, line.length);
+    this.find(Infinity);
+    return this;
+  }
+
+  /** The record text[from, to), its cells found when asked for. */
+  part(text: string, from: number, to: number): this {
+    this.line = text;
     this.count = 0;
-    let i = 0;
-    for (;;) {
-      if (line.charCodeAt(i) === 34 /* " */) {
+    this.next = from;
+    this.end = to;
+    return this;
+  }
+
+  /** Find cells until there are more than `want` or the record ends. */
+  private find(want: number): void {
+    const line = this.line;
+    const end = this.end;
+    let i = this.next;
+    while (i >= 0 && this.count <= want) {
+      if (line.charCodeAt(i) === 34 /* " */ && i < end) {
         let j = i + 1;
         for (;;) {
           const q = line.indexOf('"', j);
-          if (q < 0) throw new Error('unterminated quoted cell');
-          if (line.charCodeAt(q + 1) === 34) j = q + 2;
+          if (q < 0 || q >= end) throw new Error('unterminated quoted cell');
+          if (line.charCodeAt(q + 1) === 34 && q + 1 < end) j = q + 2;
           else {
             j = q + 1;
             break;
           }
         }
         this.push(i, j);
-        if (j >= line.length) break;
-        i = j + 1;
+        i = j >= end ? -1 : j + 1;
       } else {
         const c = line.indexOf(',', i);
-        if (c < 0) {
-          this.push(i, line.length);
-          break;
+        if (c < 0 || c >= end) {
+          this.push(i, end);
+          i = -1;
+        } else {
+          this.push(i, c);
+          i = c + 1;
         }
-        this.push(i, c);
-        i = c + 1;
       }
     }
-    return this;
+    this.next = i;
+  }
+
+  /** The number of cells of the record (finding them all). */
+  cells(): number {
+    this.find(Infinity);
+    return this.count;
   }
 
   private push(start: number, end: number): void {
@@ -241,8 +269,12 @@ export class CellCursor {
     this.ends[this.count++] = end;
   }
 
-  /** Cell i's text, unquoted. */
+  /** Cell i's text, unquoted; throws past the last cell (a row short of cells). */
   cell(i: number): string {
+    if (i >= this.count) {
+      this.find(i);
+      if (i >= this.count) throw new Error(`a row of ${this.count} cells has no cell ${i + 1}`);
+    }
     const a = this.starts[i]!;
     const b = this.ends[i]!;
     if (this.line.charCodeAt(a) !== 34) return this.line.slice(a, b);

@@ -1,8 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { serialize } from 'node:v8';
-import { csvText, oneByteText, oneLine, parseCsvLine, Utf8Builder, type CsvCell } from '../../src/sweep/csv.js';
+import { CellCursor, csvText, oneByteText, oneLine, parseCsvLine, Utf8Builder, type CsvCell } from '../../src/sweep/csv.js';
 import { testRandom as random } from '../engine/scenario-builder.js';
 
 const TEXTS = ['', 'qemu-2011', 'qemu-2011 + convergence-timeout(1min, 1min, 2)', 'say "hi"', 'a,b', 'line\nbreak', 'cr\rhere', '=1+2', '-x', ' spaced ', 'ünïcode'];
@@ -21,6 +22,34 @@ describe('CSV cells', () => {
     const r = random(2011);
     const records = Array.from({ length: 20000 }, () => Array.from({ length: 1 + Math.floor(r() * 12) }, () => randomCell(r)));
     assert.equal(csvText(records), stringify(records));
+  });
+
+  test('CellCursor.part finds the cells of one line of a batch only as far as they are asked for, as csv-parse reads them', () => {
+    // one-line records (a text cell is kept on one line: oneLine) with quotes, commas and empty cells, also at a line's ends
+    const r = random(7);
+    const records = Array.from({ length: 2000 }, () => Array.from({ length: 1 + Math.floor(r() * 12) }, () => randomCell(r)).map((c) => (typeof c === 'string' ? oneLine(c) : c)));
+    records.push(['"quoted at the end"'], ['', ''], ['a', '"']);
+    const text = csvText(records);
+    const lines: string[][] = parse(text, { relax_column_count: true });
+    const cursor = new CellCursor();
+    let from = 0;
+    for (const [k, want] of lines.entries()) {
+      const nl = text.indexOf('\n', from);
+      const cells = cursor.part(text, from, nl);
+      // ask for one cell first (only that far is scanned), then every cell, then one past the end
+      const probe = Math.floor(r() * want.length);
+      assert.equal(cells.cell(probe), want[probe], `line ${k}, cell ${probe}`);
+      assert.equal(cells.count, probe + 1, `line ${k}: scanned past cell ${probe}`);
+      assert.deepEqual(
+        want.map((_, i) => cells.cell(i)),
+        want,
+        `line ${k}`,
+      );
+      assert.equal(cells.cells(), want.length);
+      assert.throws(() => cells.cell(want.length), new RegExp(`a row of ${want.length} cells has no cell ${want.length + 1}`));
+      from = nl + 1;
+    }
+    assert.throws(() => cursor.part('"open,\nnext"', 0, 6).cell(0), /unterminated quoted cell/);
   });
 
   test('non-finite numbers are empty cells', () => {
