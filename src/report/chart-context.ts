@@ -29,6 +29,28 @@ export function conditionColumns(summaryColumns: readonly string[]): string[] {
   return summaryColumns.filter((c) => !NOT_CONDITION.has(c) && !c.includes('_'));
 }
 
+/**
+ * The sweep's own axis columns (from manifest.json) that summary.csv has,
+ * policy constants included (`downtimeLimitMs`, `auto-converge_increment`):
+ * a chart must not draw rows that differ in one of them on top of each
+ * other without saying so.
+ */
+export function axisColumns(run: RunFolder): string[] {
+  const axes = Array.isArray(run.manifest.axes) ? run.manifest.axes : [];
+  return [...new Set(axes.map((a) => a.column).filter((c) => typeof c === 'string' && run.summary.columns.includes(c)))];
+}
+
+/** Whether `c` is the same in all rows that share the values of `cols` (it follows from them). */
+export function followsFrom(rows: readonly Row[], c: string, cols: readonly string[]): boolean {
+  const seen = new Map<string, unknown>();
+  for (const r of rows) {
+    const k = JSON.stringify(cols.map((col) => r[col]));
+    if (seen.has(k) && seen.get(k) !== r[c]) return false;
+    seen.set(k, r[c]);
+  }
+  return true;
+}
+
 /** Each variant's policy labels (`qemu-2011 + max-passes(10)`), in order; several when the variant has axes of its own. */
 export function policiesByVariant(rows: readonly Row[]): Map<string, string[]> {
   const out = new Map<string, string[]>();

@@ -205,10 +205,12 @@ export function humanExpr(col: string, ref: string, digits = 2): string {
 
 /**
  * Round values for the ticks of a log axis or legend between lo and hi (CSV
- * units): decades, with 2 and 5 between them when the range is narrow; for
- * times, steps people say (10 s, 1 min, 5 min, 1 h) rather than 100 s.
+ * units): decades, with 2 and 5 between them when the range is narrow, round
+ * in the unit the chart shows (`factor` CSV units to one: 100 MiB/s, 1 Gbit/s,
+ * not 95.37 MiB/s and 0.8 Gbit/s); for times, steps people say (10 s, 1 min,
+ * 5 min, 1 h) rather than 100 s.
  */
-export function niceMarks(col: string, lo: number, hi: number, narrow = Math.log10(hi / lo) < NARROW_LOG_DECADES): number[] {
+export function niceMarks(col: string, lo: number, hi: number, narrow = Math.log10(hi / lo) < NARROW_LOG_DECADES, factor = 1): number[] {
   if (!(lo > 0) || !(hi >= lo)) return [];
   let candidates: number[];
   if (columnDimension(col) === 'time') {
@@ -244,7 +246,8 @@ export function niceMarks(col: string, lo: number, hi: number, narrow = Math.log
     candidates = narrow ? fine : wide;
   } else {
     candidates = [];
-    for (let e = Math.floor(Math.log10(lo)) - 1; e <= Math.ceil(Math.log10(hi)); e++) for (const k of narrow ? [1, 2, 5] : [1]) candidates.push(k * 10 ** e);
+    for (let e = Math.floor(Math.log10(lo / factor)) - 1; e <= Math.ceil(Math.log10(hi / factor)); e++)
+      for (const k of narrow ? [1, 2, 5] : [1]) candidates.push(k * 10 ** e * factor);
   }
   return candidates.filter((v) => v >= lo / TICK_SLACK && v <= hi * TICK_SLACK);
 }
@@ -278,12 +281,13 @@ export function logAxis(col: string, values: readonly number[], factor: number, 
   const lo = Math.min(...pos);
   const hi = Math.max(...pos) * headroom;
   // candidates a decade beyond each end, as fine as the data's own range asks
-  const marks = niceMarks(col, lo / 10, hi * 10, Math.log10(hi / lo) < NARROW_LOG_DECADES);
+  const marks = niceMarks(col, lo / 10, hi * 10, Math.log10(hi / lo) < NARROW_LOG_DECADES, factor);
   const below = marks.filter((v) => v <= lo).pop() ?? lo;
   const above = marks.find((v) => v >= hi) ?? hi;
   const inside = marks.filter((v) => v >= below && v <= above);
   if (inside.length < 2) return { axis: {} };
-  const axis: Record<string, unknown> = { values: inside.map((v) => v / factor) };
+  // in a narrow facet the top two labels (2,000 and 5,000) touch: keep a gap, dropping a label when they would
+  const axis: Record<string, unknown> = { values: inside.map((v) => v / factor), labelOverlap: 'greedy', labelSeparation: 4 };
   if (columnDimension(col) === 'time') axis.labelExpr = humanExpr(col, `(datum.value * ${factor})`);
   else axis.format = NUMBER_FORMAT;
   return { axis, domain: [below / factor, above / factor] };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseQuantity } from '../../src/scenario/quantity.js';
 import { formatBytes, formatMs, formatRate } from '../../src/common/format.js';
-import { axisTitle, displayUnit, formatColumnValue, niceMarks, showField } from '../../src/report/units.js';
+import { axisTitle, displayUnit, formatColumnValue, logAxis, niceMarks, NUMBER_FORMAT, showField } from '../../src/report/units.js';
 
 const MiB = 1024 ** 2;
 
@@ -62,4 +62,20 @@ test('one unit ladder for parsing, tables and charts: what each writes, the othe
   // hours only from 2 h: 90 min stays in minutes
   assert.deepEqual(displayUnit('totalTimeMs', [5_400_000]), { unit: 'min', factor: 60_000 });
   assert.deepEqual(displayUnit('totalTimeMs', [7_200_000]), { unit: 'h', factor: 3_600_000 });
+});
+
+test('log axis ticks are round in the unit the axis shows: 64 MiB/s to 2 GiB/s gets 50 ... 5,000 MiB/s, links 1 to 25 Gbit/s get 1 ... 50 Gbit/s', () => {
+  // the ticks were round in bytes before (5e7 B/s = 47.68 MiB/s, 1e8 B/s = 0.8 Gbit/s), worked out by hand here
+  const rates = [64, 105, 172.3, 282.6, 463.7, 760.8, 1248, 2048].map((v) => v * MiB);
+  assert.deepEqual(logAxis('dirtyRateBytesPerSec', rates, MiB), {
+    axis: { values: [50, 100, 200, 500, 1000, 2000, 5000], labelOverlap: 'greedy', labelSeparation: 4, format: NUMBER_FORMAT },
+    domain: [50, 5000],
+  });
+  const links = [1, 10, 25].map((v) => v * 1.25e8);
+  assert.deepEqual(logAxis('bandwidthBytesPerSec', links, 1.25e8).axis.values, [1, 2, 5, 10, 20, 50]);
+  // a legend's marks (CSV units): 1, 2 and 5 GiB, not 1e9 and 2e9 bytes
+  assert.deepEqual(
+    niceMarks('ramBytes', 2 ** 30, 5 * 2 ** 30, undefined, 2 ** 30).filter((v) => v >= 2 ** 30 && v <= 5 * 2 ** 30),
+    [1, 2, 5].map((v) => v * 2 ** 30),
+  );
 });

@@ -6,8 +6,10 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { evenlySpaced } from '../axis-sample.js';
+import { axisColumns, followsFrom } from '../chart-context.js';
 import { MAX_MAP_CELLS_PER_SIDE } from '../chart-limits.js';
 import type { ChartEntry } from '../charts-schema.js';
+import { median } from 'simple-statistics';
 import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, niceMarks, showField } from '../units.js';
 import type { BuiltChart, ChartContext, Row } from '../types.js';
@@ -16,17 +18,6 @@ import { CONFIG, SCHEMA_URL, wrapLines } from './style.js';
 
 const UNFINISHED_COLOR = '#d4d4d4';
 const ABORTED_COLOR = '#6f6f6f';
-
-/** Whether column `c` takes one value for each combination of `cols` (so it adds no scenarios to a cell). */
-function followsFrom(rows: readonly Row[], c: string, cols: readonly string[]): boolean {
-  const seen = new Map<string, unknown>();
-  for (const r of rows) {
-    const k = JSON.stringify(cols.map((col) => r[col]));
-    if (seen.has(k) && seen.get(k) !== r[c]) return false;
-    seen.set(k, r[c]);
-  }
-  return true;
-}
 
 /** `link bandwidth (Gbit/s)` on two lines: a vertical title longer than a short grid would run into the next panel's. */
 function splitTitle(t: string): string | string[] {
@@ -66,22 +57,31 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
   const ts = summary.columns.includes('totalTimeMs_median')
     ? showField('totalTimeMs', numbers(rows, 'totalTimeMs_median'), { source: 'totalTimeMs_median', title: 'median total time' })
     : null;
-  const shownValues = numbers(rows, value)
+  const keep = ['variant', 'policy', x, y, value, 'completedShare', 'unfinishedShare', 'abortedShare', 'dirtyRateToBandwidth', 'totalTimeMs_median'].filter((c) =>
+    summary.columns.includes(c),
+  );
+  const panels = ctx.seriesField === 'variant' ? [...ctx.variants] : ctx.variants.flatMap((v) => ctx.policies.get(v) ?? []);
+  // condition columns and the sweep's other axes (policy constants too: a downtime limit) that vary within a cell,
+  // other than the two axes and what follows from them and the panel: the cell shows the medians over them
+  const derivedFromAxes = new Set([x, y, 'dirtyRateToBandwidth']);
+  const others = [...new Set([...ctx.conditionColumns, ...axisColumns(ctx.run)])].filter(
+    (c) => !derivedFromAxes.has(c) && distinct(rows, c).length > 1 && !followsFrom(rows, c, [ctx.seriesField, x, y]),
+  );
+  const cellsBy = [...new Set(['variant', 'policy', ctx.seriesField, x, y])].filter((f) => f === x || f === y || keep.includes(f));
+  // what the colour scale spans: the coloured cells' values (medians when scenarios share a cell), in display units
+  const shownValues = cellValues(rows, value, others.length ? cellsBy : null)
     .map((v) => v / vs.unit.factor)
     .filter((v) => v > 0);
   // white text on the darker half of the colour ramp
   const lo = Math.min(...shownValues);
   const hi = Math.max(...shownValues);
   const dark = vs.log ? Math.sqrt(lo * hi) * Math.pow(hi / lo, 0.15) : lo + 0.65 * (hi - lo);
-  const keep = ['variant', 'policy', x, y, value, 'completedShare', 'unfinishedShare', 'abortedShare', 'dirtyRateToBandwidth', 'totalTimeMs_median'].filter((c) =>
-    summary.columns.includes(c),
-  );
-  const rawValues = numbers(rows, value).filter((v) => v > 0);
-  const legendMarks = vs.log ? niceMarks(metric, Math.min(...rawValues), Math.max(...rawValues)).map((v) => v / vs.unit.factor) : [];
-  const panels = ctx.seriesField === 'variant' ? [...ctx.variants] : ctx.variants.flatMap((v) => ctx.policies.get(v) ?? []);
-  // condition columns other than the two axes (and what follows from them) that vary in the sweep
-  const derivedFromAxes = new Set([x, y, 'dirtyRateToBandwidth']);
-  const others = ctx.conditionColumns.filter((c) => !derivedFromAxes.has(c) && distinct(rows, c).length > 1 && !followsFrom(rows, c, [x, y]));
+  // legend marks inside the scale's span only: a mark outside it is drawn that far beyond the gradient (a legend a page tall)
+  const legendMarks = vs.log
+    ? niceMarks(metric, lo * vs.unit.factor, hi * vs.unit.factor, undefined, vs.unit.factor)
+        .map((v) => v / vs.unit.factor)
+        .filter((v) => v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9))
+    : [];
   const aborted = numbers(rows, 'abortedShare').some((v) => v > 0);
   const variantsLabel = ctx.variants.length > 1 ? 'per policy variant' : '';
   const title = entry.title ?? `Where each policy converges, and the ${stat} ${columnName(metric)} it costs`;
@@ -114,7 +114,7 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
               aggregate: [value, vs.field, 'completedShare', 'unfinishedShare', 'abortedShare', 'dirtyRateToBandwidth', ...(ts ? [ts.field] : [])]
                 .filter((f) => f === vs.field || (ts && f === ts.field) || keep.includes(f))
                 .map((f) => ({ op: 'median', field: fieldRef(f), as: f })),
-              groupby: [...new Set(['variant', 'policy', ctx.seriesField, xs.field, ys.field])].filter((f) => f === xs.field || f === ys.field || keep.includes(f)).map(fieldRef),
+              groupby: cellsBy.map((f) => (f === x ? xs.field : f === y ? ys.field : f)).map(fieldRef),
             },
           ]
         : []),
@@ -191,4 +191,32 @@ export function convergenceMap(entry: ChartEntry & { kind: 'convergence-map' }, 
       'Read across a row: as the guest dirties memory faster, cells turn from pale (short downtime) to dark, and grey where the migration never ends. ' +
       'A policy that forces the end has no grey cells; the price is the colour of the cells where the plain rule had none.',
   };
+}
+
+/**
+ * The values of the cells the colour scale spans, as the chart computes
+ * them: a cell is coloured when its scenarios mostly completed
+ * (OUTCOME_EXPR), with the median of `value` over the scenarios that share
+ * it when the rows are grouped by `groupBy` (the chart's aggregate), else
+ * each row is a cell.
+ */
+export function cellValues(rows: readonly Row[], value: string, groupBy: readonly string[] | null): number[] {
+  const num = (r: Row, c: string) => (typeof r[c] === 'number' && Number.isFinite(r[c]) ? r[c] : null);
+  const cells = new Map<string, Row[]>();
+  rows.forEach((r, i) => {
+    const key = groupBy === null ? String(i) : JSON.stringify(groupBy.map((c) => r[c] ?? null));
+    const list = cells.get(key);
+    if (list === undefined) cells.set(key, [r]);
+    else list.push(r);
+  });
+  const med = (list: Row[], c: string): number | null => {
+    const vs = list.map((r) => num(r, c)).filter((v): v is number => v !== null);
+    return vs.length ? median(vs) : null;
+  };
+  const out: number[] = [];
+  for (const list of cells.values()) {
+    const v = med(list, value);
+    if (v !== null && (med(list, 'completedShare') ?? 0) >= 0.5) out.push(v);
+  }
+  return out;
 }

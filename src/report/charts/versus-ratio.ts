@@ -11,6 +11,7 @@ import { itemAt } from '../../common/lookup.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { formatMs } from '../../common/format.js';
 import { NARROW_LOG_DECADES, TICK_SLACK } from '../chart-limits.js';
+import { axisColumns, followsFrom } from '../chart-context.js';
 import type { ChartEntry, SummaryMetric } from '../charts-schema.js';
 import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, logAxis, showField, type ShownField } from '../units.js';
@@ -59,7 +60,11 @@ function versusRatio(entry: Entry, ctx: ChartContext, where: string, defaults: S
   const xs = showField(x, numbers(rows, x));
   // one line per series and per value of every other varying workload or link parameter (not x, not the panels')
   const alongX = new Set([x, 'dirtyRateBytesPerSec', 'dirtyRateToBandwidth', ...(facetCol ? [facetCol] : [])]);
-  const lineBy = ctx.conditionColumns.filter((c) => !alongX.has(c) && distinct(rows, c).length > 1);
+  // (and of every other axis of the sweep that varies within a series: a policy constant such as the downtime limit)
+  const lineBy = [
+    ...ctx.conditionColumns.filter((c) => !alongX.has(c) && distinct(rows, c).length > 1),
+    ...axisColumns(ctx.run).filter((c) => !alongX.has(c) && !ctx.conditionColumns.includes(c) && !followsFrom(rows, c, [ctx.seriesField])),
+  ];
   const keep = [
     'variant',
     'policy',
@@ -215,7 +220,8 @@ function metricPanel(m: SummaryMetric, index: number, a: PanelArgs) {
         transform: [
           { aggregate: [{ op: 'min', field: 'downtimeLimitMs', as: 'limitMs' }] },
           { calculate: `datum.limitMs / ${f}`, as: 'limit' },
-          { calculate: `'downtime limit ' + (${humanExpr('downtimeLimitMs', 'datum.limitMs')})`, as: 'limitLabel' },
+          // one rule, at the smallest limit when the sweep has several (a rule each would hide the lines)
+          { calculate: `'${new Set(limits).size > 1 ? 'smallest downtime limit' : 'downtime limit'} ' + (${humanExpr('downtimeLimitMs', 'datum.limitMs')})`, as: 'limitLabel' },
         ],
         layer: [
           { mark: { type: 'rule', strokeDash: [6, 4], color: '#333' }, encoding: { y: { field: 'limit', type: 'quantitative', scale: yScale, axis: yAxis } } },
