@@ -167,6 +167,13 @@ function row(cells: string[], header = false): string {
   return `<tr>${cells.map((c) => `<${tag}>${c}</${tag}>`).join('')}</tr>`;
 }
 
+/** Other manifest fields (src/sweep/output.ts) in words; `tool` (always migsweep) is left out. */
+const FIELD_NAMES: Record<string, string> = {
+  format: 'manifest.json format',
+  fingerprint: 'sweep fingerprint (same grid, same fingerprint)',
+  runsFormat: 'runs file format',
+};
+
 /** Known manifest fields in a reading order, then any other scalar field as it is. */
 function runTable(m: Manifest, libraries: Record<string, string>): string {
   const counts = m.counts ?? {};
@@ -226,7 +233,8 @@ function runTable(m: Manifest, libraries: Record<string, string>): string {
     'sessions',
     'merged',
   ]);
-  for (const [k, v] of Object.entries(m)) if (!shown.has(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) add(k, v);
+  for (const [k, v] of Object.entries(m))
+    if (!shown.has(k) && k !== 'tool' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) add(FIELD_NAMES[k] ?? k, v);
   return `<table>${lines.map(([k, v]) => row([escapeHtml(k), v])).join('')}</table>`;
 }
 

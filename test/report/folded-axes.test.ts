@@ -53,6 +53,10 @@ charts:
     'folded',
   );
   await writeReport(dir, {});
+  // the run table names the manifest's fields in words
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  assert.match(html, /<td>runs file format<\/td><td>csv<\/td>/);
+  assert.doesNotMatch(html, /<td>(runsFormat|tool|fingerprint)<\/td>/);
   const spec = JSON.parse(readFileSync(join(dir, 'charts', 'convergence-map.vl.json'), 'utf8')) as unknown;
   const legends = [...JSON.stringify(spec).matchAll(/"legend":\{[^}]*?"values":\[([^\]]*)\]/g)].map((m) => m[1]!.split(',').map(Number));
   // the cells by hand from summary.csv: per dirty rate and link, the median downtime over the four limits, where most completed
