@@ -29,6 +29,7 @@ import { PACKAGE_ROOT } from '../src/sweep/output.js';
 import { engineAlone } from './engine-alone.js';
 import { workerAlone } from './worker-alone.js';
 import { runCommand, type CommandRun } from './process-tree.js';
+import { availableParallelism } from 'node:os';
 import { benchSweepFile } from './sweep-files.js';
 import { QUICK_ENV, TEN_MILLION_ENV, type BenchRow } from './types.js';
 
@@ -137,6 +138,25 @@ export async function run(): Promise<BenchRow[]> {
         biggerIsBetter: true,
         scope: 'run',
         extra: 'target >= 1.7',
+        command: COMMAND,
+      });
+      // two CPUs cannot do C ms of CPU work in less than C / 2 ms: the most 2 workers can gain here, doing the work they do
+      const cpus = Math.min(2, availableParallelism());
+      rows.push({
+        name: 'command sweep CPU time, all threads, 1 worker and 2 workers',
+        unit: 's',
+        value: two.cpuMs / 1000,
+        biggerIsBetter: false,
+        extra: `2 workers ${s(two.cpuMs)} (wall ${s(two.ms)}), 1 worker ${s(oneRun.cpuMs)} (wall ${s(oneRun.ms)}), the engine alone ${s(engine.cpuMs)}; from /proc/self/stat's cutime and cstime`,
+        command: COMMAND,
+      });
+      rows.push({
+        name: 'command sweep speedup bound, 2 workers vs 1, on this machine',
+        unit: 'x',
+        value: (cpus * oneRun.ms) / two.cpuMs,
+        biggerIsBetter: true,
+        scope: 'run',
+        extra: `${cpus} CPUs x the 1-worker wall time / the 2-worker CPU time: ${cpus} CPUs cannot do ${s(two.cpuMs)} of work in less than ${s(two.cpuMs / cpus)}`,
         command: COMMAND,
       });
       rows.push({

@@ -16,6 +16,8 @@ export interface CommandRun {
   ms: number;
   /** peak resident memory of the process tree, bytes */
   peakRssBytes: number;
+  /** CPU time of the process tree, all threads, user and system, ms (NaN without /proc) */
+  cpuMs: number;
   stdout: string;
   stderr: string;
 }
@@ -52,10 +54,26 @@ export function treeRssBytes(root: number): number {
   return bytes;
 }
 
+/**
+ * CPU time, ms, of this process's children that have ended and been waited
+ * for (the cutime and cstime of /proc/self/stat, in clock ticks of 10 ms:
+ * Linux's USER_HZ); NaN without /proc. A child's own threads and waited-for
+ * children are in it: read before and after one command, the difference is
+ * the whole command's CPU time.
+ */
+export function childrenCpuMs(): number {
+  const stat = read('/proc/self/stat');
+  if (stat === '') return NaN;
+  // fields after 'pid (comm) ': state is field 3, cutime 16, cstime 17
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[13]) + Number(f[14])) * 10;
+}
+
 /** Run `command args` from `cwd` to its end; stdout and stderr are kept (the last 64 KiB of each). */
 export function runCommand(command: string, args: string[], cwd: string): Promise<CommandRun> {
   const proc = existsSync('/proc/self/status');
   const t0 = performance.now();
+  const cpu0 = childrenCpuMs();
   const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -75,7 +93,7 @@ export function runCommand(command: string, args: string[], cwd: string): Promis
     });
     child.on('close', (code) => {
       clearInterval(timer);
-      resolve({ code, ms: performance.now() - t0, peakRssBytes: proc ? peak : NaN, stdout, stderr });
+      resolve({ code, ms: performance.now() - t0, peakRssBytes: proc ? peak : NaN, cpuMs: childrenCpuMs() - cpu0, stdout, stderr });
     });
   });
 }

@@ -27,3 +27,23 @@ test('the peak RSS of a command counts its children and grandchildren together',
   assert.ok(r.peakRssBytes >= 320 * MiB, `peak ${Math.round(r.peakRssBytes / MiB)} MiB, expected at least 320`);
   assert.ok(r.peakRssBytes < 320 * MiB + 2 * 150 * MiB, `peak ${Math.round(r.peakRssBytes / MiB)} MiB`);
 });
+
+// A child that keeps a worker thread and its main thread busy with the same fixed work (some 400 ms of CPU each on
+// this machine, more on a loaded one: the amount of work is fixed, not the time), then prints its own CPU time (all threads).
+const SPINNER = `
+const { Worker } = require('node:worker_threads');
+const spin = 'let x = 0; for (let i = 0; i < 1e8; i++) x = (x + i * 7) % 1000003; globalThis.x = x;';
+const w = new Worker(spin, { eval: true });
+eval(spin);
+w.on('exit', () => { const u = process.cpuUsage(); console.log((u.user + u.system) / 1000); });
+`;
+
+test("a command's CPU time is that of all its threads, read from /proc/self/stat once it has ended", async (t) => {
+  const r = await runCommand(process.execPath, ['-e', SPINNER], process.cwd());
+  if (Number.isNaN(r.cpuMs)) return t.skip('no /proc on this system');
+  assert.equal(r.code, 0, r.stderr);
+  // the child's own account (getrusage of the whole process) at its end, against the parent's of the reaped child
+  const own = Number(r.stdout.trim());
+  assert.ok(own >= 100, `the child says ${own} ms`);
+  assert.ok(Math.abs(r.cpuMs - own) <= 150, `the parent read ${r.cpuMs} ms, the child said ${own} ms`);
+});
