@@ -15,6 +15,7 @@ import { buildScenario, decodeScenario, scenarioIdOf, taskIdOf, taskSeed, withVa
 import { resolveSweep } from '../sweep/resolve.js';
 import { parseSweep } from '../sweep/spec.js';
 import type { Grid } from '../sweep/types.js';
+import { axisColumns, followsFrom } from './chart-context.js';
 import { MAX_TIMELINE_RUNS } from './chart-limits.js';
 import type { ChartEntry } from './charts-schema.js';
 import { distinct, sameCell } from './table.js';
@@ -172,6 +173,10 @@ export function timelineExample(run: RunFolder, variants: readonly string[], con
   );
   const several = new Map<string, number>();
   for (const r of choice.rows) several.set(String(r.variant), (several.get(String(r.variant)) ?? 0) + 1);
+  // the sweep's axes that differ between the drawn runs and that the policy label does not show (a downtime limit):
+  // each run's name gives their values, or two runs of one label would look the same
+  const differing = axisColumns(run).filter((c) => distinct(choice.rows, c).length > 1 && !followsFrom(choice.rows, c, ['variant', 'policy']));
+  const settings = (row: Row) => differing.map((c) => `${columnName(c)} ${formatColumnValue(c, row[c])}`).join(', ');
   const runs: TimelineExample['runs'] = [];
   const differs: string[] = [];
   for (const row of choice.rows) {
@@ -180,7 +185,8 @@ export function timelineExample(run: RunFolder, variants: readonly string[], con
     if (scenario === undefined) return { reason: `scenario ${scenarioId} of summary.csv is not in the sweep's grid (was the sweep file edited?)` };
     const points: TimelinePoint[] = [];
     const result = simulate(scenario, { timeline: points });
-    const name = (several.get(String(row.variant)) ?? 0) > 1 ? `${row.variant}: ${row.policy}` : String(row.variant);
+    const label = (several.get(String(row.variant)) ?? 0) > 1 ? `${row.variant}: ${row.policy}` : String(row.variant);
+    const name = differing.length ? `${label}, ${settings(row)}` : label;
     // a completed run must be one of the replicates that completed: the summary's statistics are over those
     const share = row.completedShare;
     const outcomeSeen = typeof share !== 'number' || (result.outcome === 'completed' ? share > 0 : share < 1);

@@ -49,6 +49,7 @@ axes:
 charts:
   - convergence-map
   - downtime-vs-ratio
+  - timeline
 `,
     'folded',
   );
@@ -94,4 +95,8 @@ charts:
   assert.match(ratio, /One line per policy and downtime limit \(they vary too\)\./);
   assert.match(ratio, /"calculate":"datum\[\\"variant\\"\] \+ '\|' \+ datum\[\\"downtimeLimitMs\\"\]","as":"line"/);
   assert.match(ratio, /'smallest downtime limit ' \+/);
+
+  // the timeline draws the runs at one condition, which differ only in the limit: each is named with its limit
+  const timeline = readFileSync(join(dir, 'charts', 'timeline.vl.json'), 'utf8');
+  for (const limit of ['5 ms', '50 ms', '500 ms', '5 s']) assert.ok(timeline.includes(`"base: qemu, downtime limit ${limit}"`), `no run named with the limit ${limit}`);
 });
