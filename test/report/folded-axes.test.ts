@@ -50,6 +50,7 @@ charts:
   - convergence-map
   - downtime-vs-ratio
   - timeline
+  - pareto
 `,
     'folded',
   );
@@ -99,4 +100,10 @@ charts:
   // the timeline draws the runs at one condition, which differ only in the limit: each is named with its limit
   const timeline = readFileSync(join(dir, 'charts', 'timeline.vl.json'), 'utf8');
   for (const limit of ['5 ms', '50 ms', '500 ms', '5 s']) assert.ok(timeline.includes(`"base: qemu, downtime limit ${limit}"`), `no run named with the limit ${limit}`);
+
+  // the trade-off chart counts the workloads and links where one of the variant's four settings is on the front, not its points
+  const front = /on the front in (\d+) of (\d+) workloads and links/.exec(readFileSync(join(dir, 'charts', 'pareto.vl.json'), 'utf8'));
+  assert.ok(front, 'the legend counts the conditions');
+  assert.equal(Number(front[2]), 6);
+  assert.ok(Number(front[1]) >= 1 && Number(front[1]) <= 6, `on the front in ${front[1]} of 6`);
 });

@@ -4,12 +4,12 @@
  * where the migration completed and grey where it never did. It answers
  * "where does each policy finish at all, and at what price".
  */
+import { median } from 'simple-statistics';
 import type { TopLevelSpec } from 'vega-lite';
 import { evenlySpaced } from '../axis-sample.js';
 import { axisColumns, followsFrom } from '../chart-context.js';
 import { MAX_MAP_CELLS_PER_SIDE } from '../chart-limits.js';
 import type { ChartEntry } from '../charts-schema.js';
-import { median } from 'simple-statistics';
 import { distinct, numbers, pick, requireColumns } from '../table.js';
 import { NUMBER_FORMAT, columnName, datumRef, fieldRef, humanExpr, niceMarks, showField } from '../units.js';
 import type { BuiltChart, ChartContext, Row } from '../types.js';

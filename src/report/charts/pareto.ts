@@ -49,8 +49,9 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
   const plotted = rows.filter((r) => Number.isFinite(point(r).x) && Number.isFinite(point(r).y));
   if (plotted.length === 0) return { skipped: 'no scenario completed, so there is no downtime to trade against time' };
   const conditions = new Set(rows.map((r) => r.condition)).size;
-  const frontCount = new Map<string, number>();
-  for (const r of rows) if (r.front === 'yes') frontCount.set(String(r.variant), (frontCount.get(String(r.variant)) ?? 0) + 1);
+  // per variant, the conditions where one of its points is on the front (a variant with settings of its own has a point per setting)
+  const frontIn = new Map<string, Set<unknown>>();
+  for (const r of rows) if (r.front === 'yes') frontIn.set(String(r.variant), (frontIn.get(String(r.variant)) ?? new Set()).add(r.condition));
   const xs = showField(xm, numbers(plotted, xc), { source: xc, log: true });
   const ys = showField(ym, numbers(plotted, yc), { source: yc, log: true });
   const timeTitle = (m: string, s: { title: string }) => (columnDimension(m) === 'time' ? `${stat} ${columnName(m)}` : `${stat} ${s.title}`);
@@ -73,7 +74,7 @@ export function pareto(entry: ChartEntry & { kind: 'pareto' }, ctx: ChartContext
   const legendNames = new Map(
     ctx.variants.map((v) => [
       v,
-      `${variantLegendLabel(v, ctx.policies.get(v))} (on the front in ${frontCount.get(v) ?? 0} of ${conditions} ${cond.length ? 'workloads and links' : 'scenarios'})`,
+      `${variantLegendLabel(v, ctx.policies.get(v))} (on the front in ${frontIn.get(v)?.size ?? 0} of ${conditions} ${cond.length ? 'workloads and links' : 'scenarios'})`,
     ]),
   );
   const color = variantColor(ctx.variants, legendNames);
