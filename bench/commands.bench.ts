@@ -1,7 +1,7 @@
 /**
  * The commands users run, as child processes, report included (issue 10's
- * targets): wall time and the peak memory of the whole process tree
- * (bench/process-tree.ts), and ratios measured in the same run.
+ * targets): wall time, CPU time and the peak memory of the whole process
+ * tree (bench/process-tree.ts), and ratios measured in the same run.
  *
  * - cheap convergent `precopy` tasks (bench/sweeps/million.yaml, 1,000,000
  *   tasks; 10,000 with --quick): `migsweep sweep` with 1 worker and with 2
@@ -9,7 +9,9 @@
  *   tight loop of simulate() in this process, no harness; target >= 80%), the
  *   worker alone (its batches in a tight loop, bench/worker-alone.ts) and
  *   a bare CSV-text probe (the same rows written in a tight loop: the cost of
- *   text output alone); with `--format parquet` too once the CLI has it;
+ *   text output alone); the two runs' CPU time and the bound it puts on the
+ *   2-worker speedup here (CPUs x the 1-worker wall time / the 2-worker CPU
+ *   time); with `--format parquet` too once the CLI has it;
  * - `migsweep report` on the 1-worker run (targets: < 10 s, < 1 GiB);
  * - the 2,400-task four-axis sweep sweeps/examples/policy-constants.yaml,
  *   report included, then `migsweep report` on it alone (target < 5 s) and
@@ -22,14 +24,13 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { PACKAGE_ROOT } from '../src/sweep/output.js';
 import { engineAlone } from './engine-alone.js';
 import { workerAlone } from './worker-alone.js';
 import { runCommand, type CommandRun } from './process-tree.js';
-import { availableParallelism } from 'node:os';
 import { benchSweepFile } from './sweep-files.js';
 import { QUICK_ENV, TEN_MILLION_ENV, type BenchRow } from './types.js';
 
